@@ -1,0 +1,58 @@
+// Builds dist/ with esbuild: one ESM entry per oclif command plus the CLI,
+// daemon and agent entries, with shared code split into chunks so that a
+// command loads only what it imports. Bundling cuts start-up time roughly
+// in half against loading node_modules file by file (see README, "Start-up").
+// Then regenerates oclif.manifest.json and the published JSON Schema.
+import {build} from 'esbuild'
+import {readdirSync, rmSync, statSync, existsSync} from 'node:fs'
+import {join, relative} from 'node:path'
+import {execFileSync} from 'node:child_process'
+
+const root = new URL('..', import.meta.url).pathname
+
+function listEntries(dir) {
+  if (!existsSync(dir)) return []
+  return readdirSync(dir).flatMap((name) => {
+    const full = join(dir, name)
+    if (statSync(full).isDirectory()) return listEntries(full)
+    return /\.tsx?$/.test(name) && !name.endsWith('.d.ts') ? [full] : []
+  })
+}
+
+const entryPoints = {cli: join(root, 'src/cli/main.ts')}
+for (const file of listEntries(join(root, 'src/commands'))) {
+  const out = relative(join(root, 'src'), file).replace(/\.tsx?$/, '')
+  entryPoints[out] = file
+}
+for (const [name, file] of Object.entries({
+  daemon: 'src/daemon/entry.ts',
+  'schema-gen': 'src/config/json-schema-gen.ts',
+})) {
+  if (existsSync(join(root, file))) entryPoints[name] = join(root, file)
+}
+
+rmSync(join(root, 'dist'), {recursive: true, force: true})
+await build({
+  entryPoints,
+  outdir: join(root, 'dist'),
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  chunkNames: 'chunks/[name]-[hash]',
+  sourcemap: 'linked',
+  jsx: 'automatic',
+  // Native addons and the TUI stack stay in node_modules: they load only in
+  // the commands that need them, and ink's layout engine ships wasm.
+  external: ['unix-dgram', 'ink', 'react', 'react/*', 'react-devtools-core', 'yoga-layout', '@lydell/node-pty'],
+  banner: {
+    js: "import {createRequire as __marCreateRequire} from 'node:module'; const require = __marCreateRequire(import.meta.url);",
+  },
+  logLevel: 'warning',
+})
+
+if (entryPoints['schema-gen']) {
+  execFileSync(process.execPath, [join(root, 'dist/schema-gen.js'), join(root, 'schema/mar.schema.json')], {stdio: 'inherit'})
+}
+execFileSync(process.execPath, [join(root, 'node_modules/oclif/bin/run.js'), 'manifest'], {cwd: root, stdio: ['ignore', 'ignore', 'inherit']})

@@ -1,0 +1,31 @@
+import {request as httpRequest} from 'node:http'
+import {request as httpsRequest} from 'node:https'
+import {CheckFailed, type Check} from './check.js'
+
+/** Passes on the expected status, or on any 2xx/3xx when none is given. */
+export function httpCheck(url: string, status?: number): Check {
+  const accepts = (code: number) => (status === undefined ? code >= 200 && code < 400 : code === status)
+  return {
+    describe: () => `http ${url}`,
+    attempt: (timeoutMs) =>
+      new Promise((resolve, reject) => {
+        let target: URL
+        try {
+          target = new URL(url)
+        } catch {
+          return reject(new CheckFailed(`http: invalid URL ${url}`))
+        }
+        const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, {method: 'GET', timeout: timeoutMs}, (response) => {
+          response.resume()
+          const code = response.statusCode ?? 0
+          if (accepts(code)) resolve()
+          else reject(new CheckFailed(`http ${url}: status ${code}${status === undefined ? '' : `, expected ${status}`}`))
+        })
+        request.once('timeout', () => request.destroy(new CheckFailed(`http ${url}: no answer within ${timeoutMs}ms`)))
+        request.once('error', (error) =>
+          reject(error instanceof CheckFailed ? error : new CheckFailed(`http ${url}: ${(error as NodeJS.ErrnoException).code === 'ECONNREFUSED' ? 'connection refused' : error.message}`)),
+        )
+        request.end()
+      }),
+  }
+}

@@ -1,0 +1,82 @@
+// Turning a CommandSpec into what gets executed. Nothing here builds a shell
+// string from names, args or env: a string command is exactly what the user
+// wrote, handed to /bin/sh -c; an argv never meets a shell.
+import {accessSync, constants, statSync} from 'node:fs'
+import {delimiter, isAbsolute, join, resolve} from 'node:path'
+import type {CommandSpec} from '../config/types.js'
+
+export interface Argv {
+  file: string
+  args: string[]
+}
+
+export function toArgv(command: CommandSpec): Argv {
+  if ('shell' in command) return {file: '/bin/sh', args: ['-c', command.shell]}
+  const [file = '', ...args] = command.argv
+  return {file, args}
+}
+
+/**
+ * Run `argv` inside the cgroup whose cgroup.procs is `procsFile`: a tiny sh
+ * moves itself there and then execs the program, so the program and every
+ * process it forks start inside the cgroup (no race with a fast fork).
+ * The path and the program travel as positional parameters, never as code.
+ */
+export function wrapInCgroup(argv: Argv, procsFile: string): Argv {
+  return {
+    file: '/bin/sh',
+    args: ['-c', 'echo $$ > "$1" 2>/dev/null; shift; exec "$@"', 'mar-cgroup', procsFile, argv.file, ...argv.args],
+  }
+}
+
+const shellWords = new Set(
+  (
+    '. : [ alias bg break cd chdir command continue echo eval exec exit export false fg getopts hash jobs kill ' +
+    'local printf pwd read readonly return set shift test times trap true type ulimit umask unalias unset wait ' +
+    '! { } ( case do done elif else esac fi for if in then until while'
+  ).split(' '),
+)
+
+/** The program a command will run, when it can be known without running a shell. */
+export function programOf(command: CommandSpec): string | null {
+  if ('argv' in command) return command.argv[0] ?? null
+  const first = /^\s*([^\s;&|<>()$`'"\\]+)(?=\s|$)/.exec(command.shell)?.[1]
+  if (!first || first.includes('=') || shellWords.has(first)) return null
+  return first
+}
+
+/** Resolve a program like execvp would: a path relative to cwd, or a search of PATH. */
+export function resolveProgram(program: string, env: Record<string, string>, cwd: string): string | null {
+  if (program.includes('/')) {
+    const full = isAbsolute(program) ? program : resolve(cwd, program)
+    return isExecutableFile(full) ? full : null
+  }
+  for (const dir of (env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(delimiter)) {
+    if (!dir) continue
+    const full = join(isAbsolute(dir) ? dir : resolve(cwd, dir), program)
+    if (isExecutableFile(full)) return full
+  }
+  return null
+}
+
+function isExecutableFile(path: string): boolean {
+  try {
+    if (!statSync(path).isFile()) return false
+    accessSync(path, constants.X_OK)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Why a command cannot start, when that can be told before spawning; null when it looks runnable. */
+export function precheckCommand(command: CommandSpec, env: Record<string, string>, cwd: string): string | null {
+  try {
+    if (!statSync(cwd).isDirectory()) return `cwd is not a directory: ${cwd}`
+  } catch {
+    return `cwd does not exist: ${cwd}`
+  }
+  const program = programOf(command)
+  if (program === null) return 'argv' in command ? 'empty command' : null
+  return resolveProgram(program, env, cwd) ? null : `not found: ${program}`
+}

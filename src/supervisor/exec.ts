@@ -1,0 +1,123 @@
+// The leaf Runner: one program, one instance. It reports `starting`,
+// `running` (spawned) and how it ended; it is ready once spawned (a probe
+// wrapper may replace that), or — for a oneshot — once it exited 0.
+import {nanoid} from 'nanoid'
+import {MarError} from '../util/errors.js'
+import type {CommandSpec, StopSpec} from '../config/types.js'
+import type {CgroupManager} from './cgroup.js'
+import {adoptChild, spawnChild, SpawnError, type AdoptRecord, type ChildHandle} from './child.js'
+import {precheckCommand} from './command.js'
+import {describeExit, ExitError, SupervisorCode, type ExitInfo} from './errors.js'
+import type {OutputTarget} from './output.js'
+import type {Runner, RunContext} from './runner.js'
+import {openCgroup} from './cgroup.js'
+import {reapLeftovers, terminate} from './terminate.js'
+
+export interface ExecSpec {
+  instance: string
+  command: CommandSpec
+  cwd: string
+  env: Record<string, string>
+  stop: StopSpec
+  oneshot?: boolean
+  output: OutputTarget
+  cgroups?: CgroupManager
+  resources?: {cpu?: number; memory?: number}
+  /** A process a previous daemon started, to watch instead of spawning; asked once per run. */
+  takeAdoption?: () => AdoptRecord | undefined
+  /** Told about every spawn (the daemon records it for adoption). */
+  onSpawn?: (record: AdoptRecord) => void
+  /** Told when the process is gone and cleaned up. */
+  onExit?: (record: AdoptRecord, exit: ExitInfo) => void
+}
+
+function recordOf(handle: ChildHandle): AdoptRecord {
+  return {
+    pid: handle.pid,
+    startTime: handle.startTime,
+    startedAt: handle.startedAt,
+    runId: handle.runId,
+    cgroupPath: handle.cgroup?.path,
+  }
+}
+
+async function launch(spec: ExecSpec, ctx: RunContext): Promise<ChildHandle> {
+  const adopted = spec.takeAdoption?.()
+  if (adopted) return adoptChild(adopted, ctx.clock, adopted.cgroupPath ? openCgroup(adopted.cgroupPath) : null)
+  const problem = precheckCommand(spec.command, spec.env, spec.cwd)
+  if (problem) throw new MarError(SupervisorCode.spawnFailed, `spawn failed: ${problem}`)
+  try {
+    return await spawnChild({
+      instance: spec.instance,
+      runId: nanoid(10),
+      command: spec.command,
+      cwd: spec.cwd,
+      env: spec.env,
+      output: spec.output,
+      cgroups: spec.cgroups,
+      resources: spec.resources,
+      clock: ctx.clock,
+    })
+  } catch (error) {
+    if (error instanceof SpawnError) {
+      const what = error.errno === 'ENOENT' ? `not found: ${'argv' in spec.command ? spec.command.argv[0] : '/bin/sh'}` : error.message
+      throw new MarError(SupervisorCode.spawnFailed, `spawn failed: ${what}`)
+    }
+    throw error
+  }
+}
+
+export function exec(spec: ExecSpec): Runner {
+  return async (ctx) => {
+    const name = spec.instance
+    const at = () => ctx.clock.now()
+    if (ctx.signal.aborted) return
+    ctx.emit({kind: 'instance', name, at: at(), state: 'starting', reason: undefined})
+    let handle: ChildHandle
+    try {
+      handle = await launch(spec, ctx)
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error)
+      ctx.emit({kind: 'instance', name, at: at(), state: 'crashed', pid: null, reason})
+      throw error
+    }
+    const record = recordOf(handle)
+    spec.onSpawn?.(record)
+    ctx.emit({kind: 'instance', name, at: at(), state: 'running', pid: handle.pid, startedAt: handle.startedAt, reason: undefined})
+    if (!spec.oneshot) ctx.ready()
+
+    const stopRequested = new Promise<'stop'>((resolve) => {
+      if (ctx.signal.aborted) resolve('stop')
+      ctx.signal.addEventListener('abort', () => resolve('stop'), {once: true})
+    })
+    const outcome = await Promise.race([handle.exited.then(() => 'exit' as const), stopRequested])
+    const termination = {stop: spec.stop, clock: ctx.clock, killSignal: ctx.killSignal, env: spec.env, cwd: spec.cwd}
+
+    if (outcome === 'stop' && !handle.hasExited()) {
+      ctx.emit({kind: 'instance', name, at: at(), state: 'stopping'})
+      const exit = await terminate(handle, termination)
+      await handle.drained
+      spec.onExit?.(record, exit)
+      ctx.emit({kind: 'instance', name, at: at(), state: 'stopped', pid: null, exit, reason: 'stopped'})
+      return
+    }
+
+    const exit = await handle.exited
+    await reapLeftovers(handle, termination)
+    await handle.drained
+    spec.onExit?.(record, exit)
+    if (ctx.signal.aborted) {
+      // It ended just as we were asked to stop: that is a stop, not a crash.
+      ctx.emit({kind: 'instance', name, at: at(), state: 'stopped', pid: null, exit, reason: 'stopped'})
+      return
+    }
+    if (exit.code === 0) {
+      ctx.emit({kind: 'instance', name, at: at(), state: 'exited', pid: null, exit, reason: 'exited: 0'})
+      if (spec.oneshot) ctx.ready()
+      return
+    }
+    const reason = exit.code === null && exit.signal === null ? 'exited (status unknown: adopted process)' : `exited: ${describeExit(exit)}`
+    ctx.emit({kind: 'instance', name, at: at(), state: 'crashed', pid: null, exit, reason})
+    throw new ExitError(name, exit)
+  }
+}

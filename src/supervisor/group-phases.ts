@@ -1,0 +1,38 @@
+// Which of a group's milestones have been reached, for depends_on:
+//   started   — every instance has been spawned;
+//   ready     — every service is ready and every oneshot has completed;
+//   completed — every oneshot has exited 0 (services need only be up).
+// Milestones are reported once; dependents start on the first report.
+import type {GroupPhase, RunContext} from './runner.js'
+import type {Slot} from './slot.js'
+
+export class GroupPhases {
+  private readonly reached = new Set<GroupPhase>()
+
+  constructor(
+    private readonly group: string,
+    private readonly ctx: RunContext,
+  ) {}
+
+  has(phase: GroupPhase): boolean {
+    return this.reached.has(phase)
+  }
+
+  enter(phase: GroupPhase, reason?: string): void {
+    const repeatable = phase === 'failed' || phase === 'stopped'
+    if (this.reached.has(phase) && !repeatable) return
+    this.reached.add(phase)
+    this.ctx.emit({kind: 'group', name: this.group, at: this.ctx.clock.now(), phase, reason})
+    if (phase === 'ready') this.ctx.ready()
+  }
+
+  update(slots: readonly Slot[]): void {
+    const live = slots.filter((s) => s.state !== 'stopped')
+    if (live.every((s) => s.spawned || s.state === 'done')) this.enter('started')
+    const oneshotsDone = live.filter((s) => s.spec.oneshot).every((s) => s.state === 'done')
+    const servicesReady = live.filter((s) => !s.spec.oneshot).every((s) => s.ready)
+    const servicesUp = live.filter((s) => !s.spec.oneshot).every((s) => s.spawned)
+    if (oneshotsDone && servicesUp) this.enter('completed')
+    if (oneshotsDone && servicesReady) this.enter('ready')
+  }
+}

@@ -1,0 +1,74 @@
+// Liveness: once the wrapped runner is ready, run its check every interval;
+// after `failures` consecutive failures the instance is `unhealthy` and is
+// stopped, and the failure goes up to the restart policy like a crash.
+import {MarError} from '../util/errors.js'
+import type {HealthSpec} from '../config/types.js'
+import {sleep} from './clock.js'
+import type {Check} from './checks/check.js'
+import {SupervisorCode} from './errors.js'
+import {start, type Runner} from './runner.js'
+
+export function health(inner: Runner, spec: HealthSpec, createCheck: () => Check): Runner {
+  return async (ctx) => {
+    const check = createCheck()
+    await check.prepare?.()
+    let becameReady!: () => void
+    const isReady = new Promise<void>((resolve) => (becameReady = resolve))
+    const child = start(inner, {
+      name: ctx.name,
+      parent: ctx,
+      onReady: () => {
+        ctx.ready()
+        becameReady()
+      },
+    })
+    const forwardStop = () => void child.stop()
+    ctx.signal.addEventListener('abort', forwardStop, {once: true})
+    const watching = new AbortController()
+    void child.exited.finally(() => watching.abort()).catch(() => {})
+    ctx.signal.addEventListener('abort', () => watching.abort(), {once: true})
+    try {
+      const ready = await Promise.race([isReady.then(() => true), child.exited.then(() => false, () => false)])
+      if (ready) {
+        const unhealthy = await watch(check, spec, ctx, watching.signal)
+        if (unhealthy) {
+          ctx.emit({kind: 'instance', name: ctx.name, at: ctx.clock.now(), state: 'unhealthy', health: 'unhealthy', reason: unhealthy})
+          await child.stop()
+          throw new MarError(SupervisorCode.unhealthy, unhealthy)
+        }
+      }
+      await child.exited
+    } finally {
+      ctx.signal.removeEventListener('abort', forwardStop)
+      watching.abort()
+      check.dispose?.()
+    }
+  }
+}
+
+/** Returns why the instance is unhealthy, or null when watching stopped first. */
+async function watch(check: Check, spec: HealthSpec, ctx: Parameters<Runner>[0], signal: AbortSignal): Promise<string | null> {
+  let failures = 0
+  let healthy: boolean | null = null
+  let since = ctx.clock.now()
+  while (await sleep(ctx.clock, spec.intervalMs, signal)) {
+    let why: string | null = null
+    try {
+      if (check.attempt) await check.attempt(spec.timeoutMs)
+      else if (check.passedSince && !check.passedSince(since)) why = `no ${check.describe()} in ${spec.intervalMs}ms`
+    } catch (error) {
+      why = (error as Error).message
+    }
+    since = ctx.clock.now()
+    if (signal.aborted) return null
+    if (why === null) {
+      failures = 0
+      if (healthy !== true) ctx.emit({kind: 'instance', name: ctx.name, at: since, health: 'healthy'})
+      healthy = true
+      continue
+    }
+    failures += 1
+    if (failures >= spec.failures) return `health check failed ${failures} times: ${why}`
+  }
+  return null
+}

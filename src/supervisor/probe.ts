@@ -1,0 +1,76 @@
+// Readiness: wraps a runner so that it is ready only when its check passes,
+// not when the program has merely been spawned. A check that has not passed
+// within the timeout fails the instance with the check's last error.
+import {MarError} from '../util/errors.js'
+import type {ProbeSpec} from '../config/types.js'
+import {sleep} from './clock.js'
+import type {Check} from './checks/check.js'
+import {SupervisorCode} from './errors.js'
+import {start, type Runner} from './runner.js'
+import type {Clock} from './clock.js'
+
+/** Wait until `check` passes; rejects with the last failure once `timeoutMs` has passed. */
+export async function waitUntilPassing(check: Check, spec: Omit<ProbeSpec, 'check'>, clock: Clock, signal: AbortSignal): Promise<void> {
+  const deadline = clock.now() + spec.timeoutMs
+  if (check.waitPass) {
+    const timer = new AbortController()
+    const passed = check.waitPass(timer.signal).then(() => true)
+    const timedOut = sleep(clock, spec.timeoutMs, signal).then(() => false)
+    const won = await Promise.race([passed, timedOut])
+    timer.abort()
+    if (!won && !signal.aborted) throw new Error(`no ${check.describe()} within ${spec.timeoutMs}ms`)
+    return
+  }
+  let last: unknown = new Error(`${check.describe()} never answered`)
+  while (!signal.aborted) {
+    const left = deadline - clock.now()
+    if (left <= 0) break
+    try {
+      await check.attempt!(Math.min(left, Math.max(1000, spec.intervalMs * 4)))
+      return
+    } catch (error) {
+      last = error
+    }
+    if (!(await sleep(clock, Math.min(spec.intervalMs, Math.max(0, deadline - clock.now())), signal))) return
+  }
+  if (!signal.aborted) throw new Error(`${(last as Error).message ?? String(last)} (gave up after ${spec.timeoutMs}ms)`)
+}
+
+export function probe(inner: Runner, spec: ProbeSpec, createCheck: () => Check): Runner {
+  return async (ctx) => {
+    const check = createCheck()
+    await check.prepare?.()
+    let spawned!: () => void
+    const wasSpawned = new Promise<void>((resolve) => (spawned = resolve))
+    const child = start(inner, {name: ctx.name, parent: ctx, onReady: () => spawned()})
+    const forwardStop = () => void child.stop()
+    ctx.signal.addEventListener('abort', forwardStop, {once: true})
+    try {
+      const first = await Promise.race([wasSpawned.then(() => 'spawned' as const), child.exited.then(() => 'ended' as const, () => 'ended' as const)])
+      if (first === 'spawned' && !ctx.signal.aborted) {
+        const probing = new AbortController()
+        const stopProbing = () => probing.abort()
+        ctx.signal.addEventListener('abort', stopProbing, {once: true})
+        void child.exited.finally(stopProbing).catch(() => {})
+        try {
+          await waitUntilPassing(check, spec, ctx.clock, probing.signal)
+          if (!probing.signal.aborted) {
+            ctx.emit({kind: 'instance', name: ctx.name, at: ctx.clock.now(), state: 'ready', reason: undefined})
+            ctx.ready()
+          }
+        } catch (error) {
+          const reason = `ready probe failed: ${(error as Error).message}`
+          ctx.emit({kind: 'instance', name: ctx.name, at: ctx.clock.now(), reason})
+          await child.stop()
+          throw new MarError(SupervisorCode.readyTimeout, reason)
+        } finally {
+          ctx.signal.removeEventListener('abort', stopProbing)
+        }
+      }
+      await child.exited
+    } finally {
+      ctx.signal.removeEventListener('abort', forwardStop)
+      check.dispose?.()
+    }
+  }
+}

@@ -1,0 +1,104 @@
+// One member of a supervised group: its spec, the current Process, and the
+// history the restart decision needs.
+import type {RestartSpec} from '../config/types.js'
+import type {Process, Runner} from './runner.js'
+
+export interface MemberSpec {
+  /** Instance name, e.g. web.2. */
+  name: string
+  /** Runner name, e.g. web: the unit of rest-for-one's order. */
+  runner: string
+  run: Runner
+  restart: RestartSpec
+  oneshot: boolean
+}
+
+export type SlotState =
+  | 'idle'
+  | 'up'
+  | 'backoff'
+  | 'stopping'
+  /** Stopped on request; stays so until started again. */
+  | 'stopped'
+  /** Completed as it should. */
+  | 'done'
+  /** Ended badly under policy `never`. */
+  | 'left'
+  /** Restart limit spent. */
+  | 'failed'
+
+export class Slot {
+  state: SlotState = 'idle'
+  proc: Process | null = null
+  /** Crashes in a row: the backoff attempt. */
+  failures = 0
+  restarts: number[] = []
+  startedAt = 0
+  spawned = false
+  ready = false
+  /** Aborts a pending backoff wait. */
+  cancel = new AbortController()
+  private waiters: Array<(ready: boolean) => void> = []
+
+  constructor(readonly spec: MemberSpec) {}
+
+  get name(): string {
+    return this.spec.name
+  }
+
+  begin(proc: Process, now: number): void {
+    this.proc = proc
+    this.state = 'up'
+    this.ready = false
+    this.startedAt = now
+    this.cancel = new AbortController()
+  }
+
+  markReady(): void {
+    this.ready = true
+    this.settle(true)
+  }
+
+  end(state: 'done' | 'left' | 'failed' | 'stopped'): void {
+    this.state = state
+    if (state !== 'done') this.ready = false
+    this.settle(state === 'done' && this.ready)
+  }
+
+  /** Ended, and not to be restarted by a sibling's restart. */
+  isParked(): boolean {
+    return this.state === 'done' || this.state === 'left' || this.state === 'failed' || this.state === 'stopped'
+  }
+
+  hasEnded(): boolean {
+    return this.isParked()
+  }
+
+  /** True once ready (across restarts), false if it ends for good first. */
+  untilReadyOrEnded(): Promise<boolean> {
+    if (this.ready) return Promise.resolve(true)
+    if (this.isParked()) return Promise.resolve(false)
+    return new Promise((resolve) => this.waiters.push(resolve))
+  }
+
+  /** Stop the current process and cancel a pending restart; a slot in backoff stays in backoff. */
+  async stop(): Promise<void> {
+    const before = this.state
+    this.cancel.abort()
+    const proc = this.proc
+    if (proc) {
+      this.state = 'stopping'
+      await proc.stop()
+      if (this.proc === proc) this.proc = null
+    }
+    this.ready = false
+    this.state = before === 'backoff' ? 'backoff' : before === 'up' || before === 'stopping' || before === 'idle' ? 'stopped' : before
+    if (this.state === 'stopped') this.settle(false)
+  }
+
+  private settle(ready: boolean): void {
+    const waiters = this.waiters
+    this.waiters = []
+    for (const resolve of waiters) resolve(ready)
+  }
+}

@@ -1,0 +1,308 @@
+// A group of instances under one supervisor, with Erlang/OTP semantics.
+// Each member's restart policy says whether an exit calls for a restart;
+// the group's strategy says what else restarts with it:
+//   one-for-one  — only the instance that ended;
+//   one-for-all  — every instance of the group (stopped in reverse order,
+//                  started again in order);
+//   rest-for-one — the instances of that runner and of the runners declared
+//                  after it.
+// A restart limit that is spent escalates: under one-for-one the instance is
+// `failed` and its siblings go on; under the other strategies, or when the
+// group's own limit is spent, the whole group fails (OTP's intensity).
+import {sleep} from './clock.js'
+import {GroupError, type TraceEntry} from './errors.js'
+import {decideRestart, recordRestart} from './restart-decision.js'
+import {start, type Process, type RunContext, type Runner, type SupervisorEvent} from './runner.js'
+import {Slot, type MemberSpec} from './slot.js'
+import type {GroupStrategy, RestartLimit, RestartStrategy} from '../config/types.js'
+import {GroupPhases} from './group-phases.js'
+
+export type {MemberSpec} from './slot.js'
+
+export interface SupervisorOptions {
+  name: string
+  start: GroupStrategy
+  strategy: RestartStrategy
+  limit?: RestartLimit
+  /** Stay up when every member has ended (the daemon, where users start them again). */
+  keepAlive?: boolean
+  random?: () => number
+}
+
+export interface GroupControl {
+  readonly name: string
+  memberNames(): string[]
+  /** Start a stopped (or ended) member; resolves once it is ready. */
+  startMember(name: string): Promise<void>
+  /** Stop a member and keep it stopped until started again. */
+  stopMember(name: string): Promise<void>
+  /** Stop and start a member; resolves once it is ready again. */
+  restartMember(name: string): Promise<void>
+  addMember(spec: MemberSpec, index?: number): Promise<void>
+  removeMember(name: string): Promise<void>
+}
+
+export function supervise(members: MemberSpec[], options: SupervisorOptions): {runner: Runner; control: GroupControl} {
+  let current: GroupRun | null = null
+  const specs = [...members]
+  const need = () => {
+    if (!current) throw new Error(`group ${options.name} is not running`)
+    return current
+  }
+  const runner: Runner = async (ctx) => {
+    current = new GroupRun(specs, options, ctx)
+    try {
+      await current.run()
+    } finally {
+      current = null
+    }
+  }
+  const control: GroupControl = {
+    name: options.name,
+    memberNames: () => specs.map((s) => s.name),
+    startMember: (name) => need().startMember(name),
+    stopMember: (name) => need().stopMember(name),
+    restartMember: (name) => need().restartMember(name),
+    async addMember(spec, index = specs.length) {
+      specs.splice(index, 0, spec)
+      await current?.addMember(spec, index)
+    },
+    async removeMember(name) {
+      const at = specs.findIndex((s) => s.name === name)
+      if (at >= 0) specs.splice(at, 1)
+      await current?.removeMember(name)
+    },
+  }
+  return {runner, control}
+}
+
+class GroupRun {
+  private readonly slots: Slot[]
+  private readonly phases: GroupPhases
+  private readonly trace: TraceEntry[] = []
+  private groupRestarts: number[] = []
+  private failure: string | null = null
+  private stopping = false
+  /** one-for-all and rest-for-one restarts run one at a time. */
+  private restartChain: Promise<void> = Promise.resolve()
+  private wake: () => void = () => {}
+
+  constructor(
+    specs: MemberSpec[],
+    private readonly options: SupervisorOptions,
+    private readonly ctx: RunContext,
+  ) {
+    this.slots = specs.map((spec) => new Slot(spec))
+    this.phases = new GroupPhases(options.name, ctx)
+  }
+
+  private now = () => this.ctx.clock.now()
+  private emit(event: SupervisorEvent) {
+    this.ctx.emit(event)
+  }
+
+  async run(): Promise<void> {
+    this.phases.enter('starting')
+    if (this.options.start === 'ordered') {
+      for (const slot of this.slots) {
+        if (this.stopping || this.failure) break
+        this.launch(slot)
+        if (!(await slot.untilReadyOrEnded())) {
+          this.fail(`${slot.name} did not become ready`)
+          break
+        }
+      }
+    } else {
+      for (const slot of this.slots) this.launch(slot)
+    }
+    this.ctx.signal.addEventListener('abort', () => this.wake(), {once: true})
+    for (;;) {
+      if (this.ctx.signal.aborted) break
+      if (this.failure && !this.options.keepAlive) break
+      if (!this.options.keepAlive && this.slots.every((s) => s.hasEnded())) break
+      await new Promise<void>((resolve) => (this.wake = resolve))
+    }
+    this.stopping = true
+    await this.stopAll(this.failure ? `group ${this.options.name} failed` : undefined)
+    this.phases.enter(this.failure ? 'failed' : 'stopped', this.failure ?? undefined)
+    const ended = this.trace.length > 0 && !this.ctx.signal.aborted
+    if (this.failure || ended) throw new GroupError(this.options.name, this.failure ?? 'members failed', this.trace)
+  }
+
+  private launch(slot: Slot): Process {
+    const proc = start(slot.spec.run, {
+      name: slot.name,
+      parent: this.ctx,
+      emit: (event) => {
+        if (event.kind === 'instance' && event.state === 'running') {
+          slot.spawned = true
+          this.updatePhases()
+        }
+        this.emit(event)
+      },
+      onReady: () => {
+        slot.markReady()
+        this.updatePhases()
+      },
+    })
+    slot.begin(proc, this.now())
+    proc.exited.then(
+      () => this.onExit(slot, proc, true, undefined),
+      (error: unknown) => this.onExit(slot, proc, false, error),
+    )
+    return proc
+  }
+
+  private onExit(slot: Slot, proc: Process, succeeded: boolean, error: unknown): void {
+    if (slot.proc !== proc) return
+    const uptimeMs = this.now() - slot.startedAt
+    slot.proc = null
+    if (slot.state === 'stopping' || this.stopping) return
+    const decision = decideRestart({
+      restart: slot.spec.restart,
+      oneshot: slot.spec.oneshot,
+      succeeded,
+      consecutiveFailures: slot.failures,
+      uptimeMs,
+      now: this.now(),
+      instanceRestarts: slot.restarts,
+      groupRestarts: this.groupRestarts,
+      groupLimit: this.options.limit,
+      random: this.options.random,
+    })
+    switch (decision.action) {
+      case 'done':
+        slot.end('done')
+        break
+      case 'leave':
+        slot.end('left')
+        this.trace.push({name: slot.name, error})
+        break
+      case 'give-up':
+        slot.end('failed')
+        this.trace.push({name: slot.name, error})
+        this.emit({kind: 'instance', name: slot.name, at: this.now(), state: 'failed', reason: `${decision.reason}; last ${reasonOf(error)}`})
+        if (decision.scope === 'group' || this.options.strategy !== 'one-for-one') this.fail(`${slot.name}: ${decision.reason}`)
+        break
+      case 'restart':
+        slot.failures = decision.attempt
+        this.scheduleRestart(slot, decision.delayMs, reasonOf(error))
+        return
+    }
+    this.updatePhases()
+    this.wake()
+  }
+
+  /** The members that restart along with `trigger`, in start order. */
+  private scopeOf(trigger: Slot): Slot[] {
+    if (this.options.strategy === 'one-for-one') return [trigger]
+    const runners = [...new Set(this.slots.map((s) => s.spec.runner))]
+    const from = runners.indexOf(trigger.spec.runner)
+    return this.slots.filter((s) => {
+      if (s === trigger) return true
+      if (s.spec.restart.policy === 'never' || s.isParked()) return false
+      return this.options.strategy === 'one-for-all' || runners.indexOf(s.spec.runner) >= from
+    })
+  }
+
+  private scheduleRestart(trigger: Slot, delayMs: number, why: string): void {
+    const now = this.now()
+    trigger.restarts = recordRestart(trigger.restarts, now, trigger.spec.restart.limit)
+    this.groupRestarts = recordRestart(this.groupRestarts, now, this.options.limit)
+    const scope = this.scopeOf(trigger)
+    for (const slot of scope) slot.state = 'backoff'
+    this.emit({kind: 'instance', name: trigger.name, at: now, state: 'backoff', reason: `${why}; restarting in ${delayMs}ms`})
+    const restartScope = async () => {
+      const siblings = scope.filter((s) => s !== trigger && s.proc)
+      for (const slot of [...siblings].reverse()) {
+        await slot.stop()
+        this.emit({kind: 'instance', name: slot.name, at: this.now(), state: 'backoff', reason: `restarting with ${trigger.name} (${this.options.strategy})`})
+      }
+      if (!(await sleep(this.ctx.clock, delayMs, trigger.cancel.signal)) || this.stopping) return
+      for (const slot of scope) {
+        if (slot.state !== 'backoff' || this.stopping) continue
+        this.emit({kind: 'instance', name: slot.name, at: this.now(), restarted: true})
+        this.launch(slot)
+        if (this.options.start === 'ordered') await slot.untilReadyOrEnded()
+      }
+    }
+    if (scope.length === 1) void restartScope()
+    else this.restartChain = this.restartChain.then(restartScope)
+  }
+
+  private fail(reason: string): void {
+    if (this.failure) return
+    this.failure = reason
+    if (this.options.keepAlive) {
+      // The group stays addressable so users can start it again; the graph
+      // learns of the failure from the phase and stops what depends on it.
+      void this.stopAll(`group ${this.options.name} failed`).then(() => this.phases.enter('failed', reason))
+    }
+    this.wake()
+  }
+
+  private updatePhases(): void {
+    this.phases.update(this.slots)
+  }
+
+  private async stopAll(reason?: string): Promise<void> {
+    const order = [...this.slots].reverse()
+    const stopOne = async (slot: Slot) => {
+      const wasRunning = slot.proc !== null || slot.state === 'backoff'
+      await slot.stop()
+      if (reason && wasRunning) this.emit({kind: 'instance', name: slot.name, at: this.now(), reason})
+    }
+    if (this.options.start === 'ordered') for (const slot of order) await stopOne(slot)
+    else await Promise.all(order.map(stopOne))
+  }
+
+  private find(name: string): Slot {
+    const slot = this.slots.find((s) => s.name === name)
+    if (!slot) throw new Error(`no member ${name} in group ${this.options.name}`)
+    return slot
+  }
+
+  async startMember(name: string): Promise<void> {
+    const slot = this.find(name)
+    if (slot.proc && slot.state !== 'stopping') return void (await slot.untilReadyOrEnded())
+    this.failure = null
+    slot.failures = 0
+    this.launch(slot)
+    if (!(await slot.untilReadyOrEnded())) throw new Error(`${name} did not become ready`)
+  }
+
+  async stopMember(name: string): Promise<void> {
+    const slot = this.find(name)
+    await slot.stop()
+    slot.end('stopped')
+    this.updatePhases()
+  }
+
+  async restartMember(name: string): Promise<void> {
+    const slot = this.find(name)
+    await slot.stop()
+    this.emit({kind: 'instance', name, at: this.now(), restarted: true})
+    await this.startMember(name)
+  }
+
+  async addMember(spec: MemberSpec, index: number): Promise<void> {
+    const slot = new Slot(spec)
+    this.slots.splice(index, 0, slot)
+    this.launch(slot)
+    await slot.untilReadyOrEnded()
+  }
+
+  async removeMember(name: string): Promise<void> {
+    const slot = this.find(name)
+    await slot.stop()
+    this.slots.splice(this.slots.indexOf(slot), 1)
+    this.updatePhases()
+    this.wake()
+  }
+}
+
+function reasonOf(error: unknown): string {
+  if (error === undefined) return 'exited: 0'
+  const message = error instanceof Error ? error.message : String(error)
+  return message.replace(/^\S+ (exited: )/, '$1')
+}

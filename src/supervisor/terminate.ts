@@ -1,0 +1,105 @@
+// Stopping an instance so that nothing of it survives: stop.cmd if given,
+// the stop signal to the whole process group (and to any member of its
+// cgroup or carrier of its run marker that left the group), SIGKILL after
+// the timeout, and finally cgroup.kill for whatever is left.
+import {execa} from 'execa'
+import type {Clock} from './clock.js'
+import {sleep} from './clock.js'
+import type {ChildHandle} from './child.js'
+import type {StopSpec} from '../config/types.js'
+import type {ExitInfo} from './errors.js'
+import {toArgv} from './command.js'
+import {groupMembers, processesWithEnv, sendSignal} from './proc.js'
+
+export interface TerminateOptions {
+  stop: StopSpec
+  clock: Clock
+  /** Aborting this skips the rest of the grace period. */
+  killSignal: AbortSignal
+  env: Record<string, string>
+  cwd: string
+}
+
+/** Every process that belongs to the instance, the main process included. */
+export function remainingProcesses(handle: ChildHandle): number[] {
+  if (handle.cgroup) return handle.cgroup.members()
+  const inGroup = groupMembers(handle.pid)
+  const marked = processesWithEnv(`MAR_RUN_ID=${handle.runId}`)
+  return [...new Set([...inGroup, ...marked])]
+}
+
+function signalAll(handle: ChildHandle, signal: NodeJS.Signals): void {
+  sendSignal(-handle.pid, signal)
+  // Members that left the process group (setsid) get it one by one.
+  for (const pid of remainingProcesses(handle)) sendSignal(pid, signal)
+}
+
+function killAll(handle: ChildHandle): void {
+  sendSignal(-handle.pid, 'SIGKILL')
+  handle.cgroup?.kill()
+  if (!handle.cgroup) for (const pid of remainingProcesses(handle)) sendSignal(pid, 'SIGKILL')
+}
+
+/** Resolve when `done` settles, `ms` passes, or `abort` fires; true if `done` won. */
+async function waitFor(done: Promise<unknown>, ms: number, clock: Clock, abort: AbortSignal): Promise<boolean> {
+  let finished = false
+  void done.then(() => (finished = true))
+  const timer = new AbortController()
+  const onAbort = () => timer.abort()
+  abort.addEventListener('abort', onAbort, {once: true})
+  await Promise.race([done, sleep(clock, ms, timer.signal)])
+  timer.abort()
+  abort.removeEventListener('abort', onAbort)
+  return finished
+}
+
+async function runStopCommand(options: TerminateOptions, timeoutMs: number): Promise<void> {
+  if (!options.stop.command) return
+  const argv = toArgv(options.stop.command)
+  await execa(argv.file, argv.args, {
+    cwd: options.cwd,
+    env: options.env,
+    extendEnv: false,
+    stdin: 'ignore',
+    stdout: 'ignore',
+    stderr: 'ignore',
+    reject: false,
+    timeout: timeoutMs,
+    cleanup: true,
+  }).catch(() => {})
+}
+
+/** Gracefully stop a running instance; resolves with the main process's exit. */
+export async function terminate(handle: ChildHandle, options: TerminateOptions): Promise<ExitInfo> {
+  const deadline = options.clock.now() + options.stop.timeoutMs
+  const left = () => Math.max(0, deadline - options.clock.now())
+  if (!handle.hasExited() && !options.killSignal.aborted) {
+    if (options.stop.command) await waitFor(runStopCommand(options, left()), left(), options.clock, options.killSignal)
+    if (!handle.hasExited()) signalAll(handle, options.stop.signal)
+    await waitFor(handle.exited, left(), options.clock, options.killSignal)
+  }
+  if (!handle.hasExited()) killAll(handle)
+  const exit = await handle.exited
+  await reapLeftovers(handle, {...options, stop: {...options.stop, timeoutMs: left()}}, false)
+  return exit
+}
+
+/**
+ * After the main process ended: give what it left behind (grandchildren,
+ * daemons it forked) the rest of the grace period, then kill it, so no
+ * orphan outlives its instance. `signalFirst` sends the stop signal first
+ * (the main process exited on its own, so nobody has told them yet).
+ */
+export async function reapLeftovers(handle: ChildHandle, options: TerminateOptions, signalFirst = true): Promise<void> {
+  const alive = () => remainingProcesses(handle).length > 0
+  if (alive()) {
+    if (signalFirst) signalAll(handle, options.stop.signal)
+    const deadline = options.clock.now() + options.stop.timeoutMs
+    while (alive() && options.clock.now() < deadline && !options.killSignal.aborted) {
+      await sleep(options.clock, 10)
+    }
+    if (alive()) killAll(handle)
+    for (let i = 0; i < 200 && alive(); i++) await sleep(options.clock, 10)
+  }
+  handle.cgroup?.remove()
+}
