@@ -1,0 +1,55 @@
+// Loading the env_file entries of the top level and of runners: resolve
+// each path (interpolated, relative to the config file), read it once even
+// when several runners name it, and merge in order (later files win). A file
+// named explicitly must exist; the implicit top-level `.env` is optional.
+import {readFileSync} from 'node:fs'
+import {isAbsolute, join} from 'node:path'
+import {parseEnvFile, type EnvFileResult} from './env-file.js'
+import {issueAt, resolveText, type PlanContext} from './resolve.js'
+import type {Vars} from './interpolate.js'
+import type {ConfigPath} from './source.js'
+
+type Cached = EnvFileResult | {missing: true} | {unreadable: string}
+const cache = new WeakMap<PlanContext, Map<string, Cached>>()
+
+function read(ctx: PlanContext, file: string): Cached {
+  let files = cache.get(ctx)
+  if (!files) cache.set(ctx, (files = new Map()))
+  let entry = files.get(file)
+  if (!entry) {
+    try {
+      const text = readFileSync(file, 'utf8')
+      entry = parseEnvFile(text, file)
+      ctx.issues.push(...entry.issues)
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      entry = code === 'ENOENT' || code === 'ENOTDIR' ? {missing: true} : {unreadable: code ?? String(error)}
+    }
+    files.set(file, entry)
+  }
+  return entry
+}
+
+/**
+ * Variables of the env files listed at `path` (a string or a list in the
+ * source), interpolating their names with `vars`. `implicit` files may be absent.
+ */
+export function loadEnvFiles(ctx: PlanContext, files: readonly string[], path: ConfigPath, vars: Vars, options: {implicit?: boolean; list?: boolean} = {}): Record<string, string> {
+  const merged: Record<string, string> = {}
+  files.forEach((name, i) => {
+    const at = options.list ? [...path, i] : path
+    const resolved = resolveText(ctx, name, at, vars)
+    const file = isAbsolute(resolved) ? resolved : join(ctx.dir, resolved)
+    const entry = read(ctx, file)
+    if ('missing' in entry) {
+      if (!options.implicit) issueAt(ctx, at, 'missing-file', `env_file "${resolved}" not found`, `create it, or remove it from env_file`)
+      return
+    }
+    if ('unreadable' in entry) {
+      issueAt(ctx, at, 'unreadable-file', `cannot read env_file "${resolved}": ${entry.unreadable}`)
+      return
+    }
+    Object.assign(merged, entry.vars)
+  })
+  return merged
+}

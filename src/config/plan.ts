@@ -1,0 +1,161 @@
+// A parsed config file → the StackPlan the rest of mar runs: validated,
+// defaulted, interpolated, expanded into instances and placed on hosts.
+// Every check runs even when others failed, so one run reports them all.
+import {basename, isAbsolute, resolve} from 'node:path'
+import {placeInstances, type PlacementHost} from '../remote/placement.js'
+import {DEFAULTS} from './defaults.js'
+import {loadEnvFiles} from './env-files.js'
+import {checkNames, dependenciesOf, orderGroups} from './graph.js'
+import {buildModel, type ConfigModel} from './model.js'
+import {listNotActedOn} from './not-acted-on.js'
+import {isListAt, planRunner} from './plan-runner.js'
+import {issueAt, resolveText, type PlanContext} from './resolve.js'
+import {sortIssues} from './issues.js'
+import {Config} from './schema.js'
+import {issuesFromZod} from './zod-issues.js'
+import type {ConfigIssue, GroupPlan, HostPlan, StackPlan} from './types.js'
+import type {ParsedSource} from './source.js'
+
+export interface PlanOptions {
+  format: StackPlan['format']
+  /** The environment mar runs in: the base of every child's environment. */
+  env: Record<string, string | undefined>
+  cwd: string
+}
+
+export type PlanResult = {ok: true; plan: StackPlan; warnings: string[]} | {ok: false; errors: ConfigIssue[]}
+
+const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
+
+export function planStack(source: ParsedSource, options: PlanOptions): PlanResult {
+  const dir = resolve(source.file, '..')
+  const ctx: PlanContext = {source, dir, issues: [], warnings: []}
+  const isMap = typeof source.data === 'object' && source.data !== null && !Array.isArray(source.data)
+  if (isMap) {
+    const parsed = Config.safeParse(source.data)
+    if (!parsed.success) ctx.issues.push(...issuesFromZod(parsed.error.issues, source, Config))
+  }
+  const {model, issues: modelIssues} = buildModel(source)
+  ctx.issues.push(...modelIssues, ...checkNames(model, source))
+  const {order, issues: orderIssues} = orderGroups(model, source)
+  ctx.issues.push(...orderIssues)
+
+  const base: Record<string, string> = {}
+  for (const [key, value] of Object.entries(options.env)) if (value !== undefined) base[key] = value
+  const implicit = model.top.env_file === undefined
+  const topFiles = loadEnvFiles(ctx, model.top.env_file ?? [DEFAULTS.envFile], ['env_file'], base, {implicit, list: isListAt(ctx, ['env_file'])})
+  const topEnv: Record<string, string> = {}
+  for (const [key, value] of Object.entries(model.top.env ?? {})) topEnv[key] = resolveText(ctx, value, ['env', key], {...base, ...topFiles})
+  const topVars = {...base, ...topFiles, ...topEnv}
+
+  const stack = stackName(ctx, model, topVars, dir)
+  const hosts = planHosts(ctx, model, topVars)
+  const placements = placeAll(ctx, model, hosts)
+  const groups: GroupPlan[] = model.groups.map((group) => ({
+    name: group.name,
+    strategy: group.strategy ?? DEFAULTS.strategy,
+    restart: groupRestart(group.restart),
+    dependsOn: dependenciesOf(group).map(({group: name, condition}) => ({group: name, condition})),
+    runners: group.runners.flatMap((entry) => planRunner(ctx, entry, placements[entry.name] ?? [], {stack, topVars}) ?? []),
+  }))
+
+  const remote = new Set(hosts.filter((h) => h.ssh).flatMap((h) => [h.name, ...h.labels]))
+  const sshConfig = resolveSshConfig(ctx, model, topVars, options)
+  const plan: StackPlan = {
+    name: stack,
+    configPath: source.file,
+    dir,
+    format: options.format,
+    groups,
+    startOrder: order,
+    hosts,
+    notActedOn: listNotActedOn(model, remote),
+  }
+  if (sshConfig) plan.sshConfig = sshConfig
+  warnPortOverlaps(ctx, groups)
+  const errors = dedupe(ctx.issues)
+  return errors.length > 0 ? {ok: false, errors} : {ok: true, plan, warnings: ctx.warnings}
+}
+
+function stackName(ctx: PlanContext, model: ConfigModel, vars: Record<string, string>, dir: string): string {
+  if (model.top.name === undefined) return basename(dir).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'stack'
+  const name = resolveText(ctx, model.top.name, ['name'], vars)
+  if (!STACK_NAME.test(name)) issueAt(ctx, ['name'], 'invalid-value', `invalid stack name "${name}"`, 'use letters, digits, ".", "-" and "_"')
+  return name
+}
+
+function planHosts(ctx: PlanContext, model: ConfigModel, vars: Record<string, string>): HostPlan[] {
+  const declaredLocal = model.hosts.find((h) => h.name === DEFAULTS.localHost)?.input
+  const local: HostPlan = {name: DEFAULTS.localHost, labels: declaredLocal?.labels ?? []}
+  if (declaredLocal?.cpus !== undefined) local.cpus = declaredLocal.cpus
+  if (declaredLocal?.memory !== undefined) local.memory = declaredLocal.memory
+  const others = model.hosts.flatMap((entry): HostPlan[] => {
+    if (entry.name === DEFAULTS.localHost || !entry.input) return []
+    const host: HostPlan = {name: entry.name, labels: entry.input.labels ?? []}
+    if (entry.input.ssh !== undefined) host.ssh = resolveText(ctx, entry.input.ssh, [...entry.path, 'ssh'], vars)
+    if (entry.input.cpus !== undefined) host.cpus = entry.input.cpus
+    if (entry.input.memory !== undefined) host.memory = entry.input.memory
+    return [host]
+  })
+  return [local, ...others]
+}
+
+function placeAll(ctx: PlanContext, model: ConfigModel, hosts: HostPlan[]): Record<string, string[]> {
+  const known = new Set(hosts.flatMap((h) => [h.name, ...h.labels]))
+  const entries = model.groups.flatMap((g) => g.runners).flatMap((entry) => {
+    const runner = entry.spec
+    // Unknown host names are already reported by checkNames.
+    return runner && (runner.hosts ?? []).every((name) => known.has(name)) ? [{entry, runner}] : []
+  })
+  const {placements, failures} = placeInstances(
+    entries.map(({entry, runner}) => ({runner: entry.name, scale: runner.scale ?? DEFAULTS.scale, hosts: runner.hosts ?? DEFAULTS.hosts, resources: runner.resources})),
+    hosts as PlacementHost[],
+  )
+  for (const failure of failures) {
+    const {entry, runner} = entries.find((e) => e.entry.name === failure.runner)!
+    const key = runner.resources ? 'resources' : runner.scale !== undefined ? 'scale' : undefined
+    issueAt(ctx, key ? [...entry.path, key] : entry.path, 'placement', failure.message, 'lower scale or resources, or declare more capacity or hosts', 'key')
+  }
+  return placements
+}
+
+function groupRestart(restart: ConfigModel['groups'][number]['restart']): GroupPlan['restart'] {
+  if (restart === undefined) return {strategy: DEFAULTS.groupRestart}
+  if (typeof restart === 'string') return {strategy: restart}
+  const plan: GroupPlan['restart'] = {strategy: restart.strategy ?? DEFAULTS.groupRestart}
+  if (restart.limit) plan.limit = restart.limit
+  return plan
+}
+
+/** MAR_SSH_CONFIG (for this invocation) wins over the file's ssh_config (for the project). */
+function resolveSshConfig(ctx: PlanContext, model: ConfigModel, vars: Record<string, string>, options: PlanOptions): string | undefined {
+  const home = options.env.HOME
+  const expand = (path: string, against: string) => (path.startsWith('~/') && home ? resolve(home, path.slice(2)) : isAbsolute(path) ? path : resolve(against, path))
+  const fromEnv = options.env.MAR_SSH_CONFIG
+  if (fromEnv) return expand(fromEnv, options.cwd)
+  if (model.top.ssh_config === undefined) return undefined
+  return expand(resolveText(ctx, model.top.ssh_config, ['ssh_config'], vars), ctx.dir)
+}
+
+/** Two instances on one host with the same port is almost always a mistake, but not always (SO_REUSEPORT). */
+function warnPortOverlaps(ctx: PlanContext, groups: GroupPlan[]): void {
+  const taken = new Map<string, string>()
+  for (const instance of groups.flatMap((g) => g.runners.flatMap((r) => r.instances))) {
+    if (instance.port === undefined) continue
+    const key = `${instance.host}:${instance.port}`
+    const other = taken.get(key)
+    if (other) ctx.warnings.push(`${instance.name} and ${other} both get PORT ${instance.port} on host ${instance.host}`)
+    else taken.set(key, instance.name)
+  }
+}
+
+function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
+  const seen = new Set<string>()
+  const unique = issues.filter((issue) => {
+    const key = `${issue.file}:${issue.line}:${issue.column}:${issue.code}:${issue.message}`
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
+  return sortIssues(unique)
+}

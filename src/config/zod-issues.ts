@@ -1,0 +1,203 @@
+// zod's issues → ConfigIssues with a position, a message in mar's words and
+// a did-you-mean. Unions are resolved to the branch the user evidently meant
+// (the one whose type matched), so a misspelt key inside a runner object is
+// one "unknown key" error, not "expected string or object".
+import type {z} from 'zod'
+import {KEY_ALIASES, didYouMean} from './suggest.js'
+import type {ConfigIssue} from './types.js'
+import type {ConfigPath, ParsedSource} from './source.js'
+
+type Issue = z.core.$ZodIssue
+type Path = (string | number)[]
+
+/** Convert zod's issues (paths relative to `base` inside the source) into ConfigIssues. */
+export function issuesFromZod(issues: readonly Issue[], source: ParsedSource, schema: z.ZodType, base: ConfigPath = []): ConfigIssue[] {
+  const out: ConfigIssue[] = []
+  for (const issue of flatten(issues, [...base], source.data)) out.push(...convert(issue, source, schema, base))
+  return out
+}
+
+function flatten(issues: readonly Issue[], prefix: Path, data: unknown): Issue[] {
+  const result: Issue[] = []
+  for (const issue of issues) {
+    const path = [...prefix, ...(issue.path as Path)]
+    if (issue.code !== 'invalid_union' || issue.errors.length === 0) {
+      result.push({...issue, path} as Issue)
+      continue
+    }
+    // A branch whose own type matched (no invalid_type at the union itself)
+    // is the one the user meant; report its issues.
+    const input = valueAt(data, path)
+    const matched = issue.errors.find((branch) => !isTypeMiss(branch, input))
+    if (matched) {
+      result.push(...flatten(matched, path, data))
+      continue
+    }
+    const expected = [...new Set(issue.errors.flatMap((branch) => expectedOfBranch(branch)))].filter(Boolean)
+    result.push({code: 'invalid_type', expected: expected.join(' or '), path, message: '', input: undefined} as unknown as Issue)
+  }
+  return result
+}
+
+/**
+ * Whether a union branch failed because the value has another type: an
+ * invalid_type at the branch's root, a literal (`notify`) missed by a
+ * non-string, or a nested union all of whose branches are type misses.
+ */
+function isTypeMiss(branch: readonly Issue[], input: unknown): boolean {
+  return branch.some(
+    (inner) =>
+      inner.path.length === 0 &&
+      (inner.code === 'invalid_type' ||
+        (inner.code === 'invalid_value' && typeof input !== 'string') ||
+        (inner.code === 'invalid_union' && inner.errors.every((nested) => isTypeMiss(nested, input)))),
+  )
+}
+
+function expectedOfBranch(branch: readonly Issue[]): string[] {
+  return branch.filter((inner) => inner.path.length === 0).flatMap((inner) => (inner.code === 'invalid_union' ? inner.errors.flatMap(expectedOfBranch) : [expectedOf(inner)]))
+}
+
+function expectedOf(issue: Issue): string {
+  if (issue.code === 'invalid_type') return article(String(issue.expected))
+  if (issue.code === 'invalid_value') return issue.values.map((v) => JSON.stringify(v)).join(' or ')
+  return ''
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'an integer',
+  boolean: 'true or false',
+  object: 'a map',
+  array: 'a list',
+  record: 'a map',
+}
+
+function article(expected: string): string {
+  return TYPE_NAMES[expected] ?? expected
+}
+
+/** `"abc"`, `a number (5)`, `a list`, `nothing`: what the user wrote. */
+export function describeValue(value: unknown): string {
+  if (value === undefined || value === null) return 'nothing'
+  if (Array.isArray(value)) return 'a list'
+  if (typeof value === 'object') return 'a map'
+  if (typeof value === 'string') return JSON.stringify(value)
+  return `${typeof value === 'number' ? 'the number' : typeof value} ${String(value)}`
+}
+
+function valueAt(data: unknown, path: ConfigPath): unknown {
+  let value = data
+  for (const part of path) {
+    if (value === null || typeof value !== 'object') return undefined
+    value = (value as Record<string | number, unknown>)[part]
+  }
+  return value
+}
+
+/** `cmd[2]`, `stop.signal`: the key path below the runner/group/host name, for messages. */
+export function label(path: ConfigPath): string {
+  let start = 0
+  const container = (i: number) => (i === 0 && ['groups', 'hosts', 'runners'].includes(String(path[0]))) || (i === 2 && path[0] === 'groups' && path[2] === 'runners')
+  for (let i = 0; i < path.length; i++) if (container(i)) start = i + 2
+  const parts = path.slice(Math.min(start, path.length - 1))
+  return parts.reduce<string>((text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${part}` : part), '')
+}
+
+function convert(issue: Issue, source: ParsedSource, schema: z.ZodType, base: ConfigPath): ConfigIssue[] {
+  const path = issue.path as Path
+  const at = (p: ConfigPath, where: 'key' | 'value' = 'value') => {
+    const pos = source.locator.locate(p, where)
+    return {file: source.file, line: pos?.line, column: pos?.column}
+  }
+  const input = valueAt(source.data, path)
+  const name = label(path)
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => {
+        const known = keysAt(schema, path.slice(base.length))
+        return {code: 'unknown-key', ...at([...path, key], 'key'), message: `unknown key "${key}"`, hint: unknownKeyHint(key, known, valueAt(input, [key]), path)}
+      })
+    case 'invalid_type':
+      if (input === undefined && path.length > 0 && valueAt(source.data, path.slice(0, -1)) !== undefined) {
+        return [{code: 'missing-key', ...at(path.slice(0, -1), 'key'), message: `missing required key "${name}"`}]
+      }
+      // A union nobody matched arrives from flatten() with `expected` already in words and no message.
+      const expected = issue.message === '' ? String(issue.expected) : article(String(issue.expected))
+      return [{code: 'invalid-type', ...at(path), message: `"${name}" must be ${expected}, got ${describeValue(input)}`}]
+    case 'invalid_value': {
+      const options = issue.values.map(String)
+      const hint = typeof input === 'string' ? didYouMean(input, options) : undefined
+      return [{code: 'invalid-value', ...at(path), message: `invalid value ${describeValue(input)} for "${name}": expected ${listOr(options)}`, hint}]
+    }
+    case 'invalid_key': {
+      const inner = issue.issues[0]
+      return [{code: 'invalid-value', ...at(path, 'key'), message: `invalid name "${String(path.at(-1))}": ${inner?.message ?? 'not allowed'}`}]
+    }
+    case 'too_small':
+    case 'too_big': {
+      const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum
+      const custom = !issue.message.startsWith('Too ')
+      const word = issue.code === 'too_small' ? (issue.inclusive === false ? 'greater than' : 'at least') : issue.inclusive === false ? 'less than' : 'at most'
+      const message = custom ? issue.message : issue.origin === 'array' ? `"${name}" needs ${word} ${String(bound)} entries` : `"${name}" must be ${word} ${String(bound)}, got ${describeValue(input)}`
+      return [{code: 'invalid-value', ...at(path), message}]
+    }
+    case 'invalid_format':
+      return [{code: 'invalid-value', ...at(path), message: `invalid "${name}" ${describeValue(input)}: ${issue.message}`}]
+    case 'custom': {
+      const params = (issue.params ?? {}) as {hint?: string; code?: string}
+      return [{code: params.code ?? 'invalid-value', ...at(path), message: `"${name}": ${issue.message}`, hint: params.hint}]
+    }
+    default:
+      return [{code: 'invalid-value', ...at(path), message: `"${name}": ${issue.message}`}]
+  }
+}
+
+function unknownKeyHint(key: string, known: string[], value: unknown, path: Path): string | undefined {
+  const guess = didYouMean(key, known, KEY_ALIASES)
+  if (guess) return guess
+  // `app: {web: {cmd: ...}}`: a runner written straight into a group.
+  const looksLikeRunner = typeof value === 'string' || (typeof value === 'object' && value !== null && 'cmd' in value)
+  if (path[0] === 'groups' && path.length === 2 && looksLikeRunner) return `runners of a group go under "runners:"`
+  if (path.length === 0 && looksLikeRunner) return 'runners go under "runners:" (or groups: NAME: runners:)'
+  return known.length > 0 ? `known keys: ${known.join(', ')}` : undefined
+}
+
+function listOr(options: string[]): string {
+  return options.length <= 1 ? (options[0] ?? '') : `${options.slice(0, -1).join(', ')} or ${options.at(-1)}`
+}
+
+interface Def {
+  type: string
+  shape?: Record<string, z.ZodType>
+  valueType?: z.ZodType
+  element?: z.ZodType
+  options?: z.ZodType[]
+  innerType?: z.ZodType
+  in?: z.ZodType
+}
+
+const defOf = (schema: z.ZodType): Def => (schema as unknown as {_zod: {def: Def}})._zod.def
+
+/** The keys an object schema at `path` allows (for did-you-mean), through records, unions and wrappers. */
+export function keysAt(schema: z.ZodType, path: ConfigPath): string[] {
+  let current: z.ZodType[] = [schema]
+  for (const part of [...path, null]) {
+    const next: z.ZodType[] = []
+    const queue = [...current]
+    while (queue.length > 0) {
+      const s = queue.shift()!
+      const def = defOf(s)
+      if (def.innerType) queue.push(def.innerType)
+      else if (def.type === 'pipe' && def.in) queue.push(def.in)
+      else if (def.type === 'union' && def.options) queue.push(...def.options)
+      else if (part === null) next.push(s)
+      else if (def.type === 'object' && def.shape && typeof part === 'string' && def.shape[part]) next.push(def.shape[part])
+      else if (def.type === 'record' && def.valueType) next.push(def.valueType)
+      else if (def.type === 'array' && def.element && typeof part === 'number') next.push(def.element)
+    }
+    current = next
+  }
+  return [...new Set(current.flatMap((s) => Object.keys(defOf(s).shape ?? {})))]
+}
