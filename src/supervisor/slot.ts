@@ -46,10 +46,11 @@ export class Slot {
     return this.spec.name
   }
 
-  begin(proc: Process, now: number): void {
-    this.proc = proc
+  /** Reset for a new run; call before starting it (a runner may be ready synchronously). */
+  begin(now: number): void {
     this.state = 'up'
     this.ready = false
+    this.spawned = false
     this.startedAt = now
     this.cancel = new AbortController()
   }

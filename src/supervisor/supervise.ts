@@ -12,7 +12,7 @@
 import {sleep} from './clock.js'
 import {GroupError, type TraceEntry} from './errors.js'
 import {decideRestart, recordRestart} from './restart-decision.js'
-import {start, type Process, type RunContext, type Runner, type SupervisorEvent} from './runner.js'
+import {aborted, start, type Process, type RunContext, type Runner, type SupervisorEvent} from './runner.js'
 import {Slot, type MemberSpec} from './slot.js'
 import type {GroupStrategy, RestartLimit, RestartStrategy} from '../config/types.js'
 import {GroupPhases} from './group-phases.js'
@@ -106,8 +106,10 @@ class GroupRun {
     if (this.options.start === 'ordered') {
       for (const slot of this.slots) {
         if (this.stopping || this.failure) break
-        this.launch(slot)
-        if (!(await slot.untilReadyOrEnded())) {
+        // A restart (rest-for-one, one-for-all) may already own this member.
+        if (slot.state === 'idle') this.launch(slot)
+        const ready = await Promise.race([slot.untilReadyOrEnded(), aborted(this.ctx.signal).then(() => null)])
+        if (ready === false) {
           this.fail(`${slot.name} did not become ready`)
           break
         }
@@ -130,6 +132,10 @@ class GroupRun {
   }
 
   private launch(slot: Slot): Process {
+    // One run per member at a time: an ordered start and a sibling's
+    // restart may both reach for the same member.
+    if (slot.proc && !slot.proc.isExited && slot.state !== 'stopping') return slot.proc
+    slot.begin(this.now())
     const proc = start(slot.spec.run, {
       name: slot.name,
       parent: this.ctx,
@@ -145,7 +151,7 @@ class GroupRun {
         this.updatePhases()
       },
     })
-    slot.begin(proc, this.now())
+    slot.proc = proc
     proc.exited.then(
       () => this.onExit(slot, proc, true, undefined),
       (error: unknown) => this.onExit(slot, proc, false, error),

@@ -1,0 +1,142 @@
+import {describe, expect, it} from 'vitest'
+import {FakeClock} from '../../helpers/fake-clock.js'
+import {FakeFleet} from '../../helpers/fake-fleet.js'
+import {fnRunner, invoke, start, aborted} from '../../../src/supervisor/runner.js'
+import {ordered, parallel} from '../../../src/supervisor/group.js'
+import {probe} from '../../../src/supervisor/probe.js'
+import {health} from '../../../src/supervisor/health.js'
+import {CheckFailed, type Check} from '../../../src/supervisor/checks/check.js'
+import {GroupError} from '../../../src/supervisor/errors.js'
+
+describe('start / invoke', () => {
+  it('invoke resolves once the runner is ready, and stop ends it', async () => {
+    const log: string[] = []
+    const runner = fnRunner(async (ctx) => {
+      log.push('setup')
+      ctx.ready()
+      await aborted(ctx.signal)
+      log.push('teardown')
+    })
+    const proc = await invoke(runner, {name: 'fn'})
+    expect(proc.isReady).toBe(true)
+    await proc.stop()
+    expect(log).toEqual(['setup', 'teardown'])
+    await expect(proc.exited).resolves.toBeUndefined()
+  })
+
+  it('invoke rejects with the failure when the runner fails before ready', async () => {
+    const runner = fnRunner(async () => {
+      throw new Error('boom')
+    })
+    await expect(invoke(runner, {name: 'fn'})).rejects.toThrow('boom')
+  })
+
+  it('a clean return before ready rejects ready with a coded error', async () => {
+    const proc = start(fnRunner(() => {}), {name: 'fn'})
+    await expect(proc.ready).rejects.toMatchObject({code: 'exited-before-ready'})
+  })
+
+  it("a parent's kill reaches its children", async () => {
+    let childKilled = false
+    const child = fnRunner(async (ctx) => {
+      ctx.ready()
+      await aborted(ctx.killSignal)
+      childKilled = true
+    })
+    const parent = fnRunner(async (ctx) => {
+      const proc = start(child, {name: 'child', parent: ctx})
+      ctx.ready()
+      await proc.exited
+    })
+    const proc = await invoke(parent, {name: 'parent'})
+    await proc.stop('kill')
+    expect(childKilled).toBe(true)
+  })
+})
+
+describe('ordered / parallel', () => {
+  it('ordered waits for each member and stops in reverse; a failure ends the group with a trace', async () => {
+    const clock = new FakeClock()
+    const fleet = new FakeFleet(clock)
+    const proc = start(
+      ordered('g', [
+        {name: 'a', runner: fleet.runner('a', {readyAfterMs: 10})},
+        {name: 'b', runner: fleet.runner('b', {readyAfterMs: 10})},
+        {name: 'c', runner: fleet.runner('c')},
+      ]),
+      {name: 'g', clock},
+    )
+    await clock.advance(5)
+    expect(fleet.runningNames()).toEqual(['a'])
+    await clock.advance(20)
+    expect(fleet.runningNames()).toEqual(['a', 'b', 'c'])
+    expect(proc.isReady).toBe(true)
+    fleet.crash('b', 2)
+    await clock.advance(1)
+    expect(fleet.log.slice(-3)).toEqual(['exit b 2', 'stop c', 'stop a'])
+    const error = (await proc.exited.catch((e: unknown) => e)) as GroupError
+    expect(error.trace.map((t) => t.name)).toEqual(['b'])
+  })
+
+  it('parallel starts all at once', async () => {
+    const clock = new FakeClock()
+    const fleet = new FakeFleet(clock)
+    const proc = start(parallel('g', [{name: 'a', runner: fleet.runner('a', {readyAfterMs: 10})}, {name: 'b', runner: fleet.runner('b')}]), {name: 'g', clock})
+    await clock.advance(1)
+    expect(fleet.runningNames()).toEqual(['a', 'b'])
+    await proc.stop()
+    expect(fleet.runningNames()).toEqual([])
+  })
+})
+
+function scriptedCheck(results: boolean[]): Check & {calls: number} {
+  const check = {
+    calls: 0,
+    describe: () => 'scripted',
+    async attempt() {
+      const ok = results[Math.min(check.calls, results.length - 1)]
+      check.calls += 1
+      if (!ok) throw new CheckFailed(`attempt ${check.calls} failed`)
+    },
+  }
+  return check
+}
+
+describe('probe and health', () => {
+  it('ready only when the check passes', async () => {
+    const clock = new FakeClock()
+    const fleet = new FakeFleet(clock)
+    const check = scriptedCheck([false, false, true])
+    const proc = start(probe(fleet.runner('web.1'), {check: {kind: 'notify'}, timeoutMs: 5000, intervalMs: 100}, () => check), {name: 'web.1', clock, emit: fleet.record})
+    await clock.advance(150)
+    expect(proc.isReady).toBe(false)
+    await clock.advance(100)
+    expect(proc.isReady).toBe(true)
+    expect(fleet.statesOf('web.1')).toEqual(['running', 'ready'])
+    await proc.stop()
+  })
+
+  it('a probe that never passes fails the instance with its last error', async () => {
+    const clock = new FakeClock()
+    const fleet = new FakeFleet(clock)
+    const proc = start(probe(fleet.runner('web.1'), {check: {kind: 'notify'}, timeoutMs: 1000, intervalMs: 100}, () => scriptedCheck([false])), {name: 'web.1', clock, emit: fleet.record})
+    await clock.advance(1200)
+    expect(proc.isExited).toBe(true)
+    await expect(proc.exited).rejects.toMatchObject({code: 'ready-timeout'})
+    await expect(proc.exited).rejects.toThrow(/attempt \d+ failed \(gave up after 1000ms\)/)
+    expect(fleet.isRunning('web.1')).toBe(false)
+  })
+
+  it('restarts after `failures` consecutive health failures', async () => {
+    const clock = new FakeClock()
+    const fleet = new FakeFleet(clock)
+    const check = scriptedCheck([true, false, true, false, false, false])
+    const proc = start(health(fleet.runner('web.1'), {check: {kind: 'notify'}, timeoutMs: 100, intervalMs: 1000, failures: 3}, () => check), {name: 'web.1', clock, emit: fleet.record})
+    await clock.advance(5500)
+    expect(proc.isExited).toBe(false)
+    await clock.advance(1000)
+    expect(proc.isExited).toBe(true)
+    await expect(proc.exited).rejects.toMatchObject({code: 'unhealthy'})
+    expect(fleet.statesOf('web.1')).toContain('unhealthy')
+  })
+})
