@@ -1,0 +1,124 @@
+// The resolved plan as `mar validate` shows it: for people (one block per
+// group in start order) and as JSON. Environment *values* never leave this
+// file — only keys, since values are often secrets.
+import {relative} from 'node:path'
+import {formatDuration, formatSize} from './units.js'
+import type {CommandSpec, InstancePlan, ProbeCheck, ProbeSpec, StackPlan} from './types.js'
+
+type Env = Record<string, string | undefined>
+
+/** Keys the stack sets (env files, env, PORT, MAR_*), as opposed to those inherited unchanged from `base`. */
+export function stackEnvKeys(instance: InstancePlan, base: Env): string[] {
+  return Object.keys(instance.env)
+    .filter((key) => base[key] !== instance.env[key])
+    .sort()
+}
+
+export function planToJson(plan: StackPlan, base: Env, warnings: readonly string[] = []): unknown {
+  return {
+    ...plan,
+    groups: plan.groups.map((group) => ({
+      ...group,
+      runners: group.runners.map((runner) => ({
+        ...runner,
+        instances: runner.instances.map((instance) => ({
+          ...instance,
+          env: stackEnvKeys(instance, base),
+          inheritedEnv: Object.keys(instance.env).length - stackEnvKeys(instance, base).length,
+        })),
+      })),
+    })),
+    warnings,
+  }
+}
+
+export function formatCommand(command: CommandSpec): string {
+  if ('shell' in command) return command.shell
+  return `[${command.argv.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : JSON.stringify(arg))).join(', ')}]`
+}
+
+function formatCheck(check: ProbeCheck): string {
+  switch (check.kind) {
+    case 'tcp':
+      return `tcp ${check.host}:${check.port}`
+    case 'http':
+      return `http ${check.url}${check.status ? ` (status ${check.status})` : ''}`
+    case 'exec':
+      return `exec ${formatCommand(check.command)}`
+    case 'log':
+      return `log /${check.pattern}/`
+    case 'notify':
+      return 'notify'
+    case 'after':
+      return `after ${formatDuration(check.delayMs)}`
+  }
+}
+
+function formatProbe(probe: ProbeSpec & {failures?: number}, timeoutWord: string): string {
+  const extra = [`${timeoutWord} ${formatDuration(probe.timeoutMs)}`, `every ${formatDuration(probe.intervalMs)}`]
+  if (probe.failures !== undefined) extra.push(`restart after ${probe.failures} failures`)
+  return `${formatCheck(probe.check)} (${extra.join(', ')})`
+}
+
+function shortPath(path: string, dir: string): string {
+  const rel = relative(dir, path)
+  return rel === '' ? '.' : rel.startsWith('..') ? path : `./${rel}`
+}
+
+export function describePlan(plan: StackPlan, options: {cwd: string; env: Env; warnings?: readonly string[]}): string[] {
+  const lines: string[] = []
+  const configShown = shortPath(plan.configPath, options.cwd)
+  lines.push(`stack ${plan.name}  (${configShown}${plan.format === 'procfile' ? ', Procfile' : ''})`)
+  lines.push(
+    `hosts ${plan.hosts
+      .map((h) => [h.name, h.ssh && `ssh ${h.ssh}`, h.cpus !== undefined && `${h.cpus} cpus`, h.memory !== undefined && formatSize(h.memory), h.labels.length > 0 && `labels ${h.labels.join(',')}`].filter(Boolean).join(' '))
+      .join('; ')}`,
+  )
+  if (plan.sshConfig) lines.push(`ssh config ${plan.sshConfig}`)
+  lines.push(`start order ${plan.startOrder.join(' → ')}`)
+  for (const name of plan.startOrder) {
+    const group = plan.groups.find((g) => g.name === name)!
+    const deps = group.dependsOn.map((d) => `${d.group} (${d.condition})`).join(', ')
+    const restart = `${group.restart.strategy}${group.restart.limit ? ` limit ${group.restart.limit.count}/${formatDuration(group.restart.limit.windowMs)}` : ''}`
+    lines.push('', `group ${group.name}  ${group.strategy} · restart ${restart}${deps ? ` · depends on ${deps}` : ''}`)
+    for (const runner of group.runners) lines.push(...describeRunner(runner.instances, runner.name, runner.scale, plan.dir, options.env))
+  }
+  if (plan.notActedOn.length > 0) {
+    lines.push('', 'parsed but not yet acted on:')
+    for (const item of plan.notActedOn) lines.push(`  ${item.path}: ${item.reason}`)
+  }
+  if (options.warnings && options.warnings.length > 0) {
+    lines.push('', 'warnings:')
+    for (const warning of options.warnings) lines.push(`  ${warning}`)
+  }
+  return lines
+}
+
+function describeRunner(instances: InstancePlan[], name: string, scale: number, dir: string, env: Env): string[] {
+  const first = instances[0]
+  if (!first) return [`  ${name}  scale 0: no instances`]
+  const pad = '      '
+  const lines = [`  ${name}${scale > 1 ? ` ×${scale}` : ''}${first.oneshot ? ' (oneshot)' : ''}  ${formatCommand(first.command)}`]
+  // Probes may differ per instance (they mention ${PORT}); show the first's and say so.
+  const note = instances.length > 1 ? ` [${first.name}]` : ''
+  if (first.ready) lines.push(`${pad}ready ${formatProbe(first.ready, 'timeout')}${note}`)
+  if (first.health) lines.push(`${pad}health ${formatProbe(first.health, 'timeout')}${note}`)
+  const r = first.restart
+  const limit = r.limit ? `, limit ${r.limit.count}/${formatDuration(r.limit.windowMs)}` : ''
+  lines.push(`${pad}restart ${r.policy} (backoff ${formatDuration(r.backoff.initialMs)}…${formatDuration(r.backoff.maxMs)} ×${r.backoff.factor}${limit}) · stop ${first.stop.signal}, SIGKILL after ${formatDuration(first.stop.timeoutMs)}${first.stop.command ? `, first ${formatCommand(first.stop.command)}` : ''}`)
+  const extras = [
+    first.memoryLimit !== undefined && `memory_limit ${formatSize(first.memoryLimit)}`,
+    first.resources && `resources ${[first.resources.cpu !== undefined && `${first.resources.cpu} cpu`, first.resources.memory !== undefined && formatSize(first.resources.memory)].filter(Boolean).join(' ')}`,
+    first.watch && `watch ${first.watch.paths.map((p) => shortPath(p, dir)).join(' ')} (debounce ${formatDuration(first.watch.debounceMs)})`,
+  ].filter(Boolean)
+  if (extras.length > 0) lines.push(`${pad}${extras.join(' · ')}`)
+  const keys = stackEnvKeys(first, env)
+  const inherited = Object.keys(first.env).length - keys.length
+  lines.push(`${pad}env ${keys.join(' ') || '(none set)'}${inherited > 0 ? `  (+${inherited} inherited)` : ''}`)
+  const width = Math.max(...instances.map((i) => i.name.length))
+  for (const instance of instances) {
+    const port = instance.port === undefined ? '' : `  port ${instance.port}`
+    lines.push(`    ${instance.name.padEnd(width)}  host ${instance.host}${port}  cwd ${shortPath(instance.cwd, dir)}`)
+  }
+  return lines
+}

@@ -1,0 +1,159 @@
+// The one bridge from configuration to supervision: a StackPlan becomes a
+// tree of Runners — instance = exec wrapped in probe/health/memory/watch,
+// group = supervise(instances), stack = dependencyGraph(groups). Where output
+// goes, containment and adoption are the caller's (foreground or daemon).
+import {createHash} from 'node:crypto'
+import {join} from 'node:path'
+import type {GroupPlan, InstancePlan, ProbeCheck, StackPlan} from './types.js'
+import type {Clock} from '../supervisor/clock.js'
+import {realClock} from '../supervisor/clock.js'
+import type {CgroupManager} from '../supervisor/cgroup.js'
+import type {AdoptRecord} from '../supervisor/child.js'
+import type {ExitInfo} from '../supervisor/errors.js'
+import {exec} from '../supervisor/exec.js'
+import {probe} from '../supervisor/probe.js'
+import {health} from '../supervisor/health.js'
+import {memoryLimit} from '../supervisor/memory-limit.js'
+import {watch} from '../supervisor/watch.js'
+import {supervise, type GroupControl} from '../supervisor/supervise.js'
+import {dependencyGraph} from '../supervisor/graph.js'
+import type {LineBus, OutputTarget} from '../supervisor/output.js'
+import type {Runner, SupervisorEvent} from '../supervisor/runner.js'
+import type {Check} from '../supervisor/checks/check.js'
+import {tcpCheck} from '../supervisor/checks/tcp.js'
+import {httpCheck} from '../supervisor/checks/http.js'
+import {execCheck} from '../supervisor/checks/exec.js'
+import {logCheck} from '../supervisor/checks/log.js'
+import {afterCheck} from '../supervisor/checks/after.js'
+import {notifyCheck} from '../supervisor/checks/notify.js'
+import {NotifySocket} from '../supervisor/notify-socket.js'
+
+export interface BuildOptions {
+  /** Where an instance's stdout/stderr go. */
+  output(instance: InstancePlan): OutputTarget
+  /** The instance's lines, for `log` probes (fed by exec's pipes or the daemon's tailer). */
+  lines(instance: InstancePlan): LineBus
+  /** Where notify sockets live; keep it short (unix socket paths ≤ 108 bytes). */
+  runtimeDir: string
+  /** Events that do not come through a runner context (notify STATUS=, blocked groups). */
+  emit(event: SupervisorEvent): void
+  cgroups?: CgroupManager
+  clock?: Clock
+  /** The daemon keeps groups up when all their members ended, so users can start them again. */
+  keepAlive?: boolean
+  takeAdoption?(instance: InstancePlan): AdoptRecord | undefined
+  onSpawn?(instance: InstancePlan, record: AdoptRecord): void
+  onExit?(instance: InstancePlan, record: AdoptRecord, exit: ExitInfo): void
+}
+
+export interface BuiltStack {
+  runner: Runner
+  groups: Map<string, GroupControl>
+  instances: InstancePlan[]
+}
+
+/** A short, stable socket path per instance, so an adopted program still finds it. */
+export function notifySocketPath(runtimeDir: string, stack: string, instance: string): string {
+  const id = createHash('sha256').update(`${stack}/${instance}`).digest('base64url').slice(0, 12)
+  return join(runtimeDir, 'n', id)
+}
+
+export function instanceEnv(plan: StackPlan, instance: InstancePlan, runtimeDir: string): Record<string, string> {
+  const usesNotify = instance.ready?.check.kind === 'notify' || instance.health?.check.kind === 'notify'
+  return usesNotify ? {...instance.env, NOTIFY_SOCKET: notifySocketPath(runtimeDir, plan.name, instance.name)} : instance.env
+}
+
+export function buildInstanceRunner(plan: StackPlan, instance: InstancePlan, options: BuildOptions): Runner {
+  const clock = options.clock ?? realClock
+  const env = instanceEnv(plan, instance, options.runtimeDir)
+  let notify: NotifySocket | null = null
+  if (env.NOTIFY_SOCKET) notify = new NotifySocket(env.NOTIFY_SOCKET)
+
+  const createCheck = (check: ProbeCheck): Check => {
+    switch (check.kind) {
+      case 'tcp':
+        return tcpCheck(check.host, check.port)
+      case 'http':
+        return httpCheck(check.url, check.status)
+      case 'exec':
+        return execCheck(check.command, env, instance.cwd)
+      case 'log':
+        return logCheck(check.pattern, options.lines(instance), () => clock.now())
+      case 'after':
+        return afterCheck(check.delayMs, clock)
+      case 'notify':
+        return notifyCheck(notify!, () => clock.now(), (message) => {
+          const at = clock.now()
+          if (message.status) options.emit({kind: 'instance', name: instance.name, at, status: message.status})
+          if (message.stopping) options.emit({kind: 'instance', name: instance.name, at, state: 'stopping'})
+        })
+    }
+  }
+
+  let runner: Runner = exec({
+    instance: instance.name,
+    command: instance.command,
+    cwd: instance.cwd,
+    env,
+    stop: instance.stop,
+    oneshot: instance.oneshot,
+    output: options.output(instance),
+    cgroups: options.cgroups,
+    resources: instance.resources,
+    takeAdoption: options.takeAdoption ? () => options.takeAdoption!(instance) : undefined,
+    onSpawn: options.onSpawn ? (record) => options.onSpawn!(instance, record) : undefined,
+    onExit: options.onExit ? (record, exit) => options.onExit!(instance, record, exit) : undefined,
+  })
+  if (instance.ready) runner = probe(runner, instance.ready, () => createCheck(instance.ready!.check))
+  if (instance.health) runner = health(runner, instance.health, () => createCheck(instance.health!.check))
+  if (instance.memoryLimit) runner = memoryLimit(runner, {limitBytes: instance.memoryLimit})
+  if (instance.watch) runner = watch(runner, instance.watch, instance.cwd)
+  return runner
+}
+
+function buildGroup(plan: StackPlan, group: GroupPlan, options: BuildOptions): {runner: Runner; control: GroupControl} {
+  const members = group.runners.flatMap((runner) =>
+    runner.instances.map((instance) => ({
+      name: instance.name,
+      runner: runner.name,
+      run: buildInstanceRunner(plan, instance, options),
+      restart: instance.restart,
+      oneshot: instance.oneshot,
+    })),
+  )
+  return supervise(members, {
+    name: group.name,
+    start: group.strategy,
+    strategy: group.restart.strategy,
+    limit: group.restart.limit,
+    keepAlive: options.keepAlive,
+  })
+}
+
+export function buildStack(plan: StackPlan, options: BuildOptions): BuiltStack {
+  const clock = options.clock ?? realClock
+  const groups = new Map<string, GroupControl>()
+  const byName = new Map(plan.groups.map((g) => [g.name, g]))
+  const nodes = plan.startOrder.map((name) => {
+    const group = byName.get(name)!
+    const built = buildGroup(plan, group, options)
+    groups.set(name, built.control)
+    return {
+      name,
+      runner: built.runner,
+      dependsOn: group.dependsOn.map((d) => ({name: d.group, condition: d.condition})),
+      onBlocked(reason: string) {
+        for (const runner of group.runners) {
+          for (const instance of runner.instances) {
+            options.emit({kind: 'instance', name: instance.name, at: clock.now(), state: 'stopped', pid: null, reason})
+          }
+        }
+      },
+    }
+  })
+  return {
+    runner: dependencyGraph(nodes, {keepAlive: options.keepAlive}),
+    groups,
+    instances: plan.groups.flatMap((g) => g.runners.flatMap((r) => r.instances)),
+  }
+}
