@@ -4,6 +4,7 @@
 // render. They never import the supervisor, ink or chokidar at top level.
 import {Command, Flags, Errors} from '@oclif/core'
 import {ExitCode, isMarError} from '../util/errors.js'
+import {shouldColor} from '../util/colors.js'
 
 export const globalFlags = {
   config: Flags.string({char: 'c', description: 'Path to mar.yaml (or a Procfile).', helpGroup: 'GLOBAL'}),
@@ -37,12 +38,8 @@ export abstract class MarCommand extends Command {
     this.out(JSON.stringify(value, null, 2))
   }
 
-  /** Whether colors are on: --color/--no-color, then NO_COLOR/FORCE_COLOR, then TTY. */
   protected useColor(flags: {color?: boolean}, stream: NodeJS.WriteStream = process.stdout): boolean {
-    if (flags.color !== undefined) return flags.color
-    if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false
-    if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0') return true
-    return Boolean(stream.isTTY)
+    return shouldColor(flags.color, stream)
   }
 
   private isVerbose(): boolean {

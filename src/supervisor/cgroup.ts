@@ -25,6 +25,8 @@ export interface CgroupManager {
   /** Whether memory.max / cpu.max can be set for `resources`. */
   readonly enforcesResources: boolean
   create(name: string, resources?: {cpu?: number; memory?: number}): Cgroup | null
+  /** Remove this manager's (empty) namespace directory. */
+  dispose(): void
 }
 
 /** The cgroup2 mount point, from /proc/mounts (hybrid layouts put it at /sys/fs/cgroup/unified). */
@@ -55,6 +57,7 @@ const noCgroups = (reason: string): CgroupManager => ({
   reason,
   enforcesResources: false,
   create: () => null,
+  dispose: () => {},
 })
 
 /**
@@ -89,6 +92,9 @@ export function createCgroupManager(options: {namespace: string; disabled?: bool
       }
       if (enforcesResources && resources) applyResources(path, resources)
       return openCgroup(path)
+    },
+    dispose() {
+      openCgroup(base).remove()
     },
   }
 }

@@ -11,7 +11,7 @@ export interface Argv {
 }
 
 export function toArgv(command: CommandSpec): Argv {
-  if ('shell' in command) return {file: '/bin/sh', args: ['-c', command.shell]}
+  if ('shell' in command) return {file: '/bin/sh', args: ['-c', isSimpleCommand(command.shell) ? `exec ${command.shell}` : command.shell]}
   const [file = '', ...args] = command.argv
   return {file, args}
 }
@@ -27,6 +27,18 @@ export function wrapInCgroup(argv: Argv, procsFile: string): Argv {
     file: '/bin/sh',
     args: ['-c', 'echo $$ > "$1" 2>/dev/null; shift; exec "$@"', 'mar-cgroup', procsFile, argv.file, ...argv.args],
   }
+}
+
+/**
+ * A single command with no shell operators. For these, sh is told to `exec`
+ * it (dash, unlike bash, does not do so by itself), so the program — not a
+ * shell around it — is the instance's main process: its exit status is what
+ * mar reports, and the stop signal reaches it rather than a shell that dies first.
+ */
+export function isSimpleCommand(shell: string): boolean {
+  if (/[\n;&|()`]/.test(shell) || shell.trim() === '') return false
+  const first = /^\s*(\S+)/.exec(shell)?.[1] ?? ''
+  return !first.includes('=') && !shellWords.has(first)
 }
 
 const shellWords = new Set(

@@ -45,6 +45,8 @@ interface DgramSocket {
 
 export class NotifySocket {
   private socket: DgramSocket | null = null
+  /** Readiness and liveness checks may share one socket: open/close are counted. */
+  private users = 0
   private readonly listeners = new Set<(message: NotifyMessage) => void>()
 
   constructor(readonly path: string) {}
@@ -55,6 +57,7 @@ export class NotifySocket {
   }
 
   open(): void {
+    this.users += 1
     if (this.socket) return
     const require = createRequire(import.meta.url)
     const unix = require('unix-dgram') as {createSocket(type: 'unix_dgram'): DgramSocket}
@@ -76,6 +79,8 @@ export class NotifySocket {
   }
 
   close(): void {
+    this.users = Math.max(0, this.users - 1)
+    if (this.users > 0) return
     this.socket?.close()
     this.socket = null
     rmSync(this.path, {force: true})

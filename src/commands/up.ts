@@ -1,0 +1,41 @@
+import {Args, Flags} from '@oclif/core'
+import {MarCommand} from '../cli/base-command.js'
+import {loadPlanOrThrow} from '../cli/load-plan.js'
+
+export default class Up extends MarCommand {
+  static override summary = 'Start the stack (or some of it) and wait until it is ready.'
+  static override description = `Starts TARGETs — groups, runners, instances (web.2) or stack/runner — or the whole stack.
+With -f/--foreground no daemon is involved: output is printed foreman-style and Ctrl-C stops everything.`
+  static override strict = false
+  static override args = {target: Args.string({description: 'group, runner, instance or stack/runner', required: false})}
+  static override flags = {
+    foreground: Flags.boolean({char: 'f', description: 'Run in this terminal without the daemon; Ctrl-C stops everything.'}),
+    wait: Flags.boolean({description: 'Wait until every instance is ready.', allowNo: true, default: true}),
+    timeout: Flags.string({description: 'Give up waiting after this long (e.g. 60s).', default: '120s'}),
+    ui: Flags.boolean({description: 'Open the live TUI once started.'}),
+  }
+  static override examples = ['<%= config.bin %> up -f', '<%= config.bin %> up web worker', '<%= config.bin %> up --no-wait']
+
+  async run(): Promise<void> {
+    const {flags, argv} = await this.parse(Up)
+    const targets = argv as string[]
+    const plan = await loadPlanOrThrow(flags.config)
+    if (flags.foreground) {
+      const {runForeground} = await import('../cli/foreground.js')
+      const {selectTargets} = await import('../api/targets.js')
+      const selected = selectTargets(plan, targets)
+      const code = await runForeground(selected, {color: this.useColor(flags), quiet: flags.quiet})
+      return this.exit(code)
+    }
+    const {upInDaemon} = await import('../cli/up-daemon.js')
+    const code = await upInDaemon(plan, targets, {
+      wait: flags.wait,
+      timeout: flags.timeout,
+      json: flags.json,
+      color: this.useColor(flags),
+      quiet: flags.quiet,
+      ui: flags.ui,
+    })
+    return this.exit(code)
+  }
+}
