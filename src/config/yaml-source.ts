@@ -23,7 +23,7 @@ export function parseYamlSource(file: string, text: string): YamlParseResult {
   for (const error of doc.errors) {
     const {line, col} = lineCounter.linePos(error.pos[0])
     if (error.code === 'DUPLICATE_KEY') {
-      const key = text.slice(error.pos[0], error.pos[1]) || 'key'
+      const key = /^("[^"\n]*"|'[^'\n]*'|[^:\n]+?)\s*:/.exec(text.slice(error.pos[0]))?.[1].replace(/^["']|["']$/g, '') ?? 'key'
       issues.push({code: 'duplicate-name', file, line, column: col, message: `duplicate key "${key}"`, hint: 'each name may appear once in a map'})
     } else {
       fatal = true
@@ -69,7 +69,8 @@ function yamlLocator(doc: Document, lines: LineCounter, text: string): Locator {
       let node = steps.at(-1)!.node
       if (node && isAlias(node)) node = (node.resolve(doc) as Node | undefined) ?? null
       if (node && isMap(node)) {
-        const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(part))
+        // The last pair wins, as in toJS() when a key is duplicated.
+        const pair = node.items.findLast((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(part))
         if (!pair) return {steps, complete: false}
         steps.push({node: (pair.value as Node | null) ?? null, key: pair.key as Node})
       } else if (node && isSeq(node) && typeof part === 'number' && node.items[part]) {
