@@ -1,7 +1,7 @@
 // The published JSON Schema of mar.yaml, generated from the zod schema so
 // editors (yaml-language-server, VS Code, JetBrains) check and complete the
 // same language the loader accepts. Draft-07: the widest editor support.
-import {z} from 'zod'
+import * as z from 'zod'
 import {Config} from './schema.js'
 
 export function buildJsonSchema(): Record<string, unknown> {

@@ -2,7 +2,7 @@
 // limits, commands, environment maps. Each validates the text as written
 // (the regex doubles as the JSON Schema `pattern`) and converts it to what
 // the plan carries (ms, bytes, signal names).
-import {z} from 'zod'
+import * as z from 'zod'
 import {suggest} from './suggest.js'
 import {DURATION_PATTERN, LIMIT_PATTERN, SIZE_PATTERN, parseDuration, parseLimit, parseSignal, parseSize, signalNames} from './units.js'
 

@@ -1,7 +1,7 @@
 // Readiness and liveness probes. One object with exactly one check key
 // (tcp, http, exec, log, notify, after) plus timing keys, rather than a
 // union of objects: a union would turn one misspelt key into six errors.
-import {z} from 'zod'
+import * as z from 'zod'
 import {Command, Duration} from './schema-primitives.js'
 
 export const CHECK_KEYS = ['tcp', 'http', 'exec', 'log', 'notify', 'after'] as const

@@ -5,7 +5,7 @@
 // an unknown key is an error, never silently ignored. Defaults are applied
 // by plan.ts from DEFAULTS, not here, because some depend on other keys
 // (a oneshot's restart policy) and the plan wants them in one place.
-import {z} from 'zod'
+import * as z from 'zod'
 import {HealthProbe, ReadyProbe} from './schema-probe.js'
 import {Command, Duration, EnvMap, Limit, Name, Signal, Size, StringList} from './schema-primitives.js'
 
