@@ -3,7 +3,7 @@
 // (the one whose type matched), so a misspelt key inside a runner object is
 // one "unknown key" error, not "expected string or object".
 import type {z} from 'zod'
-import {KEY_ALIASES, didYouMean} from './suggest.js'
+import {KEY_ALIASES, didYouMean, suggest} from './suggest.js'
 import type {ConfigIssue} from './types.js'
 import type {ConfigPath, ParsedSource} from './source.js'
 
@@ -12,8 +12,27 @@ type Path = (string | number)[]
 
 /** Convert zod's issues (paths relative to `base` inside the source) into ConfigIssues. */
 export function issuesFromZod(issues: readonly Issue[], source: ParsedSource, schema: z.ZodType, base: ConfigPath = []): ConfigIssue[] {
+  const flat = flatten(issues, [...base], source.data)
+  // A refinement of an object that also has an unknown key ("a probe needs
+  // one check" beside `tpc`) is a consequence of the typo: report the typo only.
+  // Likewise `comand` makes `cmd` missing: the did-you-mean says it all.
+  const withUnknown = new Set<string>()
+  const meant = new Set<string>()
+  for (const issue of flat) {
+    if (issue.code !== 'unrecognized_keys') continue
+    withUnknown.add(JSON.stringify(issue.path))
+    const known = keysAt(schema, (issue.path as Path).slice(base.length))
+    for (const key of issue.keys) {
+      const guess = suggest(key, known, KEY_ALIASES)
+      if (guess) meant.add(JSON.stringify([...issue.path, guess]))
+    }
+  }
   const out: ConfigIssue[] = []
-  for (const issue of flatten(issues, [...base], source.data)) out.push(...convert(issue, source, schema, base))
+  for (const issue of flat) {
+    if (issue.code === 'custom' && issue.path.length > 0 && withUnknown.has(JSON.stringify(issue.path))) continue
+    if (issue.code === 'invalid_type' && meant.has(JSON.stringify(issue.path)) && valueAt(source.data, issue.path as Path) === undefined) continue
+    out.push(...convert(issue, source, schema, base))
+  }
   return out
 }
 
@@ -34,7 +53,7 @@ function flatten(issues: readonly Issue[], prefix: Path, data: unknown): Issue[]
       continue
     }
     const expected = [...new Set(issue.errors.flatMap((branch) => expectedOfBranch(branch)))].filter(Boolean)
-    result.push({code: 'invalid_type', expected: expected.join(' or '), path, message: '', input: undefined} as unknown as Issue)
+    result.push({code: 'invalid_type', expected: listOr(expected), path, message: '', input: undefined} as unknown as Issue)
   }
   return result
 }
@@ -68,7 +87,7 @@ const TYPE_NAMES: Record<string, string> = {
   string: 'a string',
   number: 'a number',
   int: 'an integer',
-  boolean: 'true or false',
+  boolean: 'true/false',
   object: 'a map',
   array: 'a list',
   record: 'a map',
@@ -125,7 +144,7 @@ function convert(issue: Issue, source: ParsedSource, schema: z.ZodType, base: Co
       }
       // A union nobody matched arrives from flatten() with `expected` already in words and no message.
       const expected = issue.message === '' ? String(issue.expected) : article(String(issue.expected))
-      return [{code: 'invalid-type', ...at(path), message: `"${name}" must be ${expected}, got ${describeValue(input)}`}]
+      return [{code: 'invalid-type', ...at(path), message: `"${name}" must be ${expected}, got ${describeValue(input)}`, hint: VALUE_HINTS[String(path.at(-1))]}]
     case 'invalid_value': {
       const options = issue.values.map(String)
       const hint = typeof input === 'string' ? didYouMean(input, options) : undefined
@@ -154,7 +173,23 @@ function convert(issue: Issue, source: ParsedSource, schema: z.ZodType, base: Co
   }
 }
 
+/** What to write, for keys whose values have a syntax of their own. */
+const VALUE_HINTS: Record<string, string> = {
+  limit: 'write N/DURATION, e.g. 5/60s',
+  timeout: 'write a duration such as 10s',
+  interval: 'write a duration such as 250ms',
+  initial: 'write a duration such as 100ms',
+  max: 'write a duration such as 30s',
+  debounce: 'write a duration such as 300ms',
+  after: 'write a duration such as 2s',
+  memory_limit: 'write a size such as 512M',
+  max_size: 'write a size such as 10M',
+  memory: 'write a size such as 256M',
+  signal: 'write a signal such as SIGTERM',
+}
+
 function unknownKeyHint(key: string, known: string[], value: unknown, path: Path): string | undefined {
+  if (key === 'after' && path.at(-1) === 'health') return '"after" is a readiness check only; use it under ready:'
   const guess = didYouMean(key, known, KEY_ALIASES)
   if (guess) return guess
   // `app: {web: {cmd: ...}}`: a runner written straight into a group.

@@ -11,8 +11,8 @@ describe('config errors: codes and positions', () => {
     if (result.ok) return
     const lines = result.errors.map((issue) => formatIssue(issue, dir))
     expect(lines).toContain('mar.yaml:7:9: unknown key "comand" — did you mean "cmd"?')
-    // the runner also lacks its cmd: reported at the runner's name
-    expect(where(result.errors)).toEqual(['missing-key@6:7', 'unknown-key@7:9'])
+    // "missing cmd" would only repeat the did-you-mean, so it is left out
+    expect(where(result.errors)).toEqual(['unknown-key@7:9'])
   })
 
   it('reports YAML syntax errors with their line, all of them', async () => {
@@ -32,6 +32,12 @@ describe('config errors: codes and positions', () => {
     const issues = await loadErrors('groups:\n  one:\n    runners:\n      web: a\n  two:\n    runners:\n      web: b\n')
     expect(where(issues)).toEqual(['duplicate-name@7:7'])
     expect(issues[0].hint).toContain('line 4')
+  })
+
+  it('reports a missing required key at the name of its parent', async () => {
+    const issues = await loadErrors('runners:\n  web:\n    scale: 2\n')
+    expect(where(issues)).toEqual(['missing-key@2:3'])
+    expect(issues[0].message).toBe('missing required key "cmd"')
   })
 
   it('reports a wrong type at the value', async () => {
