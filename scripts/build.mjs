@@ -45,7 +45,8 @@ await build({
   jsx: 'automatic',
   // Native addons and the TUI stack stay in node_modules: they load only in
   // the commands that need them, and ink's layout engine ships wasm.
-  external: ['unix-dgram', 'ink', 'react', 'react/*', 'react-devtools-core', 'yoga-layout', '@lydell/node-pty'],
+  // oclif can read tsconfig.json with the TypeScript compiler in development; never at run time here.
+  external: ['typescript', 'ts-node', 'unix-dgram', 'ink', 'react', 'react/*', 'react-devtools-core', 'yoga-layout', '@lydell/node-pty'],
   banner: {
     js: "import {createRequire as __marCreateRequire} from 'node:module'; const require = __marCreateRequire(import.meta.url);",
   },

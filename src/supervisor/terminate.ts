@@ -9,7 +9,7 @@ import type {ChildHandle} from './child.js'
 import type {StopSpec} from '../config/types.js'
 import type {ExitInfo} from './errors.js'
 import {toArgv} from './command.js'
-import {groupMembers, processesWithEnv, sendSignal} from './proc.js'
+import {groupMembers, processesWithEnv, readProcStat, sendSignal} from './proc.js'
 
 export interface TerminateOptions {
   stop: StopSpec
@@ -30,8 +30,11 @@ export function remainingProcesses(handle: ChildHandle): number[] {
 
 function signalAll(handle: ChildHandle, signal: NodeJS.Signals): void {
   sendSignal(-handle.pid, signal)
-  // Members that left the process group (setsid) get it one by one.
-  for (const pid of remainingProcesses(handle)) sendSignal(pid, signal)
+  // Members that left the process group (setsid) get it one by one; the
+  // others already have it, and a second copy would run a handler twice.
+  for (const pid of remainingProcesses(handle)) {
+    if (readProcStat(pid)?.pgrp !== handle.pid) sendSignal(pid, signal)
+  }
 }
 
 function killAll(handle: ChildHandle): void {

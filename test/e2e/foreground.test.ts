@@ -1,0 +1,165 @@
+// `mar up -f` through the built binary: the example stack, prefixes and
+// whole lines under load, ordered start/stop, exit codes, bad input.
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+import {mar, project, spawnMar} from '../helpers/cli.js'
+import {freePort, isAlive, waitFor} from '../helpers/wait.js'
+import type {ChildProcess} from 'node:child_process'
+
+const cleanups: Array<() => void> = []
+const children: ChildProcess[] = []
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL')
+  for (const cleanup of cleanups.splice(0)) cleanup()
+})
+
+function collect(child: ChildProcess): {out: () => string; err: () => string} {
+  let out = ''
+  let err = ''
+  child.stdout!.on('data', (c) => (out += c))
+  child.stderr!.on('data', (c) => (err += c))
+  return {out: () => out, err: () => err}
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))))
+}
+
+describe('mar up -f', () => {
+  it('runs the example stack: migration first, then web and worker; Ctrl-C stops all with exit 0', async () => {
+    const example = new URL('../../examples/shop/', import.meta.url).pathname
+    const port = await freePort()
+    const yaml = readFileSync(join(example, 'mar.yaml'), 'utf8').replace('port: 3000', `port: ${port}`)
+    const p = project({
+      'mar.yaml': yaml,
+      'migrate.js': readFileSync(join(example, 'migrate.js'), 'utf8'),
+      'server.js': readFileSync(join(example, 'server.js'), 'utf8'),
+      'worker.js': readFileSync(join(example, 'worker.js'), 'utf8'),
+      'package.json': '{"type": "module"}',
+    })
+    cleanups.push(p.cleanup)
+    const child = spawnMar(['up', '-f'], {cwd: p.dir})
+    children.push(child)
+    const io = collect(child)
+    await waitFor('both web instances ready', () => /web\.1\s+\| ready/.test(io.out()) && /web\.2\s+\| ready/.test(io.out()), 15_000)
+    const response = await fetch(`http://127.0.0.1:${port + 1}/`)
+    expect(await response.text()).toContain('hello from mar — instance 2')
+    const out = io.out()
+    expect(out.indexOf('migrate.1 | exited: 0')).toBeGreaterThan(-1)
+    expect(out.indexOf('migrate.1 | exited: 0')).toBeLessThan(out.indexOf('web.1     | started'))
+    child.kill('SIGINT')
+    expect(await exited(child)).toBe(0)
+    expect(io.out()).toMatch(/web\.1\s+\| SIGTERM: closing/)
+    expect(io.out()).toMatch(/worker\.1\s+\| exited: 0/)
+  })
+
+  it('prefixes every line and never splices two under concurrent floods', async () => {
+    const p = project({
+      'mar.yaml': `runners:\n  a: { cmd: [node, $FIXTURES/flood.mjs, "10000", alpha], oneshot: true }\n  bb: { cmd: [node, $FIXTURES/flood.mjs, "10000", bravo], oneshot: true }\n`,
+    })
+    cleanups.push(p.cleanup)
+    const result = await mar(['up', '-f'], {cwd: p.dir})
+    expect(result.code).toBe(0)
+    const lines = result.stdout.trimEnd().split('\n')
+    const alpha = lines.filter((l) => l.startsWith('a.1  | alpha '))
+    const bravo = lines.filter((l) => l.startsWith('bb.1 | bravo '))
+    expect(alpha).toHaveLength(10_000)
+    expect(bravo).toHaveLength(10_000)
+    for (const line of [...alpha, ...bravo]) expect(line).toMatch(/^(a\.1  \| alpha|bb\.1 \| bravo) \d{9} x+$/)
+    expect(lines.filter((l) => !/^(a\.1 |bb\.1)/.test(l))).toEqual([])
+  })
+
+  it('starts groups in dependency order and stops them in reverse', async () => {
+    const p = project({
+      'mar.yaml': `
+groups:
+  infra:
+    strategy: ordered
+    runners:
+      db: { cmd: "echo db-up $(date +%s%N) >> events; trap 'echo db-down $(date +%s%N) >> events; exit 0' TERM; while true; do sleep 0.05; done", ready: { after: 200ms } }
+  app:
+    depends_on: [infra]
+    runners:
+      web: { cmd: "echo web-up $(date +%s%N) >> events; trap 'echo web-down $(date +%s%N) >> events; exit 0' TERM; while true; do sleep 0.05; done" }
+`,
+    })
+    cleanups.push(p.cleanup)
+    const child = spawnMar(['up', '-f'], {cwd: p.dir})
+    children.push(child)
+    const events = () => {
+      try {
+        return readFileSync(join(p.dir, 'events'), 'utf8').trim().split('\n').map((l) => l.split(' '))
+      } catch {
+        return []
+      }
+    }
+    await waitFor('web up', () => events().some(([e]) => e === 'web-up'), 10_000)
+    child.kill('SIGTERM')
+    expect(await exited(child)).toBe(0)
+    const order = events().sort((a, b) => Number(BigInt(a[1]!) - BigInt(b[1]!))).map(([e]) => e)
+    expect(order).toEqual(['db-up', 'web-up', 'web-down', 'db-down'])
+    const time = (name: string) => BigInt(events().find(([e]) => e === name)![1]!)
+    expect(Number(time('web-up') - time('db-up')) / 1e6).toBeGreaterThanOrEqual(190)
+  })
+
+  it('exits 1 naming a runner that failed, with its exit code', async () => {
+    const p = project({'mar.yaml': `runners:\n  bad: { cmd: [node, $FIXTURES/exit-with.mjs, "3"], restart: never }\n`})
+    cleanups.push(p.cleanup)
+    const result = await mar(['up', '-f'], {cwd: p.dir})
+    expect(result.code).toBe(1)
+    expect(result.stdout).toContain('bad.1 | exited: 3')
+    expect(result.stderr).toContain('mar: bad.1 crashed (exited: 3)')
+  })
+
+  it('a second Ctrl-C kills at once', async () => {
+    const p = project({'mar.yaml': `runners:\n  stubborn: { cmd: [node, $FIXTURES/ignore-term.mjs], stop: { timeout: 60s } }\n`})
+    cleanups.push(p.cleanup)
+    const child = spawnMar(['up', '-f'], {cwd: p.dir})
+    children.push(child)
+    const io = collect(child)
+    await waitFor('running', () => io.out().includes('stubborn.1 | running'))
+    const pid = Number(/started \(pid (\d+)\)/.exec(io.out())![1])
+    child.kill('SIGINT')
+    await waitFor('SIGTERM delivered', () => io.out().includes('ignoring it'))
+    child.kill('SIGINT')
+    await exited(child)
+    expect(isAlive(pid)).toBe(false)
+    expect(io.err()).toContain('killing all instances now')
+  })
+
+  it('reports a missing command as a spawn failure without crashing', async () => {
+    const p = project({'mar.yaml': `runners:\n  web: { cmd: foo --bar, restart: never }\n`})
+    cleanups.push(p.cleanup)
+    const result = await mar(['up', '-f'], {cwd: p.dir})
+    expect(result.stdout).toContain('web.1 | spawn failed: not found: foo')
+    expect(result.code).toBe(1)
+    expect(result.stderr).not.toMatch(/at .*\.js:\d+/)
+  })
+})
+
+describe('bad input', () => {
+  it('a broken config: one line per problem with file:line:col, exit 2, no stack trace', async () => {
+    const p = project({'mar.yaml': `runners:\n  web:\n    comand: node server.js\n    scale: many\n`})
+    cleanups.push(p.cleanup)
+    const result = await mar(['up', '-f'], {cwd: p.dir})
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('mar.yaml:3:5: unknown key "comand" — did you mean "cmd"?')
+    expect(result.stderr).toMatch(/mar\.yaml:4:12: /)
+    expect(result.stderr).not.toMatch(/\n\s+at /)
+  })
+
+  it('no config anywhere: says how to create one, exit 2', async () => {
+    const p = project({})
+    cleanups.push(p.cleanup)
+    const result = await mar(['up', '-f'], {cwd: p.dir})
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/^mar: no mar\.yaml, mar\.yml or Procfile found in .* — run `mar init` to create one\n$/)
+  })
+
+  it('an unknown flag is a usage error (exit 2)', async () => {
+    const result = await mar(['up', '--frobnicate'])
+    expect(result.code).toBe(2)
+    expect(result.stderr.split('\n')[0]).toMatch(/^mar: Nonexistent flag: --frobnicate/)
+  })
+})

@@ -1,0 +1,59 @@
+// Drive the built `mar` binary (bin/run.js → dist/) as a user would.
+import {spawn, type ChildProcess} from 'node:child_process'
+import {mkdtempSync, rmSync, writeFileSync, mkdirSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {dirname, join} from 'node:path'
+
+export const marBin = new URL('../../bin/run.js', import.meta.url).pathname
+export const fixtures = new URL('../fixtures/bin/', import.meta.url).pathname
+
+export interface RunResult {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+}
+
+export interface CliOptions {
+  cwd?: string
+  env?: Record<string, string | undefined>
+  input?: string
+  timeoutMs?: number
+}
+
+/** Run `mar ARGS…` to completion. */
+export function mar(args: string[], options: CliOptions = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawnMar(args, options)
+    let stdout = ''
+    let stderr = ''
+    child.stdout!.on('data', (chunk) => (stdout += chunk))
+    child.stderr!.on('data', (chunk) => (stderr += chunk))
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`mar ${args.join(' ')} did not finish in ${options.timeoutMs ?? 20_000}ms\n${stdout}\n${stderr}`))
+    }, options.timeoutMs ?? 20_000)
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      resolve({code, signal, stdout, stderr})
+    })
+  })
+}
+
+export function spawnMar(args: string[], options: CliOptions = {}): ChildProcess {
+  return spawn(process.execPath, [marBin, ...args], {
+    cwd: options.cwd,
+    env: {...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env},
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+}
+
+/** A temp directory with the given files; `$FIXTURES` in contents is replaced. */
+export function project(files: Record<string, string>): {dir: string; cleanup(): void} {
+  const dir = mkdtempSync(join(tmpdir(), 'mar-e2e-'))
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), {recursive: true})
+    writeFileSync(join(dir, name), content.replaceAll('$FIXTURES', fixtures))
+  }
+  return {dir, cleanup: () => rmSync(dir, {recursive: true, force: true})}
+}
