@@ -10,7 +10,7 @@ import {ExitCode, MarError} from '../util/errors.js'
 export default class Init extends MarCommand {
   static override description = `Write a commented mar.yaml, or convert a Procfile or package.json scripts.
 With --from-package the runners are the "start" script (else "dev") plus worker-like scripts (worker, queue, jobs, scheduler, cron, consumer, clock, and names such as worker:email); choose others with --scripts. Each runs as \`npm run NAME\`.
-The file starts with a yaml-language-server modeline pointing at the JSON Schema shipped with mar, so editors complete and check it.`
+The file is ./mar.yaml, or the path given with -c. It starts with a yaml-language-server modeline pointing at the JSON Schema shipped with mar (a relative path when mar is installed inside the project, else the absolute path of this installation), so editors complete and check it.`
 
   static override examples = ['<%= config.bin %> init', '<%= config.bin %> init --from-procfile', '<%= config.bin %> init --from-package --scripts start,worker']
 
