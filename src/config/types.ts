@@ -138,7 +138,7 @@ export interface StackPlan {
 export interface ConfigIssue {
   /** Stable: yaml-syntax, unknown-key, invalid-type, invalid-value, duplicate-name,
    *  unknown-reference, dependency-cycle, unknown-variable, missing-file, unreadable-file,
-   *  not-found, invalid-env-file, placement. */
+   *  not-found, invalid-env-file, placement, missing-key, procfile-syntax. */
   code: string
   file: string
   line?: number
