@@ -1,0 +1,58 @@
+// Where the daemon keeps things: everything under MAR_HOME (default ~/.mar),
+// a directory only its user can enter.
+import {mkdirSync, chmodSync} from 'node:fs'
+import {homedir} from 'node:os'
+import {join, resolve} from 'node:path'
+
+export interface MarPaths {
+  home: string
+  /** The control socket (mode 0600). */
+  socket: string
+  /** Held (O_EXCL) by the one running daemon; contains its pid. */
+  lock: string
+  /** The daemon's own diagnostics when it runs in the background. */
+  daemonLog: string
+  /** Captured output: logs/<stack>/<instance>/. */
+  logs: string
+  /** One JSON plan per stack that is up. */
+  stacks: string
+  /** Append-only record of spawns and exits, for adoption. */
+  journal: string
+  /** Short-lived runtime files: notify sockets. */
+  run: string
+}
+
+export function marHome(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.MAR_HOME && env.MAR_HOME !== '' ? env.MAR_HOME : join(homedir(), '.mar'))
+}
+
+export function marPaths(home: string = marHome()): MarPaths {
+  return {
+    home,
+    socket: join(home, 'daemon.sock'),
+    lock: join(home, 'daemon.pid'),
+    daemonLog: join(home, 'daemon.log'),
+    logs: join(home, 'logs'),
+    stacks: join(home, 'stacks'),
+    journal: join(home, 'journal.jsonl'),
+    run: join(home, 'run'),
+  }
+}
+
+/** Create MAR_HOME and its subdirectories, private to this user. */
+export function ensureHome(paths: MarPaths): void {
+  mkdirSync(paths.home, {recursive: true, mode: 0o700})
+  // An existing directory keeps its mode under mkdir: make sure it is private.
+  chmodSync(paths.home, 0o700)
+  for (const dir of [paths.logs, paths.stacks, paths.run]) mkdirSync(dir, {recursive: true, mode: 0o700})
+}
+
+/** A file-system-safe form of a stack or instance name. */
+export function safeName(name: string): string {
+  const cleaned = name.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\.+/, '_')
+  return cleaned === '' ? '_' : cleaned
+}
+
+export function instanceLogDir(paths: MarPaths, stack: string, instance: string): string {
+  return join(paths.logs, safeName(stack), safeName(instance))
+}
