@@ -1,0 +1,169 @@
+// One instance's captured output. The child writes its raw files itself
+// (O_APPEND descriptors given at spawn), so it never blocks on mar nor dies
+// of SIGPIPE when the daemon does; this class tails those files into
+// rotated store segments with a time index, and tells listeners.
+import {constants, fstatSync, openSync, closeSync} from 'node:fs'
+import {mkdir} from 'node:fs/promises'
+import {LineBus, LineSplitter} from '../../supervisor/output.js'
+import {rawPath, STREAMS, type StreamName} from './layout.js'
+import {HolePuncher} from './punch.js'
+import {SegmentStore} from './segment-store.js'
+import {StreamPump} from './stream-pump.js'
+import {Tailer} from './tailer.js'
+
+export interface LogOptions {
+  /** Rotate the current segment at the first line end past this many bytes. */
+  maxSize: number
+  /** Rotated segments to keep. */
+  keep: number
+  now?: () => number
+  /** Consumed raw bytes between hole punches while busy; default 8 MiB. */
+  punchEvery?: number
+  /** Told when a background pump (tailing) fails; it is retried at the next poll. */
+  onError?: (error: Error) => void
+}
+
+export type StoredListener = (stream: StreamName, end: number) => void
+
+const OPEN_APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT
+
+export class InstanceLogs {
+  /** Lines as they are stored, split only while someone listens (the `log:` readiness probe). */
+  readonly bus = new LineBus()
+  private readonly pumps: Record<StreamName, StreamPump>
+  private readonly storedListeners = new Set<StoredListener>()
+  private readonly splitters = new Map<StreamName, {splitter: LineSplitter; skipping: boolean}>()
+  private chunkTime = 0
+  private opening: Promise<void> | undefined
+  private running: Promise<void> | undefined
+  private again = false
+  private tailer: Tailer | undefined
+
+  constructor(
+    readonly dir: string,
+    private readonly options: LogOptions,
+  ) {
+    const puncher = new HolePuncher()
+    const pumpOptions = {now: options.now ?? Date.now, punchEvery: options.punchEvery ?? 8 * 1024 * 1024}
+    const make = (stream: StreamName) => {
+      const store = new SegmentStore(dir, stream, {maxSize: options.maxSize, keep: options.keep})
+      return new StreamPump(stream, dir, store, puncher, pumpOptions, (chunk, time, atLine) => this.stored(stream, chunk, time, atLine))
+    }
+    this.pumps = {stdout: make('stdout'), stderr: make('stderr')}
+  }
+
+  /** Create the directory (0700) and recover positions from disk. Idempotent. */
+  open(): Promise<void> {
+    this.opening ??= (async () => {
+      await mkdir(this.dir, {recursive: true, mode: 0o700})
+      await Promise.all(STREAMS.map((stream) => this.pumps[stream].open()))
+    })().catch((error: unknown) => {
+      this.opening = undefined
+      throw error
+    })
+    return this.opening
+  }
+
+  /** O_APPEND descriptors of the raw files for a new spawn; the caller closes them after spawn. */
+  openForChild(): {stdout: number; stderr: number} {
+    const fds: number[] = []
+    try {
+      for (const stream of STREAMS) {
+        const fd = openSync(rawPath(this.dir, stream), OPEN_APPEND, 0o600)
+        fds.push(fd)
+        this.pumps[stream].noticeChildFile(fstatSync(fd).ino)
+      }
+    } catch (error) {
+      for (const fd of fds) closeSync(fd)
+      throw error
+    }
+    return {stdout: fds[0]!, stderr: fds[1]!}
+  }
+
+  /** Store whatever was written before this call; concurrent calls share the work. */
+  pump(): Promise<void> {
+    if (this.running) {
+      this.again = true
+      return this.running
+    }
+    this.running = this.pumpRounds()
+    return this.running
+  }
+
+  /** Whether a raw file holds bytes not yet stored (one fstat per stream, no I/O wait). */
+  hasNew(): boolean {
+    return STREAMS.some((stream) => this.pumps[stream].hasNew())
+  }
+
+  /** Follow the raw files: fs.watch on the directory plus a safety poll. */
+  startTailing(pollMs = 500): void {
+    this.tailer ??= new Tailer(this.dir, pollMs, {
+      pump: () => this.pump(),
+      hasNew: () => this.hasNew(),
+      onError: (error) => this.options.onError?.(error),
+    })
+  }
+
+  stopTailing(): void {
+    this.tailer?.stop()
+    this.tailer = undefined
+  }
+
+  /** Called after each stored chunk with the stream and its new end cursor. */
+  onStored(listener: StoredListener): () => void {
+    this.storedListeners.add(listener)
+    return () => this.storedListeners.delete(listener)
+  }
+
+  /** Current end cursor (global position) of each stream. */
+  ends(): {stdout: number; stderr: number} {
+    return {stdout: this.pumps.stdout.store.end, stderr: this.pumps.stderr.store.end}
+  }
+
+  async close(): Promise<void> {
+    this.stopTailing()
+    await this.running?.catch(() => {})
+    await this.opening?.catch(() => {})
+    this.opening = undefined
+    await Promise.all(STREAMS.map((stream) => this.pumps[stream].close()))
+  }
+
+  private async pumpRounds(): Promise<void> {
+    try {
+      await this.open()
+      do {
+        this.again = false
+        await Promise.all(STREAMS.map((stream) => this.pumps[stream].pump()))
+      } while (this.again)
+    } finally {
+      // Synchronously with the last check of `again`: a pump() after this starts a new round.
+      this.running = undefined
+    }
+  }
+
+  private stored(stream: StreamName, chunk: Buffer, time: number, startedAtLine: boolean): void {
+    if (this.bus.hasListeners) this.publishLines(stream, chunk, time, startedAtLine)
+    else this.splitters.delete(stream)
+    const end = this.pumps[stream].store.end
+    for (const listener of this.storedListeners) listener(stream, end)
+  }
+
+  /** Split only while someone listens; a listener that arrives mid-line starts at the next line. */
+  private publishLines(stream: StreamName, chunk: Buffer, time: number, startedAtLine: boolean): void {
+    let state = this.splitters.get(stream)
+    if (!state) {
+      const splitter = new LineSplitter((line) => this.bus.publish({stream, line, time: this.chunkTime}))
+      state = {splitter, skipping: !startedAtLine}
+      this.splitters.set(stream, state)
+    }
+    let data = chunk
+    if (state.skipping) {
+      const newline = chunk.indexOf(10)
+      if (newline === -1) return
+      data = chunk.subarray(newline + 1)
+      state.skipping = false
+    }
+    this.chunkTime = time
+    state.splitter.push(data)
+  }
+}

@@ -1,0 +1,53 @@
+// Following a stream: complete lines after a cursor, a bounded batch at a
+// time, so a follower that reads slowly costs the daemon only its cursor.
+import type {StreamName} from './layout.js'
+import {openSnapshot} from './snapshot.js'
+import type {StoredLine} from './stored-line.js'
+
+const NEWLINE = 10
+const DEFAULT_MAX_BYTES = 1024 * 1024
+
+export interface LinesFrom {
+  lines: StoredLine[]
+  /** The cursor to ask from next time (just after the last line returned). */
+  next: number
+  /** Bytes between `from` and the oldest kept data that rotated away unread. */
+  skipped: number
+}
+
+/**
+ * Complete lines after cursor `from`, about `maxBytes` of them (a longer
+ * line comes whole). A cursor beyond the stored end (a store that was
+ * removed) is kept as it is rather than moved back, so nothing repeats.
+ */
+export async function readLinesFrom(dir: string, stream: StreamName, from: number, maxBytes = DEFAULT_MAX_BYTES): Promise<LinesFrom> {
+  const snapshot = await openSnapshot(dir, stream)
+  try {
+    let position = from
+    let skipped = 0
+    if (position < snapshot.start) {
+      skipped = snapshot.start - position
+      position = snapshot.start
+    }
+    const available = snapshot.end - position
+    if (available <= 0) return {lines: [], next: Math.max(position, from), skipped}
+    let data = await snapshot.read(position, Math.min(Math.max(1, maxBytes), available))
+    let last = data.lastIndexOf(NEWLINE)
+    while (last === -1 && data.length < available) {
+      // A line longer than maxBytes: read on to its end rather than never move.
+      const more = await snapshot.read(position + data.length, Math.min(Math.max(data.length, 64 * 1024), available - data.length))
+      last = more.indexOf(NEWLINE)
+      if (last !== -1) last += data.length
+      data = Buffer.concat([data, more])
+    }
+    if (last === -1) return {lines: [], next: position, skipped}
+    const lines: StoredLine[] = []
+    for (let start = 0, newline = data.indexOf(NEWLINE); newline !== -1 && newline <= last; newline = data.indexOf(NEWLINE, start)) {
+      lines.push({time: await snapshot.timeAt(position + newline), stream, bytes: data.subarray(start, newline), end: position + newline + 1})
+      start = newline + 1
+    }
+    return {lines, next: position + last + 1, skipped}
+  } finally {
+    await snapshot.close()
+  }
+}

@@ -1,0 +1,125 @@
+// Copies one raw file into its store: read 1 MiB blocks where the store
+// left off, hand each to the store as one chunk (one index record, one
+// data write), and now and then give the consumed raw bytes' disk space back.
+import {constants, fstatSync} from 'node:fs'
+import {open, type FileHandle} from 'node:fs/promises'
+import {BLOCK_SIZE, giveBuffer, takeBuffer} from './buffer-pool.js'
+import {rawPath, type StreamName} from './layout.js'
+import type {HolePuncher} from './punch.js'
+import type {SegmentStore} from './segment-store.js'
+
+/** Punch even below `punchEvery` once a stream has gone quiet with this much consumed. */
+const IDLE_PUNCH_MIN = 64 * 1024
+
+export type ChunkListener = (chunk: Buffer, timeMs: number, startedAtLine: boolean) => void
+
+export interface PumpOptions {
+  now: () => number
+  /** Consumed raw bytes between two punches while a stream is busy (each punch spawns a process). */
+  punchEvery: number
+}
+
+export class StreamPump {
+  private raw: FileHandle | undefined
+  private rawIno = 0
+  /** A new child recreated the raw file (someone deleted it): read the old one to its end first. */
+  private replacedBy: number | undefined
+  private punchedTo = 0
+  private punching: Promise<void> | undefined
+
+  constructor(
+    readonly stream: StreamName,
+    private readonly dir: string,
+    readonly store: SegmentStore,
+    private readonly puncher: HolePuncher,
+    private readonly options: PumpOptions,
+    private readonly onChunk: ChunkListener,
+  ) {}
+
+  async open(): Promise<void> {
+    if (this.raw) return
+    await this.store.open()
+    this.raw = await open(rawPath(this.dir, this.stream), constants.O_RDONLY | constants.O_CREAT, 0o600)
+    this.rawIno = (await this.raw.stat()).ino
+  }
+
+  /** Bytes written to the raw file and not yet stored (cheap: one fstat). */
+  hasNew(): boolean {
+    if (!this.raw) return false
+    return this.replacedBy !== undefined || fstatSync(this.raw.fd).size !== this.store.rawPos
+  }
+
+  /** A child was given a raw file with this inode. */
+  noticeChildFile(ino: number): void {
+    if (this.raw && ino !== this.rawIno) this.replacedBy = ino
+  }
+
+  /** Store everything written so far; resolves the number of bytes stored. */
+  async pump(): Promise<number> {
+    let stored = 0
+    for (;;) {
+      const raw = this.raw
+      if (!raw) break
+      const buffer = takeBuffer()
+      let bytesRead = 0
+      try {
+        const rawStart = this.store.rawPos
+        ;({bytesRead} = await raw.read(buffer, 0, BLOCK_SIZE, rawStart))
+        if (bytesRead > 0) {
+          const chunk = buffer.subarray(0, bytesRead)
+          const timeMs = this.options.now()
+          const startedAtLine = this.store.atLineStart
+          await this.store.append(chunk, rawStart, timeMs)
+          stored += bytesRead
+          this.onChunk(chunk, timeMs, startedAtLine)
+        }
+      } finally {
+        giveBuffer(buffer)
+      }
+      // A short read reached the end of what was written before this pump began.
+      if (bytesRead === BLOCK_SIZE) continue
+      if (bytesRead === 0 && (await this.restartIfReplaced())) continue
+      break
+    }
+    this.maybePunch(stored === 0)
+    return stored
+  }
+
+  async close(): Promise<void> {
+    await this.punching
+    const raw = this.raw
+    this.raw = undefined
+    await raw?.close()
+    await this.store.close()
+  }
+
+  /** At the end of the raw file: was it recreated or truncated behind our back? Then start over at 0. */
+  private async restartIfReplaced(): Promise<boolean> {
+    if (this.replacedBy !== undefined) {
+      await this.punching
+      const old = this.raw!
+      this.raw = await open(rawPath(this.dir, this.stream), constants.O_RDONLY | constants.O_CREAT, 0o600)
+      this.rawIno = (await this.raw.stat()).ino
+      this.replacedBy = undefined
+      await old.close()
+    } else if (fstatSync(this.raw!.fd).size >= this.store.rawPos) {
+      return false
+    }
+    this.store.rawPos = 0
+    this.punchedTo = 0
+    return true
+  }
+
+  private maybePunch(idle: boolean): void {
+    const consumed = this.store.rawPos
+    const pending = consumed - this.punchedTo
+    if (this.punching || !this.raw || this.replacedBy !== undefined || !this.puncher.usable) return
+    if (pending < this.options.punchEvery && !(idle && pending >= IDLE_PUNCH_MIN)) return
+    // Through our own descriptor, so the hole lands in the file we read even if the name was reused.
+    const target = `/proc/${process.pid}/fd/${this.raw.fd}`
+    this.punching = this.puncher.punch(target, consumed).then((ok) => {
+      if (ok && this.store.rawPos >= consumed) this.punchedTo = Math.floor(consumed / 4096) * 4096
+      this.punching = undefined
+    })
+  }
+}
