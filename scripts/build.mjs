@@ -7,6 +7,7 @@ import {build} from 'esbuild'
 import {readdirSync, rmSync, statSync, existsSync} from 'node:fs'
 import {join, relative} from 'node:path'
 import {execFileSync} from 'node:child_process'
+import {readFileSync} from 'node:fs'
 
 const root = new URL('..', import.meta.url).pathname
 
@@ -43,6 +44,7 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   sourcemap: 'linked',
   jsx: 'automatic',
+  define: {__MAR_VERSION__: JSON.stringify(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version)},
   // Native addons and the TUI stack stay in node_modules: they load only in
   // the commands that need them, and ink's layout engine ships wasm.
   // oclif can read tsconfig.json with the TypeScript compiler in development; never at run time here.

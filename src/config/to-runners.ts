@@ -41,6 +41,8 @@ export interface BuildOptions {
   clock?: Clock
   /** The daemon keeps groups up when all their members ended, so users can start them again. */
   keepAlive?: boolean
+  /** Whether an instance starts with its stack (false: it waits, stopped, for a start). Default: all start. */
+  autostart?(instance: InstancePlan): boolean
   takeAdoption?(instance: InstancePlan): AdoptRecord | undefined
   onSpawn?(instance: InstancePlan, record: AdoptRecord): void
   onExit?(instance: InstancePlan, record: AdoptRecord, exit: ExitInfo): void
@@ -111,16 +113,20 @@ export function buildInstanceRunner(plan: StackPlan, instance: InstancePlan, opt
   return runner
 }
 
+/** The supervised member for an instance (reload swaps these in and out of a running group). */
+export function buildMember(plan: StackPlan, instance: InstancePlan, options: BuildOptions) {
+  return {
+    name: instance.name,
+    runner: instance.runner,
+    run: buildInstanceRunner(plan, instance, options),
+    restart: instance.restart,
+    oneshot: instance.oneshot,
+    autostart: options.autostart?.(instance) ?? true,
+  }
+}
+
 function buildGroup(plan: StackPlan, group: GroupPlan, options: BuildOptions): {runner: Runner; control: GroupControl} {
-  const members = group.runners.flatMap((runner) =>
-    runner.instances.map((instance) => ({
-      name: instance.name,
-      runner: runner.name,
-      run: buildInstanceRunner(plan, instance, options),
-      restart: instance.restart,
-      oneshot: instance.oneshot,
-    })),
-  )
+  const members = group.runners.flatMap((runner) => runner.instances.map((instance) => buildMember(plan, instance, options)))
   return supervise(members, {
     name: group.name,
     start: group.strategy,

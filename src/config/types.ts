@@ -75,6 +75,12 @@ export interface InstancePlan {
   cwd: string
   /** The child's complete environment (base env, env files, env, PORT, MAR_*). */
   env: Record<string, string>
+  /**
+   * The keys of `env` the stack itself sets (env files, env, PORT, MAR_*), as
+   * opposed to those inherited from the shell that ran mar. Reload compares
+   * only these, so reloading from another terminal restarts nothing.
+   */
+  envKeys?: string[]
   port?: number
   ready?: ProbeSpec
   health?: HealthSpec

@@ -2,7 +2,7 @@
 // ends with cgroup.kill and not even a grandchild that called setsid and
 // double-forked survives. Elsewhere mar falls back to process groups plus an
 // environment-marker scan (see proc.ts), and says which mode is in use.
-import {readFileSync, mkdirSync, rmdirSync, writeFileSync, existsSync, accessSync, constants} from 'node:fs'
+import {readFileSync, readdirSync, mkdirSync, rmdirSync, writeFileSync, existsSync, accessSync, constants} from 'node:fs'
 import {join} from 'node:path'
 
 export type ContainmentMode = 'cgroup' | 'process-group'
@@ -27,6 +27,8 @@ export interface CgroupManager {
   create(name: string, resources?: {cpu?: number; memory?: number}): Cgroup | null
   /** Remove this manager's (empty) namespace directory. */
   dispose(): void
+  /** The instance cgroups that exist now (to find leftovers no daemon tracks). */
+  list(): Cgroup[]
 }
 
 /** The cgroup2 mount point, from /proc/mounts (hybrid layouts put it at /sys/fs/cgroup/unified). */
@@ -58,6 +60,7 @@ const noCgroups = (reason: string): CgroupManager => ({
   enforcesResources: false,
   create: () => null,
   dispose: () => {},
+  list: () => [],
 })
 
 /**
@@ -95,6 +98,15 @@ export function createCgroupManager(options: {namespace: string; disabled?: bool
     },
     dispose() {
       openCgroup(base).remove()
+    },
+    list() {
+      try {
+        return readdirSync(base, {withFileTypes: true})
+          .filter((entry) => entry.isDirectory())
+          .map((entry) => openCgroup(join(base, entry.name)))
+      } catch {
+        return []
+      }
     },
   }
 }

@@ -139,6 +139,8 @@ export interface AdoptRecord {
   startedAt: number
   runId: string
   cgroupPath?: string
+  /** The run already ended while a previous daemon watched it: report that instead of spawning. */
+  ended?: ExitInfo
 }
 
 /**

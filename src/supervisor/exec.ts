@@ -41,8 +41,19 @@ function recordOf(handle: ChildHandle): AdoptRecord {
   }
 }
 
-async function launch(spec: ExecSpec, ctx: RunContext): Promise<ChildHandle> {
-  const adopted = spec.takeAdoption?.()
+/** A previous daemon saw this run end (same boot): take its word rather than run it again. */
+function reportEnded(spec: ExecSpec, ctx: RunContext, exit: ExitInfo): void {
+  const at = ctx.clock.now()
+  if (exit.code === 0) {
+    ctx.emit({kind: 'instance', name: spec.instance, at, state: 'exited', pid: null, exit, reason: 'exited: 0'})
+    if (spec.oneshot) ctx.ready()
+    return
+  }
+  ctx.emit({kind: 'instance', name: spec.instance, at, state: 'crashed', pid: null, exit, reason: `exited: ${describeExit(exit)}`})
+  throw new ExitError(spec.instance, exit)
+}
+
+async function launch(spec: ExecSpec, ctx: RunContext, adopted: AdoptRecord | undefined): Promise<ChildHandle> {
   if (adopted) return adoptChild(adopted, ctx.clock, adopted.cgroupPath ? openCgroup(adopted.cgroupPath) : null)
   const problem = precheckCommand(spec.command, spec.env, spec.cwd)
   if (problem) throw new MarError(SupervisorCode.spawnFailed, `spawn failed: ${problem}`)
@@ -72,10 +83,12 @@ export function exec(spec: ExecSpec): Runner {
     const name = spec.instance
     const at = () => ctx.clock.now()
     if (ctx.signal.aborted) return
+    const adopted = spec.takeAdoption?.()
+    if (adopted?.ended) return reportEnded(spec, ctx, adopted.ended)
     ctx.emit({kind: 'instance', name, at: at(), state: 'starting', reason: undefined})
     let handle: ChildHandle
     try {
-      handle = await launch(spec, ctx)
+      handle = await launch(spec, ctx, adopted)
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error)
       ctx.emit({kind: 'instance', name, at: at(), state: 'crashed', pid: null, reason})

@@ -11,6 +11,8 @@ export interface MemberSpec {
   run: Runner
   restart: RestartSpec
   oneshot: boolean
+  /** false: the member begins stopped and waits for startMember (mar up TARGET). */
+  autostart?: boolean
 }
 
 export type SlotState =
@@ -40,7 +42,9 @@ export class Slot {
   cancel = new AbortController()
   private waiters: Array<(ready: boolean) => void> = []
 
-  constructor(readonly spec: MemberSpec) {}
+  constructor(public spec: MemberSpec) {
+    if (spec.autostart === false) this.state = 'stopped'
+  }
 
   get name(): string {
     return this.spec.name

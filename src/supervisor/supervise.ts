@@ -40,6 +40,8 @@ export interface GroupControl {
   restartMember(name: string): Promise<void>
   addMember(spec: MemberSpec, index?: number): Promise<void>
   removeMember(name: string): Promise<void>
+  /** Swap a member's spec (reload): stop the old run, start the new one, resolve once ready. */
+  replaceMember(spec: MemberSpec): Promise<void>
 }
 
 export function supervise(members: MemberSpec[], options: SupervisorOptions): {runner: Runner; control: GroupControl} {
@@ -71,6 +73,11 @@ export function supervise(members: MemberSpec[], options: SupervisorOptions): {r
       const at = specs.findIndex((s) => s.name === name)
       if (at >= 0) specs.splice(at, 1)
       await current?.removeMember(name)
+    },
+    async replaceMember(spec) {
+      const at = specs.findIndex((s) => s.name === spec.name)
+      if (at >= 0) specs[at] = spec
+      await current?.replaceMember(spec)
     },
   }
   return {runner, control}
@@ -106,6 +113,7 @@ class GroupRun {
     if (this.options.start === 'ordered') {
       for (const slot of this.slots) {
         if (this.stopping || this.failure) break
+        if (slot.state === 'stopped') continue // not asked for (mar up TARGET)
         // A restart (rest-for-one, one-for-all) may already own this member.
         if (slot.state === 'idle') this.launch(slot)
         const ready = await Promise.race([slot.untilReadyOrEnded(), aborted(this.ctx.signal).then(() => null)])
@@ -115,8 +123,9 @@ class GroupRun {
         }
       }
     } else {
-      for (const slot of this.slots) this.launch(slot)
+      for (const slot of this.slots) if (slot.state === 'idle') this.launch(slot)
     }
+    this.updatePhases()
     this.ctx.signal.addEventListener('abort', () => this.wake(), {once: true})
     for (;;) {
       if (this.ctx.signal.aborted) break
@@ -294,6 +303,20 @@ class GroupRun {
   async addMember(spec: MemberSpec, index: number): Promise<void> {
     const slot = new Slot(spec)
     this.slots.splice(index, 0, slot)
+    if (slot.state === 'stopped') return
+    this.launch(slot)
+    await slot.untilReadyOrEnded()
+  }
+
+  async replaceMember(spec: MemberSpec): Promise<void> {
+    const slot = this.find(spec.name)
+    const wasStopped = slot.state === 'stopped'
+    await slot.stop()
+    slot.spec = spec
+    slot.failures = 0
+    slot.restarts = []
+    if (wasStopped) return
+    this.emit({kind: 'instance', name: spec.name, at: this.now(), restarted: true, reason: 'config changed'})
     this.launch(slot)
     await slot.untilReadyOrEnded()
   }

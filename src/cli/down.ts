@@ -1,0 +1,28 @@
+import {probeDaemon} from './daemon-launch.js'
+import {marPaths} from '../daemon/paths.js'
+import {splitByStack, stackRefFor} from './stack-ref.js'
+import {printOutcomes, type OpOptions, type OpOutcome} from './target-ops.js'
+
+export async function runDown(targets: string[], options: OpOptions): Promise<number> {
+  // "shop/" (or "shop/shop") names a whole stack from anywhere.
+  const normalized = targets.map((t) => (t.endsWith('/') ? t.slice(0, -1) + '/' + t.slice(0, -1) : t))
+  const groups = splitByStack(normalized, await stackRefFor(options.config))
+  const client = await probeDaemon(marPaths())
+  if (!client) {
+    if (options.json) process.stdout.write(`${JSON.stringify({results: []}, null, 2)}\n`)
+    else if (!options.quiet) process.stdout.write('the mar daemon is not running: nothing to stop\n')
+    return 0
+  }
+  try {
+    const outcomes: OpOutcome[] = []
+    for (const {ref, targets: stackTargets} of groups) {
+      const result = await client.request<OpOutcome & {removed: boolean}>({type: 'down', stack: ref, targets: stackTargets})
+      outcomes.push(result)
+      if (result.removed && !options.json && !options.quiet) process.stdout.write(`stack ${result.stack} is down (${result.results.length} instances stopped)\n`)
+      if (result.removed && !options.json) result.results = []
+    }
+    return printOutcomes(outcomes, options)
+  } finally {
+    client.close()
+  }
+}

@@ -1,0 +1,67 @@
+import type {LogLineJson} from '../api/protocol.js'
+import {parseDuration} from '../config/units.js'
+import {createPaint} from '../util/colors.js'
+import {ExitCode, MarError} from '../util/errors.js'
+import {connectDaemon} from './daemon-launch.js'
+import {splitByStack, stackRefFor} from './stack-ref.js'
+
+export interface LogsOptions {
+  config?: string
+  lines: number
+  follow: boolean
+  since?: string
+  grep?: string
+  timestamps: boolean
+  json: boolean
+  color: boolean
+}
+
+export async function runLogs(targets: string[], options: LogsOptions): Promise<number> {
+  let sinceMs: number | undefined
+  if (options.since !== undefined) {
+    const parsed = parseDuration(options.since)
+    if (typeof parsed !== 'number') throw new MarError('bad-flag', `--since ${options.since}: not a duration`, {hint: 'write it like 30s, 10m or 2h', exitCode: ExitCode.usage})
+    sinceMs = Date.now() - parsed
+  }
+  if (options.grep !== undefined) {
+    try {
+      new RegExp(options.grep)
+    } catch (error) {
+      throw new MarError('bad-flag', `--grep: ${(error as Error).message}`, {exitCode: ExitCode.usage})
+    }
+  }
+  const fallback = await stackRefFor(options.config)
+  const groups = fallback || targets.length > 0 ? splitByStack(targets, fallback) : [{ref: null, targets: []}]
+  const client = await connectDaemon({start: false})
+  const paint = createPaint(options.color)
+  const multiStack = groups.length > 1 || groups[0]!.ref === null
+  const print = (line: LogLineJson) => {
+    if (options.json) return process.stdout.write(`${JSON.stringify(line)}\n`)
+    const name = multiStack ? `${line.stack}/${line.instance}` : line.instance
+    const runner = line.instance.replace(/\.\d+$/, '')
+    const time = options.timestamps ? `${paint('gray', line.time)} ` : ''
+    return process.stdout.write(`${time}${paint.runner(runner, `${name} |`)} ${line.line}\n`)
+  }
+  const streams = groups.map(({ref, targets: stackTargets}) =>
+    client.stream({type: 'logs', stack: ref, targets: stackTargets, lines: options.lines, sinceMs, grep: options.grep, follow: options.follow}, (reply) => {
+      if (reply.type === 'log') print(reply.line)
+      else if (reply.type === 'notice') process.stderr.write(`mar: ${reply.message}\n`)
+    }),
+  )
+  const stopAll = () => {
+    for (const stream of streams) stream.cancel()
+    client.close()
+  }
+  process.once('SIGINT', stopAll)
+  process.stdout.on('error', stopAll)
+  try {
+    await Promise.all(streams.map((s) => s.done))
+  } catch (error) {
+    if ((error as MarError).code === 'daemon-lost' && options.follow) return 0
+    throw error
+  } finally {
+    process.off('SIGINT', stopAll)
+    client.close()
+  }
+  return 0
+}

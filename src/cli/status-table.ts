@@ -1,0 +1,59 @@
+// `mar status`: one table per stack — name, host, state, health, pid,
+// uptime, restarts, CPU, memory — with states in color.
+import type {InstanceJson, StatusJson} from '../api/protocol.js'
+import type {Paint, ColorName} from '../util/colors.js'
+import {formatBytes, formatDuration} from '../util/format.js'
+
+const stateColor: Record<string, ColorName> = {
+  ready: 'green',
+  running: 'green',
+  exited: 'gray',
+  stopped: 'gray',
+  pending: 'gray',
+  starting: 'yellow',
+  stopping: 'yellow',
+  backoff: 'yellow',
+  unhealthy: 'red',
+  crashed: 'red',
+  failed: 'red',
+}
+
+function row(instance: InstanceJson, now: number): string[] {
+  const uptime = instance.startedAt && instance.pid ? formatDuration(now - Date.parse(instance.startedAt)) : '-'
+  return [
+    instance.name,
+    instance.host,
+    instance.state,
+    instance.health ?? '-',
+    instance.pid === null ? '-' : String(instance.pid),
+    uptime,
+    String(instance.restarts),
+    instance.cpu === null ? '-' : `${instance.cpu.toFixed(1)}%`,
+    instance.memory === null ? '-' : formatBytes(instance.memory),
+  ]
+}
+
+export function renderStatus(status: StatusJson, paint: Paint, now = Date.now()): string {
+  if (status.stacks.length === 0) return 'no stacks are up (start one with `mar up`)\n'
+  const header = ['NAME', 'HOST', 'STATE', 'HEALTH', 'PID', 'UPTIME', 'RESTARTS', 'CPU', 'MEM']
+  const out: string[] = []
+  for (const stack of status.stacks) {
+    const rows = stack.instances.map((i) => row(i, now))
+    const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)))
+    out.push(`${paint('bold', stack.name)} ${paint('gray', stack.config)}`)
+    out.push(paint('gray', header.map((h, c) => h.padEnd(widths[c]!)).join('  ').trimEnd()))
+    stack.instances.forEach((instance, i) => {
+      const cells = rows[i]!.map((cell, c) => {
+        const padded = cell.padEnd(widths[c]!)
+        if (c === 0) return paint.runner(instance.runner, padded)
+        if (c === 2) return paint(stateColor[instance.state] ?? 'gray', padded)
+        if (c === 3 && instance.health === 'unhealthy') return paint('red', padded)
+        return padded
+      })
+      out.push(cells.join('  ').trimEnd())
+      if (instance.reason && ['crashed', 'failed', 'unhealthy', 'backoff'].includes(instance.state)) out.push(paint('gray', `  ↳ ${instance.reason}`))
+    })
+    out.push('')
+  }
+  return out.join('\n')
+}

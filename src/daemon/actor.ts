@@ -1,0 +1,240 @@
+// The daemon's actor: it owns every stack and answers requests. Node runs it
+// on one thread, so each handler's synchronous part is the serial loop that
+// changes state; long operations (stopping a stack, a rolling restart) are
+// awaited without blocking other requests, and operations that reshape one
+// stack (up, down, reload) are queued per stack so they never interleave.
+import {MarError} from '../util/errors.js'
+import {marVersion} from '../util/version.js'
+import type {StackPlan} from '../config/types.js'
+import type {CgroupManager} from '../supervisor/cgroup.js'
+import type {InstanceStatus} from '../supervisor/instance-status.js'
+import type {DaemonInfo, PlanChange, StackJson, StackRef, StatusChange, StatusJson, TargetResult, UpResult} from '../api/protocol.js'
+import {selectTargets} from '../api/targets.js'
+import {journalKey, type Journal, type SpawnRecord} from './journal.js'
+import type {MarPaths} from './paths.js'
+import {diffPlans} from './plan-diff.js'
+import {StackRuntime, type InstanceLogStore} from './stack-runtime.js'
+import type {StackStore} from './stack-store.js'
+import {toInstanceJson} from './status-json.js'
+import {UsageSampler} from './usage.js'
+import {isRunning} from '../supervisor/proc.js'
+import type {LogSpec} from '../config/types.js'
+
+export interface DaemonDeps {
+  paths: MarPaths
+  journal: Journal
+  stackStore: StackStore
+  cgroups: CgroupManager
+  createLogs(dir: string, spec: LogSpec): InstanceLogStore
+  log(message: string): void
+}
+
+export class Daemon {
+  readonly stacks = new Map<string, StackRuntime>()
+  private readonly watchers = new Set<(change: StatusChange) => void>()
+  private readonly queues = new Map<string, Promise<unknown>>()
+  private readonly adoption = new Map<string, SpawnRecord>()
+  readonly usage: UsageSampler
+  readonly startedAt = new Date()
+
+  constructor(readonly deps: DaemonDeps) {
+    this.usage = new UsageSampler(() =>
+      [...this.stacks.values()].flatMap((rt) =>
+        [...rt.statuses.values()]
+          .filter((s) => s.pid !== null)
+          .map((s) => ({key: journalKey(rt.name, s.name), pid: s.pid!, cgroupPath: rt.cgroupOf.get(s.name)})),
+      ),
+    )
+  }
+
+  /** Bring back the stacks that were up, adopting the processes a previous daemon left running. */
+  async resurrect(): Promise<void> {
+    for (const [key, record] of this.deps.journal.load()) this.adoption.set(key, record)
+    // Only what is still worth knowing survives compaction: live runs and how ended ones ended.
+    this.deps.journal.compact(this.adoption.values())
+    this.sweepLeftovers(new Set([...this.adoption.values()].flatMap((r) => (r.cgroupPath && !r.ended ? [r.cgroupPath] : []))))
+    const {plans, problems} = this.deps.stackStore.loadAll()
+    for (const problem of problems) this.deps.log(`cannot restore stack ${problem}`)
+    await Promise.all(plans.map((plan) => this.up(plan, []).catch((error: Error) => this.deps.log(`cannot restore stack ${plan.name}: ${error.message}`))))
+    // Whatever was not taken belongs to no stack that is up: a later `mar up` starts afresh.
+    for (const [key, record] of this.adoption) {
+      if (!record.ended && isRunning(record.pid, record.startTime)) this.deps.log(`process ${record.pid} (${key.replace('\u0000', '/')}) belongs to no stack that is up; leaving it alone`)
+    }
+    this.adoption.clear()
+    this.usage.start()
+  }
+
+  /**
+   * Instance cgroups that no running instance owns hold processes no daemon
+   * tracks (a journal lost or from another version): they would hold ports
+   * and files the real instances need, so they are killed.
+   */
+  private sweepLeftovers(owned: Set<string>): void {
+    for (const cgroup of this.deps.cgroups.list()) {
+      if (owned.has(cgroup.path)) continue
+      const members = cgroup.members()
+      if (members.length > 0) {
+        this.deps.log(`killing ${members.length} untracked process(es) left in ${cgroup.path}: ${members.join(' ')}`)
+        cgroup.kill()
+      }
+      cgroup.remove()
+    }
+  }
+
+  subscribe(watcher: (change: StatusChange) => void): () => void {
+    this.watchers.add(watcher)
+    return () => this.watchers.delete(watcher)
+  }
+
+  private broadcast(change: StatusChange): void {
+    for (const watcher of this.watchers) watcher(change)
+  }
+
+  private onChange = (stack: string, status: InstanceStatus): void => {
+    if (this.watchers.size === 0) return
+    this.broadcast({kind: 'instance', stack, instance: toInstanceJson(status, this.usage.get(journalKey(stack, status.name)))})
+  }
+
+  /** Run `op` after every earlier reshaping operation on the same stack. */
+  private queued<T>(stack: string, op: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(stack) ?? Promise.resolve()
+    const next = previous.then(op, op)
+    this.queues.set(stack, next.catch(() => {}))
+    return next
+  }
+
+  stackJson(runtime: StackRuntime): StackJson {
+    return {
+      name: runtime.name,
+      config: runtime.plan.configPath,
+      instances: [...runtime.statuses.values()].map((s) => toInstanceJson(s, this.usage.get(journalKey(runtime.name, s.name)))),
+    }
+  }
+
+  status(): StatusJson {
+    return {stacks: [...this.stacks.values()].map((rt) => this.stackJson(rt))}
+  }
+
+  info(): DaemonInfo {
+    return {
+      pid: process.pid,
+      version: marVersion(),
+      home: this.deps.paths.home,
+      startedAt: this.startedAt.toISOString(),
+      stacks: this.stacks.size,
+      instances: [...this.stacks.values()].reduce((n, rt) => n + rt.statuses.size, 0),
+      containment: `${this.deps.cgroups.mode}: ${this.deps.cgroups.reason}`,
+    }
+  }
+
+  find(ref: StackRef | null): StackRuntime {
+    if (ref?.name) {
+      const runtime = this.stacks.get(ref.name)
+      if (runtime) return runtime
+      throw new MarError('stack-not-up', `stack "${ref.name}" is not up`, {hint: 'start it with `mar up`', details: {known: [...this.stacks.keys()]}})
+    }
+    if (ref?.config) {
+      for (const runtime of this.stacks.values()) if (runtime.plan.configPath === ref.config) return runtime
+      throw new MarError('stack-not-up', `the stack of ${ref.config} is not up`, {hint: 'start it with `mar up`'})
+    }
+    throw new MarError('no-stack', 'no stack named', {hint: 'run mar in the directory of a mar.yaml, or name it: STACK/TARGET'})
+  }
+
+  private makeRuntime(plan: StackPlan): StackRuntime {
+    return new StackRuntime(plan, {
+      paths: this.deps.paths,
+      journal: this.deps.journal,
+      cgroups: this.deps.cgroups,
+      adoption: this.adoption,
+      createLogs: this.deps.createLogs,
+      onChange: this.onChange,
+    })
+  }
+
+  /** Add a stack (or update one that is up, as reload would) and start its targets. */
+  up(plan: StackPlan, targets: string[]): Promise<UpResult> {
+    return this.queued(plan.name, async () => {
+      const existing = this.stacks.get(plan.name)
+      if (existing && existing.plan.configPath !== plan.configPath) {
+        throw new MarError('stack-name-taken', `a stack named "${plan.name}" from ${existing.plan.configPath} is already up`, {
+          hint: 'give this one another `name:` in its mar.yaml, or take the other down first',
+        })
+      }
+      let changes: PlanChange[] = []
+      if (!existing || !existing.isRunning) {
+        if (existing) this.stacks.delete(plan.name)
+        const runtime = this.makeRuntime(plan)
+        this.stacks.set(plan.name, runtime)
+        this.deps.stackStore.save(plan)
+        this.broadcast({kind: 'stack-added', stack: this.stackJson(runtime)})
+        const instances = await runtime.start(targets)
+        return {stack: plan.name, instances, changes}
+      }
+      changes = await this.applyPlan(existing, plan)
+      const runtime = this.stacks.get(plan.name)!
+      const wanted = runtime.instances(selectTargets(plan, targets)).map((i) => i.name)
+      const idle = wanted.filter((name) => {
+        const status = runtime.statuses.get(name)!
+        return status.state === 'stopped' || status.state === 'failed' || status.state === 'crashed' || status.state === 'pending'
+      })
+      void runtime.startInstances(idle).then((results) => this.logFailures('start', runtime.name, results))
+      return {stack: plan.name, instances: wanted, changes}
+    })
+  }
+
+  private logFailures(what: string, stack: string, results: TargetResult[]): void {
+    for (const r of results) if (!r.ok) this.deps.log(`${what} ${stack}/${r.instance}: ${r.message}`)
+  }
+
+  /** Make a running stack match `plan`: per instance where possible, else restart it whole. */
+  private async applyPlan(runtime: StackRuntime, plan: StackPlan): Promise<PlanChange[]> {
+    const diff = diffPlans(runtime.plan, plan)
+    if (diff.structural.length > 0) {
+      this.deps.log(`restarting stack ${plan.name}: ${diff.structural.join('; ')}`)
+      await runtime.stop()
+      const fresh = this.makeRuntime(plan)
+      this.stacks.set(plan.name, fresh)
+      this.broadcast({kind: 'stack-added', stack: this.stackJson(fresh)})
+      await fresh.start([])
+    } else if (diff.changes.length > 0) {
+      await runtime.applyChanges(plan, diff.changes)
+    } else {
+      runtime.plan = plan
+    }
+    this.deps.stackStore.save(plan)
+    return diff.changes
+  }
+
+  reload(plan: StackPlan, dryRun: boolean): Promise<{changes: PlanChange[]; structural: string[]; applied: boolean}> {
+    const runtime = this.find({name: plan.name})
+    const diff = diffPlans(runtime.plan, plan)
+    if (dryRun) return Promise.resolve({...diff, applied: false})
+    return this.queued(plan.name, async () => {
+      await this.applyPlan(this.find({name: plan.name}), plan)
+      return {...diff, applied: true}
+    })
+  }
+
+  /** Stop targets; with none (or all of them), stop the whole stack and forget it. */
+  down(ref: StackRef, targets: string[]): Promise<{stack: string; removed: boolean; results: TargetResult[]}> {
+    const runtime = this.find(ref)
+    const names = runtime.resolve(targets)
+    if (targets.length > 0 && names.length < runtime.statuses.size) {
+      return runtime.stopInstances(names).then((results) => ({stack: runtime.name, removed: false, results}))
+    }
+    return this.queued(runtime.name, async () => {
+      await runtime.stop()
+      this.stacks.delete(runtime.name)
+      this.deps.stackStore.remove(runtime.name)
+      this.broadcast({kind: 'stack-removed', stack: runtime.name})
+      return {stack: runtime.name, removed: true, results: names.map((instance) => ({instance, ok: true, message: 'stopped'}))}
+    })
+  }
+
+  /** Stop every stack; with keep, leave the processes running for the next daemon to adopt. */
+  async shutdown(keep: boolean): Promise<void> {
+    this.usage.stop()
+    if (!keep) await Promise.all([...this.stacks.values()].map((rt) => rt.stop().catch((e: Error) => this.deps.log(`stopping ${rt.name}: ${e.message}`))))
+    this.deps.journal.close()
+  }
+}

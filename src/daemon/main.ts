@@ -1,0 +1,86 @@
+// The daemon process: take the lock, listen, adopt or bring back the stacks
+// that were up, tell systemd it is ready, and on SIGTERM stop everything
+// gracefully. `mar daemon run` runs this in the foreground; `mar up` and
+// `mar daemon start` run dist/daemon.js in the background.
+import {appendFileSync, rmSync, writeFileSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {createCgroupManager} from '../supervisor/cgroup.js'
+import {Daemon} from './actor.js'
+import {Journal} from './journal.js'
+import {InstanceLogs} from './logs/index.js'
+import {ensureHome, marPaths, type MarPaths} from './paths.js'
+import {acquireLock, closeServer, listenControl} from './server.js'
+import {Session} from './session.js'
+import {StackStore} from './stack-store.js'
+import {notifySystemd} from './systemd-notify.js'
+
+export interface DaemonOptions {
+  home?: string
+  /** Log to stderr (mar daemon run) rather than MAR_HOME/daemon.log. */
+  foreground: boolean
+}
+
+function makeLogger(paths: MarPaths, foreground: boolean): (message: string) => void {
+  return (message) => {
+    const line = `${new Date().toISOString()} mar daemon[${process.pid}]: ${message}\n`
+    if (foreground) process.stderr.write(line)
+    else {
+      try {
+        appendFileSync(paths.daemonLog, line)
+      } catch {
+        // nowhere left to complain to
+      }
+    }
+  }
+}
+
+/** Runs until stopped; resolves with the process exit code. */
+export async function runDaemon(options: DaemonOptions): Promise<number> {
+  const paths = marPaths(options.home)
+  ensureHome(paths)
+  const log = makeLogger(paths, options.foreground)
+  const lock = await acquireLock(paths.home)
+  if (!lock) {
+    process.stderr.write(`mar: a daemon is already running for ${paths.home}\n`)
+    return 1
+  }
+  process.on('uncaughtException', (error) => log(`uncaught: ${error.stack ?? error.message}`))
+  process.on('unhandledRejection', (error) => log(`unhandled rejection: ${error instanceof Error ? error.stack : String(error)}`))
+
+  const cgroups = createCgroupManager({namespace: createHash('sha256').update(paths.home).digest('hex').slice(0, 16)})
+  const journal = new Journal(paths.journal)
+  const daemon = new Daemon({
+    paths,
+    journal,
+    stackStore: new StackStore(paths.stacks),
+    cgroups,
+    createLogs: (dir, spec) => new InstanceLogs(dir, {maxSize: spec.maxSize, keep: spec.keep}),
+    log,
+  })
+
+  let resolveDone!: (code: number) => void
+  const done = new Promise<number>((resolve) => (resolveDone = resolve))
+  let stopping = false
+  const stop = async (keep: boolean, why: string) => {
+    if (stopping) return
+    stopping = true
+    log(`stopping (${why})${keep ? ', leaving services running' : ''}`)
+    notifySystemd('STOPPING=1')
+    await closeServer(server).catch(() => {})
+    await daemon.shutdown(keep)
+    rmSync(paths.socket, {force: true})
+    rmSync(paths.lock, {force: true})
+    await closeServer(lock).catch(() => {})
+    log('stopped')
+    resolveDone(0)
+  }
+
+  const server = await listenControl(paths.socket, (socket) => new Session(socket, daemon, (keep) => void stop(keep, 'mar daemon stop')))
+  writeFileSync(paths.lock, `${process.pid}\n`, {mode: 0o600})
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void stop(false, signal))
+  process.on('SIGHUP', () => log('SIGHUP ignored (use mar reload to re-read a stack)'))
+  log(`listening on ${paths.socket} (${cgroups.mode}: ${cgroups.reason})`)
+  notifySystemd('READY=1')
+  await daemon.resurrect()
+  return done
+}

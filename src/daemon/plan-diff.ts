@@ -1,0 +1,66 @@
+// What `mar reload` (and `mar up` of a stack that is already up) must do:
+// compare the running plan with the new one, instance by instance.
+// Group-level changes (groups added or removed, strategy, restart strategy,
+// depends_on) are "structural": the stack is restarted as a whole.
+import type {GroupPlan, InstancePlan, StackPlan} from '../config/types.js'
+import type {PlanChange} from '../api/protocol.js'
+
+export interface PlanDiff {
+  changes: PlanChange[]
+  /** Why the stack must restart as a whole; empty when per-instance changes suffice. */
+  structural: string[]
+}
+
+const compared: Array<keyof InstancePlan> = [
+  'command', 'cwd', 'port', 'ready', 'health', 'restart', 'stop', 'oneshot', 'memoryLimit', 'resources', 'watch', 'log', 'host', 'group', 'runner',
+]
+
+function instancesOf(plan: StackPlan): Map<string, InstancePlan> {
+  return new Map(plan.groups.flatMap((g) => g.runners.flatMap((r) => r.instances.map((i) => [i.name, i] as const))))
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
+
+/** The part of the environment the stack sets; all of it when the plan does not say. */
+function declaredEnv(instance: InstancePlan): Record<string, string> {
+  if (!instance.envKeys) return instance.env
+  return Object.fromEntries(instance.envKeys.sort().map((key) => [key, instance.env[key] ?? '']))
+}
+
+function groupShape(group: GroupPlan) {
+  return {strategy: group.strategy, restart: group.restart, dependsOn: group.dependsOn, runners: group.runners.map((r) => r.name)}
+}
+
+export function diffPlans(old: StackPlan, next: StackPlan): PlanDiff {
+  const structural: string[] = []
+  const oldGroups = new Map(old.groups.map((g) => [g.name, g]))
+  const newGroups = new Map(next.groups.map((g) => [g.name, g]))
+  for (const name of newGroups.keys()) if (!oldGroups.has(name)) structural.push(`group ${name} added`)
+  for (const name of oldGroups.keys()) if (!newGroups.has(name)) structural.push(`group ${name} removed`)
+  for (const [name, group] of newGroups) {
+    const before = oldGroups.get(name)
+    if (!before) continue
+    const a = groupShape(before)
+    const b = groupShape(group)
+    for (const key of ['strategy', 'restart', 'dependsOn'] as const) if (!same(a[key], b[key])) structural.push(`group ${name}: ${key} changed`)
+    // Runners added or removed keep the structure; a new order matters to rest-for-one.
+    const common = b.runners.filter((r) => a.runners.includes(r))
+    if (!same(common, a.runners.filter((r) => b.runners.includes(r)))) structural.push(`group ${name}: runner order changed`)
+  }
+  const oldInstances = instancesOf(old)
+  const newInstances = instancesOf(next)
+  const changes: PlanChange[] = []
+  for (const [name, instance] of newInstances) {
+    const before = oldInstances.get(name)
+    if (!before) {
+      changes.push({instance: name, change: 'added'})
+      continue
+    }
+    const fields: string[] = compared.filter((key) => !same(before[key], instance[key]))
+    if (!same(declaredEnv(before), declaredEnv(instance))) fields.splice(2, 0, 'env')
+    if (fields.length > 0) changes.push({instance: name, change: 'changed', fields})
+    if (before.group !== instance.group) structural.push(`${name} moved to group ${instance.group}`)
+  }
+  for (const name of oldInstances.keys()) if (!newInstances.has(name)) changes.push({instance: name, change: 'removed'})
+  return {changes, structural}
+}

@@ -1,0 +1,245 @@
+// One stack inside the daemon: its plan, its running tree of runners, the
+// status of each instance and its captured logs. The actor owns these; this
+// class knows how to start, stop, change and inspect one stack.
+import type {InstancePlan, LogSpec, StackPlan} from '../config/types.js'
+import {buildMember, buildStack, type BuildOptions, type BuiltStack} from '../config/to-runners.js'
+import type {CgroupManager} from '../supervisor/cgroup.js'
+import {applyEvent, initialStatus, type InstanceStatus} from '../supervisor/instance-status.js'
+import type {LineBus} from '../supervisor/output.js'
+import {isRunning} from '../supervisor/proc.js'
+import {start, type Process, type SupervisorEvent} from '../supervisor/runner.js'
+import type {TargetResult} from '../api/protocol.js'
+import {resolveTargets, selectTargets} from '../api/targets.js'
+import {journalKey, type Journal, type SpawnRecord} from './journal.js'
+import {instanceLogDir, type MarPaths} from './paths.js'
+
+/** What the runtime needs of an instance's log store (src/daemon/logs). */
+export interface InstanceLogStore {
+  open(): Promise<void>
+  openForChild(): {stdout: number; stderr: number}
+  startTailing(pollMs?: number): void
+  stopTailing(): void
+  pump(): Promise<void>
+  readonly bus: LineBus
+  onStored(listener: (stream: 'stdout' | 'stderr', end: number) => void): () => void
+  ends(): {stdout: number; stderr: number}
+  close(): Promise<void>
+}
+
+export interface RuntimeDeps {
+  paths: MarPaths
+  journal: Journal
+  cgroups: CgroupManager
+  /** Processes a previous daemon left running, by journalKey; taken once each. */
+  adoption: Map<string, SpawnRecord>
+  createLogs(dir: string, spec: LogSpec): InstanceLogStore
+  onChange(stack: string, status: InstanceStatus): void
+}
+
+export class StackRuntime {
+  readonly statuses = new Map<string, InstanceStatus>()
+  readonly logs = new Map<string, InstanceLogStore>()
+  /** Cgroup of each running instance, for usage sampling. */
+  readonly cgroupOf = new Map<string, string | undefined>()
+  private built: BuiltStack | null = null
+  private proc: Process | null = null
+  private autostart: Set<string> | null = null
+
+  constructor(
+    public plan: StackPlan,
+    private readonly deps: RuntimeDeps,
+  ) {
+    for (const instance of this.instances()) this.statuses.set(instance.name, initialStatus(instance))
+  }
+
+  get name(): string {
+    return this.plan.name
+  }
+
+  instances(plan: StackPlan = this.plan): InstancePlan[] {
+    return plan.groups.flatMap((g) => g.runners.flatMap((r) => r.instances))
+  }
+
+  private onEvent = (event: SupervisorEvent): void => {
+    if (event.kind !== 'instance') return
+    const status = this.statuses.get(event.name)
+    if (!status) return
+    const next = applyEvent(status, event)
+    this.statuses.set(event.name, next)
+    this.deps.onChange(this.name, next)
+  }
+
+  private buildOptions(): BuildOptions {
+    const {paths, journal, cgroups, adoption} = this.deps
+    return {
+      output: (instance) => ({kind: 'files', open: async () => this.logs.get(instance.name)!.openForChild()}),
+      lines: (instance) => this.logs.get(instance.name)!.bus,
+      runtimeDir: paths.run,
+      emit: this.onEvent,
+      cgroups,
+      keepAlive: true,
+      autostart: (instance) => this.autostart === null || this.autostart.has(instance.name),
+      takeAdoption: (instance) => {
+        const key = journalKey(this.name, instance.name)
+        const record = adoption.get(key)
+        adoption.delete(key)
+        if (!record) return undefined
+        const status = this.statuses.get(instance.name)
+        if (status && record.restarts) this.statuses.set(instance.name, {...status, restarts: record.restarts})
+        if (record.ended) return record
+        return isRunning(record.pid, record.startTime) ? record : undefined
+      },
+      onSpawn: (instance, record) => {
+        this.cgroupOf.set(instance.name, record.cgroupPath)
+        journal.spawned({...record, stack: this.name, instance: instance.name, restarts: this.statuses.get(instance.name)?.restarts ?? 0})
+      },
+      onExit: (instance, record, exit) => {
+        this.cgroupOf.delete(instance.name)
+        journal.exited(this.name, instance.name, record.runId, exit)
+      },
+    }
+  }
+
+  private async openLogs(instances: InstancePlan[]): Promise<void> {
+    await Promise.all(
+      instances.map(async (instance) => {
+        if (this.logs.has(instance.name)) return
+        const store = this.deps.createLogs(instanceLogDir(this.deps.paths, this.name, instance.name), instance.log)
+        this.logs.set(instance.name, store)
+        await store.open()
+        store.startTailing()
+      }),
+    )
+  }
+
+  private async closeLogs(names: Iterable<string>): Promise<void> {
+    await Promise.all(
+      [...names].map(async (name) => {
+        const store = this.logs.get(name)
+        if (!store) return
+        this.logs.delete(name)
+        await store.pump().catch(() => {})
+        store.stopTailing()
+        await store.close()
+      }),
+    )
+  }
+
+  /** Start the stack; with targets, only those instances and what they depend on. */
+  async start(targets: string[]): Promise<string[]> {
+    const chosen = targets.length === 0 ? null : new Set(this.instances(selectTargets(this.plan, targets)).map((i) => i.name))
+    this.autostart = chosen
+    await this.openLogs(this.instances())
+    this.built = buildStack(this.plan, this.buildOptions())
+    this.proc = start(this.built.runner, {name: this.name, emit: this.onEvent})
+    return chosen ? [...chosen] : this.instances().map((i) => i.name)
+  }
+
+  get isRunning(): boolean {
+    return this.proc !== null && !this.proc.isExited
+  }
+
+  /** Stop every instance (dependents first) and flush the logs. */
+  async stop(): Promise<void> {
+    await this.proc?.stop()
+    this.proc = null
+    this.built = null
+    await this.closeLogs([...this.logs.keys()])
+  }
+
+  /** Every instance the targets name (all for none); throws a usage error for unknown ones. */
+  resolve(targets: string[]): string[] {
+    return resolveTargets(this.plan, targets)
+  }
+
+  private control(instance: string) {
+    const group = this.statuses.get(instance)?.group
+    const control = group ? this.built?.groups.get(group) : undefined
+    if (!control) throw new Error(`the stack ${this.name} is not running`)
+    return control
+  }
+
+  private async each(names: string[], op: (name: string) => Promise<void>, okMessage: string, sequential = false): Promise<TargetResult[]> {
+    const run = async (instance: string): Promise<TargetResult> => {
+      try {
+        await op(instance)
+        return {instance, ok: true, message: okMessage}
+      } catch (error) {
+        return {instance, ok: false, message: (error as Error).message}
+      }
+    }
+    if (sequential) {
+      const results: TargetResult[] = []
+      for (const name of names) results.push(await run(name))
+      return results
+    }
+    return Promise.all(names.map(run))
+  }
+
+  startInstances(names: string[]): Promise<TargetResult[]> {
+    return this.each(names, (name) => this.control(name).startMember(name), 'started')
+  }
+
+  stopInstances(names: string[]): Promise<TargetResult[]> {
+    return this.each([...names].reverse(), (name) => this.control(name).stopMember(name), 'stopped')
+  }
+
+  /** Restart; a scaled runner restarts one instance at a time, each after the previous is ready again. */
+  async restartInstances(names: string[]): Promise<TargetResult[]> {
+    const byRunner = new Map<string, string[]>()
+    for (const name of names) {
+      const runner = this.statuses.get(name)!.runner
+      byRunner.set(runner, [...(byRunner.get(runner) ?? []), name])
+    }
+    const perRunner = await Promise.all(
+      [...byRunner.values()].map((instances) => this.each(instances, (name) => this.control(name).restartMember(name), 'restarted', instances.length > 1)),
+    )
+    const results = perRunner.flat()
+    return names.map((n) => results.find((r) => r.instance === n)!)
+  }
+
+  signalInstances(names: string[], signal: NodeJS.Signals | number): TargetResult[] {
+    return names.map((instance) => {
+      const pid = this.statuses.get(instance)?.pid
+      if (!pid) return {instance, ok: false, message: 'not running'}
+      try {
+        process.kill(-pid, signal)
+        return {instance, ok: true, message: `sent ${signal} to process group ${pid}`}
+      } catch (error) {
+        return {instance, ok: false, message: (error as NodeJS.ErrnoException).code === 'ESRCH' ? 'not running' : (error as Error).message}
+      }
+    })
+  }
+
+  /** Apply a new plan instance by instance (the caller handles structural changes). */
+  async applyChanges(next: StackPlan, changes: {instance: string; change: 'added' | 'removed' | 'changed'}[]): Promise<void> {
+    const nextInstances = new Map(this.instances(next).map((i) => [i.name, i]))
+    const removed = changes.filter((c) => c.change === 'removed').map((c) => c.instance)
+    for (const name of removed) await this.control(name).removeMember(name)
+    await this.closeLogs(removed)
+    for (const name of removed) this.statuses.delete(name)
+    this.plan = next
+    const options = this.buildOptions()
+    await this.openLogs(changes.filter((c) => c.change !== 'removed').map((c) => nextInstances.get(c.instance)!))
+    // Changed instances of one runner restart one at a time (rolling); runners in parallel.
+    const work = new Map<string, Array<() => Promise<void>>>()
+    for (const change of changes) {
+      if (change.change === 'removed') continue
+      const instance = nextInstances.get(change.instance)!
+      const member = buildMember(next, instance, options)
+      const control = this.built!.groups.get(instance.group)!
+      if (change.change === 'added') {
+        this.statuses.set(instance.name, initialStatus(instance))
+        const index = control.memberNames().length
+        work.set(instance.runner, [...(work.get(instance.runner) ?? []), () => control.addMember(member, index)])
+      } else {
+        const status = this.statuses.get(instance.name)!
+        this.statuses.set(instance.name, {...initialStatus(instance), ...status, host: instance.host, hasReadyProbe: instance.ready !== undefined, oneshot: instance.oneshot})
+        work.set(instance.runner, [...(work.get(instance.runner) ?? []), () => control.replaceMember(member)])
+      }
+    }
+    await Promise.all([...work.values()].map(async (steps) => {
+      for (const step of steps) await step()
+    }))
+  }
+}

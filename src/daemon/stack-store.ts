@@ -1,0 +1,53 @@
+// The stacks that are up, as the plans the CLI sent: what a daemon brings
+// back after a reboot or a restart. `mar down` removes a stack's file.
+import {readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import type {StackPlan} from '../config/types.js'
+import {safeName} from './paths.js'
+
+interface StoredStack {
+  version: 1
+  savedAt: string
+  plan: StackPlan
+}
+
+export class StackStore {
+  constructor(private readonly dir: string) {}
+
+  private file(name: string): string {
+    return join(this.dir, `${safeName(name)}.json`)
+  }
+
+  save(plan: StackPlan): void {
+    const stored: StoredStack = {version: 1, savedAt: new Date().toISOString(), plan}
+    const file = this.file(plan.name)
+    // The plan holds the environment the stack was started with: private to this user.
+    writeFileSync(`${file}.tmp`, JSON.stringify(stored), {mode: 0o600})
+    renameSync(`${file}.tmp`, file)
+  }
+
+  remove(name: string): void {
+    rmSync(this.file(name), {force: true})
+  }
+
+  loadAll(): {plans: StackPlan[]; problems: string[]} {
+    const plans: StackPlan[] = []
+    const problems: string[] = []
+    let names: string[] = []
+    try {
+      names = readdirSync(this.dir).filter((n) => n.endsWith('.json'))
+    } catch {
+      return {plans, problems}
+    }
+    for (const name of names.sort()) {
+      try {
+        const stored = JSON.parse(readFileSync(join(this.dir, name), 'utf8')) as StoredStack
+        if (stored.version !== 1 || !stored.plan?.name) throw new Error('unknown format')
+        plans.push(stored.plan)
+      } catch (error) {
+        problems.push(`${name}: ${(error as Error).message}`)
+      }
+    }
+    return {plans, problems}
+  }
+}
