@@ -25,9 +25,10 @@ export async function readLinesFrom(dir: string, stream: StreamName, from: numbe
   try {
     let position = from
     let skipped = 0
-    if (position < snapshot.start) {
-      skipped = snapshot.start - position
-      position = snapshot.start
+    const start = await snapshot.reach(position)
+    if (position < start) {
+      skipped = start - position
+      position = start
     }
     const available = snapshot.end - position
     if (available <= 0) return {lines: [], next: Math.max(position, from), skipped}

@@ -60,13 +60,14 @@ class BackwardScanner {
   /** Global position of the last newline before `before`, or start - 1 when there is none. */
   async newlineBefore(before: number): Promise<number> {
     let position = before
-    while (position > this.snapshot.start) {
+    for (;;) {
+      const start = await this.snapshot.reach(position - 1)
+      if (position <= start) return start - 1
       if (!(this.windowStart < position && position <= this.windowStart + this.window.length)) await this.load(position)
       const at = this.window.lastIndexOf(NEWLINE, position - this.windowStart - 1)
       if (at !== -1) return this.windowStart + at
       position = this.windowStart
     }
-    return this.snapshot.start - 1
   }
 
   /** A copy of bytes [from, to): from the window when it holds them, else read. */
@@ -77,7 +78,7 @@ class BackwardScanner {
   }
 
   private async load(end: number): Promise<void> {
-    const start = Math.max(this.snapshot.start, end - BLOCK)
+    const start = Math.max(await this.snapshot.reach(end - BLOCK), end - BLOCK)
     this.window = await this.snapshot.read(start, end - start)
     this.windowStart = start
   }

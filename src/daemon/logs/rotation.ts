@@ -2,7 +2,8 @@
 // of the daemon) interrupted. Each move renames the segment before its
 // index, so an interrupted rotation leaves at most one index without its
 // segment right below a segment without its index: `repairSlots` completes
-// that move, and anything else unpaired is debris of an unfinished drop.
+// that move and the moves below it, and anything else unpaired is debris
+// of an unfinished drop.
 import {readdir, rename, unlink} from 'node:fs/promises'
 import {lstatSync} from 'node:fs'
 import {indexPath, segmentPath, streamPrefix, type StreamName} from './layout.js'
@@ -41,16 +42,27 @@ export async function shiftSegments(dir: string, stream: StreamName, keep: numbe
 
 /** Complete an interrupted shift and remove rotated files that have lost their partner. */
 export async function repairSlots(dir: string, stream: StreamName, keep: number): Promise<void> {
+  const log = (slot: number) => segmentPath(dir, stream, slot)
+  const idx = (slot: number) => indexPath(dir, stream, slot)
+  // The move that was under way: its segment went up a slot, its index did not yet.
   for (let slot = keep - 1; slot >= 0; slot--) {
-    const [log, idx] = [segmentPath(dir, stream, slot), indexPath(dir, stream, slot)]
-    const [nextLog, nextIdx] = [segmentPath(dir, stream, slot + 1), indexPath(dir, stream, slot + 1)]
-    if (exists(idx) && !exists(log) && exists(nextLog) && !exists(nextIdx)) await rename(idx, nextIdx)
+    if (exists(idx(slot)) && !exists(log(slot)) && exists(log(slot + 1)) && !exists(idx(slot + 1))) await rename(idx(slot), idx(slot + 1))
+  }
+  // The moves still to do: an empty slot below full ones. (An empty slot 0 is a finished shift.)
+  const slots = await rotatedSlots(dir, stream)
+  const top = slots.at(-1) ?? 0
+  for (let gap = 1; gap < top; gap++) {
+    if (exists(log(gap)) || exists(idx(gap))) continue
+    for (let slot = gap - 1; slot >= 0; slot--) {
+      await moveIfPresent(log(slot), log(slot + 1))
+      await moveIfPresent(idx(slot), idx(slot + 1))
+    }
+    break
   }
   for (const slot of await rotatedSlots(dir, stream)) {
-    const [log, idx] = [segmentPath(dir, stream, slot), indexPath(dir, stream, slot)]
-    if (exists(log) !== exists(idx)) {
-      await removeIfPresent(log)
-      await removeIfPresent(idx)
+    if (exists(log(slot)) !== exists(idx(slot))) {
+      await removeIfPresent(log(slot))
+      await removeIfPresent(idx(slot))
     }
   }
 }

@@ -1,15 +1,17 @@
-// A consistent view of one stream's stored bytes for readers, taken while
-// the daemon may be appending and rotating. Open descriptors keep their
-// files whatever rotation renames afterwards; the only care is to open a
-// set of segments that existed together, so after opening we check that
-// every name still points at the file we opened, and start over if not.
+// A reader's view of one stream's stored bytes, taken while the daemon may
+// be appending and rotating. Segments are opened newest first and only as
+// far back as the reader needs; an open descriptor keeps its file whatever
+// rotation renames afterwards. Rotation moves segments up one slot at a
+// time, so walking the slots upwards finds each older segment by its range
+// (it ends where the newer one starts) even if they move while we walk.
 import {statSync} from 'node:fs'
 import {open, type FileHandle} from 'node:fs/promises'
 import {recordEnd} from './index-record.js'
 import {indexPath, segmentPath, type StreamName} from './layout.js'
 import {SegmentIndex} from './segment-index.js'
 
-const ATTEMPTS = 20
+/** Tries to open a slot caught between two renames before giving up on it. */
+const TORN_RETRIES = 50
 
 interface Segment {
   log: FileHandle
@@ -19,34 +21,49 @@ interface Segment {
   end: number
 }
 
-interface Opened {
-  path: string
-  file: FileHandle | undefined
-  ino: number | undefined
-}
+type Slot = Segment | 'missing' | 'empty'
 
 export class StoreSnapshot {
-  constructor(
-    /** Oldest first, contiguous. */
-    private readonly segments: Segment[],
-    private readonly files: FileHandle[],
+  /** Newest first, contiguous. */
+  private readonly segments: Segment[] = []
+  private readonly files: FileHandle[] = []
+  private nextSlot = 0
+  private exhausted = false
+  end = 0
+
+  private constructor(
+    private readonly dir: string,
+    private readonly stream: StreamName,
   ) {}
 
-  /** Global position of the oldest kept byte. */
+  static async open(dir: string, stream: StreamName): Promise<StoreSnapshot> {
+    const snapshot = new StoreSnapshot(dir, stream)
+    try {
+      await snapshot.openNewest()
+    } catch (error) {
+      await snapshot.close()
+      throw error
+    }
+    return snapshot
+  }
+
+  /** Global position of the oldest byte opened so far. */
   get start(): number {
-    return this.segments[0]?.start ?? 0
+    return this.segments.at(-1)?.start ?? this.end
   }
 
-  get end(): number {
-    return this.segments.at(-1)?.end ?? 0
+  /** Open older segments until `position` is covered or nothing older is kept; resolves the start then. */
+  async reach(position: number): Promise<number> {
+    while (position < this.start && !this.exhausted) await this.openOlder()
+    return this.start
   }
 
-  /** Bytes [position, position + length), which must lie within [start, end). */
+  /** Bytes [position, position + length), which must lie within [start, end) (see `reach`). */
   async read(position: number, length: number): Promise<Buffer> {
     const out = Buffer.allocUnsafe(length)
     let done = 0
-    for (const segment of this.segments) {
-      if (done === length) break
+    for (let i = this.segments.length - 1; i >= 0 && done < length; i--) {
+      const segment = this.segments[i]!
       const at = position + done
       if (at >= segment.end || at < segment.start) continue
       const n = Math.min(length - done, segment.end - at)
@@ -60,7 +77,7 @@ export class StoreSnapshot {
 
   /** The time of the chunk that holds global position `position`. */
   async timeAt(position: number): Promise<number> {
-    const segment = this.segments.find((s) => s.start <= position && position < s.end) ?? this.segments.at(-1)
+    const segment = this.segments.find((s) => s.start <= position && position < s.end) ?? this.segments[0]
     if (!segment) return 0
     const record = await segment.index.find(position)
     if (record) return record.timeMs
@@ -68,83 +85,82 @@ export class StoreSnapshot {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.files.map((file) => file.close()))
+    await Promise.all(this.files.splice(0).map((file) => file.close()))
   }
-}
 
-export async function openSnapshot(dir: string, stream: StreamName): Promise<StoreSnapshot> {
-  for (let attempt = 1; ; attempt++) {
-    const opened = await openSlots(dir, stream)
-    const files = opened.flatMap((o) => (o.file ? [o.file] : []))
-    if (attempt >= ATTEMPTS || unchanged(opened)) {
-      try {
-        return new StoreSnapshot(await segmentsOf(opened), files)
-      } catch (error) {
-        await Promise.all(files.map((file) => file.close()))
-        throw error
+  private async openNewest(): Promise<void> {
+    const current = await this.openSlot(0)
+    this.nextSlot = 1
+    if (typeof current === 'object') {
+      this.segments.push(current)
+      this.end = current.end
+      return
+    }
+    // No current segment yet, or an empty one (just rotated): the stream ends where the newest rotated one does.
+    await this.openOlder()
+    this.end = this.segments[0]?.end ?? 0
+  }
+
+  /** Open the segment that ends where the oldest open one starts, if it is still kept. */
+  private async openOlder(): Promise<void> {
+    const need = this.segments.length > 0 ? this.start : undefined
+    for (;;) {
+      const slot = this.nextSlot++
+      const found = await this.openSlot(slot)
+      if (found === 'missing' || found === 'empty') {
+        // A gap while a higher slot exists is a rotation under way: the segment we need moved up.
+        if (statSync(segmentPath(this.dir, this.stream, slot + 1), {throwIfNoEntry: false})) continue
+        this.exhausted = true
+        return
       }
+      if (need === undefined || found.end === need) {
+        this.segments.push(found)
+        return
+      }
+      if (found.end > need) continue // a newer one, moved up by a rotation since we looked
+      this.exhausted = true // the one we need is gone
+      return
     }
-    await Promise.all(files.map((file) => file.close()))
-    await new Promise((resolve) => setImmediate(resolve)) // let the rotation finish
+  }
+
+  private async openSlot(slot: number): Promise<Slot> {
+    for (let attempt = 0; attempt < TORN_RETRIES; attempt++) {
+      const opened = await openPair(segmentPath(this.dir, this.stream, slot), indexPath(this.dir, this.stream, slot))
+      if (opened === 'missing') return 'missing'
+      if (opened !== 'torn') {
+        this.files.push(opened.log, opened.idx)
+        const index = await SegmentIndex.open(opened.idx)
+        if (index.count === 0) return 'empty'
+        const size = (await opened.log.stat()).size
+        const first = await index.get(0)
+        const last = await index.get(index.count - 1)
+        // The last record may be ahead of its data (written first): count only the bytes there are.
+        return {log: opened.log, index, start: first.globalStart, end: Math.min(recordEnd(last), first.globalStart + size)}
+      }
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    return 'missing'
   }
 }
 
-/**
- * Pairs [segment, index] for slots 0, 1, … as long as both exist (slot 0
- * may lack them for a moment after a rotation), then the segment of the slot
- * after the gap, which should not exist.
- */
-async function openSlots(dir: string, stream: StreamName): Promise<Opened[]> {
-  const opened: Opened[] = []
-  for (let slot = 0; ; slot++) {
-    const log = await tryOpen(segmentPath(dir, stream, slot))
-    const idx = await tryOpen(indexPath(dir, stream, slot))
-    opened.push(log, idx)
-    if ((!log.file || !idx.file) && slot > 0) {
-      opened.push(await tryOpen(segmentPath(dir, stream, slot + 1)))
-      return opened
-    }
-  }
+/** A segment and its index opened as a pair: both names still name the files opened afterwards. */
+async function openPair(logPath: string, idxPath: string): Promise<{log: FileHandle; idx: FileHandle} | 'missing' | 'torn'> {
+  const idx = await tryOpen(idxPath)
+  const log = await tryOpen(logPath)
+  const same = async (file: FileHandle | undefined, path: string) =>
+    file !== undefined && statSync(path, {throwIfNoEntry: false})?.ino === (await file.stat()).ino
+  if (idx && log && (await same(idx, idxPath)) && (await same(log, logPath))) return {log, idx}
+  await idx?.close()
+  await log?.close()
+  return idx || log ? 'torn' : 'missing'
 }
 
-async function tryOpen(path: string): Promise<Opened> {
+async function tryOpen(path: string): Promise<FileHandle | undefined> {
   try {
-    const file = await open(path, 'r')
-    return {path, file, ino: (await file.stat()).ino}
+    return await open(path, 'r')
   } catch {
-    return {path, file: undefined, ino: undefined}
+    return undefined
   }
 }
 
-function unchanged(opened: Opened[]): boolean {
-  // A gap followed by a segment means a rotation was under way.
-  if (opened.at(-1)!.file) return false
-  return opened.every((o) => statSync(o.path, {throwIfNoEntry: false})?.ino === o.ino)
-}
-
-async function segmentsOf(opened: Opened[]): Promise<Segment[]> {
-  const olderFirst: Segment[] = []
-  // From the oldest slot forward, so each segment can be checked against the one before it.
-  const slots = Math.floor(opened.length / 2)
-  let current: {log: FileHandle; index: SegmentIndex} | undefined
-  for (let slot = slots - 1; slot >= 0; slot--) {
-    const [log, idx] = [opened[2 * slot]!.file, opened[2 * slot + 1]!.file]
-    if (!log || !idx) continue // only slot 0 can be incomplete here: empty, just rotated
-    const index = await SegmentIndex.open(idx)
-    if (index.count === 0) {
-      if (slot === 0) current = {log, index} // fresh: starts where the older one ends
-      continue
-    }
-    const size = (await log.stat()).size
-    const first = await index.get(0)
-    const last = await index.get(index.count - 1)
-    const segment = {log, index, start: first.globalStart, end: Math.min(recordEnd(last), first.globalStart + size)}
-    const older = olderFirst.at(-1)
-    // Not contiguous (the files changed under us despite the checks): keep the newer part.
-    if (older && older.end !== segment.start) olderFirst.length = 0
-    olderFirst.push(segment)
-  }
-  const older = olderFirst.at(-1)
-  if (current && older) olderFirst.push({...current, start: older.end, end: older.end})
-  return olderFirst
-}
+export const openSnapshot = (dir: string, stream: StreamName): Promise<StoreSnapshot> => StoreSnapshot.open(dir, stream)

@@ -76,8 +76,9 @@ export class StreamPump {
       } finally {
         giveBuffer(buffer)
       }
-      // A short read reached the end of what was written before this pump began.
-      if (bytesRead === BLOCK_SIZE) continue
+      // A short read reached the end of what was written before this pump began
+      // (unless the file was replaced: then read the old one to its end, then the new).
+      if (bytesRead === BLOCK_SIZE || (bytesRead > 0 && this.replacedBy !== undefined)) continue
       if (bytesRead === 0 && (await this.restartIfReplaced())) continue
       break
     }

@@ -1,0 +1,204 @@
+// Exactly-once across daemon deaths: whatever point a kill -9 interrupts —
+// between a chunk's index record and its data, in the middle of its data, in
+// the middle of a rotation — the next InstanceLogs on the same directory
+// stores every raw byte once, in order.
+import {appendFileSync, existsSync, readFileSync, renameSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync} from 'node:fs'
+import {afterEach, describe, expect, it} from 'vitest'
+import {InstanceLogs} from '../../../src/daemon/logs/index.js'
+import {encodeRecord, RECORD_SIZE} from '../../../src/daemon/logs/index-record.js'
+import {indexPath, rawPath, segmentPath} from '../../../src/daemon/logs/layout.js'
+import {makeTempDir, numberedLines, readIndex, slotsOnDisk, storedBytes, writeRaw} from '../../fixtures/logs/store-files.js'
+
+const cleanups: Array<() => Promise<void> | void> = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+function tempDir(): string {
+  const temp = makeTempDir()
+  cleanups.push(temp.remove)
+  return temp.dir
+}
+
+async function session(dir: string, options: {maxSize?: number; keep?: number} = {}): Promise<InstanceLogs> {
+  const logs = new InstanceLogs(dir, {maxSize: options.maxSize ?? 1024 * 1024, keep: options.keep ?? 5})
+  cleanups.push(() => logs.close())
+  await logs.open()
+  return logs
+}
+
+function raw(dir: string): Buffer {
+  return readFileSync(rawPath(dir, 'stdout'))
+}
+
+describe('recovery after a crash while storing a chunk', () => {
+  for (const [label, damage] of [
+    ['index record written, no data', (dir: string, size: number) => appendRecord(dir, size, 0)],
+    ['index record written, half the data', (dir: string, size: number) => appendRecord(dir, size, 0.5)],
+    ['half an index record', (dir: string) => appendFileSync(indexPath(dir, 'stdout', 0), Buffer.alloc(RECORD_SIZE / 2, 7))],
+    ['data without its record', (dir: string) => appendFileSync(segmentPath(dir, 'stdout', 0), 'ghost line\n')],
+  ] as const) {
+    it(`stores every line once: ${label}`, async () => {
+      const dir = tempDir()
+      const first = await session(dir)
+      writeRaw(dir, 'stdout', numberedLines('k', 0, 100))
+      await first.pump()
+      await first.close()
+      // The child goes on writing while no daemon runs; the dead daemon had begun storing it.
+      writeRaw(dir, 'stdout', numberedLines('k', 100, 100))
+      damage(dir, 100 * 40)
+      const second = await session(dir)
+      expect(second.ends().stdout).toBe(100 * 40)
+      await second.pump()
+      expect(storedBytes(dir, 'stdout').equals(raw(dir))).toBe(true)
+      const records = readIndex(dir, 'stdout', 0)
+      expect(records.map((r) => [r.globalStart, r.rawStart, r.length])).toEqual([
+        [0, 0, 4000],
+        [4000, 4000, 4000],
+      ])
+    })
+  }
+
+  it('resumes after a clean stop, with output written meanwhile', async () => {
+    const dir = tempDir()
+    const first = await session(dir)
+    writeRaw(dir, 'stdout', 'one\n')
+    writeRaw(dir, 'stderr', 'e1\n')
+    await first.pump()
+    await first.close()
+    writeRaw(dir, 'stdout', 'two\nthr')
+    writeRaw(dir, 'stderr', 'e2\n')
+    const second = await session(dir)
+    await second.open() // idempotent
+    await second.pump()
+    writeRaw(dir, 'stdout', 'ee\n')
+    await second.pump()
+    expect(storedBytes(dir, 'stdout').toString()).toBe('one\ntwo\nthree\n')
+    expect(storedBytes(dir, 'stderr').toString()).toBe('e1\ne2\n')
+  })
+})
+
+/** A record for the next chunk of `size` bytes at raw offset = global = `at`, and `fraction` of its data. */
+function appendRecord(dir: string, at: number, fraction: number): void {
+  const record = encodeRecord({globalStart: at, rawStart: at, length: 4000, timeMs: 1})
+  appendFileSync(indexPath(dir, 'stdout', 0), record)
+  const data = raw(dir).subarray(at, at + Math.floor(4000 * fraction))
+  appendFileSync(segmentPath(dir, 'stdout', 0), data)
+}
+
+describe('recovery after a crash in the middle of a rotation', () => {
+  const keep = 3
+  // The file operations of one rotation with keep 3 and slots 0…3 present, in the order they happen.
+  const steps = (dir: string): Array<() => void> => {
+    const log = (slot: number) => segmentPath(dir, 'stdout', slot)
+    const idx = (slot: number) => indexPath(dir, 'stdout', slot)
+    return [
+      () => unlinkSync(log(3)),
+      () => unlinkSync(idx(3)),
+      ...[2, 1, 0].flatMap((slot) => [() => renameSync(log(slot), log(slot + 1)), () => renameSync(idx(slot), idx(slot + 1))]),
+      () => writeFileSync(idx(0), ''),
+      () => writeFileSync(log(0), ''),
+    ]
+  }
+
+  for (let crashAfter = 0; crashAfter <= 10; crashAfter++) {
+    it(`loses and repeats nothing when killed after step ${crashAfter} of 10`, async () => {
+      const dir = tempDir()
+      const first = await session(dir, {maxSize: 400, keep})
+      // 400 bytes a pump fill a segment exactly; it rotates when the next bytes come.
+      for (let i = 0; i < 4; i++) {
+        writeRaw(dir, 'stdout', numberedLines('m', i * 10, 10))
+        await first.pump()
+      }
+      await first.close()
+      expect(slotsOnDisk(dir, 'stdout')).toEqual([0, 1, 2, 3])
+      for (const step of steps(dir).slice(0, crashAfter)) step()
+      writeRaw(dir, 'stdout', numberedLines('m', 40, 10))
+      const second = await session(dir, {maxSize: 400, keep})
+      await second.pump()
+      expect(second.ends().stdout).toBe(2000)
+      const kept = storedBytes(dir, 'stdout')
+      // Segments 1…3 and the current one: the newest 1600 bytes, exactly.
+      expect(kept.equals(raw(dir).subarray(2000 - kept.length))).toBe(true)
+      expect(kept.length).toBe(1600)
+      expect(slotsOnDisk(dir, 'stdout')).toEqual([0, 1, 2, 3])
+      for (const slot of [1, 2, 3]) expect(existsSync(indexPath(dir, 'stdout', slot))).toBe(true)
+    })
+  }
+})
+
+describe('keep', () => {
+  it('with keep 0 drops rotated data but remembers where it was', async () => {
+    const dir = tempDir()
+    const first = await session(dir, {maxSize: 100, keep: 0})
+    writeRaw(dir, 'stdout', numberedLines('z', 0, 10, 20))
+    await first.pump()
+    writeRaw(dir, 'stdout', numberedLines('z', 10, 3, 20))
+    await first.pump()
+    expect(slotsOnDisk(dir, 'stdout')).toEqual([0])
+    expect(storedBytes(dir, 'stdout').toString()).toBe(numberedLines('z', 10, 3, 20))
+    await first.close()
+    // A crash right after the index was replaced, before the segment was: the old data is cut off.
+    writeFileSync(indexPath(dir, 'stdout', 0), encodeRecord({globalStart: 260, rawStart: 260, length: 0, timeMs: 1}))
+    writeRaw(dir, 'stdout', numberedLines('z', 13, 2, 20))
+    const second = await session(dir, {maxSize: 100, keep: 0})
+    expect(second.ends().stdout).toBe(260)
+    await second.pump()
+    expect(storedBytes(dir, 'stdout').toString()).toBe(numberedLines('z', 13, 2, 20))
+    expect(second.ends().stdout).toBe(300)
+  })
+
+  it('drops rotated segments beyond a lowered keep, remembering the position through an empty current segment', async () => {
+    const dir = tempDir()
+    const first = await session(dir, {maxSize: 100, keep: 5})
+    for (let i = 0; i < 6; i++) {
+      writeRaw(dir, 'stdout', numberedLines('q', i * 5, 5, 20))
+      await first.pump()
+    }
+    await first.close()
+    // As after a crash right after shifting the segments: no current segment yet.
+    rmSync(segmentPath(dir, 'stdout', 5))
+    rmSync(indexPath(dir, 'stdout', 5))
+    for (let slot = 4; slot >= 0; slot--) {
+      renameSync(segmentPath(dir, 'stdout', slot), segmentPath(dir, 'stdout', slot + 1))
+      renameSync(indexPath(dir, 'stdout', slot), indexPath(dir, 'stdout', slot + 1))
+    }
+    expect(slotsOnDisk(dir, 'stdout')).toEqual([1, 2, 3, 4, 5])
+    const second = await session(dir, {maxSize: 100, keep: 1})
+    expect(slotsOnDisk(dir, 'stdout')).toEqual([0, 1])
+    await second.close()
+    const third = await session(dir, {maxSize: 100, keep: 1})
+    expect(third.ends().stdout).toBe(600)
+  })
+})
+
+describe('raw files changed behind the store', () => {
+  it('starts over at 0 when the raw file was truncated', async () => {
+    const dir = tempDir()
+    const logs = await session(dir)
+    writeRaw(dir, 'stdout', 'first\n')
+    await logs.pump()
+    truncateSync(rawPath(dir, 'stdout'), 0)
+    writeRaw(dir, 'stdout', 'x\n')
+    await logs.pump()
+    await logs.pump()
+    expect(storedBytes(dir, 'stdout').toString()).toBe('first\nx\n')
+  })
+
+  it('follows a raw file recreated for a new child after the old one was removed', async () => {
+    const dir = tempDir()
+    const logs = await session(dir)
+    writeRaw(dir, 'stdout', 'old\n')
+    await logs.pump()
+    writeRaw(dir, 'stdout', 'old tail\n')
+    unlinkSync(rawPath(dir, 'stdout'))
+    const fds = logs.openForChild()
+    const {writeSync, closeSync} = await import('node:fs')
+    writeSync(fds.stdout, 'new\n')
+    closeSync(fds.stdout)
+    closeSync(fds.stderr)
+    await logs.pump()
+    expect(storedBytes(dir, 'stdout').toString()).toBe('old\nold tail\nnew\n')
+    expect(statSync(rawPath(dir, 'stdout')).size).toBe(4)
+  })
+})
