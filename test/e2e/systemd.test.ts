@@ -195,6 +195,11 @@ groups:
     const forced = await mar(['export', 'systemd', 'out', '--force', '--json'], {cwd: p.dir})
     expect(forced.code).toBe(0)
     expect(JSON.parse(forced.stdout)).toMatchObject({stack: 'tiny', target: 'tiny.target', files: [join(p.dir, 'out/tiny-web.1.service'), join(p.dir, 'out/tiny.target')], warnings: []})
+
+    // --env takes one value each time, so DIR may follow it.
+    const withPath = await mar(['export', 'systemd', '--env', 'PATH', 'out2', '-q'], {cwd: p.dir, env: {PATH: `/opt/x:${process.env.PATH}`}})
+    expect(withPath.code).toBe(0)
+    expect(readFileSync(join(p.dir, 'out2/tiny-web.1.service'), 'utf8')).toContain(`Environment=PATH=/opt/x:${process.env.PATH}\n`)
   })
 
   it('a config error is exit 2; no DIR is a usage error', async () => {

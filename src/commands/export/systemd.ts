@@ -21,7 +21,7 @@ Install them with: cp DIR/* /etc/systemd/system/ && systemctl daemon-reload && s
     force: Flags.boolean({char: 'f', description: 'Overwrite existing unit files.'}),
     user: Flags.boolean({description: 'Units for a user manager (WantedBy=default.target) instead of system units (multi-user.target, User= of a non-root invoker).'}),
     host: Flags.string({description: 'Export only the instances mar places on this host.'}),
-    env: Flags.string({description: 'Also export this inherited environment variable, e.g. PATH (repeatable).', multiple: true}),
+    env: Flags.string({description: 'Also export this inherited environment variable, e.g. PATH (repeatable).', multiple: true, multipleNonGreedy: true}),
   }
 
   async run(): Promise<void> {
