@@ -5,6 +5,7 @@
 import {constants, fstatSync, openSync, closeSync} from 'node:fs'
 import {mkdir} from 'node:fs/promises'
 import {LineBus, LineSplitter} from '../../supervisor/output.js'
+import {BLOCK_SIZE} from './buffer-pool.js'
 import {rawPath, STREAMS, type StreamName} from './layout.js'
 import {HolePuncher} from './punch.js'
 import {SegmentStore} from './segment-store.js'
@@ -97,11 +98,21 @@ export class InstanceLogs {
 
   /** Follow the raw files: fs.watch on the directory plus a safety poll. */
   startTailing(pollMs = 500): void {
-    this.tailer ??= new Tailer(this.dir, pollMs, {
-      pump: () => this.pump(),
-      hasNew: () => this.hasNew(),
-      onError: (error) => this.options.onError?.(error),
-    })
+    this.tailer ??= new Tailer(
+      this.dir,
+      pollMs,
+      {
+        pumpOnce: async () => {
+          const before = this.ends()
+          await this.pump()
+          const after = this.ends()
+          return after.stdout - before.stdout + (after.stderr - before.stderr)
+        },
+        hasNew: () => this.hasNew(),
+        onError: (error) => this.options.onError?.(error),
+      },
+      BLOCK_SIZE,
+    )
   }
 
   stopTailing(): void {
@@ -133,7 +144,9 @@ export class InstanceLogs {
       await this.open()
       do {
         this.again = false
-        await Promise.all(STREAMS.map((stream) => this.pumps[stream].pump()))
+        // Only streams with new bytes: an fstat is much cheaper than a read that finds nothing.
+        const due = STREAMS.filter((stream) => this.pumps[stream].hasNew())
+        await Promise.all(due.map((stream) => this.pumps[stream].pump()))
       } while (this.again)
     } finally {
       // Synchronously with the last check of `again`: a pump() after this starts a new round.

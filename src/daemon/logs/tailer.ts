@@ -1,11 +1,18 @@
-// When to pump: on a change notice from fs.watch on the log directory, and
-// from a safety poll (a notice can be missed, e.g. on network file systems)
-// that only pumps when an fstat shows new bytes, so idle instances cost a
-// syscall per poll and no I/O.
+// When to pump. Idle: fs.watch on the log directory wakes us at the first
+// write. Busy: the watcher is closed (a flooding child would otherwise wake
+// us once per write() it makes) and we pump in rounds, pausing briefly
+// between rounds that found little so that chunks grow and the cost per
+// megabyte stays small. When a round finds nothing we re-arm the watcher.
+// A safety poll (a notice can be missed, e.g. on network file systems) only
+// pumps when an fstat shows new bytes: an idle instance costs a syscall.
 import {watch, type FSWatcher} from 'node:fs'
 
+/** Pause between busy rounds that stored less than a full block. */
+export const BUSY_PAUSE_MS = 20
+
 export interface TailTarget {
-  pump(): Promise<void>
+  /** Store what is new; resolves the number of bytes stored. */
+  pumpOnce(): Promise<number>
   hasNew(): boolean
   onError(error: Error): void
 }
@@ -13,40 +20,71 @@ export interface TailTarget {
 export class Tailer {
   private watcher: FSWatcher | undefined
   private readonly poll: NodeJS.Timeout
+  private busy = false
+  private stopped = false
 
-  constructor(dir: string, pollMs: number, private readonly target: TailTarget) {
-    try {
-      this.watcher = watch(dir, {persistent: false}, (_event, name) => {
-        if (name === null || name.endsWith('.raw')) this.kick()
-      })
-      this.watcher.on('error', () => this.closeWatcher())
-    } catch {
-      this.watcher = undefined // the poll alone then
-    }
+  constructor(
+    private readonly dir: string,
+    pollMs: number,
+    private readonly target: TailTarget,
+    private readonly fullRound: number,
+  ) {
+    this.arm()
     this.poll = setInterval(() => this.check(), pollMs)
     this.poll.unref()
     this.check()
   }
 
   stop(): void {
+    this.stopped = true
     clearInterval(this.poll)
-    this.closeWatcher()
+    this.disarm()
+  }
+
+  private arm(): void {
+    if (this.watcher || this.stopped) return
+    try {
+      this.watcher = watch(this.dir, {persistent: false}, (_event, name) => {
+        if (name === null || name.endsWith('.raw')) this.wake()
+      })
+      this.watcher.on('error', () => this.disarm())
+    } catch {
+      this.watcher = undefined // the poll alone, then
+    }
+  }
+
+  private disarm(): void {
+    this.watcher?.close()
+    this.watcher = undefined
   }
 
   private check(): void {
     try {
-      if (this.target.hasNew()) this.kick()
+      if (!this.busy && this.target.hasNew()) this.wake()
     } catch (error) {
       this.target.onError(error as Error)
     }
   }
 
-  private kick(): void {
-    this.target.pump().catch((error: unknown) => this.target.onError(error as Error))
+  private wake(): void {
+    if (this.busy || this.stopped) return
+    this.busy = true
+    this.disarm()
+    this.rounds()
+      .catch((error: unknown) => this.target.onError(error as Error))
+      .finally(() => {
+        this.busy = false
+        this.arm()
+        // Bytes written after the last round but before the watcher was back.
+        this.check()
+      })
   }
 
-  private closeWatcher(): void {
-    this.watcher?.close()
-    this.watcher = undefined
+  private async rounds(): Promise<void> {
+    while (!this.stopped) {
+      const stored = await this.target.pumpOnce()
+      if (stored === 0) return
+      if (stored < this.fullRound) await new Promise((resolve) => setTimeout(resolve, BUSY_PAUSE_MS))
+    }
   }
 }
