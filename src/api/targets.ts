@@ -42,7 +42,7 @@ export function knownNames(plan: StackPlan): string[] {
 export function unknownTarget(target: string, candidates: readonly string[]): MarError {
   const guess = didYouMean(target, candidates)
   return new MarError('unknown-target', `unknown target "${target}"`, {
-    hint: guess ? `did you mean "${guess}"?` : `known: ${candidates.slice(0, 12).join(', ')}`,
+    hint: guess ?? `known: ${candidates.slice(0, 12).join(', ')}`,
     exitCode: ExitCode.usage,
   })
 }

@@ -21,11 +21,18 @@ export interface UpOptions {
 
 /** A crash loop this long is reported rather than waited out. */
 const CRASH_LOOP_RESTARTS = 3
+/**
+ * Without a readiness probe an instance is ready once spawned (SPEC §1), but
+ * `mar up` confirms it only once it stayed running this long, so a program
+ * that dies at once (bad flag, missing file) is reported, not waved through.
+ */
+export const SETTLE_MS = 250
 
-function isUp(json: InstanceJson, plan: InstancePlan): boolean {
+function isUp(json: InstanceJson, plan: InstancePlan, now = Date.now()): boolean {
   if (plan.oneshot) return json.state === 'exited'
   if (json.state === 'ready') return true
-  return plan.ready === undefined && json.state === 'running'
+  if (plan.ready !== undefined || json.state !== 'running') return false
+  return json.startedAt !== null && now - Date.parse(json.startedAt) >= SETTLE_MS
 }
 
 function failure(json: InstanceJson, plan: InstancePlan, restartsAtStart: number): string | null {
@@ -108,7 +115,7 @@ async function upWith(client: DaemonClient, plan: StackPlan, targets: string[], 
     }
     await new Promise<void>((resolve) => {
       wake = resolve
-      setTimeout(resolve, Math.min(250, Math.max(0, deadline - Date.now())))
+      setTimeout(resolve, Math.min(50, Math.max(0, deadline - Date.now())))
     })
   }
   watch.cancel()

@@ -45,7 +45,7 @@ export interface BuildOptions {
   autostart?(instance: InstancePlan): boolean
   takeAdoption?(instance: InstancePlan): AdoptRecord | undefined
   onSpawn?(instance: InstancePlan, record: AdoptRecord): void
-  onExit?(instance: InstancePlan, record: AdoptRecord, exit: ExitInfo): void
+  onExit?(instance: InstancePlan, record: AdoptRecord, exit: ExitInfo, stopped: boolean): void
 }
 
 export interface BuiltStack {
@@ -104,7 +104,7 @@ export function buildInstanceRunner(plan: StackPlan, instance: InstancePlan, opt
     resources: instance.resources,
     takeAdoption: options.takeAdoption ? () => options.takeAdoption!(instance) : undefined,
     onSpawn: options.onSpawn ? (record) => options.onSpawn!(instance, record) : undefined,
-    onExit: options.onExit ? (record, exit) => options.onExit!(instance, record, exit) : undefined,
+    onExit: options.onExit ? (record, exit, stopped) => options.onExit!(instance, record, exit, stopped) : undefined,
   })
   if (instance.ready) runner = probe(runner, instance.ready, () => createCheck(instance.ready!.check))
   if (instance.health) runner = health(runner, instance.health, () => createCheck(instance.health!.check))

@@ -17,7 +17,7 @@ export interface SpawnRecord extends AdoptRecord {
 
 type Entry =
   | ({t: 'spawn'; boot: string} & SpawnRecord)
-  | {t: 'exit'; boot: string; stack: string; instance: string; runId: string; exit: ExitInfo}
+  | {t: 'exit'; boot: string; stack: string; instance: string; runId: string; exit: ExitInfo; stopped?: boolean}
 
 export const journalKey = (stack: string, instance: string) => `${stack}\u0000${instance}`
 
@@ -62,7 +62,11 @@ export class Journal {
         last.set(key, record)
       } else {
         const record = last.get(key)
-        if (record?.runId === entry.runId) last.set(key, {...record, ended: entry.exit})
+        // A run mar stopped on purpose simply starts again; one that ended on its own is remembered.
+        if (record?.runId === entry.runId) {
+          if (entry.stopped) last.delete(key)
+          else last.set(key, {...record, ended: entry.exit})
+        }
       }
     }
     return last
@@ -85,8 +89,8 @@ export class Journal {
     this.append({t: 'spawn', boot: this.boot, ...record})
   }
 
-  exited(stack: string, instance: string, runId: string, exit: ExitInfo): void {
-    this.append({t: 'exit', boot: this.boot, stack, instance, runId, exit})
+  exited(stack: string, instance: string, runId: string, exit: ExitInfo, stopped = false): void {
+    this.append({t: 'exit', boot: this.boot, stack, instance, runId, exit, ...(stopped ? {stopped} : {})})
   }
 
   private append(entry: Entry): void {

@@ -26,6 +26,8 @@ export interface InstanceLogStore {
   close(): Promise<void>
 }
 
+const TAIL_POLL_MS = 2000
+
 export interface RuntimeDeps {
   paths: MarPaths
   journal: Journal
@@ -93,9 +95,9 @@ export class StackRuntime {
         this.cgroupOf.set(instance.name, record.cgroupPath)
         journal.spawned({...record, stack: this.name, instance: instance.name, restarts: this.statuses.get(instance.name)?.restarts ?? 0})
       },
-      onExit: (instance, record, exit) => {
+      onExit: (instance, record, exit, stopped) => {
         this.cgroupOf.delete(instance.name)
-        journal.exited(this.name, instance.name, record.runId, exit)
+        journal.exited(this.name, instance.name, record.runId, exit, stopped)
       },
     }
   }
@@ -107,7 +109,9 @@ export class StackRuntime {
         const store = this.deps.createLogs(instanceLogDir(this.deps.paths, this.name, instance.name), instance.log)
         this.logs.set(instance.name, store)
         await store.open()
-        store.startTailing()
+        // inotify wakes the tailer at once; the poll is only a safety net, and
+        // hundreds of instances polling often would cost the daemon real CPU.
+        store.startTailing(TAIL_POLL_MS)
       }),
     )
   }

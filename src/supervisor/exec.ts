@@ -27,8 +27,8 @@ export interface ExecSpec {
   takeAdoption?: () => AdoptRecord | undefined
   /** Told about every spawn (the daemon records it for adoption). */
   onSpawn?: (record: AdoptRecord) => void
-  /** Told when the process is gone and cleaned up. */
-  onExit?: (record: AdoptRecord, exit: ExitInfo) => void
+  /** Told when the process is gone and cleaned up; `stopped`: it ended because it was asked to stop. */
+  onExit?: (record: AdoptRecord, exit: ExitInfo, stopped: boolean) => void
 }
 
 function recordOf(handle: ChildHandle): AdoptRecord {
@@ -110,7 +110,7 @@ export function exec(spec: ExecSpec): Runner {
       ctx.emit({kind: 'instance', name, at: at(), state: 'stopping'})
       const exit = await terminate(handle, termination)
       await handle.drained
-      spec.onExit?.(record, exit)
+      spec.onExit?.(record, exit, true)
       ctx.emit({kind: 'instance', name, at: at(), state: 'stopped', pid: null, exit, reason: 'stopped'})
       return
     }
@@ -118,7 +118,7 @@ export function exec(spec: ExecSpec): Runner {
     const exit = await handle.exited
     await reapLeftovers(handle, termination)
     await handle.drained
-    spec.onExit?.(record, exit)
+    spec.onExit?.(record, exit, ctx.signal.aborted)
     if (ctx.signal.aborted) {
       // It ended just as we were asked to stop: that is a stop, not a crash.
       ctx.emit({kind: 'instance', name, at: at(), state: 'stopped', pid: null, exit, reason: 'stopped'})

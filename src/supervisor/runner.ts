@@ -4,6 +4,7 @@
 // group of Runners is a Runner; restart policies and probes are functions
 // from Runner to Runner. `start` runs one in the background and hands back a
 // Process handle; `invoke` does the same and waits until it is ready.
+import {setMaxListeners} from 'node:events'
 import {realClock, type Clock} from './clock.js'
 import {MarError} from '../util/errors.js'
 import {SupervisorCode, type ExitInfo} from './errors.js'
@@ -94,6 +95,8 @@ export interface StartOptions {
 export function start(runner: Runner, options: StartOptions): Process {
   const stopController = new AbortController()
   const killController = new AbortController()
+  // A group with hundreds of members adds a listener per member: that is by design.
+  setMaxListeners(0, stopController.signal, killController.signal)
   const clock = options.clock ?? options.parent?.clock ?? realClock
   const emit = options.emit ?? options.parent?.emit.bind(options.parent) ?? (() => {})
   let isReady = false

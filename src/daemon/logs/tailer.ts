@@ -8,7 +8,7 @@
 import {watch, type FSWatcher} from 'node:fs'
 
 /** Pause between busy rounds that stored less than a full block. */
-export const BUSY_PAUSE_MS = 20
+export const BUSY_PAUSE_MS = 50
 
 export interface TailTarget {
   /** Store what is new; resolves the number of bytes stored. */

@@ -1,0 +1,108 @@
+// What must survive the daemon's death: services, their output, their
+// restart policies; and what a restarted machine must get back.
+import {readFileSync, rmSync, statSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+import {instance, project, waitForState, withHome, type Home} from '../helpers/daemon.js'
+import {isAlive, waitFor} from '../helpers/wait.js'
+import type {LogLineJson} from '../../src/api/protocol.js'
+
+const homes: Home[] = []
+const cleanups: Array<() => void> = []
+afterEach(async () => {
+  for (const home of homes.splice(0)) await home.cleanup()
+  for (const cleanup of cleanups.splice(0)) cleanup()
+})
+
+function setup(yaml: string) {
+  const home = withHome()
+  homes.push(home)
+  const p = project({'mar.yaml': yaml})
+  cleanups.push(p.cleanup)
+  return {home, dir: p.dir}
+}
+
+async function logLines(home: Home, dir: string, args: string[]): Promise<LogLineJson[]> {
+  const result = await home.mar(['logs', '--json', ...args], {cwd: dir, timeoutMs: 60_000})
+  expect(result.code).toBe(0)
+  return result.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as LogLineJson)
+}
+
+describe('the daemon dies, services and output do not', () => {
+  it('kill -9 mid-flood: the writer keeps running and not one line is lost or repeated', async () => {
+    const count = 200_000
+    const {home, dir} = setup(`name: flood\nrunners:\n  w: { cmd: [node, $FIXTURES/numbered.mjs, "${count}", "500"], log: { max_size: 1M, keep: 20 } }\n`)
+    expect((await home.mar(['up'], {cwd: dir})).code).toBe(0)
+    const pid = instance(await home.status(), 'flood', 'w.1').pid!
+    await waitFor('some output stored', async () => (await logLines(home, dir, ['-n', '1'])).length === 1)
+    process.kill(home.daemonPid()!, 'SIGKILL')
+    await waitFor('the writer to finish', async () => {
+      try {
+        return readFileSync(join(home.home, 'logs', 'flood', 'w.1', 'err.raw'), 'utf8').includes('done writing')
+      } catch {
+        return false
+      }
+    }, 30_000)
+    expect(isAlive(pid)).toBe(true)
+    expect((await home.mar(['daemon', 'start'])).code).toBe(0)
+    expect(instance(await home.status(), 'flood', 'w.1').pid).toBe(pid)
+    const lines = (await logLines(home, dir, ['-n', String(count + 10)])).filter((l) => l.stream === 'stdout')
+    expect(lines).toHaveLength(count)
+    lines.forEach((l, i) => expect(l.line).toBe(`line ${String(i).padStart(8, '0')}`))
+    expect(statSync(join(home.home, 'logs', 'flood', 'w.1', 'out.log.1')).isFile()).toBe(true)
+  })
+
+  it('after kill -9 the next daemon adopts the services and still applies their restart policy', async () => {
+    const {home, dir} = setup(`name: adopt\nrunners:\n  svc: { cmd: "sleep 300", restart: { policy: on-failure, backoff: { initial: 50ms } } }\n  once: { cmd: "exit 0", oneshot: true }\n`)
+    expect((await home.mar(['up'], {cwd: dir})).code).toBe(0)
+    const before = instance(await home.status(), 'adopt', 'svc.1')
+    process.kill(home.daemonPid()!, 'SIGKILL')
+    expect(isAlive(before.pid!)).toBe(true)
+    expect((await home.mar(['status', '--json'])).stdout).toContain('"stacks": []')
+    expect((await home.mar(['daemon', 'start'])).code).toBe(0)
+    const adopted = await home.status()
+    expect(instance(adopted, 'adopt', 'svc.1')).toMatchObject({pid: before.pid, startedAt: before.startedAt, state: 'running'})
+    expect(instance(adopted, 'adopt', 'once.1')).toMatchObject({state: 'exited', restarts: 0})
+    // Its exit status is unknowable to a daemon that is not its parent: treated as a failure.
+    process.kill(before.pid!, 'SIGKILL')
+    const restarted = await waitFor('a restart', async () => {
+      const svc = instance(await home.status(), 'adopt', 'svc.1')
+      return svc.restarts === 1 && svc.state === 'running' ? svc : null
+    })
+    expect(restarted.pid).not.toBe(before.pid)
+  })
+
+  it('daemon stop --keep leaves services running; the next daemon adopts them', async () => {
+    const {home, dir} = setup(`name: keep\nrunners:\n  svc: { cmd: "sleep 300", scale: 2 }\n`)
+    expect((await home.mar(['up'], {cwd: dir})).code).toBe(0)
+    const pids = (await home.status()).stacks[0]!.instances.map((i) => i.pid)
+    const stop = await home.mar(['daemon', 'stop', '--keep'])
+    expect(stop.stdout).toContain('services left running')
+    expect(pids.every((p) => isAlive(p!))).toBe(true)
+    expect((await home.mar(['daemon', 'start'])).code).toBe(0)
+    expect((await home.status()).stacks[0]!.instances.map((i) => i.pid)).toEqual(pids)
+  })
+
+  it('resurrection: a daemon started after everything was stopped and runtime state cleared brings the stacks back', async () => {
+    const {home, dir} = setup(`name: phoenix\nrunners:\n  svc: { cmd: "sleep 300" }\n  task: { cmd: "echo ran >> runs.txt", oneshot: true }\n`)
+    expect((await home.mar(['up'], {cwd: dir})).code).toBe(0)
+    const old = instance(await home.status(), 'phoenix', 'svc.1').pid!
+    // A reboot: every process gone, runtime files gone, only MAR_HOME's records left.
+    process.kill(home.daemonPid()!, 'SIGKILL')
+    process.kill(-old, 'SIGKILL')
+    for (const file of ['daemon.sock', 'daemon.pid', 'run', 'journal.jsonl']) rmSync(join(home.home, file), {recursive: true, force: true})
+    expect((await home.mar(['daemon', 'start'])).code).toBe(0)
+    const back = await waitForState(home, 'phoenix', 'svc.1', ['running'])
+    expect(back.pid).not.toBe(old)
+    await waitFor('the task to run again', () => readFileSync(join(dir, 'runs.txt'), 'utf8') === 'ran\nran\n')
+  })
+
+  it('mar down takes a stack away for good: the next daemon does not bring it back', async () => {
+    const {home, dir} = setup(`name: gone\nrunners:\n  svc: { cmd: "sleep 300" }\n`)
+    expect((await home.mar(['up'], {cwd: dir})).code).toBe(0)
+    expect((await home.mar(['down'], {cwd: dir})).code).toBe(0)
+    await home.mar(['daemon', 'stop'])
+    expect((await home.mar(['daemon', 'start'])).code).toBe(0)
+    expect((await home.status()).stacks).toEqual([])
+  })
+})

@@ -1,0 +1,72 @@
+// A private MAR_HOME per test, a `mar` bound to it, and cleanup that leaves
+// nothing running: the daemon is stopped (then killed by pid if it must),
+// and every instance process it reported is killed by pid.
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {mar, project, type CliOptions, type RunResult} from './cli.js'
+import {isAlive, killQuietly, waitFor} from './wait.js'
+import type {StatusJson} from '../../src/api/protocol.js'
+
+export interface Home {
+  home: string
+  env: Record<string, string>
+  mar(args: string[], options?: CliOptions): Promise<RunResult>
+  status(): Promise<StatusJson>
+  daemonPid(): number | null
+  /** Remember pids to kill at cleanup (instances started outside status). */
+  track(...pids: number[]): void
+  cleanup(): Promise<void>
+}
+
+export function withHome(): Home {
+  // Short: unix socket paths are limited to 108 bytes.
+  const home = mkdtempSync(join(tmpdir(), 'marh-'))
+  const env = {MAR_HOME: home}
+  const tracked = new Set<number>()
+  const self: Home = {
+    home,
+    env,
+    mar: (args, options = {}) => mar(args, {...options, env: {...env, ...options.env}}),
+    async status() {
+      const result = await self.mar(['status', '--json'])
+      const status = JSON.parse(result.stdout) as StatusJson
+      for (const stack of status.stacks) for (const i of stack.instances) if (i.pid) tracked.add(i.pid)
+      return status
+    },
+    daemonPid() {
+      try {
+        return Number(readFileSync(join(home, 'daemon.pid'), 'utf8').trim()) || null
+      } catch {
+        return null
+      }
+    },
+    track: (...pids) => pids.forEach((p) => tracked.add(p)),
+    async cleanup() {
+      await self.status().catch(() => undefined)
+      const pid = self.daemonPid()
+      await self.mar(['daemon', 'stop'], {timeoutMs: 60_000}).catch(() => undefined)
+      if (pid && isAlive(pid)) killQuietly(pid)
+      for (const p of tracked) if (isAlive(p)) killQuietly(-p)
+      for (const p of tracked) if (isAlive(p)) killQuietly(p)
+      rmSync(home, {recursive: true, force: true})
+    },
+  }
+  return self
+}
+
+export function instance(status: StatusJson, stack: string, name: string) {
+  const found = status.stacks.find((s) => s.name === stack)?.instances.find((i) => i.name === name)
+  if (!found) throw new Error(`no ${stack}/${name} in status`)
+  return found
+}
+
+export async function waitForState(home: Home, stack: string, name: string, states: string[], timeoutMs = 15_000) {
+  return waitFor(`${stack}/${name} to be ${states.join(' or ')}`, async () => {
+    const status = await home.status()
+    const found = status.stacks.find((s) => s.name === stack)?.instances.find((i) => i.name === name)
+    return found && states.includes(found.state) ? found : null
+  }, timeoutMs, 100)
+}
+
+export {project}
