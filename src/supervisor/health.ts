@@ -11,7 +11,13 @@ import {start, type Runner} from './runner.js'
 export function health(inner: Runner, spec: HealthSpec, createCheck: () => Check): Runner {
   return async (ctx) => {
     const check = createCheck()
-    await check.prepare?.()
+    try {
+      await check.prepare?.()
+    } catch (error) {
+      const reason = `health probe: ${(error as Error).message}`
+      ctx.emit({kind: 'instance', name: ctx.name, at: ctx.clock.now(), state: 'crashed', pid: null, reason})
+      throw new MarError(SupervisorCode.spawnFailed, reason)
+    }
     let becameReady!: () => void
     const isReady = new Promise<void>((resolve) => (becameReady = resolve))
     const child = start(inner, {

@@ -59,8 +59,13 @@ export class NotifySocket {
   open(): void {
     this.users += 1
     if (this.socket) return
-    const require = createRequire(import.meta.url)
-    const unix = require('unix-dgram') as {createSocket(type: 'unix_dgram'): DgramSocket}
+    let unix: {createSocket(type: 'unix_dgram'): DgramSocket}
+    try {
+      unix = createRequire(import.meta.url)('unix-dgram') as typeof unix
+    } catch {
+      // An optional dependency: its native build needs python3, make and a C++ compiler.
+      throw new Error('ready: notify needs the optional package unix-dgram, which is not installed here (its native build needs python3, make and g++); reinstall mar where those exist')
+    }
     mkdirSync(dirname(this.path), {recursive: true, mode: 0o700})
     rmSync(this.path, {force: true})
     const socket = unix.createSocket('unix_dgram')

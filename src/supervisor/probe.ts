@@ -39,7 +39,13 @@ export async function waitUntilPassing(check: Check, spec: Omit<ProbeSpec, 'chec
 export function probe(inner: Runner, spec: ProbeSpec, createCheck: () => Check): Runner {
   return async (ctx) => {
     const check = createCheck()
-    await check.prepare?.()
+    try {
+      await check.prepare?.()
+    } catch (error) {
+      const reason = `ready probe: ${(error as Error).message}`
+      ctx.emit({kind: 'instance', name: ctx.name, at: ctx.clock.now(), state: 'crashed', pid: null, reason})
+      throw new MarError(SupervisorCode.spawnFailed, reason)
+    }
     let spawned!: () => void
     const wasSpawned = new Promise<void>((resolve) => (spawned = resolve))
     const child = start(inner, {name: ctx.name, parent: ctx, onReady: () => spawned()})

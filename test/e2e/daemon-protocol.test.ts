@@ -96,9 +96,11 @@ describe('the control socket', () => {
     // ~2.5 MB of output went by; the daemon must not have queued it for the paused reader.
     expect(rssPaused - rssBefore).toBeLessThan(20 * 1024 * 1024)
     follower.socket.resume()
-    await waitFor('every line to reach the follower', () => follower.frames.filter((f) => (f as {type: string}).type === 'log').length >= count, 60_000)
-    const lines = follower.frames.filter((f) => (f as {type: string}).type === 'log').map((f) => (f as {line: {line: string}}).line.line)
-    expect(lines.filter((l) => l.startsWith('line '))).toHaveLength(count)
+    type LogFrame = {type: string; line: {stream: string; line: string}}
+    const stdoutLines = () => (follower.frames as LogFrame[]).filter((f) => f.type === 'log' && f.line.stream === 'stdout').map((f) => f.line.line)
+    await waitFor('every line to reach the follower', () => stdoutLines().length >= count, 60_000)
+    const lines = stdoutLines()
+    expect(lines).toHaveLength(count)
     expect(lines[0]).toBe('line 00000000')
     expect(lines.at(-1)).toBe(`line ${String(count - 1).padStart(8, '0')}`)
     follower.socket.destroy()
