@@ -58,4 +58,8 @@ await build({
 if (entryPoints['schema-gen']) {
   execFileSync(process.execPath, [join(root, 'dist/schema-gen.js'), join(root, 'schema/mar.schema.json')], {stdio: 'inherit'})
 }
-execFileSync(process.execPath, [join(root, 'node_modules/oclif/bin/run.js'), 'manifest'], {cwd: root, stdio: ['ignore', 'ignore', 'inherit']})
+execFileSync(process.execPath, [join(root, 'node_modules/oclif/bin/run.js'), 'manifest'], {
+  cwd: root,
+  stdio: ['ignore', 'ignore', 'inherit'],
+  env: {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'},
+})
