@@ -12,13 +12,14 @@ With -f/--foreground no daemon is involved: output is printed foreman-style and 
     foreground: Flags.boolean({char: 'f', description: 'Run in this terminal without the daemon; Ctrl-C stops everything.'}),
     wait: Flags.boolean({description: 'Wait until every instance is ready.', allowNo: true, default: true}),
     timeout: Flags.string({description: 'Give up waiting after this long (e.g. 60s).', default: '120s'}),
-    ui: Flags.boolean({description: 'Open the live TUI once started.'}),
+    ui: Flags.boolean({description: 'Open the live TUI once started (not available yet).'}),
   }
   static override examples = ['<%= config.bin %> up -f', '<%= config.bin %> up web worker', '<%= config.bin %> up --no-wait']
 
   async run(): Promise<void> {
     const {flags, argv} = await this.parse(Up)
     const targets = argv as string[]
+    if (flags.ui) this.err('mar: note: the TUI is not available in this version; showing progress instead')
     const plan = await loadPlanOrThrow(flags.config)
     if (flags.foreground) {
       const {runForeground} = await import('../cli/foreground.js')

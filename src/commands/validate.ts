@@ -10,10 +10,11 @@ export default class Validate extends MarCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Validate)
-    const [{loadStack}, {configError}, {describePlan, planToJson}] = await Promise.all([
+    const [{loadStack}, {configError}, {describePlan, planToJson}, {probeContainment, describeContainment}] = await Promise.all([
       import('../config/load.js'),
       import('../config/issues.js'),
       import('../config/describe-plan.js'),
+      import('../supervisor/cgroup.js'),
     ])
     const cwd = process.cwd()
     const result = await loadStack({cwd, configPath: flags.config, env: process.env})
@@ -24,11 +25,13 @@ export default class Validate extends MarCommand {
       }
       throw configError(result.errors, cwd)
     }
+    const containment = probeContainment()
     if (flags.json) {
-      this.printJson({valid: true, ...(planToJson(result.plan, process.env, result.warnings) as object)})
+      this.printJson({valid: true, ...(planToJson(result.plan, process.env, result.warnings) as object), containment})
       return
     }
     if (flags.quiet) return
     this.out(describePlan(result.plan, {cwd, env: process.env, warnings: result.warnings}).join('\n'))
+    this.out(`containment: ${describeContainment(containment)}`)
   }
 }

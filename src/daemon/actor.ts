@@ -123,7 +123,7 @@ export class Daemon {
       startedAt: this.startedAt.toISOString(),
       stacks: this.stacks.size,
       instances: [...this.stacks.values()].reduce((n, rt) => n + rt.statuses.size, 0),
-      containment: `${this.deps.cgroups.mode}: ${this.deps.cgroups.reason}`,
+      containment: `${this.deps.cgroups.mode === 'cgroup' ? 'a cgroup per instance' : 'process groups'} (${this.deps.cgroups.reason}); resources ${this.deps.cgroups.enforcesResources ? 'enforced' : 'not enforced'}`,
     }
   }
 

@@ -4,6 +4,7 @@
 // environment-marker scan (see proc.ts), and says which mode is in use.
 import {readFileSync, readdirSync, mkdirSync, rmdirSync, writeFileSync, existsSync, accessSync, constants} from 'node:fs'
 import {join} from 'node:path'
+import {release} from 'node:os'
 
 export type ContainmentMode = 'cgroup' | 'process-group'
 
@@ -52,6 +53,37 @@ function safeRead(path: string): string {
   } catch {
     return ''
   }
+}
+
+export interface ContainmentProbe {
+  mode: ContainmentMode
+  reason: string
+  enforcesResources: boolean
+}
+
+/**
+ * Which containment a daemon or `mar up -f` would use here, found without
+ * creating anything (for `mar validate` and `mar status`).
+ */
+export function probeContainment(): ContainmentProbe {
+  if (process.env.MAR_CGROUPS === '0') return {mode: 'process-group', reason: 'cgroups disabled (MAR_CGROUPS=0)', enforcesResources: false}
+  const mount = findCgroup2Mount()
+  if (!mount) return {mode: 'process-group', reason: 'no cgroup v2 hierarchy is mounted', enforcesResources: false}
+  const parent = join(mount, ownCgroupPath())
+  try {
+    accessSync(parent, constants.W_OK)
+  } catch {
+    return {mode: 'process-group', reason: `cgroup v2 at ${parent} is not writable`, enforcesResources: false}
+  }
+  const [major = 0, minor = 0] = release().split('.').map(Number)
+  if (major < 5 || (major === 5 && minor < 14)) return {mode: 'process-group', reason: 'kernel lacks cgroup.kill (needs Linux 5.14)', enforcesResources: false}
+  const controllers = safeRead(join(parent, 'cgroup.controllers')).split(/\s+/)
+  return {mode: 'cgroup', reason: `cgroup v2 at ${parent}`, enforcesResources: controllers.includes('memory') && controllers.includes('cpu')}
+}
+
+export function describeContainment(probe: ContainmentProbe): string {
+  const mode = probe.mode === 'cgroup' ? 'a cgroup per instance' : 'process groups'
+  return `${mode} (${probe.reason}); resources ${probe.enforcesResources ? 'enforced' : 'not enforced'}`
 }
 
 const noCgroups = (reason: string): CgroupManager => ({

@@ -1,34 +1,84 @@
 // Giving back the disk space of raw bytes already copied into the store,
 // without truncating the file the child still appends to: punch a hole
-// (util-linux `fallocate -p`; Node has no binding for fallocate(2)). Where
-// that is missing or the file system refuses, keep going without it.
-import {spawn} from 'node:child_process'
+// (util-linux `fallocate -p`; Node has no binding for fallocate(2)).
+//
+// One long-lived /bin/sh per daemon runs `fallocate` for each request:
+// forking the daemon itself for every punch would copy its page tables
+// and leave its heap copy-on-write, costing more than the copying it
+// follows. Where fallocate is missing or the file system refuses, the
+// store keeps going without punching and stops trying.
+import {spawn, type ChildProcessByStdio} from 'node:child_process'
+import type {Readable, Writable} from 'node:stream'
+import {createInterface} from 'node:readline'
+
+type Helper = ChildProcessByStdio<Writable, Readable, null>
 
 const BLOCK = 4096
-let fallocateMissing = false
+const LOOP = `command -v "$0" >/dev/null 2>&1 || { echo missing; exit 0; }
+while read -r len path; do
+  if "$0" -p -o 0 -l "$len" "$path" 2>/dev/null; then echo ok; else echo fail; fi
+done`
+
+/** Runs fallocate requests in order through one shell; answers come back in the same order. */
+class PunchHelper {
+  private child: Helper | undefined
+  private readonly waiting: Array<(answer: string) => void> = []
+  missing = false
+
+  constructor(private readonly command: string) {}
+
+  run(length: number, path: string): Promise<string> {
+    const child = this.child ?? this.start()
+    return new Promise((resolve) => {
+      this.waiting.push(resolve)
+      child.stdin.write(`${length} ${path}\n`)
+    })
+  }
+
+  private start(): Helper {
+    const child = spawn('/bin/sh', ['-c', LOOP, this.command], {stdio: ['pipe', 'pipe', 'ignore']})
+    this.child = child
+    // Never what keeps the daemon up; it ends when the daemon goes (its stdin closes).
+    child.unref()
+    for (const stream of [child.stdin, child.stdout] as unknown as Array<{unref?: () => void}>) stream.unref?.()
+    child.stdin.on('error', () => {})
+    createInterface({input: child.stdout}).on('line', (answer) => {
+      if (answer === 'missing') this.missing = true
+      this.waiting.shift()?.(answer)
+    })
+    const gone = () => {
+      if (this.child === child) this.child = undefined
+      for (const resolve of this.waiting.splice(0)) resolve('fail')
+    }
+    child.once('exit', gone)
+    child.once('error', gone)
+    return child
+  }
+}
+
+const helpers = new Map<string, PunchHelper>()
 
 export class HolePuncher {
   private refused = false
+  private readonly helper: PunchHelper
+
+  /** `command` is for tests (a name that does not exist). */
+  constructor(command = 'fallocate') {
+    let helper = helpers.get(command)
+    if (!helper) helpers.set(command, (helper = new PunchHelper(command)))
+    this.helper = helper
+  }
 
   get usable(): boolean {
-    return !fallocateMissing && !this.refused
+    return !this.helper.missing && !this.refused
   }
 
   /** Deallocate bytes [0, length) of `file`, rounded down to whole blocks; resolves whether it worked. */
-  punch(file: string, length: number): Promise<boolean> {
+  async punch(file: string, length: number): Promise<boolean> {
     const blocks = Math.floor(length / BLOCK) * BLOCK
-    if (!this.usable || blocks <= 0) return Promise.resolve(false)
-    return new Promise((resolve) => {
-      const child = spawn('fallocate', ['-p', '-o', '0', '-l', String(blocks), file], {stdio: 'ignore'})
-      child.once('error', (error: NodeJS.ErrnoException) => {
-        if (error.code === 'ENOENT') fallocateMissing = true
-        else this.refused = true
-        resolve(false)
-      })
-      child.once('exit', (code) => {
-        if (code !== 0) this.refused = true
-        resolve(code === 0)
-      })
-    })
+    if (!this.usable || blocks <= 0 || /[\n\r]/.test(file)) return false
+    const answer = await this.helper.run(blocks, file)
+    if (answer !== 'ok') this.refused = true
+    return answer === 'ok'
   }
 }
