@@ -1,5 +1,6 @@
 import type {LineBus} from '../output.js'
 import {CheckFailed, type Check} from './check.js'
+import {EventLatch} from './event-latch.js'
 
 /** Passes when a line of the instance's output matches; subscribes before the program starts. */
 export function logCheck(pattern: string, bus: LineBus, now: () => number): Check {
@@ -9,30 +10,17 @@ export function logCheck(pattern: string, bus: LineBus, now: () => number): Chec
   } catch (error) {
     throw new CheckFailed(`log probe: invalid regular expression ${pattern}: ${(error as Error).message}`)
   }
-  let lastMatch = -1
-  const waiters = new Set<() => void>()
+  const matched = new EventLatch()
   let unsubscribe: (() => void) | undefined
   return {
     describe: () => `log /${pattern}/`,
     async prepare() {
       unsubscribe = bus.subscribe(({line}) => {
-        if (!regex.test(line)) return
-        lastMatch = now()
-        for (const wake of waiters) wake()
+        if (regex.test(line)) matched.fire(now())
       })
     },
-    passedSince: (since) => lastMatch >= since,
-    waitPass(signal) {
-      if (lastMatch >= 0) return Promise.resolve()
-      return new Promise((resolve) => {
-        const wake = () => {
-          waiters.delete(wake)
-          resolve()
-        }
-        waiters.add(wake)
-        signal.addEventListener('abort', wake, {once: true})
-      })
-    },
+    passedSince: (since) => matched.firedSince(since),
+    waitPass: (signal) => matched.wait(signal),
     dispose: () => unsubscribe?.(),
   }
 }
