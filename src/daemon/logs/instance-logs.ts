@@ -39,6 +39,7 @@ export class InstanceLogs {
   private running: Promise<void> | undefined
   private again = false
   private tailer: Tailer | undefined
+  private closed = false
 
   constructor(
     readonly dir: string,
@@ -55,6 +56,7 @@ export class InstanceLogs {
 
   /** Create the directory (0700) and recover positions from disk. Idempotent. */
   open(): Promise<void> {
+    this.closed = false
     this.opening ??= (async () => {
       await mkdir(this.dir, {recursive: true, mode: 0o700})
       await Promise.all(STREAMS.map((stream) => this.pumps[stream].open()))
@@ -83,6 +85,7 @@ export class InstanceLogs {
 
   /** Store whatever was written before this call; concurrent calls share the work. */
   pump(): Promise<void> {
+    if (this.closed) return Promise.resolve()
     if (this.running) {
       this.again = true
       return this.running
@@ -131,7 +134,9 @@ export class InstanceLogs {
     return {stdout: this.pumps.stdout.store.end, stderr: this.pumps.stderr.store.end}
   }
 
+  /** Stop tailing and close the files; a pump after this does nothing (open() again to resume). */
   async close(): Promise<void> {
+    this.closed = true
     this.stopTailing()
     await this.running?.catch(() => {})
     await this.opening?.catch(() => {})

@@ -35,6 +35,12 @@ class PunchHelper {
     })
   }
 
+  /** End the shell (it also ends by itself when the daemon goes). */
+  stop(): void {
+    this.child?.stdin.end()
+    this.child = undefined
+  }
+
   private start(): Helper {
     const child = spawn('/bin/sh', ['-c', LOOP, this.command], {stdio: ['pipe', 'pipe', 'ignore']})
     this.child = child
@@ -57,6 +63,12 @@ class PunchHelper {
 }
 
 const helpers = new Map<string, PunchHelper>()
+
+/** End the helper shells, e.g. when the daemon shuts down or a test ends. */
+export function stopHolePunchers(): void {
+  for (const helper of helpers.values()) helper.stop()
+  helpers.clear()
+}
 
 export class HolePuncher {
   private refused = false

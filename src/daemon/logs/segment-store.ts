@@ -6,7 +6,7 @@
 // data; `open` drops that record and cuts the segment back to where it
 // began, and reading resumes in the raw file where the last complete
 // record ended. Nothing stored twice, nothing skipped.
-import {constants} from 'node:fs'
+import {constants, writeSync} from 'node:fs'
 import {open, rename, type FileHandle} from 'node:fs/promises'
 import {encodeRecord, RECORD_SIZE, recordEnd, type IndexRecord} from './index-record.js'
 import {indexPath, segmentPath, type StreamName} from './layout.js'
@@ -131,8 +131,15 @@ export class SegmentStore {
     this.atLineStart = data[data.length - 1] === NEWLINE
   }
 
+  /**
+   * Synchronous on purpose: 32 bytes into the page cache cost less than a
+   * round trip through libuv's thread pool, which per chunk was a tenth of
+   * the daemon's CPU for a flood. The data write stays asynchronous.
+   */
   private async writeRecord(record: IndexRecord): Promise<void> {
-    await writeAll(this.idx!, encodeRecord(record, this.record), this.idxSize)
+    const bytes = encodeRecord(record, this.record)
+    let done = 0
+    while (done < RECORD_SIZE) done += writeSync(this.idx!.fd, bytes, done, RECORD_SIZE - done, this.idxSize + done)
     this.idxSize += RECORD_SIZE
   }
 

@@ -22,10 +22,12 @@ export class Tailer {
   private readonly poll: NodeJS.Timeout
   private busy = false
   private stopped = false
+  /** After a failed pump, wake only from the poll until then. */
+  private retryAfter = 0
 
   constructor(
     private readonly dir: string,
-    pollMs: number,
+    private readonly pollMs: number,
     private readonly target: TailTarget,
     private readonly fullRound: number,
   ) {
@@ -67,24 +69,31 @@ export class Tailer {
   }
 
   private wake(): void {
-    if (this.busy || this.stopped) return
+    if (this.busy || this.stopped || Date.now() < this.retryAfter) return
     this.busy = true
     this.disarm()
-    this.rounds()
-      .catch((error: unknown) => this.target.onError(error as Error))
-      .finally(() => {
+    this.rounds().then(
+      () => {
         this.busy = false
         this.arm()
         // Bytes written after the last round but before the watcher was back.
         this.check()
-      })
+      },
+      (error: unknown) => {
+        // Disk full or the like: report, and leave the retry to the poll rather than spin.
+        this.target.onError(error as Error)
+        this.retryAfter = Date.now() + this.pollMs - 1
+        this.busy = false
+        this.arm()
+      },
+    )
   }
 
   private async rounds(): Promise<void> {
     while (!this.stopped) {
       const stored = await this.target.pumpOnce()
       if (stored === 0) return
-      if (stored < this.fullRound) await new Promise((resolve) => setTimeout(resolve, BUSY_PAUSE_MS))
+      if (stored < this.fullRound) await new Promise((resolve) => setTimeout(resolve, BUSY_PAUSE_MS).unref())
     }
   }
 }

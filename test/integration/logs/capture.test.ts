@@ -4,8 +4,8 @@
 import {spawn, type ChildProcess} from 'node:child_process'
 import {closeSync, statSync} from 'node:fs'
 import {join} from 'node:path'
-import {afterEach, describe, expect, it} from 'vitest'
-import {InstanceLogs, readLastLines} from '../../../src/daemon/logs/index.js'
+import {afterAll, afterEach, describe, expect, it} from 'vitest'
+import {InstanceLogs, readLastLines, stopHolePunchers} from '../../../src/daemon/logs/index.js'
 import {rawPath} from '../../../src/daemon/logs/layout.js'
 import {expectNumbered, makeTempDir, storedBytes} from '../../fixtures/logs/store-files.js'
 import {killQuietly, waitFor} from '../../helpers/wait.js'
@@ -15,6 +15,8 @@ const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
+
+afterAll(() => stopHolePunchers())
 
 async function tailed(options: {maxSize?: number; keep?: number; punchEvery?: number} = {}) {
   const temp = makeTempDir()
