@@ -19,6 +19,13 @@ export function packageRoot(): string {
   throw new Error('cannot find the mar package root')
 }
 
+/**
+ * A long-lived daemon allocates little, but V8 would let its young generation
+ * grow to 16 MB per semi-space: capped at 2 MB the daemon's RSS with 200
+ * instances drops by ~10 MB for a few more (sub-millisecond) scavenges.
+ */
+export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=2']
+
 export async function connectDaemon(options: {start: boolean; paths?: MarPaths}): Promise<DaemonClient> {
   const paths = options.paths ?? marPaths()
   try {
@@ -36,7 +43,7 @@ export async function startDaemon(paths: MarPaths, timeoutMs = 10_000): Promise<
   ensureHome(paths)
   const entry = join(packageRoot(), 'dist', 'daemon.js')
   const logFd = openSync(paths.daemonLog, 'a', 0o600)
-  const child = spawn(process.execPath, [entry], {
+  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, entry], {
     detached: true,
     stdio: ['ignore', logFd, logFd],
     env: {...process.env, MAR_HOME: paths.home},

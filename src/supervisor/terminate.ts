@@ -2,7 +2,6 @@
 // the stop signal to the whole process group (and to any member of its
 // cgroup or carrier of its run marker that left the group), SIGKILL after
 // the timeout, and finally cgroup.kill for whatever is left.
-import {execa} from 'execa'
 import type {Clock} from './clock.js'
 import {sleep} from './clock.js'
 import type {ChildHandle} from './child.js'
@@ -59,6 +58,8 @@ async function waitFor(done: Promise<unknown>, ms: number, clock: Clock, abort: 
 async function runStopCommand(options: TerminateOptions, timeoutMs: number): Promise<void> {
   if (!options.stop.command) return
   const argv = toArgv(options.stop.command)
+  // Loaded on first use: most stacks have no stop.cmd, and the daemon stays smaller without execa.
+  const {execa} = await import('execa')
   await execa(argv.file, argv.args, {
     cwd: options.cwd,
     env: options.env,

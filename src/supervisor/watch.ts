@@ -3,11 +3,10 @@
 // runner has `watch`, keeping it out of every other code path.
 import type {WatchSpec} from '../config/types.js'
 import {start, type Process, type Runner} from './runner.js'
-import picomatch from 'picomatch'
 
 export function watch(inner: Runner, spec: WatchSpec, cwd: string): Runner {
   return async (ctx) => {
-    const {watch: watchFiles} = await import('chokidar')
+    const [{watch: watchFiles}, {default: picomatch}] = await Promise.all([import('chokidar'), import('picomatch')])
     const ignored = spec.ignore.length > 0 ? picomatch(spec.ignore, {dot: true}) : null
     const watcher = watchFiles(spec.paths, {
       cwd,

@@ -29,10 +29,19 @@ class PunchHelper {
 
   run(length: number, path: string): Promise<string> {
     const child = this.child ?? this.start()
+    // Held while an answer is due (a daemon closing its logs awaits it), never otherwise.
+    if (this.waiting.length === 0) this.hold(child, true)
     return new Promise((resolve) => {
       this.waiting.push(resolve)
       child.stdin.write(`${length} ${path}\n`)
     })
+  }
+
+  private hold(child: Helper, held: boolean): void {
+    for (const handle of [child, child.stdin, child.stdout] as unknown as Array<{ref?: () => void; unref?: () => void}>) {
+      if (held) handle.ref?.()
+      else handle.unref?.()
+    }
   }
 
   /** End the shell (it also ends by itself when the daemon goes). */
@@ -45,12 +54,12 @@ class PunchHelper {
     const child = spawn('/bin/sh', ['-c', LOOP, this.command], {stdio: ['pipe', 'pipe', 'ignore']})
     this.child = child
     // Never what keeps the daemon up; it ends when the daemon goes (its stdin closes).
-    child.unref()
-    for (const stream of [child.stdin, child.stdout] as unknown as Array<{unref?: () => void}>) stream.unref?.()
+    this.hold(child, false)
     child.stdin.on('error', () => {})
     createInterface({input: child.stdout}).on('line', (answer) => {
       if (answer === 'missing') this.missing = true
       this.waiting.shift()?.(answer)
+      if (this.waiting.length === 0) this.hold(child, false)
     })
     const gone = () => {
       if (this.child === child) this.child = undefined

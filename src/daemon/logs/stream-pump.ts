@@ -26,6 +26,8 @@ export class StreamPump {
   private replacedBy: number | undefined
   private punchedTo = 0
   private punching: Promise<void> | undefined
+  /** Whether the last pump found nothing new. */
+  private idle = false
 
   constructor(
     readonly stream: StreamName,
@@ -112,6 +114,7 @@ export class StreamPump {
   }
 
   private maybePunch(idle: boolean): void {
+    this.idle = idle
     const consumed = this.store.rawPos
     const pending = consumed - this.punchedTo
     if (this.punching || !this.raw || this.replacedBy !== undefined || !this.puncher.usable) return
@@ -121,6 +124,8 @@ export class StreamPump {
     this.punching = this.puncher.punch(target, consumed).then((ok) => {
       if (ok && this.store.rawPos >= consumed) this.punchedTo = Math.floor(consumed / 4096) * 4096
       this.punching = undefined
+      // What was stored while this punch ran, if the stream has gone quiet meanwhile.
+      if (ok) this.maybePunch(this.idle)
     })
   }
 }

@@ -1,4 +1,3 @@
-import {execa} from 'execa'
 import type {CommandSpec} from '../../config/types.js'
 import {toArgv} from '../command.js'
 import {CheckFailed, type Check} from './check.js'
@@ -10,6 +9,7 @@ export function execCheck(command: CommandSpec, env: Record<string, string>, cwd
   return {
     describe: () => `exec ${label}`,
     async attempt(timeoutMs) {
+      const {execa} = await import('execa')
       const result = await execa(argv.file, argv.args, {
         cwd,
         env,
