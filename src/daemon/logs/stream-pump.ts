@@ -28,6 +28,7 @@ export class StreamPump {
   private punching: Promise<void> | undefined
   /** Whether the last pump found nothing new. */
   private idle = false
+  private closing = false
 
   constructor(
     readonly stream: StreamName,
@@ -89,7 +90,7 @@ export class StreamPump {
   }
 
   async close(): Promise<void> {
-    await this.punching
+    await this.punchesDone()
     const raw = this.raw
     this.raw = undefined
     await raw?.close()
@@ -99,7 +100,7 @@ export class StreamPump {
   /** At the end of the raw file: was it recreated or truncated behind our back? Then start over at 0. */
   private async restartIfReplaced(): Promise<boolean> {
     if (this.replacedBy !== undefined) {
-      await this.punching
+      await this.punchesDone()
       const old = this.raw!
       this.raw = await open(rawPath(this.dir, this.stream), constants.O_RDONLY | constants.O_CREAT, 0o600)
       this.rawIno = (await this.raw.stat()).ino
@@ -113,11 +114,18 @@ export class StreamPump {
     return true
   }
 
+  /** Punches go through /proc/PID/fd/N: none may run once N is closed (N could name another file then). */
+  private async punchesDone(): Promise<void> {
+    this.closing = true
+    while (this.punching) await this.punching
+    this.closing = false
+  }
+
   private maybePunch(idle: boolean): void {
     this.idle = idle
     const consumed = this.store.rawPos
     const pending = consumed - this.punchedTo
-    if (this.punching || !this.raw || this.replacedBy !== undefined || !this.puncher.usable) return
+    if (this.punching || this.closing || !this.raw || this.replacedBy !== undefined || !this.puncher.usable) return
     if (pending < this.options.punchEvery && !(idle && pending >= IDLE_PUNCH_MIN)) return
     // Through our own descriptor, so the hole lands in the file we read even if the name was reused.
     const target = `/proc/${process.pid}/fd/${this.raw.fd}`
