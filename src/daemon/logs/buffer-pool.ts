@@ -2,7 +2,7 @@
 // a block, so a daemon with hundreds of quiet instances keeps a few, not
 // one per stream.
 export const BLOCK_SIZE = 1024 * 1024
-const KEEP_FREE = 32
+const KEEP_FREE = 8
 const free: Buffer[] = []
 
 export function takeBuffer(): Buffer {

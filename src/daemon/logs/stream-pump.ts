@@ -15,7 +15,7 @@ export type ChunkListener = (chunk: Buffer, timeMs: number, startedAtLine: boole
 
 export interface PumpOptions {
   now: () => number
-  /** Consumed raw bytes between two punches while a stream is busy (each punch spawns a process). */
+  /** Consumed raw bytes between two punches while a stream is busy (each punch runs fallocate). */
   punchEvery: number
 }
 
