@@ -2,7 +2,7 @@
 // (O_APPEND descriptors given at spawn), so it never blocks on mar nor dies
 // of SIGPIPE when the daemon does; this class tails those files into
 // rotated store segments with a time index, and tells listeners.
-import {constants, fstatSync, openSync, closeSync} from 'node:fs'
+import {closeSync, constants, fstatSync, mkdirSync, openSync} from 'node:fs'
 import {mkdir} from 'node:fs/promises'
 import {LineBus, LineSplitter} from '../../supervisor/output.js'
 import {BLOCK_SIZE} from './buffer-pool.js'
@@ -76,6 +76,7 @@ export class InstanceLogs {
 
   /** O_APPEND descriptors of the raw files for a new spawn; the caller closes them after spawn. */
   openForChild(): {stdout: number; stderr: number} {
+    mkdirSync(this.dir, {recursive: true, mode: 0o700}) // in case open() was not awaited first
     const fds: number[] = []
     try {
       for (const stream of STREAMS) {

@@ -4,7 +4,7 @@
 // stores every raw byte once, in order.
 import {appendFileSync, existsSync, readFileSync, renameSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync} from 'node:fs'
 import {afterEach, describe, expect, it} from 'vitest'
-import {InstanceLogs} from '../../../src/daemon/logs/index.js'
+import {InstanceLogs, readLinesFrom} from '../../../src/daemon/logs/index.js'
 import {encodeRecord, RECORD_SIZE} from '../../../src/daemon/logs/index-record.js'
 import {indexPath, rawPath, segmentPath} from '../../../src/daemon/logs/layout.js'
 import {makeTempDir, numberedLines, readIndex, slotsOnDisk, storedBytes, writeRaw} from '../../fixtures/logs/store-files.js'
@@ -85,6 +85,31 @@ function appendRecord(dir: string, at: number, fraction: number): void {
   const data = raw(dir).subarray(at, at + Math.floor(4000 * fraction))
   appendFileSync(segmentPath(dir, 'stdout', 0), data)
 }
+
+describe('cursors across a daemon restart', () => {
+  it('a follower continues exactly where it was, across rotations and a crash', async () => {
+    const dir = tempDir()
+    const first = await session(dir, {maxSize: 500, keep: 50})
+    writeRaw(dir, 'stdout', numberedLines('c', 0, 30))
+    await first.pump()
+    const before = await readLinesFrom(dir, 'stdout', 0, 600)
+    await first.close()
+    // The dead daemon had begun storing the next chunk.
+    writeRaw(dir, 'stdout', numberedLines('c', 30, 30))
+    appendFileSync(indexPath(dir, 'stdout', 0), encodeRecord({globalStart: 1200, rawStart: 1200, length: 1200, timeMs: 1}))
+    const second = await session(dir, {maxSize: 500, keep: 50})
+    await second.pump()
+    const seen = before.lines.map((line) => line.bytes.toString().split(' ')[1])
+    for (let cursor = before.next; ; ) {
+      const {lines, next, skipped} = await readLinesFrom(dir, 'stdout', cursor, 333)
+      expect(skipped).toBe(0)
+      if (lines.length === 0) break
+      seen.push(...lines.map((line) => line.bytes.toString().split(' ')[1]))
+      cursor = next
+    }
+    expect(seen).toEqual(Array.from({length: 60}, (_, i) => String(i).padStart(9, '0')))
+  })
+})
 
 describe('recovery after a crash in the middle of a rotation', () => {
   const keep = 3
