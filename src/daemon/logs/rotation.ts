@@ -65,6 +65,9 @@ export async function repairSlots(dir: string, stream: StreamName, keep: number)
       await removeIfPresent(idx(slot))
     }
   }
+  // Files a keep-0 rotation had prepared but not yet put in place.
+  await removeIfPresent(`${log(0)}.new`)
+  await removeIfPresent(`${idx(0)}.new`)
 }
 
 /** Remove rotated segments beyond `keep` (after `keep` was lowered). */

@@ -173,6 +173,23 @@ describe('keep', () => {
     expect(second.ends().stdout).toBe(300)
   })
 
+  it('with keep 0 ignores a rotation that had only prepared its files', async () => {
+    const dir = tempDir()
+    const first = await session(dir, {maxSize: 100, keep: 0})
+    writeRaw(dir, 'stdout', numberedLines('y', 0, 5, 20))
+    await first.pump()
+    await first.close()
+    writeFileSync(`${indexPath(dir, 'stdout', 0)}.new`, encodeRecord({globalStart: 100, rawStart: 100, length: 0, timeMs: 1}))
+    writeFileSync(`${segmentPath(dir, 'stdout', 0)}.new`, '')
+    writeRaw(dir, 'stdout', numberedLines('y', 5, 1, 20))
+    const second = await session(dir, {maxSize: 100, keep: 0})
+    await second.pump()
+    expect(existsSync(`${indexPath(dir, 'stdout', 0)}.new`)).toBe(false)
+    expect(existsSync(`${segmentPath(dir, 'stdout', 0)}.new`)).toBe(false)
+    expect(storedBytes(dir, 'stdout').toString()).toBe(numberedLines('y', 5, 1, 20))
+    expect(second.ends().stdout).toBe(120)
+  })
+
   it('drops rotated segments beyond a lowered keep, remembering the position through an empty current segment', async () => {
     const dir = tempDir()
     const first = await session(dir, {maxSize: 100, keep: 5})
