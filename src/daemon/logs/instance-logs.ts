@@ -168,10 +168,21 @@ export class InstanceLogs {
   }
 
   private stored(stream: StreamName, chunk: Buffer, time: number, startedAtLine: boolean): void {
-    if (this.bus.hasListeners) this.publishLines(stream, chunk, time, startedAtLine)
-    else this.splitters.delete(stream)
+    // The bytes are stored already: a listener that throws must not stop the pump or the others.
+    this.guarded(() => {
+      if (this.bus.hasListeners) this.publishLines(stream, chunk, time, startedAtLine)
+      else this.splitters.delete(stream)
+    })
     const end = this.pumps[stream].store.end
-    for (const listener of this.storedListeners) listener(stream, end)
+    for (const listener of this.storedListeners) this.guarded(() => listener(stream, end))
+  }
+
+  private guarded(call: () => void): void {
+    try {
+      call()
+    } catch (error) {
+      this.options.onError?.(error as Error)
+    }
   }
 
   /** Split only while someone listens; a listener that arrives mid-line starts at the next line. */
