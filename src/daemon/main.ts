@@ -7,7 +7,7 @@ import {createHash} from 'node:crypto'
 import {createCgroupManager} from '../supervisor/cgroup.js'
 import {Daemon} from './actor.js'
 import {Journal} from './journal.js'
-import {InstanceLogs} from './logs/index.js'
+import {InstanceLogs, stopHolePunchers} from './logs/index.js'
 import {ensureHome, marPaths, type MarPaths} from './paths.js'
 import {acquireLock, closeServer, listenControl} from './server.js'
 import {Session} from './session.js'
@@ -54,7 +54,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     journal,
     stackStore: new StackStore(paths.stacks),
     cgroups,
-    createLogs: (dir, spec) => new InstanceLogs(dir, {maxSize: spec.maxSize, keep: spec.keep}),
+    createLogs: (dir, spec) => new InstanceLogs(dir, {maxSize: spec.maxSize, keep: spec.keep, onError: (error) => log(`logs ${dir}: ${error.message}`)}),
     log,
   })
 
@@ -71,6 +71,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     rmSync(paths.socket, {force: true})
     rmSync(paths.lock, {force: true})
     await closeServer(lock).catch(() => {})
+    stopHolePunchers()
     log('stopped')
     resolveDone(0)
   }

@@ -98,6 +98,8 @@ export class StackRuntime {
       onExit: (instance, record, exit, stopped) => {
         this.cgroupOf.delete(instance.name)
         journal.exited(this.name, instance.name, record.runId, exit, stopped)
+        // Store its last words now, not at the tailer's next round: `mar up` reports them.
+        void this.logs.get(instance.name)?.pump().catch(() => {})
       },
     }
   }
