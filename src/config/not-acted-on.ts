@@ -3,16 +3,15 @@
 // feature lands, delete its entry from FEATURES (and its detection below).
 // Acted on since the foreground mode landed: probes, health, watch,
 // memory_limit, stop.cmd, ordered start, group restart strategies and
-// limits, depends_on.
+// limits, depends_on; since the daemon landed: log rotation.
 import type {ConfigModel} from './model.js'
 
-type Feature = 'remoteHosts' | 'remotePlacement' | 'sshConfig' | 'log'
+type Feature = 'remoteHosts' | 'remotePlacement' | 'sshConfig'
 
 export const FEATURES: Partial<Record<Feature, string>> = {
   remoteHosts: 'remote hosts: not yet supported',
   remotePlacement: 'remote placement: not yet supported (instances placed on remote hosts will not start)',
   sshConfig: 'ssh_config: not yet used (remote hosts are not yet supported)',
-  log: 'log rotation: not yet acted on (logs are not kept in files yet)',
 }
 
 /** `remoteNames`: names and labels of hosts with `ssh:`. */
@@ -29,7 +28,6 @@ export function listNotActedOn(model: ConfigModel, remoteNames: ReadonlySet<stri
       const runner = entry.spec
       if (!runner) continue
       if (runner.hosts?.some((name) => remoteNames.has(name))) add('remotePlacement', [...entry.path, 'hosts'])
-      if (runner.log !== undefined) add('log', [...entry.path, 'log'])
     }
   }
   return out

@@ -27,6 +27,7 @@ import {logCheck} from '../supervisor/checks/log.js'
 import {afterCheck} from '../supervisor/checks/after.js'
 import {notifyCheck} from '../supervisor/checks/notify.js'
 import {NotifySocket} from '../supervisor/notify-socket.js'
+import {MarError} from '../util/errors.js'
 
 export interface BuildOptions {
   /** Where an instance's stdout/stderr go. */
@@ -113,13 +114,26 @@ export function buildInstanceRunner(plan: StackPlan, instance: InstancePlan, opt
   return runner
 }
 
+/**
+ * Remote hosts are not supported yet: an instance placed on one fails at once
+ * with a reason, rather than quietly running here instead.
+ */
+function remoteInstanceRunner(instance: InstancePlan, clock: Clock): Runner {
+  return async (ctx) => {
+    const reason = `placed on host ${instance.host}: remote hosts are not supported yet`
+    ctx.emit({kind: 'instance', name: instance.name, at: clock.now(), state: 'failed', pid: null, reason})
+    throw new MarError('remote-unsupported', reason)
+  }
+}
+
 /** The supervised member for an instance (reload swaps these in and out of a running group). */
 export function buildMember(plan: StackPlan, instance: InstancePlan, options: BuildOptions) {
+  const remote = instance.host !== 'local'
   return {
     name: instance.name,
     runner: instance.runner,
-    run: buildInstanceRunner(plan, instance, options),
-    restart: instance.restart,
+    run: remote ? remoteInstanceRunner(instance, options.clock ?? realClock) : buildInstanceRunner(plan, instance, options),
+    restart: remote ? {...instance.restart, policy: 'never' as const} : instance.restart,
     oneshot: instance.oneshot,
     autostart: options.autostart?.(instance) ?? true,
   }

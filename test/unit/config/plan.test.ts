@@ -190,7 +190,7 @@ describe('plan: groups, hosts, order', () => {
     const yaml = 'hosts:\n  a: {ssh: a}\nrunners:\n  web: {cmd: x, hosts: [a], log: {keep: 1}}\n  local: {cmd: x, ready: {tcp: 1}}\n'
     const {plan} = await loadPlan(yaml)
     expect(plan.notActedOn).toContainEqual({path: 'hosts.a', reason: 'remote hosts: not yet supported'})
-    expect(plan.notActedOn.map((n) => n.path)).toEqual(['hosts.a', 'runners.web.hosts', 'runners.web.log'])
+    expect(plan.notActedOn.map((n) => n.path)).toEqual(['hosts.a', 'runners.web.hosts'])
   })
 
   it('takes sshConfig from MAR_SSH_CONFIG over ssh_config', async () => {
