@@ -231,6 +231,23 @@ export class Daemon {
     })
   }
 
+  /**
+   * An upper bound on how long stopping everything can take: stacks stop in
+   * parallel; within one, each group's stop timeouts add up if it is ordered.
+   */
+  stopBoundMs(): number {
+    let worst = 0
+    for (const runtime of this.stacks.values()) {
+      let total = 0
+      for (const group of runtime.plan.groups) {
+        const timeouts = group.runners.flatMap((r) => r.instances.map((i) => i.stop.timeoutMs))
+        total += group.strategy === 'ordered' ? timeouts.reduce((a, b) => a + b, 0) : Math.max(0, ...timeouts)
+      }
+      worst = Math.max(worst, total)
+    }
+    return worst
+  }
+
   /** Stop every stack; with keep, leave the processes running for the next daemon to adopt. */
   async shutdown(keep: boolean): Promise<void> {
     this.usage.stop()

@@ -10,6 +10,7 @@ import {Journal} from './journal.js'
 import {InstanceLogs, stopHolePunchers} from './logs/index.js'
 import {ensureHome, marPaths, type MarPaths} from './paths.js'
 import {acquireLock, closeServer, listenControl} from './server.js'
+import type {Server} from 'node:net'
 import {Session} from './session.js'
 import {StackStore} from './stack-store.js'
 import {notifySystemd} from './systemd-notify.js'
@@ -18,6 +19,32 @@ export interface DaemonOptions {
   home?: string
   /** Log to stderr (mar daemon run) rather than MAR_HOME/daemon.log. */
   foreground: boolean
+  /**
+   * When another daemon holds MAR_HOME, ask it to step down leaving its
+   * services running, and adopt them (mar daemon run, e.g. under systemd
+   * after `mar up` started a daemon by hand). Otherwise just exit.
+   */
+  takeOver?: boolean
+}
+
+/** Ask the daemon that holds the lock to stop with --keep, then take the lock. */
+async function takeLockFrom(paths: MarPaths, log: (m: string) => void): Promise<Server | null> {
+  const {DaemonClient} = await import('../api/client.js')
+  try {
+    const client = await DaemonClient.connect(paths.socket, 2000)
+    log(`taking over from the running daemon (pid ${client.daemon.pid}); its services keep running`)
+    await client.request({type: 'daemon-stop', keep: true}).catch(() => {})
+    client.close()
+  } catch {
+    // It holds the lock but does not answer yet (still starting): wait for it below.
+  }
+  const deadline = Date.now() + 30_000
+  while (Date.now() < deadline) {
+    const lock = await acquireLock(paths.home)
+    if (lock) return lock
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return null
 }
 
 function makeLogger(paths: MarPaths, foreground: boolean): (message: string) => void {
@@ -39,7 +66,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const paths = marPaths(options.home)
   ensureHome(paths)
   const log = makeLogger(paths, options.foreground)
-  const lock = await acquireLock(paths.home)
+  const lock = (await acquireLock(paths.home)) ?? (options.takeOver ? await takeLockFrom(paths, log) : null)
   if (!lock) {
     process.stderr.write(`mar: a daemon is already running for ${paths.home}\n`)
     return 1
@@ -65,7 +92,9 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     if (stopping) return
     stopping = true
     log(`stopping (${why})${keep ? ', leaving services running' : ''}`)
-    notifySystemd('STOPPING=1')
+    // systemd's TimeoutStopSec would cut a long graceful stop short: ask for what it needs.
+    const needMs = daemon.stopBoundMs() + 10_000
+    notifySystemd(keep ? 'STOPPING=1' : `STOPPING=1\nEXTEND_TIMEOUT_USEC=${needMs * 1000}`)
     await closeServer(server).catch(() => {})
     await daemon.shutdown(keep)
     rmSync(paths.socket, {force: true})
