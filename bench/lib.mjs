@@ -13,13 +13,13 @@ export function median(values) {
 }
 
 /** Median wall time (ms) of running argv `runs` times, after one warm-up. */
-export function timeCommand(argv, {runs = 15, env = process.env, cwd} = {}) {
+export function timeCommand(argv, {runs = 15, env = process.env, cwd, allowCodes = [0]} = {}) {
   const times = []
   for (let i = -1; i < runs; i++) {
     const began = process.hrtime.bigint()
     const result = spawnSync(argv[0], argv.slice(1), {env, cwd, stdio: ['ignore', 'ignore', 'pipe']})
     const took = Number(process.hrtime.bigint() - began) / 1e6
-    if (result.status !== 0) throw new Error(`${argv.join(' ')} exited ${result.status}: ${result.stderr}`)
+    if (!allowCodes.includes(result.status)) throw new Error(`${argv.join(' ')} exited ${result.status}: ${result.stderr}`)
     if (i >= 0) times.push(took)
   }
   return median(times)
@@ -27,8 +27,9 @@ export function timeCommand(argv, {runs = 15, env = process.env, cwd} = {}) {
 
 export function printTable(title, rows) {
   console.log(`\n${title}`)
-  const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => String(r[c] ?? '').length)))
-  for (const row of rows) console.log(row.map((cell, c) => String(cell ?? '').padEnd(widths[c])).join('  '))
+  const columns = Math.max(4, ...rows.map((r) => r.length))
+  const widths = Array.from({length: columns}, (_, c) => Math.max(...rows.map((r) => String(r[c] ?? '').length)))
+  for (const row of rows) console.log(row.map((cell, c) => String(cell ?? '').padEnd(widths[c])).join('  ').trimEnd())
 }
 
 export const fmt = (ms) => `${ms.toFixed(ms < 10 ? 1 : 0)} ms`
