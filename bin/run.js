@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The `mar` entry point. `--version` is answered here without loading
-// oclif: start-up time is a feature, and this is the most-run probe of it.
+// The `mar` entry point. `--version` and the plainest read commands are
+// answered without loading oclif: start-up time is a feature.
 import {readFileSync} from 'node:fs'
 
 const argv = process.argv.slice(2)
@@ -8,6 +8,11 @@ if (argv.length === 1 && argv[0] === '--version') {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   process.stdout.write(`${pkg.name}/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
-  const {main} = await import('../dist/cli.js')
-  await main(import.meta.url)
+  // Plain `mar status`, `mar ps`, `mar down` skip oclif (see src/cli/fast.ts).
+  const {runFast} = await import('../dist/fast.js')
+  const code = await runFast(argv)
+  if (code === null) {
+    const {main} = await import('../dist/cli.js')
+    await main(import.meta.url)
+  } else process.exitCode = code
 }

@@ -20,7 +20,7 @@ function listEntries(dir) {
   })
 }
 
-const entryPoints = {cli: join(root, 'src/cli/main.ts')}
+const entryPoints = {cli: join(root, 'src/cli/main.ts'), fast: join(root, 'src/cli/fast.ts')}
 for (const file of listEntries(join(root, 'src/commands'))) {
   const out = relative(join(root, 'src'), file).replace(/\.tsx?$/, '')
   entryPoints[out] = file

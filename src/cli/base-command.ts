@@ -3,8 +3,9 @@
 // Commands stay thin: parse flags, call the config loader or the daemon API,
 // render. They never import the supervisor, ink or chokidar at top level.
 import {Command, Flags, Errors} from '@oclif/core'
-import {ExitCode, isMarError} from '../util/errors.js'
 import {shouldColor} from '../util/colors.js'
+import {reportError} from './report-error.js'
+import {flushOutput} from '../util/flush.js'
 
 export const globalFlags = {
   config: Flags.string({char: 'c', description: 'Path to mar.yaml (or a Procfile).', helpGroup: 'GLOBAL'}),
@@ -46,28 +47,15 @@ export abstract class MarCommand extends Command {
     return this.argv.includes('--verbose') || this.argv.includes('-v')
   }
 
+  /** Runs after run() and catch(), before oclif exits: let big outputs reach a pipe whole. */
+  protected override async finally(error: Error | undefined): Promise<unknown> {
+    await flushOutput()
+    return super.finally(error)
+  }
+
   protected override async catch(error: Error & {oclif?: {exit?: number}; code?: string}): Promise<unknown> {
     // this.exit() throws an ExitError that must reach oclif untouched.
     if (error instanceof Errors.ExitError) throw error
-    const verbose = this.isVerbose()
-    let exitCode: number = ExitCode.failed
-    if (isMarError(error)) {
-      const issues = (error.details?.issues as string[] | undefined) ?? []
-      if (issues.length > 0) for (const line of issues) this.err(line)
-      else this.err(`mar: ${error.toLine()}`)
-      exitCode = error.exitCode
-    } else if (error.oclif?.exit === 2 || isParseError(error)) {
-      const firstLine = error.message.split('\n')[0]
-      this.err(`mar: ${firstLine} — see \`mar ${this.id ?? ''} --help\``.replace('  ', ' '))
-      exitCode = ExitCode.usage
-    } else {
-      this.err(`mar: internal error: ${error.message}${verbose ? '' : ' (run with --verbose for details)'}`)
-    }
-    if (verbose && error.stack) this.err(error.stack)
-    return this.exit(exitCode)
+    return this.exit(reportError(error, this.isVerbose(), this.id ?? ''))
   }
-}
-
-function isParseError(error: Error): boolean {
-  return /^(Nonexistent flag|Unexpected argument|Missing required|Expected .* to be one of|Parsing --|Expected an integer|Missing \d+ required arg|Expected a valid)/.test(error.message)
 }

@@ -192,6 +192,7 @@ export class Daemon {
     if (diff.structural.length > 0) {
       this.deps.log(`restarting stack ${plan.name}: ${diff.structural.join('; ')}`)
       await runtime.stop()
+      await runtime.closeAllLogs()
       const fresh = this.makeRuntime(plan)
       this.stacks.set(plan.name, fresh)
       this.broadcast({kind: 'stack-added', stack: this.stackJson(fresh)})
@@ -227,6 +228,9 @@ export class Daemon {
       this.stacks.delete(runtime.name)
       this.deps.stackStore.remove(runtime.name)
       this.broadcast({kind: 'stack-removed', stack: runtime.name})
+      // The caller hears back now; the last output is stored right after, and
+      // a later `up` of the same stack waits for that in this queue.
+      void this.queued(runtime.name, () => runtime.closeAllLogs().catch((e: Error) => this.deps.log(`closing logs of ${runtime.name}: ${e.message}`)))
       return {stack: runtime.name, removed: true, results: names.map((instance) => ({instance, ok: true, message: 'stopped'}))}
     })
   }
@@ -252,6 +256,8 @@ export class Daemon {
   async shutdown(keep: boolean): Promise<void> {
     this.usage.stop()
     if (!keep) await Promise.all([...this.stacks.values()].map((rt) => rt.stop().catch((e: Error) => this.deps.log(`stopping ${rt.name}: ${e.message}`))))
+    await Promise.all([...this.stacks.values()].map((rt) => rt.closeAllLogs().catch(() => {})))
+    await Promise.all(this.queues.values())
     this.deps.journal.close()
   }
 }

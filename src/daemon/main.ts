@@ -101,6 +101,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     rmSync(paths.lock, {force: true})
     await closeServer(lock).catch(() => {})
     stopHolePunchers()
+    if (!keep) cgroups.dispose()
     log('stopped')
     resolveDone(0)
   }

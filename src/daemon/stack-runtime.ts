@@ -1,6 +1,7 @@
 // One stack inside the daemon: its plan, its running tree of runners, the
 // status of each instance and its captured logs. The actor owns these; this
 // class knows how to start, stop, change and inspect one stack.
+import {existsSync} from 'node:fs'
 import type {InstancePlan, LogSpec, StackPlan} from '../config/types.js'
 import {buildMember, buildStack, type BuildOptions, type BuiltStack} from '../config/to-runners.js'
 import type {CgroupManager} from '../supervisor/cgroup.js'
@@ -43,6 +44,7 @@ export class StackRuntime {
   readonly logs = new Map<string, InstanceLogStore>()
   /** Cgroup of each running instance, for usage sampling. */
   readonly cgroupOf = new Map<string, string | undefined>()
+  private readonly tailing = new Set<string>()
   private built: BuiltStack | null = null
   private proc: Process | null = null
   private autostart: Set<string> | null = null
@@ -74,8 +76,10 @@ export class StackRuntime {
   private buildOptions(): BuildOptions {
     const {paths, journal, cgroups, adoption} = this.deps
     return {
-      output: (instance) => ({kind: 'files', open: async () => this.logs.get(instance.name)!.openForChild()}),
-      lines: (instance) => this.logs.get(instance.name)!.bus,
+      // Each instance's log store opens just before its first spawn, so the
+      // first instances start at once instead of after 200 stores are ready.
+      output: (instance) => ({kind: 'files', open: async () => (await this.openLogs(instance)).openForChild()}),
+      lines: (instance) => this.logStore(instance).bus,
       runtimeDir: paths.run,
       emit: this.onEvent,
       cgroups,
@@ -104,18 +108,27 @@ export class StackRuntime {
     }
   }
 
-  private async openLogs(instances: InstancePlan[]): Promise<void> {
-    await Promise.all(
-      instances.map(async (instance) => {
-        if (this.logs.has(instance.name)) return
-        const store = this.deps.createLogs(instanceLogDir(this.deps.paths, this.name, instance.name), instance.log)
-        this.logs.set(instance.name, store)
-        await store.open()
-        // inotify wakes the tailer at once; the poll is only a safety net, and
-        // hundreds of instances polling often would cost the daemon real CPU.
-        store.startTailing(TAIL_POLL_MS)
-      }),
-    )
+  /** The instance's log store, created on first use (not yet open). */
+  private logStore(instance: InstancePlan): InstanceLogStore {
+    let store = this.logs.get(instance.name)
+    if (!store) {
+      store = this.deps.createLogs(instanceLogDir(this.deps.paths, this.name, instance.name), instance.log)
+      this.logs.set(instance.name, store)
+    }
+    return store
+  }
+
+  /** Open the instance's log store (idempotent) and follow its raw files. */
+  private async openLogs(instance: InstancePlan): Promise<InstanceLogStore> {
+    const store = this.logStore(instance)
+    if (!this.tailing.has(instance.name)) {
+      await store.open()
+      // inotify wakes the tailer at once; the poll is only a safety net, and
+      // hundreds of instances polling often would cost the daemon real CPU.
+      if (!this.tailing.has(instance.name)) store.startTailing(TAIL_POLL_MS)
+      this.tailing.add(instance.name)
+    }
+    return store
   }
 
   private async closeLogs(names: Iterable<string>): Promise<void> {
@@ -124,6 +137,7 @@ export class StackRuntime {
         const store = this.logs.get(name)
         if (!store) return
         this.logs.delete(name)
+        this.tailing.delete(name)
         await store.pump().catch(() => {})
         store.stopTailing()
         await store.close()
@@ -135,7 +149,11 @@ export class StackRuntime {
   async start(targets: string[]): Promise<string[]> {
     const chosen = targets.length === 0 ? null : new Set(this.instances(selectTargets(this.plan, targets)).map((i) => i.name))
     this.autostart = chosen
-    await this.openLogs(this.instances())
+    // An instance with a log directory may have output no daemon stored yet
+    // (written while none ran, by a process about to be adopted or already
+    // gone): catch up on it now. New instances open their store at first spawn.
+    const existing = this.instances().filter((i) => existsSync(instanceLogDir(this.deps.paths, this.name, i.name)))
+    await Promise.all(existing.map((instance) => this.openLogs(instance)))
     this.built = buildStack(this.plan, this.buildOptions())
     this.proc = start(this.built.runner, {name: this.name, emit: this.onEvent})
     return chosen ? [...chosen] : this.instances().map((i) => i.name)
@@ -145,12 +163,16 @@ export class StackRuntime {
     return this.proc !== null && !this.proc.isExited
   }
 
-  /** Stop every instance (dependents first) and flush the logs. */
+  /** Stop every instance (dependents first). The logs stay open until closeLogs. */
   async stop(): Promise<void> {
     await this.proc?.stop()
     this.proc = null
     this.built = null
-    await this.closeLogs([...this.logs.keys()])
+  }
+
+  /** Store what is left of every instance's output and close the log stores. */
+  closeAllLogs(): Promise<void> {
+    return this.closeLogs([...this.logs.keys()])
   }
 
   /** Every instance the targets name (all for none); throws a usage error for unknown ones. */
@@ -226,7 +248,6 @@ export class StackRuntime {
     for (const name of removed) this.statuses.delete(name)
     this.plan = next
     const options = this.buildOptions()
-    await this.openLogs(changes.filter((c) => c.change !== 'removed').map((c) => nextInstances.get(c.instance)!))
     // Changed instances of one runner restart one at a time (rolling); runners in parallel.
     const work = new Map<string, Array<() => Promise<void>>>()
     for (const change of changes) {

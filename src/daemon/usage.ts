@@ -43,10 +43,19 @@ export class UsageSampler {
     this.timer = null
   }
 
+  private warmed = false
+
   async sample(): Promise<void> {
     if (this.running) return
     this.running = true
     try {
+      // pidusage learns the clock tick and page size (two `getconf` runs) on
+      // its first call and caches them only once that call returns: without
+      // this, a first batch of 400 pids started 800 processes.
+      if (!this.warmed) {
+        await pidusage(process.pid).catch(() => {})
+        this.warmed = true
+      }
       const targets = this.list()
       if (targets.length === 0) return void (this.latest = new Map())
       const members = this.membersOf(targets)

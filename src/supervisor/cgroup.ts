@@ -2,9 +2,10 @@
 // ends with cgroup.kill and not even a grandchild that called setsid and
 // double-forked survives. Elsewhere mar falls back to process groups plus an
 // environment-marker scan (see proc.ts), and says which mode is in use.
-import {readFileSync, readdirSync, mkdirSync, rmdirSync, writeFileSync, existsSync, accessSync, constants} from 'node:fs'
+import {readdirSync, mkdirSync, rmdirSync, writeFileSync, existsSync, accessSync, constants} from 'node:fs'
 import {join} from 'node:path'
 import {release} from 'node:os'
+import {readSmallText} from '../util/read-small.js'
 
 export type ContainmentMode = 'cgroup' | 'process-group'
 
@@ -48,11 +49,7 @@ export function ownCgroupPath(text = safeRead('/proc/self/cgroup')): string {
 }
 
 function safeRead(path: string): string {
-  try {
-    return readFileSync(path, 'utf8')
-  } catch {
-    return ''
-  }
+  return readSmallText(path) ?? ''
 }
 
 export interface ContainmentProbe {

@@ -8,7 +8,7 @@ import {closeSync} from 'node:fs'
 import type {Clock} from './clock.js'
 import {sleep} from './clock.js'
 import type {Cgroup, CgroupManager} from './cgroup.js'
-import {toArgv, wrapInCgroup} from './command.js'
+import {commandInCgroup, toArgv} from './command.js'
 import type {CommandSpec} from '../config/types.js'
 import type {ExitInfo} from './errors.js'
 import {LineSplitter, type OutputTarget} from './output.js'
@@ -53,8 +53,7 @@ export class SpawnError extends Error {
 
 export async function spawnChild(options: SpawnOptions): Promise<ChildHandle> {
   const cgroup = options.cgroups?.create(`${options.instance}-${options.runId}`, options.resources) ?? null
-  let argv = toArgv(options.command)
-  if (cgroup) argv = wrapInCgroup(argv, `${cgroup.path}/cgroup.procs`)
+  const {argv, env: extraEnv} = cgroup ? commandInCgroup(options.command, `${cgroup.path}/cgroup.procs`) : {argv: toArgv(options.command), env: {}}
 
   let stdout: 'pipe' | 'ignore' | number = 'ignore'
   let stderr: 'pipe' | 'ignore' | number = 'ignore'
@@ -70,7 +69,7 @@ export async function spawnChild(options: SpawnOptions): Promise<ChildHandle> {
   try {
     child = spawn(argv.file, argv.args, {
       cwd: options.cwd,
-      env: {...options.env, MAR_RUN_ID: options.runId},
+      env: {...options.env, ...extraEnv, MAR_RUN_ID: options.runId},
       // Its own session and process group: signals reach the whole group,
       // and the program outlives the daemon that started it.
       detached: true,

@@ -16,16 +16,27 @@ export function toArgv(command: CommandSpec): Argv {
   return {file, args}
 }
 
+/** The line a shell runs first to move itself into the instance's cgroup; the path comes from the environment. */
+const ENTER_CGROUP = 'echo $$ > "$MAR_CGROUP_PROCS" 2>/dev/null; unset MAR_CGROUP_PROCS\n'
+
 /**
- * Run `argv` inside the cgroup whose cgroup.procs is `procsFile`: a tiny sh
- * moves itself there and then execs the program, so the program and every
- * process it forks start inside the cgroup (no race with a fast fork).
- * The path and the program travel as positional parameters, never as code.
+ * Run a command inside the cgroup whose cgroup.procs is `procsFile`: the
+ * shell moves itself there before it runs anything, so the program and every
+ * process it forks start inside the cgroup (no race with a fast fork). A
+ * string command gets that first line in its own shell (one shell, as
+ * without a cgroup); an argv gets a tiny sh that moves itself and then execs
+ * it. The path travels in the environment or as a positional parameter,
+ * never as code.
  */
-export function wrapInCgroup(argv: Argv, procsFile: string): Argv {
+export function commandInCgroup(command: CommandSpec, procsFile: string): {argv: Argv; env: Record<string, string>} {
+  if ('shell' in command) {
+    const script = isSimpleCommand(command.shell) ? `exec ${command.shell}` : command.shell
+    return {argv: {file: '/bin/sh', args: ['-c', ENTER_CGROUP + script]}, env: {MAR_CGROUP_PROCS: procsFile}}
+  }
+  const argv = toArgv(command)
   return {
-    file: '/bin/sh',
-    args: ['-c', 'echo $$ > "$1" 2>/dev/null; shift; exec "$@"', 'mar-cgroup', procsFile, argv.file, ...argv.args],
+    argv: {file: '/bin/sh', args: ['-c', 'echo $$ > "$1" 2>/dev/null; shift; exec "$@"', 'mar-cgroup', procsFile, argv.file, ...argv.args]},
+    env: {},
   }
 }
 

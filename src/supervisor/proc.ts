@@ -1,7 +1,8 @@
 // Reading the process table from /proc. Liveness is decided from the stat
 // state, not kill(pid, 0): a zombie still answers kill(0), and where PID 1
 // does not reap orphans (containers, some inits) zombies linger for ever.
-import {readFileSync, readdirSync} from 'node:fs'
+import {readdirSync} from 'node:fs'
+import {readSmallFile, readSmallText} from '../util/read-small.js'
 
 export interface ProcStat {
   pid: number
@@ -14,12 +15,8 @@ export interface ProcStat {
 }
 
 export function readProcStat(pid: number): ProcStat | null {
-  let text: string
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'latin1')
-  } catch {
-    return null
-  }
+  const text = readSmallText(`/proc/${pid}/stat`, 'latin1')
+  if (text === null) return null
   // The command name is in parentheses and may itself contain spaces or ')'.
   const close = text.lastIndexOf(')')
   const fields = text.slice(close + 2).split(' ')
@@ -53,50 +50,85 @@ export function listPids(): number[] {
   return pids
 }
 
-/** Live members of a process group. */
-export function groupMembers(pgid: number): number[] {
-  const members: number[] = []
-  for (const pid of listPids()) {
-    const stat = readProcStat(pid)
-    if (isLive(stat) && stat.pgrp === pgid) members.push(pid)
+/**
+ * Passes over /proc, shared: stopping 200 instances at once asks "who is
+ * left in this group / carries this run id?" hundreds of times within a few
+ * milliseconds, and a scan younger than SNAPSHOT_MS answers them all — one
+ * scan, not one per instance. Every instance gets a unique MAR_RUN_ID that
+ * descendants inherit, so the run-id scan finds a grandchild that left the
+ * process group with setsid and was re-parented by a double fork: the
+ * fallback where no cgroup is available.
+ */
+const SNAPSHOT_MS = 15
+const RUN_ID = Buffer.from('MAR_RUN_ID=')
+
+function cached<T>(build: () => T): {get(): T; clear(): void} {
+  let value: T | null = null
+  let at = 0
+  return {
+    get() {
+      if (value === null || performance.now() - at >= SNAPSHOT_MS) {
+        value = build()
+        at = performance.now()
+      }
+      return value
+    },
+    clear: () => (value = null),
   }
-  return members
 }
 
-/**
- * Live processes whose environment carries `marker` (KEY=VALUE). Every
- * instance gets a unique MAR_RUN_ID, and descendants inherit it, so this
- * finds a grandchild that left the process group with setsid and was
- * re-parented by a double fork — the fallback where no cgroup is available.
- */
-export function processesWithEnv(marker: string): number[] {
-  const needle = Buffer.from(`${marker}\0`)
-  const found: number[] = []
+function push<K>(map: Map<K, number[]>, key: K, pid: number): void {
+  const list = map.get(key)
+  if (list) list.push(pid)
+  else map.set(key, [pid])
+}
+
+const groups = cached(() => {
+  const byGroup = new Map<number, number[]>()
+  for (const pid of listPids()) {
+    const stat = readProcStat(pid)
+    if (isLive(stat) && pid !== process.pid) push(byGroup, stat.pgrp, pid)
+  }
+  return byGroup
+})
+
+const runIds = cached(() => {
+  const byRunId = new Map<string, number[]>()
   for (const pid of listPids()) {
     if (pid === process.pid) continue
-    let environ: Buffer
-    try {
-      environ = readFileSync(`/proc/${pid}/environ`)
-    } catch {
-      continue
-    }
-    const at = environ.indexOf(needle)
-    if (at === 0 || (at > 0 && environ[at - 1] === 0)) {
-      if (isLive(readProcStat(pid))) found.push(pid)
-    }
+    const environ = readSmallFile(`/proc/${pid}/environ`)
+    if (!environ) continue
+    const at = environ.indexOf(RUN_ID)
+    if (at < 0 || (at > 0 && environ[at - 1] !== 0)) continue
+    const end = environ.indexOf(0, at)
+    // Copy the id out before the next read reuses the scratch buffer.
+    const runId = environ.subarray(at + RUN_ID.length, end < 0 ? environ.length : end).toString()
+    if (isLive(readProcStat(pid))) push(byRunId, runId, pid)
   }
-  return found
+  return byRunId
+})
+
+/** Forget the shared scans (after signalling, so the next look is fresh). */
+export function invalidateProcSnapshot(): void {
+  groups.clear()
+  runIds.clear()
+}
+
+/** Live members of a process group. */
+export function groupMembers(pgid: number): number[] {
+  return groups.get().get(pgid) ?? []
+}
+
+/** Live processes whose environment carries MAR_RUN_ID=`runId`. */
+export function processesWithRunId(runId: string): number[] {
+  return runIds.get().get(runId) ?? []
 }
 
 /** Resident set size of a process in bytes, or 0 when it is gone. */
 export function readRss(pid: number): number {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'latin1')
-    const match = /VmRSS:\s+(\d+) kB/.exec(status)
-    return match ? Number(match[1]) * 1024 : 0
-  } catch {
-    return 0
-  }
+  const status = readSmallText(`/proc/${pid}/status`, 'latin1')
+  const match = status === null ? null : /VmRSS:\s+(\d+) kB/.exec(status)
+  return match ? Number(match[1]) * 1024 : 0
 }
 
 /** Send a signal, ignoring "no such process". Negative pid: a process group. */

@@ -8,7 +8,7 @@ import type {ChildHandle} from './child.js'
 import type {StopSpec} from '../config/types.js'
 import type {ExitInfo} from './errors.js'
 import {toArgv} from './command.js'
-import {groupMembers, processesWithEnv, readProcStat, sendSignal} from './proc.js'
+import {groupMembers, invalidateProcSnapshot, processesWithRunId, readProcStat, sendSignal} from './proc.js'
 
 export interface TerminateOptions {
   stop: StopSpec
@@ -22,24 +22,33 @@ export interface TerminateOptions {
 /** Every process that belongs to the instance, the main process included. */
 export function remainingProcesses(handle: ChildHandle): number[] {
   if (handle.cgroup) return handle.cgroup.members()
-  const inGroup = groupMembers(handle.pid)
-  const marked = processesWithEnv(`MAR_RUN_ID=${handle.runId}`)
-  return [...new Set([...inGroup, ...marked])]
+  return [...new Set([...groupMembers(handle.pid), ...processesWithRunId(handle.runId)])]
 }
 
-function signalAll(handle: ChildHandle, signal: NodeJS.Signals): void {
+/**
+ * The stop signal goes to the instance's process group. A process that left
+ * the group (setsid) gets it once the main process has ended (reapLeftovers),
+ * and in every case whatever is left after the timeout is killed.
+ */
+function signalGroup(handle: ChildHandle, signal: NodeJS.Signals): void {
   sendSignal(-handle.pid, signal)
-  // Members that left the process group (setsid) get it one by one; the
-  // others already have it, and a second copy would run a handler twice.
+  invalidateProcSnapshot()
+}
+
+/** Signal what is left of an instance once, each process once (a handler must not run twice). */
+function signalLeftovers(handle: ChildHandle, signal: NodeJS.Signals): void {
+  const groupAlive = sendSignal(-handle.pid, signal)
   for (const pid of remainingProcesses(handle)) {
-    if (readProcStat(pid)?.pgrp !== handle.pid) sendSignal(pid, signal)
+    if (!groupAlive || readProcStat(pid)?.pgrp !== handle.pid) sendSignal(pid, signal)
   }
+  invalidateProcSnapshot()
 }
 
 function killAll(handle: ChildHandle): void {
   sendSignal(-handle.pid, 'SIGKILL')
   handle.cgroup?.kill()
   if (!handle.cgroup) for (const pid of remainingProcesses(handle)) sendSignal(pid, 'SIGKILL')
+  invalidateProcSnapshot()
 }
 
 /** Resolve when `done` settles, `ms` passes, or `abort` fires; true if `done` won. */
@@ -79,7 +88,7 @@ export async function terminate(handle: ChildHandle, options: TerminateOptions):
   const left = () => Math.max(0, deadline - options.clock.now())
   if (!handle.hasExited() && !options.killSignal.aborted) {
     if (options.stop.command) await waitFor(runStopCommand(options, left()), left(), options.clock, options.killSignal)
-    if (!handle.hasExited()) signalAll(handle, options.stop.signal)
+    if (!handle.hasExited()) signalGroup(handle, options.stop.signal)
     await waitFor(handle.exited, left(), options.clock, options.killSignal)
   }
   if (!handle.hasExited()) killAll(handle)
@@ -97,7 +106,7 @@ export async function terminate(handle: ChildHandle, options: TerminateOptions):
 export async function reapLeftovers(handle: ChildHandle, options: TerminateOptions, signalFirst = true): Promise<void> {
   const alive = () => remainingProcesses(handle).length > 0
   if (alive()) {
-    if (signalFirst) signalAll(handle, options.stop.signal)
+    if (signalFirst) signalLeftovers(handle, options.stop.signal)
     const deadline = options.clock.now() + options.stop.timeoutMs
     while (alive() && options.clock.now() < deadline && !options.killSignal.aborted) {
       await sleep(options.clock, 10)

@@ -65,8 +65,9 @@ export class InstanceLogs {
   open(): Promise<void> {
     this.closed = false
     this.opening ??= (async () => {
-      await mkdir(this.dir, {recursive: true, mode: 0o700})
-      await Promise.all(STREAMS.map((stream) => this.pumps[stream].open()))
+      // mkdir says whether it created the directory: a new one has nothing to recover.
+      const fresh = (await mkdir(this.dir, {recursive: true, mode: 0o700})) !== undefined
+      await Promise.all(STREAMS.map((stream) => this.pumps[stream].open(fresh)))
     })().catch((error: unknown) => {
       this.opening = undefined
       throw error

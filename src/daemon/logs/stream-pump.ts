@@ -19,6 +19,9 @@ export interface PumpOptions {
   punchEvery: number
 }
 
+/** How long a stream must stay silent before its consumed bytes are punched below punchEvery. */
+const QUIET_MS = 200
+
 export class StreamPump {
   private raw: FileHandle | undefined
   private rawIno = 0
@@ -29,6 +32,8 @@ export class StreamPump {
   /** Whether the last pump found nothing new. */
   private idle = false
   private closing = false
+  /** Fires QUIET_MS after a pump that caught up, unless more output came: then the stream is quiet. */
+  private quietTimer: NodeJS.Timeout | undefined
 
   constructor(
     readonly stream: StreamName,
@@ -39,9 +44,9 @@ export class StreamPump {
     private readonly onChunk: ChunkListener,
   ) {}
 
-  async open(): Promise<void> {
+  async open(fresh = false): Promise<void> {
     if (this.raw) return
-    await this.store.open()
+    await this.store.open(fresh)
     this.raw = await open(rawPath(this.dir, this.stream), constants.O_RDONLY | constants.O_CREAT, 0o600)
     this.rawIno = (await this.raw.stat()).ino
   }
@@ -63,6 +68,10 @@ export class StreamPump {
     for (;;) {
       const raw = this.raw
       if (!raw) break
+      // Nothing new (the common case for hundreds of quiet instances): no
+      // buffer, no read — one fstat. Holding a 1 MiB buffer per idle pump made
+      // the daemon's memory (and with it every fork) larger.
+      if (this.replacedBy === undefined && fstatSync(raw.fd).size === this.store.rawPos) break
       const buffer = takeBuffer()
       let bytesRead = 0
       try {
@@ -86,10 +95,29 @@ export class StreamPump {
       break
     }
     this.maybePunch(stored === 0)
+    if (stored > 0) this.armQuietPunch()
     return stored
   }
 
+  /**
+   * Pumps run only for streams with new bytes, so "a pump found nothing"
+   * never comes for a stream that stopped writing: a timer notices the quiet
+   * instead and gives back what it consumed (below punchEvery, the last part
+   * of a burst would otherwise stay allocated until the next burst).
+   */
+  private armQuietPunch(): void {
+    if (this.quietTimer) clearTimeout(this.quietTimer)
+    const at = this.store.rawPos
+    this.quietTimer = setTimeout(() => {
+      this.quietTimer = undefined
+      if (this.store.rawPos === at) this.maybePunch(true)
+    }, QUIET_MS)
+    this.quietTimer.unref()
+  }
+
   async close(): Promise<void> {
+    if (this.quietTimer) clearTimeout(this.quietTimer)
+    this.quietTimer = undefined
     await this.punchesDone()
     const raw = this.raw
     this.raw = undefined
