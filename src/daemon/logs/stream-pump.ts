@@ -1,7 +1,7 @@
 // Copies one raw file into its store: read 1 MiB blocks where the store
 // left off, hand each to the store as one chunk (one index record, one
 // data write), and now and then give the consumed raw bytes' disk space back.
-import {constants, fstatSync} from 'node:fs'
+import {constants, fstatSync, statSync} from 'node:fs'
 import {open, type FileHandle} from 'node:fs/promises'
 import {BLOCK_SIZE, giveBuffer, takeBuffer} from './buffer-pool.js'
 import {rawPath, type StreamName} from './layout.js'
@@ -34,6 +34,8 @@ export class StreamPump {
   private closing = false
   /** Fires QUIET_MS after a pump that caught up, unless more output came: then the stream is quiet. */
   private quietTimer: NodeJS.Timeout | undefined
+  /** Fresh store: the raw file is opened for reading once it has bytes. */
+  private rawLater = false
 
   constructor(
     readonly stream: StreamName,
@@ -44,15 +46,31 @@ export class StreamPump {
     private readonly onChunk: ChunkListener,
   ) {}
 
+  /**
+   * `fresh` (a new directory): nothing to recover and nothing to read yet, so
+   * nothing is opened — the raw file is opened for reading when its first
+   * bytes appear. `mar up` of 200 new instances then queues no file work
+   * ahead of their spawns.
+   */
   async open(fresh = false): Promise<void> {
-    if (this.raw) return
+    if (this.raw || this.rawLater) return
     await this.store.open(fresh)
+    if (fresh) {
+      this.rawLater = true
+      return
+    }
+    await this.openRaw()
+  }
+
+  private async openRaw(): Promise<void> {
+    this.rawLater = false
     this.raw = await open(rawPath(this.dir, this.stream), constants.O_RDONLY | constants.O_CREAT, 0o600)
     this.rawIno = (await this.raw.stat()).ino
   }
 
-  /** Bytes written to the raw file and not yet stored (cheap: one fstat). */
+  /** Bytes written to the raw file and not yet stored (cheap: one fstat or stat). */
   hasNew(): boolean {
+    if (this.rawLater) return (statSync(rawPath(this.dir, this.stream), {throwIfNoEntry: false})?.size ?? 0) > 0
     if (!this.raw) return false
     return this.replacedBy !== undefined || fstatSync(this.raw.fd).size !== this.store.rawPos
   }
@@ -65,6 +83,7 @@ export class StreamPump {
   /** Store everything written so far; resolves the number of bytes stored. */
   async pump(): Promise<number> {
     let stored = 0
+    if (this.rawLater && this.hasNew()) await this.openRaw()
     for (;;) {
       const raw = this.raw
       if (!raw) break
@@ -116,6 +135,7 @@ export class StreamPump {
   }
 
   async close(): Promise<void> {
+    this.rawLater = false
     if (this.quietTimer) clearTimeout(this.quietTimer)
     this.quietTimer = undefined
     await this.punchesDone()

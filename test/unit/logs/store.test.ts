@@ -1,6 +1,6 @@
 // Capturing into the store: exact bytes, partial and very long lines,
 // rotation at line boundaries, the time index, the line bus.
-import {closeSync, readFileSync, statSync, writeSync} from 'node:fs'
+import {closeSync, readdirSync, readFileSync, statSync, writeSync} from 'node:fs'
 import {afterEach, describe, expect, it} from 'vitest'
 import {InstanceLogs} from '../../../src/daemon/logs/index.js'
 import {segmentPath} from '../../../src/daemon/logs/layout.js'
@@ -21,9 +21,13 @@ async function openLogs(options: {maxSize?: number; keep?: number; now?: () => n
 }
 
 describe('InstanceLogs capture', () => {
-  it('creates a private directory and empty raw files', async () => {
-    const {dir} = await openLogs()
+  it('creates a private directory; a new one gets its files only when a child needs them', async () => {
+    const {dir, logs} = await openLogs()
     expect(statSync(dir).mode & 0o777).toBe(0o700)
+    expect(readdirSync(dir)).toEqual([])
+    const fds = logs.openForChild()
+    closeSync(fds.stdout)
+    closeSync(fds.stderr)
     expect(statSync(`${dir}/out.raw`).size).toBe(0)
     expect(statSync(`${dir}/err.raw`).size).toBe(0)
   })
