@@ -9,6 +9,7 @@ import {fileURLToPath} from 'node:url'
 import {DaemonClient} from '../api/client.js'
 import {ensureHome, marPaths, type MarPaths} from '../daemon/paths.js'
 import {ExitCode, MarError} from '../util/errors.js'
+import {DAEMON_NODE_FLAGS} from '../daemon/node-flags.js'
 
 export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url))
@@ -19,12 +20,6 @@ export function packageRoot(): string {
   throw new Error('cannot find the mar package root')
 }
 
-/**
- * A long-lived daemon allocates little, but V8 would let its young generation
- * grow to 16 MB per semi-space: capped at 2 MB the daemon's RSS with 200
- * instances drops by ~10 MB for a few more (sub-millisecond) scavenges.
- */
-export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=2']
 
 export async function connectDaemon(options: {start: boolean; paths?: MarPaths}): Promise<DaemonClient> {
   const paths = options.paths ?? marPaths()

@@ -68,8 +68,26 @@ export function programOf(command: CommandSpec): string | null {
   return first
 }
 
+/**
+ * Where a program was found, for a moment: starting 200 instances of one
+ * command would otherwise search every PATH directory 200 times.
+ */
+const RESOLVED_MS = 1000
+const resolved = new Map<string, {at: number; path: string | null}>()
+
 /** Resolve a program like execvp would: a path relative to cwd, or a search of PATH. */
 export function resolveProgram(program: string, env: Record<string, string>, cwd: string): string | null {
+  const key = `${program}\0${cwd}\0${env.PATH ?? ''}`
+  const now = performance.now()
+  const hit = resolved.get(key)
+  if (hit && now - hit.at < RESOLVED_MS) return hit.path
+  const path = searchProgram(program, env, cwd)
+  if (resolved.size > 1000) resolved.clear()
+  resolved.set(key, {at: now, path})
+  return path
+}
+
+function searchProgram(program: string, env: Record<string, string>, cwd: string): string | null {
   if (program.includes('/')) {
     const full = isAbsolute(program) ? program : resolve(cwd, program)
     return isExecutableFile(full) ? full : null

@@ -5,6 +5,7 @@ import {homedir, userInfo} from 'node:os'
 import {join, resolve} from 'node:path'
 import {MarError} from '../util/errors.js'
 import {escapeSpecifiers, execLine, quoteEnvAssignment} from './unit-syntax.js'
+import {DAEMON_NODE_FLAGS} from '../daemon/node-flags.js'
 
 export type Scope = 'user' | 'system'
 
@@ -88,7 +89,7 @@ export function renderStartupUnit(template: string, options: StartupUnitOptions)
         ? // Stacks reach remote hosts over ssh and bind addresses: wait for the network at boot.
           'Wants=network-online.target\nAfter=network-online.target'
         : '',
-    EXEC_START: execLine([options.node, options.runJs, 'daemon', 'run']),
+    EXEC_START: execLine([options.node, ...DAEMON_NODE_FLAGS, options.runJs, 'daemon', 'run']),
     ENV_MAR_HOME: quoteEnvAssignment('MAR_HOME', options.marHome),
     ENV_PATH: quoteEnvAssignment('PATH', options.path),
     ACCOUNT: options.account ? `User=${escapeSpecifiers(options.account.user)}\nGroup=${escapeSpecifiers(options.account.group)}` : '',
