@@ -6,37 +6,26 @@ import type {HealthSpec} from '../config/types.js'
 import {sleep} from './clock.js'
 import type {Check} from './checks/check.js'
 import {SupervisorCode} from './errors.js'
-import {start, type Runner} from './runner.js'
+import type {Runner} from './runner.js'
+import {startWatched} from './watched-child.js'
+import {prepareCheck} from './probe.js'
 
 export function health(inner: Runner, spec: HealthSpec, createCheck: () => Check): Runner {
   return async (ctx) => {
     const check = createCheck()
-    try {
-      await check.prepare?.()
-    } catch (error) {
-      const reason = `health probe: ${(error as Error).message}`
-      ctx.emit({kind: 'instance', name: ctx.name, at: ctx.clock.now(), state: 'crashed', pid: null, reason})
-      throw new MarError(SupervisorCode.spawnFailed, reason)
-    }
+    await prepareCheck(check, ctx, 'health probe')
     let becameReady!: () => void
     const isReady = new Promise<void>((resolve) => (becameReady = resolve))
-    const child = start(inner, {
-      name: ctx.name,
-      parent: ctx,
+    const {child, watching, release} = startWatched(inner, ctx, {
       onReady: () => {
         ctx.ready()
         becameReady()
       },
     })
-    const forwardStop = () => void child.stop()
-    ctx.signal.addEventListener('abort', forwardStop, {once: true})
-    const watching = new AbortController()
-    void child.exited.finally(() => watching.abort()).catch(() => {})
-    ctx.signal.addEventListener('abort', () => watching.abort(), {once: true})
     try {
       const ready = await Promise.race([isReady.then(() => true), child.exited.then(() => false, () => false)])
       if (ready) {
-        const unhealthy = await watch(check, spec, ctx, watching.signal)
+        const unhealthy = await watch(check, spec, ctx, watching)
         if (unhealthy) {
           ctx.emit({kind: 'instance', name: ctx.name, at: ctx.clock.now(), state: 'unhealthy', health: 'unhealthy', reason: unhealthy})
           await child.stop()
@@ -45,8 +34,7 @@ export function health(inner: Runner, spec: HealthSpec, createCheck: () => Check
       }
       await child.exited
     } finally {
-      ctx.signal.removeEventListener('abort', forwardStop)
-      watching.abort()
+      release()
       check.dispose?.()
     }
   }

@@ -5,7 +5,8 @@ import {MarError} from '../util/errors.js'
 import {sleep} from './clock.js'
 import {SupervisorCode} from './errors.js'
 import {groupMembers, readRss} from './proc.js'
-import {start, type Runner} from './runner.js'
+import type {Runner} from './runner.js'
+import {startWatched} from './watched-child.js'
 import {formatBytes} from '../util/format.js'
 
 export interface MemoryLimitOptions {
@@ -28,25 +29,16 @@ export function memoryLimit(inner: Runner, options: MemoryLimitOptions): Runner 
   const measure = options.measure ?? treeRss
   return async (ctx) => {
     let pid: number | null = null
-    const child = start(inner, {
-      name: ctx.name,
-      parent: ctx,
+    const {child, watching, release} = startWatched(inner, ctx, {
       onReady: () => ctx.ready(),
       emit: (event) => {
         if (event.kind === 'instance' && event.pid !== undefined) pid = event.pid
         ctx.emit(event)
       },
     })
-    const watching = new AbortController()
-    const stopAll = () => {
-      watching.abort()
-      void child.stop()
-    }
-    ctx.signal.addEventListener('abort', stopAll, {once: true})
-    void child.exited.finally(() => watching.abort()).catch(() => {})
     try {
       let above = 0
-      while (await sleep(ctx.clock, intervalMs, watching.signal)) {
+      while (await sleep(ctx.clock, intervalMs, watching)) {
         const rss = pid === null ? 0 : measure(pid)
         above = rss > options.limitBytes ? above + 1 : 0
         if (above < samples) continue
@@ -57,8 +49,7 @@ export function memoryLimit(inner: Runner, options: MemoryLimitOptions): Runner 
       }
       await child.exited
     } finally {
-      ctx.signal.removeEventListener('abort', stopAll)
-      watching.abort()
+      release()
     }
   }
 }

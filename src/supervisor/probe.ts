@@ -6,7 +6,7 @@ import type {ProbeSpec} from '../config/types.js'
 import {sleep} from './clock.js'
 import type {Check} from './checks/check.js'
 import {SupervisorCode} from './errors.js'
-import {start, type Runner} from './runner.js'
+import {start, type RunContext, type Runner} from './runner.js'
 import type {Clock} from './clock.js'
 
 /** Wait until `check` passes; rejects with the last failure once `timeoutMs` has passed. */
@@ -36,16 +36,21 @@ export async function waitUntilPassing(check: Check, spec: Omit<ProbeSpec, 'chec
   if (!signal.aborted) throw new Error(`${(last as Error).message ?? String(last)} (gave up after ${spec.timeoutMs}ms)`)
 }
 
+/** Set a check up before its program starts; a failure (no notify support, say) fails the instance with why. */
+export async function prepareCheck(check: Check, ctx: RunContext, label: string): Promise<void> {
+  try {
+    await check.prepare?.()
+  } catch (error) {
+    const reason = `${label}: ${(error as Error).message}`
+    ctx.emit({kind: 'instance', name: ctx.name, at: ctx.clock.now(), state: 'crashed', pid: null, reason})
+    throw new MarError(SupervisorCode.spawnFailed, reason)
+  }
+}
+
 export function probe(inner: Runner, spec: ProbeSpec, createCheck: () => Check): Runner {
   return async (ctx) => {
     const check = createCheck()
-    try {
-      await check.prepare?.()
-    } catch (error) {
-      const reason = `ready probe: ${(error as Error).message}`
-      ctx.emit({kind: 'instance', name: ctx.name, at: ctx.clock.now(), state: 'crashed', pid: null, reason})
-      throw new MarError(SupervisorCode.spawnFailed, reason)
-    }
+    await prepareCheck(check, ctx, 'ready probe')
     let spawned!: () => void
     const wasSpawned = new Promise<void>((resolve) => (spawned = resolve))
     const child = start(inner, {name: ctx.name, parent: ctx, onReady: () => spawned()})
