@@ -8,6 +8,7 @@ import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {mar, project} from '../helpers/cli.js'
 import {hasAnalyze, problemsAbout, verify} from '../unit/systemd/systemd-tools.js'
+import {DAEMON_NODE_FLAGS} from '../../src/daemon/node-flags.js'
 
 const root = new URL('../../', import.meta.url).pathname
 const fakeSystemctl = new URL('../fixtures/systemd/fake-systemctl', import.meta.url).pathname
@@ -43,7 +44,7 @@ describe('mar startup', () => {
     const s = sandbox()
     const system = await mar(['startup', '--print', '--system'], {env: s.env})
     expect(system.code).toBe(0)
-    expect(system.stdout).toContain(`ExecStart=${process.execPath} ${root}bin/run.js daemon run\n`)
+    expect(system.stdout).toContain(`ExecStart=${process.execPath} ${DAEMON_NODE_FLAGS.join(' ')} ${root}bin/run.js daemon run\n`)
     expect(system.stdout).toContain('Type=notify\n')
     expect(system.stdout).toContain('KillMode=process\n')
     expect(system.stdout).toContain(`Environment=MAR_HOME=${s.env.MAR_HOME}\n`)
