@@ -7,7 +7,7 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import type {InstancePlan, StackPlan} from '../config/types.js'
 import {buildStack} from '../config/to-runners.js'
-import {createCgroupManager} from '../supervisor/cgroup.js'
+import {createCgroupManager, sweepStaleForeground} from '../supervisor/cgroup.js'
 import {describeExit} from '../supervisor/errors.js'
 import {applyEvent, initialStatus, isTerminalFailure, type InstanceStatus} from '../supervisor/instance-status.js'
 import {LineBus} from '../supervisor/output.js'
@@ -51,6 +51,7 @@ export async function runForeground(plan: StackPlan, options: ForegroundOptions)
   }
 
   const runtimeDir = mkdtempSync(join(tmpdir(), 'mar-'))
+  sweepStaleForeground()
   const cgroups = createCgroupManager({namespace: `fg-${process.pid}`})
   const stack = buildStack(plan, {
     output: (instance) => ({kind: 'pipe', bus: busOf(instance)}),

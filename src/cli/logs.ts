@@ -1,4 +1,5 @@
-import type {LogLineJson} from '../api/protocol.js'
+import type {LogLineJson, StatusJson} from '../api/protocol.js'
+import type {DaemonClient} from '../api/client.js'
 import {parseDuration} from '../config/units.js'
 import {createPaint} from '../util/colors.js'
 import {ExitCode, MarError} from '../util/errors.js'
@@ -32,15 +33,35 @@ export async function runLogs(targets: string[], options: LogsOptions): Promise<
   }
   const fallback = await stackRefFor(options.config)
   const groups = fallback || targets.length > 0 ? splitByStack(targets, fallback) : [{ref: null, targets: []}]
-  const client = await connectDaemon({start: false})
   const paint = createPaint(options.color)
   const multiStack = groups.length > 1 || groups[0]!.ref === null
+  let width = 0
   const print = (line: LogLineJson) => {
     if (options.json) return process.stdout.write(`${JSON.stringify(line)}\n`)
     const name = multiStack ? `${line.stack}/${line.instance}` : line.instance
     const runner = line.instance.replace(/\.\d+$/, '')
     const time = options.timestamps ? `${paint('gray', line.time)} ` : ''
-    return process.stdout.write(`${time}${paint.runner(runner, `${name} |`)} ${line.line}\n`)
+    return process.stdout.write(`${time}${paint.runner(runner, `${name.padEnd(width)} |`)} ${line.line}\n`)
+  }
+  let client: DaemonClient
+  try {
+    client = await connectDaemon({start: false})
+  } catch (error) {
+    if ((error as MarError).code !== 'daemon-unreachable' || options.follow || !fallback) throw error
+    // No daemon: what was stored is still on disk.
+    const {readStoredLogs} = await import('./logs-offline.js')
+    const stored = await readStoredLogs({config: options.config, targets, lines: options.lines, sinceMs, grep: options.grep})
+    if (!options.json) process.stderr.write(`${paint('gray', 'mar: the daemon is not running; showing the stored lines')}\n`)
+    width = Math.max(0, ...stored.names.map((n) => n.length))
+    for (const line of stored.lines) print(line)
+    return 0
+  }
+  // Align the prefixes to the longest instance name shown.
+  if (!options.json) {
+    const status = await client.request<StatusJson>({type: 'status'}).catch(() => ({stacks: []}) as StatusJson)
+    const ref = groups[0]!.ref
+    const shown = multiStack ? status.stacks : status.stacks.filter((s) => s.name === ref?.name || s.config === ref?.config)
+    width = Math.max(0, ...shown.flatMap((s) => s.instances.map((i) => (multiStack ? `${s.name}/${i.name}` : i.name).length)))
   }
   const streams = groups.map(({ref, targets: stackTargets}) =>
     client.stream({type: 'logs', stack: ref, targets: stackTargets, lines: options.lines, sinceMs, grep: options.grep, follow: options.follow}, (reply) => {

@@ -17,7 +17,8 @@ export interface Cgroup {
   kill(): void
   /** memory.current when the memory controller is on, else null. */
   memoryCurrent(): number | null
-  remove(): void
+  /** rmdir it; true when it is gone. */
+  remove(): boolean
 }
 
 export interface CgroupManager {
@@ -126,6 +127,8 @@ export function createCgroupManager(options: {namespace: string; disabled?: bool
       return openCgroup(path)
     },
     dispose() {
+      // Instance cgroups left empty (their removal raced the kernel's teardown) go first.
+      for (const child of this.list()) if (child.members().length === 0) child.remove()
       openCgroup(base).remove()
     },
     list() {
@@ -186,11 +189,43 @@ export function openCgroup(path: string): Cgroup {
     remove() {
       try {
         rmdirSync(path)
-      } catch {
-        // EBUSY while the kernel finishes tearing down tasks: a later stop or
-        // the daemon's sweep removes it; an empty cgroup costs nothing.
+        return true
+      } catch (error) {
+        // EBUSY while the kernel finishes tearing down tasks: the caller may retry,
+        // and the daemon's sweep removes what is left; an empty cgroup costs nothing.
+        return (error as NodeJS.ErrnoException).code === 'ENOENT'
       }
     },
+  }
+}
+
+/**
+ * `mar up -f` killed with SIGKILL cannot clean up after itself: remove the
+ * empty cgroups of foreground runs whose process is gone.
+ */
+export function sweepStaleForeground(): void {
+  const mount = findCgroup2Mount()
+  if (!mount) return
+  const marDir = join(mount, ownCgroupPath(), 'mar')
+  let names: string[] = []
+  try {
+    names = readdirSync(marDir).filter((n) => /^fg-\d+$/.test(n))
+  } catch {
+    return
+  }
+  for (const name of names) {
+    if (existsSync(`/proc/${name.slice(3)}`)) continue
+    const dir = openCgroup(join(marDir, name))
+    try {
+      for (const child of readdirSync(dir.path, {withFileTypes: true})) {
+        if (!child.isDirectory()) continue
+        const cgroup = openCgroup(join(dir.path, child.name))
+        if (cgroup.members().length === 0) cgroup.remove()
+      }
+    } catch {
+      // raced with another sweep
+    }
+    dir.remove()
   }
 }
 

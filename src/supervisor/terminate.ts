@@ -114,5 +114,6 @@ export async function reapLeftovers(handle: ChildHandle, options: TerminateOptio
     if (alive()) killAll(handle)
     for (let i = 0; i < 200 && alive(); i++) await sleep(options.clock, 10)
   }
-  handle.cgroup?.remove()
+  // rmdir can fail with EBUSY while the kernel is still tearing down the last task.
+  for (let i = 0; i < 20 && handle.cgroup && !handle.cgroup.remove(); i++) await sleep(options.clock, 5)
 }

@@ -5,9 +5,9 @@ import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {runStack, type Harness} from '../helpers/stack-harness.js'
 import {isAlive, killQuietly, waitFor} from '../helpers/wait.js'
-import {createCgroupManager} from '../../src/supervisor/cgroup.js'
+import {probeContainment} from '../../src/supervisor/cgroup.js'
 
-const cgroupsWork = createCgroupManager({namespace: 'probe'}).mode === 'cgroup'
+const cgroupsWork = probeContainment().mode === 'cgroup'
 let harness: Harness | undefined
 const leaked: number[] = []
 afterEach(async () => {

@@ -1,0 +1,36 @@
+// `mar logs` without a daemon: every line is on disk in MAR_HOME/logs, so
+// the last lines of a stack can be shown even after `mar daemon stop` (not
+// followed: with no daemon nothing new is being stored).
+import type {LogLineJson} from '../api/protocol.js'
+import {resolveTargets} from '../api/targets.js'
+import {instanceLogDir, marPaths} from '../daemon/paths.js'
+import {lineText, mergeByTime, readLastLines} from '../daemon/logs/index.js'
+import {loadPlanOrThrow} from './load-plan.js'
+
+export interface OfflineQuery {
+  config?: string
+  targets: string[]
+  lines: number
+  sinceMs?: number
+  grep?: string
+}
+
+export async function readStoredLogs(query: OfflineQuery): Promise<{lines: LogLineJson[]; names: string[]}> {
+  const plan = await loadPlanOrThrow(query.config)
+  const names = resolveTargets(plan, query.targets.map((t) => (t.includes('/') ? t : t)))
+  const hosts = new Map(plan.groups.flatMap((g) => g.runners.flatMap((r) => r.instances.map((i) => [i.name, i.host] as const))))
+  const paths = marPaths()
+  const grep = query.grep === undefined ? undefined : new RegExp(query.grep)
+  const lists = await Promise.all(
+    names.flatMap((name) =>
+      (['stdout', 'stderr'] as const).map(async (stream) => {
+        const stored = await readLastLines(instanceLogDir(paths, plan.name, name), stream, {limit: query.lines, sinceMs: query.sinceMs, grep}).catch(() => [])
+        return stored.map((line) => ({
+          time: line.time,
+          json: {time: new Date(line.time).toISOString(), stack: plan.name, instance: name, host: hosts.get(name) ?? 'local', stream, line: lineText(line.bytes)},
+        }))
+      }),
+    ),
+  )
+  return {lines: mergeByTime(lists, query.lines).map((l) => l.json), names}
+}
