@@ -97,6 +97,20 @@ describe('the daemon dies, services and output do not', () => {
     await waitFor('the task to run again', () => readFileSync(join(dir, 'runs.txt'), 'utf8') === 'ran\nran\n')
   })
 
+  it('with no daemon running, mar logs still shows the stored lines (but cannot follow)', async () => {
+    const {home, dir} = setup(`name: quiet\nrunners:\n  say: { cmd: "echo one; echo two >&2; echo three", oneshot: true }\n`)
+    expect((await home.mar(['up'], {cwd: dir})).code).toBe(0)
+    await home.mar(['daemon', 'stop'])
+    const logs = await home.mar(['logs', '--json'], {cwd: dir})
+    expect(logs.code).toBe(0)
+    const lines = logs.stdout.trim().split('\n').map((l) => JSON.parse(l) as LogLineJson)
+    // Each stream keeps its order; stdout and stderr lines read in one burst share a time.
+    expect(lines.filter((l) => l.stream === 'stdout').map((l) => l.line)).toEqual(['one', 'three'])
+    expect(lines.filter((l) => l.stream === 'stderr').map((l) => l.line)).toEqual(['two'])
+    const follow = await home.mar(['logs', '-f'], {cwd: dir})
+    expect(follow.code).toBe(3)
+  })
+
   it('mar down takes a stack away for good: the next daemon does not bring it back', async () => {
     const {home, dir} = setup(`name: gone\nrunners:\n  svc: { cmd: "sleep 300" }\n`)
     expect((await home.mar(['up'], {cwd: dir})).code).toBe(0)
