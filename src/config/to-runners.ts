@@ -45,6 +45,8 @@ export interface BuildOptions {
   /** Whether an instance starts with its stack (false: it waits, stopped, for a start). Default: all start. */
   autostart?(instance: InstancePlan): boolean
   takeAdoption?(instance: InstancePlan): AdoptRecord | undefined
+  /** A process to be taken over had passed its readiness probe already. */
+  assumeReady?(instance: InstancePlan): boolean
   onSpawn?(instance: InstancePlan, record: AdoptRecord): void
   onExit?(instance: InstancePlan, record: AdoptRecord, exit: ExitInfo, stopped: boolean): void
 }
@@ -107,7 +109,7 @@ export function buildInstanceRunner(plan: StackPlan, instance: InstancePlan, opt
     onSpawn: options.onSpawn ? (record) => options.onSpawn!(instance, record) : undefined,
     onExit: options.onExit ? (record, exit, stopped) => options.onExit!(instance, record, exit, stopped) : undefined,
   })
-  if (instance.ready) runner = probe(runner, instance.ready, () => createCheck(instance.ready!.check))
+  if (instance.ready) runner = probe(runner, instance.ready, () => createCheck(instance.ready!.check), {assumeReady: () => options.assumeReady?.(instance) ?? false})
   if (instance.health) runner = health(runner, instance.health, () => createCheck(instance.health!.check))
   if (instance.memoryLimit) runner = memoryLimit(runner, {limitBytes: instance.memoryLimit})
   if (instance.watch) runner = watch(runner, instance.watch, instance.cwd)

@@ -13,7 +13,7 @@ import {selectTargets} from '../api/targets.js'
 import {journalKey, type Journal, type SpawnRecord} from './journal.js'
 import type {MarPaths} from './paths.js'
 import {diffPlans} from './plan-diff.js'
-import {StackRuntime, type InstanceLogStore} from './stack-runtime.js'
+import {killRecorded, StackRuntime, type InstanceLogStore} from './stack-runtime.js'
 import type {StackStore} from './stack-store.js'
 import {toInstanceJson} from './status-json.js'
 import {UsageSampler} from './usage.js'
@@ -56,11 +56,17 @@ export class Daemon {
     const {plans, problems} = this.deps.stackStore.loadAll()
     for (const problem of problems) this.deps.log(`cannot restore stack ${problem}`)
     await Promise.all(plans.map((plan) => this.up(plan, []).catch((error: Error) => this.deps.log(`cannot restore stack ${plan.name}: ${error.message}`))))
-    // Whatever was not taken belongs to no stack that is up: a later `mar up` starts afresh.
+    // Records of stacks that did not come back belong to no stack that is up:
+    // their processes would be orphans, so they go. Records of stacks that did
+    // come back stay until their instances take them over — a group waiting
+    // for a dependency does so only once that dependency is ready.
     for (const [key, record] of this.adoption) {
-      if (!record.ended && isRunning(record.pid, record.startTime)) this.deps.log(`process ${record.pid} (${key.replace('\u0000', '/')}) belongs to no stack that is up; leaving it alone`)
+      if (this.stacks.has(record.stack)) continue
+      this.adoption.delete(key)
+      if (record.ended || !isRunning(record.pid, record.startTime)) continue
+      this.deps.log(`killing process ${record.pid} (${key.replace('\u0000', '/')}): its stack is not up`)
+      killRecorded(record)
     }
-    this.adoption.clear()
     this.usage.start()
   }
 

@@ -13,10 +13,13 @@ export interface SpawnRecord extends AdoptRecord {
   stack: string
   instance: string
   restarts?: number
+  /** Its readiness probe had passed: a daemon taking it over need not wait for the probe again. */
+  ready?: boolean
 }
 
 type Entry =
   | ({t: 'spawn'; boot: string} & SpawnRecord)
+  | {t: 'ready'; boot: string; stack: string; instance: string; runId: string}
   | {t: 'exit'; boot: string; stack: string; instance: string; runId: string; exit: ExitInfo; stopped?: boolean}
 
 export const journalKey = (stack: string, instance: string) => `${stack}\u0000${instance}`
@@ -60,6 +63,9 @@ export class Journal {
       if (entry.t === 'spawn') {
         const {t: _t, boot: _boot, ...record} = entry
         last.set(key, record)
+      } else if (entry.t === 'ready') {
+        const record = last.get(key)
+        if (record?.runId === entry.runId) last.set(key, {...record, ready: true})
       } else {
         const record = last.get(key)
         // A run mar stopped on purpose simply starts again; one that ended on its own is remembered.
@@ -87,6 +93,10 @@ export class Journal {
 
   spawned(record: SpawnRecord): void {
     this.append({t: 'spawn', boot: this.boot, ...record})
+  }
+
+  readied(stack: string, instance: string, runId: string): void {
+    this.append({t: 'ready', boot: this.boot, stack, instance, runId})
   }
 
   exited(stack: string, instance: string, runId: string, exit: ExitInfo, stopped = false): void {

@@ -8,6 +8,8 @@ import type {CgroupManager} from '../supervisor/cgroup.js'
 import {applyEvent, initialStatus, type InstanceStatus} from '../supervisor/instance-status.js'
 import type {LineBus} from '../supervisor/output.js'
 import {isRunning} from '../supervisor/proc.js'
+import {openCgroup} from '../supervisor/cgroup.js'
+import type {AdoptRecord} from '../supervisor/child.js'
 import {start, type Process, type SupervisorEvent} from '../supervisor/runner.js'
 import type {TargetResult} from '../api/protocol.js'
 import {resolveTargets, selectTargets} from '../api/targets.js'
@@ -29,6 +31,17 @@ export interface InstanceLogStore {
 
 const TAIL_POLL_MS = 2000
 
+/** Kill a recorded process and everything in its group and cgroup, if it still runs. */
+export function killRecorded(record: AdoptRecord): void {
+  if (!isRunning(record.pid, record.startTime)) return
+  try {
+    process.kill(-record.pid, 'SIGKILL')
+  } catch {
+    // gone already
+  }
+  if (record.cgroupPath) openCgroup(record.cgroupPath).kill()
+}
+
 export interface RuntimeDeps {
   paths: MarPaths
   journal: Journal
@@ -45,6 +58,8 @@ export class StackRuntime {
   /** Cgroup of each running instance, for usage sampling. */
   readonly cgroupOf = new Map<string, string | undefined>()
   private readonly tailing = new Set<string>()
+  /** The current run of each instance, for the journal's ready records. */
+  private readonly runIdOf = new Map<string, string>()
   private built: BuiltStack | null = null
   private proc: Process | null = null
   private autostart: Set<string> | null = null
@@ -70,6 +85,10 @@ export class StackRuntime {
     if (!status) return
     const next = applyEvent(status, event)
     this.statuses.set(event.name, next)
+    if (event.state === 'ready') {
+      const runId = this.runIdOf.get(event.name)
+      if (runId) this.deps.journal.readied(this.name, event.name, runId)
+    }
     this.deps.onChange(this.name, next)
   }
 
@@ -95,8 +114,13 @@ export class StackRuntime {
         if (record.ended) return record
         return isRunning(record.pid, record.startTime) ? record : undefined
       },
+      assumeReady: (instance) => {
+        const record = adoption.get(journalKey(this.name, instance.name))
+        return Boolean(record?.ready && !record.ended && isRunning(record.pid, record.startTime))
+      },
       onSpawn: (instance, record) => {
         this.cgroupOf.set(instance.name, record.cgroupPath)
+        this.runIdOf.set(instance.name, record.runId)
         journal.spawned({...record, stack: this.name, instance: instance.name, restarts: this.statuses.get(instance.name)?.restarts ?? 0})
       },
       onExit: (instance, record, exit, stopped) => {
@@ -168,6 +192,15 @@ export class StackRuntime {
     await this.proc?.stop()
     this.proc = null
     this.built = null
+    // Processes of a previous daemon that no instance took over yet (their group
+    // was still waiting for a dependency) would otherwise outlive the stack.
+    for (const instance of this.instances()) {
+      const key = journalKey(this.name, instance.name)
+      const record = this.deps.adoption.get(key)
+      if (!record) continue
+      this.deps.adoption.delete(key)
+      if (!record.ended) killRecorded(record)
+    }
   }
 
   /** Store what is left of every instance's output and close the log stores. */

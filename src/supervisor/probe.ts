@@ -47,8 +47,20 @@ export async function prepareCheck(check: Check, ctx: RunContext, label: string)
   }
 }
 
-export function probe(inner: Runner, spec: ProbeSpec, createCheck: () => Check): Runner {
+export interface ProbeOptions {
+  /**
+   * Asked once, at the first run: a process taken over from a previous
+   * daemon that had already passed its probe is ready as it is (a log line
+   * it printed before will not be printed again).
+   */
+  assumeReady?: () => boolean
+}
+
+export function probe(inner: Runner, spec: ProbeSpec, createCheck: () => Check, options: ProbeOptions = {}): Runner {
+  let firstRun = true
   return async (ctx) => {
+    const assumeReady = firstRun && (options.assumeReady?.() ?? false)
+    firstRun = false
     const check = createCheck()
     await prepareCheck(check, ctx, 'ready probe')
     let spawned!: () => void
@@ -64,7 +76,7 @@ export function probe(inner: Runner, spec: ProbeSpec, createCheck: () => Check):
         ctx.signal.addEventListener('abort', stopProbing, {once: true})
         void child.exited.finally(stopProbing).catch(() => {})
         try {
-          await waitUntilPassing(check, spec, ctx.clock, probing.signal)
+          if (!assumeReady) await waitUntilPassing(check, spec, ctx.clock, probing.signal)
           if (!probing.signal.aborted) {
             ctx.emit({kind: 'instance', name: ctx.name, at: ctx.clock.now(), state: 'ready', reason: undefined})
             ctx.ready()

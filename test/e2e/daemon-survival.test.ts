@@ -72,6 +72,35 @@ describe('the daemon dies, services and output do not', () => {
     expect(restarted.pid).not.toBe(before.pid)
   })
 
+  it('takes over every instance, also those of a group waiting on a dependency, without re-running probes', async () => {
+    const yaml = `name: deps
+groups:
+  infra:
+    runners:
+      db: { cmd: "exec sleep 1002", ready: { after: 500ms } }
+      cache: { cmd: "echo cache-up; exec sleep 1004", ready: { log: "cache-up" } }
+  app:
+    depends_on: [infra]
+    runners:
+      web: { cmd: "exec sleep 1003", scale: 2 }
+`
+    const {home, dir} = setup(yaml)
+    expect((await home.mar(['up'], {cwd: dir})).code).toBe(0)
+    const before = (await home.status()).stacks[0]!.instances.map((i) => [i.name, i.pid])
+    for (const takeover of ['keep', 'kill -9']) {
+      if (takeover === 'keep') await home.mar(['daemon', 'stop', '--keep'])
+      else process.kill(home.daemonPid()!, 'SIGKILL')
+      expect((await home.mar(['daemon', 'start'])).code).toBe(0)
+      const after = await waitFor('every instance taken over', async () => {
+        const instances = (await home.status()).stacks[0]?.instances ?? []
+        return instances.every((i) => i.state === 'ready' || i.state === 'running') && instances.length === 4 ? instances : null
+      })
+      expect(after.map((i) => [i.name, i.pid])).toEqual(before)
+    }
+    expect((await home.mar(['down'], {cwd: dir})).code).toBe(0)
+    for (const [, pid] of before) expect(isAlive(pid as number)).toBe(false)
+  })
+
   it('daemon stop --keep leaves services running; the next daemon adopts them', async () => {
     const {home, dir} = setup(`name: keep\nrunners:\n  svc: { cmd: "sleep 300", scale: 2 }\n`)
     expect((await home.mar(['up'], {cwd: dir})).code).toBe(0)
