@@ -21,7 +21,7 @@ function listEntries(dir) {
 }
 
 const entryPoints = {cli: join(root, 'src/cli/main.ts'), fast: join(root, 'src/cli/fast.ts')}
-for (const file of listEntries(join(root, 'src/commands'))) {
+for (const file of [...listEntries(join(root, 'src/commands')), ...listEntries(join(root, 'src/hooks'))]) {
   const out = relative(join(root, 'src'), file).replace(/\.tsx?$/, '')
   entryPoints[out] = file
 }

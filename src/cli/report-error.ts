@@ -12,8 +12,7 @@ export function reportError(error: Error & {oclif?: {exit?: number}}, verbose: b
     else write(`mar: ${error.toLine()}`)
     exitCode = error.exitCode
   } else if (error.oclif?.exit === 2 || isParseError(error)) {
-    const firstLine = error.message.split('\n')[0]
-    write(`mar: ${firstLine} — see \`mar ${commandId} --help\``.replace('  ', ' '))
+    write(`mar: ${oneLine(error.message)} — see \`mar ${commandId.replaceAll(':', ' ')} --help\``.replace('mar  --help', 'mar --help'))
     exitCode = ExitCode.usage
   } else {
     write(`mar: internal error: ${error.message}${verbose ? '' : ' (run with --verbose for details)'}`)
@@ -22,6 +21,17 @@ export function reportError(error: Error & {oclif?: {exit?: number}}, verbose: b
   return exitCode
 }
 
+/** oclif's messages span lines ("Missing 1 required arg:\nsignal  signal name"): fold them into one. */
+function oneLine(message: string): string {
+  return message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !/^See more help with/.test(line))
+    .join(' ')
+    .replace(/:\s+/, ': ')
+    .replace(/\s{2,}/g, ' ')
+}
+
 function isParseError(error: Error): boolean {
-  return /^(Nonexistent flag|Unexpected argument|Missing required|Expected .* to be one of|Parsing --|Expected an integer|Missing \d+ required arg|Expected a valid)/.test(error.message)
+  return /^(Nonexistent flag|Unexpected argument|Missing required|Expected .* to be one of|Parsing --|Expected an integer|Missing \d+ required arg|Expected a valid|The following errors? occurred|--\S+=\S+ cannot also be provided)/.test(error.message)
 }

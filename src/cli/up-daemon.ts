@@ -9,6 +9,7 @@ import {createPaint, type Paint} from '../util/colors.js'
 import {ExitCode, MarError} from '../util/errors.js'
 import {connectDaemon} from './daemon-launch.js'
 import {UpProgress} from './up-progress.js'
+import {resolveTargets} from '../api/targets.js'
 
 export interface UpOptions {
   wait: boolean
@@ -44,6 +45,8 @@ function failure(json: InstanceJson, plan: InstancePlan, restartsAtStart: number
 }
 
 export async function upInDaemon(plan: StackPlan, targets: string[], options: UpOptions): Promise<number> {
+  // Unknown targets are a usage error before anything reaches the daemon.
+  resolveTargets(plan, targets)
   const timeoutMs = parseDuration(options.timeout)
   if (timeoutMs === undefined) throw new MarError('bad-flag', `--timeout ${options.timeout}: not a duration`, {hint: 'write it like 60s or 5m', exitCode: ExitCode.usage})
   const client = await connectDaemon({start: true})

@@ -9,7 +9,7 @@ import type {StackPlan} from '../config/types.js'
 import type {CgroupManager} from '../supervisor/cgroup.js'
 import type {InstanceStatus} from '../supervisor/instance-status.js'
 import type {DaemonInfo, PlanChange, StackJson, StackRef, StatusChange, StatusJson, TargetResult, UpResult} from '../api/protocol.js'
-import {selectTargets} from '../api/targets.js'
+import {resolveTargets, selectTargets} from '../api/targets.js'
 import {journalKey, type Journal, type SpawnRecord} from './journal.js'
 import type {MarPaths} from './paths.js'
 import {diffPlans} from './plan-diff.js'
@@ -159,6 +159,7 @@ export class Daemon {
 
   /** Add a stack (or update one that is up, as reload would) and start its targets. */
   up(plan: StackPlan, targets: string[]): Promise<UpResult> {
+    resolveTargets(plan, targets) // a bad target changes nothing
     return this.queued(plan.name, async () => {
       const existing = this.stacks.get(plan.name)
       if (existing && existing.plan.configPath !== plan.configPath) {
