@@ -99,10 +99,12 @@ export class DaemonClient {
     })
   }
 
-  /** A request whose replies stream until `end` (or an error); `cancel` asks the daemon to stop it. */
+  /** A request whose replies stream until `end` (or an error); `cancel` asks the daemon to stop it and settles `done`. */
   stream(request: Outgoing, onItem: (reply: Reply) => void): {done: Promise<void>; cancel(): void} {
     let id = 0
+    let finish: () => void = () => {}
     const done = new Promise<void>((resolve, reject) => {
+      finish = resolve
       id = this.send(request, {
         onReply: (reply) => {
           if (reply.type === 'end') {
@@ -119,13 +121,16 @@ export class DaemonClient {
     return {
       done,
       cancel: () => {
+        if (!this.pending.delete(id)) return
         if (!this.closed) this.socket.write(encodeFrame({id: this.nextId++, type: 'cancel', target: id}))
+        finish()
       },
     }
   }
 
+  /** Close the connection; requests still waiting fail with `client-closed`. */
   close(): void {
-    this.closed = true
+    this.shutdown(new MarError('client-closed', 'the connection to the daemon was closed', {exitCode: ExitCode.daemon}))
     this.socket.end()
     this.socket.destroy()
   }

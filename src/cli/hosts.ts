@@ -34,8 +34,9 @@ export async function showHosts(options: {config?: string; json: boolean; color:
       client.close()
     }
   }
+  /** What runs there (for a remote host: what is placed there, since none of it can run yet). */
   const on = (host: string) =>
-    status.stacks.flatMap((s) => s.instances.filter((i) => i.host === host && i.pid !== null).map((i) => `${s.name}/${i.name}`))
+    status.stacks.flatMap((s) => s.instances.filter((i) => i.host === host && (i.pid !== null || host !== 'local')).map((i) => `${s.name}/${i.name}`))
   const hosts: HostJson[] = [
     {
       name: 'local',
@@ -53,7 +54,7 @@ export async function showHosts(options: {config?: string; json: boolean; color:
       agentVersion: null,
       load: null,
       instances: on(h.name),
-      reason: 'remote hosts are not supported yet: mar runs every instance on local',
+      reason: 'remote hosts are not supported yet: instances placed here fail to start',
     })),
   ]
   if (options.json) {

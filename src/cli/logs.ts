@@ -78,7 +78,8 @@ export async function runLogs(targets: string[], options: LogsOptions): Promise<
   try {
     await Promise.all(streams.map((s) => s.done))
   } catch (error) {
-    if ((error as MarError).code === 'daemon-lost' && options.follow) return 0
+    const code = (error as MarError).code
+    if ((code === 'daemon-lost' || code === 'client-closed') && options.follow) return 0
     throw error
   } finally {
     process.off('SIGINT', stopAll)

@@ -42,7 +42,14 @@ export function loadEnvFiles(ctx: PlanContext, files: readonly string[], path: C
     const file = isAbsolute(resolved) ? resolved : join(ctx.dir, resolved)
     const entry = read(ctx, file)
     if ('missing' in entry) {
-      if (!options.implicit) issueAt(ctx, at, 'missing-file', `env_file "${resolved}" not found`, `create it, or remove it from env_file`)
+      // A warning, not an error: `env_file: .env` reads as ".env when present"
+      // (SPEC §1's example names it and says so), as with systemd's
+      // EnvironmentFile=-path. A typo still shows up in validate and up.
+      if (!options.implicit) {
+        const position = ctx.source.locator.locate(at)
+        const where = position?.line === undefined ? ctx.source.file : `${ctx.source.file}:${position.line}${position.column === undefined ? '' : `:${position.column}`}`
+        ctx.warnings.push(`${where}: env_file "${resolved}" not found; skipped`)
+      }
       return
     }
     if ('unreadable' in entry) {

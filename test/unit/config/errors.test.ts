@@ -1,7 +1,7 @@
 // Every kind of config error: its code and the exact line:column it points at.
 import {describe, expect, it} from 'vitest'
 import {configError, formatIssue} from '../../../src/config/issues.js'
-import {load, loadErrors, where} from './helpers.js'
+import {load, loadErrors, loadPlan, where} from './helpers.js'
 
 describe('config errors: codes and positions', () => {
   it('formats an unknown key as FILE:LINE:COL: message — did you mean', async () => {
@@ -90,9 +90,12 @@ describe('config errors: codes and positions', () => {
     expect(issues[0].message).toBe('unknown variable ${NOPE}')
   })
 
-  it('reports a missing explicit env_file, but not a missing implicit .env', async () => {
-    expect(where(await loadErrors('env_file: [.env.local]\nrunners: {a: x}\n'))).toEqual(['missing-file@1:12'])
-    expect(where(await loadErrors('runners:\n  a: {cmd: x, env_file: nope.env}\n'))).toEqual(['missing-file@2:25'])
+  it('warns about a missing explicit env_file (read as "when present", like SPEC §1 says), and is silent about a missing implicit .env', async () => {
+    const top = await loadPlan('env_file: [.env.local]\nrunners: {a: x}\n')
+    expect(top.warnings).toEqual([expect.stringMatching(/mar\.yaml:1:12: env_file "\.env\.local" not found; skipped$/)])
+    const runner = await loadPlan('runners:\n  a: {cmd: x, env_file: nope.env}\n')
+    expect(runner.warnings).toEqual([expect.stringMatching(/mar\.yaml:2:25: env_file "nope\.env" not found; skipped$/)])
+    expect((await loadPlan('runners: {a: x}\n')).warnings).toEqual([])
   })
 
   it('reports errors inside an env file at their own line', async () => {
