@@ -47,7 +47,8 @@ export async function startDaemon(paths: MarPaths, timeoutMs = 10_000): Promise<
   let exited: number | null = null
   child.once('exit', (code) => (exited = code ?? 1))
   child.unref()
-  const deadline = Date.now() + timeoutMs
+  const began = Date.now()
+  const deadline = began + timeoutMs
   while (Date.now() < deadline) {
     try {
       const client = await DaemonClient.connect(paths.socket, 1000)
@@ -58,6 +59,7 @@ export async function startDaemon(paths: MarPaths, timeoutMs = 10_000): Promise<
     }
     // Exit code 1 from a daemon that lost the race for the lock is fine: another one is starting.
     if (exited !== null && exited !== 1) break
+    if (exited === 1 && Date.now() - began > 2000 && !lockHeld(paths)) break
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
   const tail = readTail(paths.daemonLog, 5)
@@ -65,6 +67,16 @@ export async function startDaemon(paths: MarPaths, timeoutMs = 10_000): Promise<
     hint: tail ? `its log (${paths.daemonLog}) ends with: ${tail}` : `see ${paths.daemonLog}`,
     exitCode: ExitCode.daemon,
   })
+}
+
+/** Whether some daemon holds MAR_HOME's lock (it may still be starting). */
+function lockHeld(paths: MarPaths): boolean {
+  try {
+    const pid = Number(readFileSync(paths.lock, 'utf8').trim())
+    return pid > 0 && existsSync(`/proc/${pid}`)
+  } catch {
+    return false
+  }
 }
 
 function readTail(file: string, lines: number): string {

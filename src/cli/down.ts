@@ -1,4 +1,5 @@
 import {probeDaemon} from './daemon-launch.js'
+import type {MarError} from '../util/errors.js'
 import {marPaths} from '../daemon/paths.js'
 import {splitByStack, stackRefFor} from './stack-ref.js'
 import {printOutcomes, type OpOptions, type OpOutcome} from './target-ops.js'
@@ -16,9 +17,18 @@ export async function runDown(targets: string[], options: OpOptions): Promise<nu
   try {
     const outcomes: OpOutcome[] = []
     for (const {ref, targets: stackTargets} of groups) {
-      const result = await client.request<OpOutcome & {removed: boolean}>({type: 'down', stack: ref, targets: stackTargets})
+      let result: OpOutcome & {removed: boolean}
+      try {
+        result = await client.request<OpOutcome & {removed: boolean}>({type: 'down', stack: ref, targets: stackTargets})
+      } catch (error) {
+        // Like `docker compose down`: a stack that is not up is already down.
+        if ((error as MarError).code !== 'stack-not-up') throw error
+        if (!options.json && !options.quiet) process.stdout.write(`${(error as MarError).message}: nothing to stop\n`)
+        continue
+      }
       outcomes.push(result)
-      if (result.removed && !options.json && !options.quiet) process.stdout.write(`stack ${result.stack} is down (${result.results.length} instances stopped)\n`)
+      const n = result.results.length
+      if (result.removed && !options.json && !options.quiet) process.stdout.write(`stack ${result.stack} is down (${n} instance${n === 1 ? '' : 's'} stopped)\n`)
       if (result.removed && !options.json) result.results = []
     }
     return printOutcomes(outcomes, options)

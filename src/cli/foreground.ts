@@ -86,7 +86,8 @@ export async function runForeground(plan: StackPlan, options: ForegroundOptions)
   const failed = [...statuses.values()].filter(isTerminalFailure)
   for (const status of failed) {
     const exit = status.lastExit ? ` (exited: ${describeExit(status.lastExit)})` : ''
-    process.stderr.write(paint('red', `mar: ${status.name} ${status.state}${exit}${status.reason ? `: ${status.reason}` : ''}\n`))
+    const reason = status.reason && !status.reason.startsWith('exited:') ? `: ${status.reason}` : ''
+    process.stderr.write(paint('red', `mar: ${status.name} ${status.state}${exit}${reason}\n`))
   }
   return failed.length > 0 ? ExitCode.failed : ExitCode.ok
 }
@@ -105,7 +106,7 @@ function describeEvent(event: InstanceEvent): {text: string; color: 'dim' | 'red
       if (event.exit) return {text: `exited: ${describeExit(event.exit)}`, color: 'red'}
       return {text: event.reason ?? 'crashed', color: 'red'}
     case 'backoff':
-      return {text: event.reason?.replace(/^.*; /, '') ?? 'restarting', color: 'yellow'}
+      return {text: event.reason?.replace(/^.*; /, '').replace(/ \(at [\d:]+\)$/, '') ?? 'restarting', color: 'yellow'}
     case 'failed':
     case 'unhealthy':
       return {text: `${event.state}: ${event.reason ?? ''}`, color: 'red'}

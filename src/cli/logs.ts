@@ -43,18 +43,22 @@ export async function runLogs(targets: string[], options: LogsOptions): Promise<
     const time = options.timestamps ? `${paint('gray', line.time)} ` : ''
     return process.stdout.write(`${time}${paint.runner(runner, `${name.padEnd(width)} |`)} ${line.line}\n`)
   }
+  // No daemon, or a stack that is down: what was stored is still on disk.
+  const fromDisk = async (why: string) => {
+    const {readStoredLogs} = await import('./logs-offline.js')
+    const stored = await readStoredLogs({config: options.config, targets, lines: options.lines, sinceMs, grep: options.grep})
+    if (!options.json) process.stderr.write(`${paint('gray', `mar: ${why}; showing the stored lines`)}\n`)
+    width = Math.max(0, ...stored.names.map((n) => n.length))
+    for (const line of stored.lines) print(line)
+    return 0
+  }
+  const canReadDisk = !options.follow && fallback !== null && groups.length === 1
   let client: DaemonClient
   try {
     client = await connectDaemon({start: false})
   } catch (error) {
-    if ((error as MarError).code !== 'daemon-unreachable' || options.follow || !fallback) throw error
-    // No daemon: what was stored is still on disk.
-    const {readStoredLogs} = await import('./logs-offline.js')
-    const stored = await readStoredLogs({config: options.config, targets, lines: options.lines, sinceMs, grep: options.grep})
-    if (!options.json) process.stderr.write(`${paint('gray', 'mar: the daemon is not running; showing the stored lines')}\n`)
-    width = Math.max(0, ...stored.names.map((n) => n.length))
-    for (const line of stored.lines) print(line)
-    return 0
+    if ((error as MarError).code !== 'daemon-unreachable' || !canReadDisk) throw error
+    return fromDisk('the daemon is not running')
   }
   // Align the prefixes to the longest instance name shown.
   if (!options.json) {
@@ -80,6 +84,7 @@ export async function runLogs(targets: string[], options: LogsOptions): Promise<
   } catch (error) {
     const code = (error as MarError).code
     if ((code === 'daemon-lost' || code === 'client-closed') && options.follow) return 0
+    if (code === 'stack-not-up' && canReadDisk) return fromDisk((error as MarError).message)
     throw error
   } finally {
     process.off('SIGINT', stopAll)

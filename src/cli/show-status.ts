@@ -1,8 +1,20 @@
+import {readdirSync} from 'node:fs'
 import type {DaemonInfo, StatusJson} from '../api/protocol.js'
 import {probeDaemon} from './daemon-launch.js'
 import {marPaths} from '../daemon/paths.js'
 import {renderStatus} from './status-table.js'
 import {createPaint} from '../util/colors.js'
+
+/** Stacks recorded as up in MAR_HOME/stacks (what the next daemon brings back). */
+function recordedStacks(): string[] {
+  try {
+    return readdirSync(marPaths().stacks)
+      .filter((name) => name.endsWith('.json'))
+      .map((name) => name.slice(0, -5))
+  } catch {
+    return []
+  }
+}
 
 export async function showStatus(options: {json: boolean; color: boolean}): Promise<number> {
   const client = await probeDaemon(marPaths())
@@ -17,7 +29,14 @@ export async function showStatus(options: {json: boolean; color: boolean}): Prom
     }
   }
   if (options.json) process.stdout.write(`${JSON.stringify(status, null, 2)}\n`)
-  else if (!client) process.stdout.write('the mar daemon is not running: no stacks are up (start one with `mar up`)\n')
+  else if (!client) {
+    const recorded = recordedStacks()
+    process.stdout.write(
+      recorded.length === 0
+        ? 'the mar daemon is not running: no stacks are up (start one with `mar up`)\n'
+        : `the mar daemon is not running; ${recorded.join(', ')} ${recorded.length === 1 ? 'was' : 'were'} up and will come back (and take over any services still running) with \`mar daemon start\`\n`,
+    )
+  }
   else {
     const paint = createPaint(options.color)
     process.stdout.write(renderStatus(status, paint))

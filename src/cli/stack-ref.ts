@@ -32,7 +32,9 @@ export function splitByStack(targets: string[], fallback: StackRef | null): Arra
   for (const target of targets) {
     const slash = target.indexOf('/')
     if (slash > 0) add(`name:${target.slice(0, slash)}`, {name: target.slice(0, slash)}, target)
-    else add('default', needFallback(), target)
+    // With no config here, a bare word can only be a stack: `mar down shop` from anywhere.
+    else if (!fallback) add(`name:${target}`, {name: target}, `${target}/${target}`)
+    else add('default', fallback, target)
   }
   return [...groups.values()]
 }

@@ -36,10 +36,10 @@ function isUp(json: InstanceJson, plan: InstancePlan, now = Date.now()): boolean
   return json.startedAt !== null && now - Date.parse(json.startedAt) >= SETTLE_MS
 }
 
-function failure(json: InstanceJson, plan: InstancePlan, restartsAtStart: number): string | null {
-  if (json.state === 'failed') return json.reason ?? 'failed'
-  if (json.state === 'crashed' && (plan.oneshot || plan.restart.policy === 'never')) return json.reason ?? 'crashed'
-  if (json.restarts - restartsAtStart >= CRASH_LOOP_RESTARTS && !isUp(json, plan)) return `keeps crashing (${json.restarts - restartsAtStart} restarts): ${json.reason ?? json.state}`
+function failure(json: InstanceJson, plan: InstancePlan, restartsAtStart: number, lastProblem: string | undefined): string | null {
+  if (json.state === 'failed') return json.reason ?? lastProblem ?? 'failed'
+  if (json.state === 'crashed' && (plan.oneshot || plan.restart.policy === 'never')) return json.reason ?? lastProblem ?? 'crashed'
+  if (json.restarts - restartsAtStart >= CRASH_LOOP_RESTARTS && !isUp(json, plan)) return `keeps failing (${json.restarts - restartsAtStart} restarts); last: ${(lastProblem ?? json.reason ?? json.state).replace(/; restarting in .*$/, '')}`
   if (json.state === 'stopped' && json.reason?.startsWith('dependency')) return json.reason
   return null
 }
@@ -61,6 +61,8 @@ async function upWith(client: DaemonClient, plan: StackPlan, targets: string[], 
   const paint = createPaint(options.color)
   const plans = new Map(plan.groups.flatMap((g) => g.runners.flatMap((r) => r.instances.map((i) => [i.name, i] as const))))
   const latest = new Map<string, InstanceJson>()
+  /** The last thing that went wrong for each instance: its current reason may already be empty again. */
+  const lastProblem = new Map<string, string>()
   const baseline = new Map<string, number>()
   let wanted: string[] | null = null
   let progress: UpProgress | null = null
@@ -68,6 +70,7 @@ async function upWith(client: DaemonClient, plan: StackPlan, targets: string[], 
 
   const observe = (json: InstanceJson) => {
     latest.set(json.name, json)
+    if (json.reason && json.reason !== 'stopped' && json.reason !== 'exited: 0') lastProblem.set(json.name, json.reason)
     if (!baseline.has(json.name)) baseline.set(json.name, json.restarts)
     progress?.update(json)
     wake()
@@ -108,12 +111,15 @@ async function upWith(client: DaemonClient, plan: StackPlan, targets: string[], 
     const pending = wanted.filter((name) => !isUp(latest.get(name) ?? ({state: 'pending'} as InstanceJson), plans.get(name)!))
     failures = pending.flatMap((name) => {
       const json = latest.get(name)
-      const why = json ? failure(json, plans.get(name)!, baseline.get(name) ?? 0) : null
+      const why = json ? failure(json, plans.get(name)!, baseline.get(name) ?? 0, lastProblem.get(name)) : null
       return why ? [{name, why}] : []
     })
     if (pending.length === 0 || failures.length > 0) break
     if (Date.now() >= deadline) {
-      failures = pending.map((name) => ({name, why: `not ready after ${options.timeout} (${latest.get(name)?.state ?? 'pending'}${latest.get(name)?.reason ? `: ${latest.get(name)!.reason}` : ''})`}))
+      failures = pending.map((name) => {
+        const detail = latest.get(name)?.reason ?? lastProblem.get(name)
+        return {name, why: `not ready after ${options.timeout} (${latest.get(name)?.state ?? 'pending'}${detail ? `: ${detail}` : ''})`}
+      })
       break
     }
     await new Promise<void>((resolve) => {

@@ -102,6 +102,7 @@ export function buildInstanceRunner(plan: StackPlan, instance: InstancePlan, opt
     env,
     stop: instance.stop,
     oneshot: instance.oneshot,
+    exitZeroExpected: instance.oneshot || instance.restart.policy !== 'always',
     output: options.output(instance),
     cgroups: options.cgroups,
     resources: instance.resources,

@@ -53,9 +53,11 @@ export class Daemon {
     // Only what is still worth knowing survives compaction: live runs and how ended ones ended.
     this.deps.journal.compact(this.adoption.values())
     this.sweepLeftovers(new Set([...this.adoption.values()].flatMap((r) => (r.cgroupPath && !r.ended ? [r.cgroupPath] : []))))
-    const {plans, problems} = this.deps.stackStore.loadAll()
+    const {stacks, problems} = this.deps.stackStore.loadAll()
     for (const problem of problems) this.deps.log(`cannot restore stack ${problem}`)
-    await Promise.all(plans.map((plan) => this.up(plan, []).catch((error: Error) => this.deps.log(`cannot restore stack ${plan.name}: ${error.message}`))))
+    await Promise.all(
+      stacks.map(({plan, stopped}) => this.up(plan, [], stopped).catch((error: Error) => this.deps.log(`cannot restore stack ${plan.name}: ${error.message}`))),
+    )
     // Records of stacks that did not come back belong to no stack that is up:
     // their processes would be orphans, so they go. Records of stacks that did
     // come back stay until their instances take them over — a group waiting
@@ -157,8 +159,26 @@ export class Daemon {
     })
   }
 
-  /** Add a stack (or update one that is up, as reload would) and start its targets. */
-  up(plan: StackPlan, targets: string[]): Promise<UpResult> {
+  /** Record a stack's plan and what is stopped in it, for the next daemon. */
+  persist(runtime: StackRuntime): void {
+    if (this.stacks.get(runtime.name) === runtime) this.deps.stackStore.save(runtime.plan, runtime.stopped)
+  }
+
+  /** start / stop / restart of targets in a stack that is up. */
+  async control(type: 'start' | 'stop' | 'restart', ref: StackRef, targets: string[]): Promise<{stack: string; results: TargetResult[]}> {
+    const runtime = this.find(ref)
+    const results =
+      type === 'start'
+        ? await runtime.startTargets(targets)
+        : type === 'stop'
+          ? await runtime.stopInstances(runtime.resolve(targets))
+          : await runtime.restartInstances(runtime.resolve(targets))
+    this.persist(runtime)
+    return {stack: runtime.name, results}
+  }
+
+  /** Add a stack (or update one that is up, as reload would) and start its targets; `stopped` stay stopped (a stack coming back). */
+  up(plan: StackPlan, targets: string[], stopped: string[] = []): Promise<UpResult> {
     resolveTargets(plan, targets) // a bad target changes nothing
     return this.queued(plan.name, async () => {
       const existing = this.stacks.get(plan.name)
@@ -172,9 +192,9 @@ export class Daemon {
         if (existing) this.stacks.delete(plan.name)
         const runtime = this.makeRuntime(plan)
         this.stacks.set(plan.name, runtime)
-        this.deps.stackStore.save(plan)
+        const instances = await runtime.start(targets, stopped)
+        this.persist(runtime)
         this.broadcast({kind: 'stack-added', stack: this.stackJson(runtime)})
-        const instances = await runtime.start(targets)
         return {stack: plan.name, instances, changes}
       }
       changes = await this.applyPlan(existing, plan)
@@ -185,6 +205,7 @@ export class Daemon {
         return status.state === 'stopped' || status.state === 'failed' || status.state === 'crashed' || status.state === 'pending'
       })
       void runtime.startInstances(idle).then((results) => this.logFailures('start', runtime.name, results))
+      this.persist(runtime)
       return {stack: plan.name, instances: wanted, changes}
     })
   }
@@ -202,14 +223,14 @@ export class Daemon {
       await runtime.closeAllLogs()
       const fresh = this.makeRuntime(plan)
       this.stacks.set(plan.name, fresh)
+      await fresh.start([], [...runtime.stopped].filter((name) => fresh.statuses.has(name)))
       this.broadcast({kind: 'stack-added', stack: this.stackJson(fresh)})
-      await fresh.start([])
     } else if (diff.changes.length > 0) {
       await runtime.applyChanges(plan, diff.changes)
     } else {
       runtime.plan = plan
     }
-    this.deps.stackStore.save(plan)
+    this.persist(this.stacks.get(plan.name)!)
     return diff.changes
   }
 
@@ -228,7 +249,10 @@ export class Daemon {
     const runtime = this.find(ref)
     const names = runtime.resolve(targets)
     if (targets.length > 0 && names.length < runtime.statuses.size) {
-      return runtime.stopInstances(names).then((results) => ({stack: runtime.name, removed: false, results}))
+      return runtime.stopInstances(names).then((results) => {
+        this.persist(runtime)
+        return {stack: runtime.name, removed: false, results}
+      })
     }
     return this.queued(runtime.name, async () => {
       await runtime.stop()

@@ -5,6 +5,7 @@
 import {appendFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createHash} from 'node:crypto'
 import {createCgroupManager} from '../supervisor/cgroup.js'
+import {ExitCode, type MarError} from '../util/errors.js'
 import {Daemon} from './actor.js'
 import {Journal} from './journal.js'
 import {InstanceLogs, stopHolePunchers} from './logs/index.js'
@@ -64,7 +65,12 @@ function makeLogger(paths: MarPaths, foreground: boolean): (message: string) => 
 /** Runs until stopped; resolves with the process exit code. */
 export async function runDaemon(options: DaemonOptions): Promise<number> {
   const paths = marPaths(options.home)
-  ensureHome(paths)
+  try {
+    ensureHome(paths)
+  } catch (error) {
+    process.stderr.write(`mar: ${(error as MarError).toLine?.() ?? (error as Error).message}\n`)
+    return ExitCode.daemon
+  }
   const log = makeLogger(paths, options.foreground)
   const lock = (await acquireLock(paths.home)) ?? (options.takeOver ? await takeLockFrom(paths, log) : null)
   if (!lock) {
@@ -106,7 +112,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     resolveDone(0)
   }
 
-  const server = await listenControl(paths.socket, (socket) => new Session(socket, daemon, (keep) => void stop(keep, 'mar daemon stop')))
+  const server = await listenControl(paths.socket, (socket) => new Session(socket, daemon, (keep) => void stop(keep, keep ? 'mar daemon stop --keep, or a new daemon taking over' : 'mar daemon stop')))
   writeFileSync(paths.lock, `${process.pid}\n`, {mode: 0o600})
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void stop(false, signal))
   process.on('SIGHUP', () => log('SIGHUP ignored (use mar reload to re-read a stack)'))

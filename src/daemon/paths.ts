@@ -1,8 +1,9 @@
 // Where the daemon keeps things: everything under MAR_HOME (default ~/.mar),
 // a directory only its user can enter.
-import {mkdirSync, chmodSync} from 'node:fs'
+import {mkdirSync, chmodSync, existsSync, statSync} from 'node:fs'
+import {ExitCode, MarError} from '../util/errors.js'
 import {homedir} from 'node:os'
-import {join, resolve} from 'node:path'
+import {dirname, join, resolve} from 'node:path'
 
 export interface MarPaths {
   home: string
@@ -39,12 +40,21 @@ export function marPaths(home: string = marHome()): MarPaths {
   }
 }
 
-/** Create MAR_HOME and its subdirectories, private to this user. */
+/** Create MAR_HOME and its subdirectories, private to this user; a MAR_HOME that cannot be one is a clear error (exit 3). */
 export function ensureHome(paths: MarPaths): void {
-  mkdirSync(paths.home, {recursive: true, mode: 0o700})
-  // An existing directory keeps its mode under mkdir: make sure it is private.
-  chmodSync(paths.home, 0o700)
-  for (const dir of [paths.logs, paths.stacks, paths.run]) mkdirSync(dir, {recursive: true, mode: 0o700})
+  const fail = (why: string) =>
+    new MarError('mar-home', `MAR_HOME ${paths.home} cannot be used: ${why}`, {hint: 'set MAR_HOME to a directory of yours (default ~/.mar)', exitCode: ExitCode.daemon})
+  const existing = statSync(paths.home, {throwIfNoEntry: false})
+  if (existing && !existing.isDirectory()) throw fail('it is not a directory')
+  try {
+    // Not recursive when the parent exists: Node's recursive mkdir loops for ever under /proc.
+    if (!existing) mkdirSync(paths.home, {recursive: !existsSync(dirname(paths.home)), mode: 0o700})
+    // An existing directory keeps its mode under mkdir: make sure it is private.
+    chmodSync(paths.home, 0o700)
+    for (const dir of [paths.logs, paths.stacks, paths.run]) mkdirSync(dir, {recursive: true, mode: 0o700})
+  } catch (error) {
+    throw fail((error as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (error as Error).message)
+  }
 }
 
 /** A file-system-safe form of a stack or instance name. */

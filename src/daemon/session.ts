@@ -154,13 +154,8 @@ export class Session {
         return this.ok(request.id, await d.down(request.stack, targets))
       case 'start':
       case 'stop':
-      case 'restart': {
-        const runtime = d.find(request.stack)
-        const names = runtime.resolve(targets)
-        const results =
-          request.type === 'start' ? await runtime.startInstances(names) : request.type === 'stop' ? await runtime.stopInstances(names) : await runtime.restartInstances(names)
-        return this.ok(request.id, {stack: runtime.name, results})
-      }
+      case 'restart':
+        return this.ok(request.id, await d.control(request.type, request.stack, targets))
       case 'signal': {
         const runtime = d.find(request.stack)
         const signal = parseSignal(request.signal)

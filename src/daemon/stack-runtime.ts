@@ -62,7 +62,6 @@ export class StackRuntime {
   private readonly runIdOf = new Map<string, string>()
   private built: BuiltStack | null = null
   private proc: Process | null = null
-  private autostart: Set<string> | null = null
 
   constructor(
     public plan: StackPlan,
@@ -103,7 +102,7 @@ export class StackRuntime {
       emit: this.onEvent,
       cgroups,
       keepAlive: true,
-      autostart: (instance) => this.autostart === null || this.autostart.has(instance.name),
+      autostart: (instance) => !this.stopped.has(instance.name),
       takeAdoption: (instance) => {
         const key = journalKey(this.name, instance.name)
         const record = adoption.get(key)
@@ -169,10 +168,20 @@ export class StackRuntime {
     )
   }
 
-  /** Start the stack; with targets, only those instances and what they depend on. */
-  async start(targets: string[]): Promise<string[]> {
-    const chosen = targets.length === 0 ? null : new Set(this.instances(selectTargets(this.plan, targets)).map((i) => i.name))
-    this.autostart = chosen
+  /** Instances the user stopped or did not ask for: kept across daemon restarts. */
+  readonly stopped = new Set<string>()
+
+  /** Start the stack; with targets, only those instances and what they depend on. Instances in `stopped` stay stopped. */
+  async start(targets: string[], stopped: Iterable<string> = []): Promise<string[]> {
+    const wanted = targets.length === 0 ? this.instances() : this.instances(selectTargets(this.plan, targets))
+    const held = new Set(stopped)
+    const chosen = new Set(wanted.map((i) => i.name).filter((name) => !held.has(name)))
+    for (const instance of this.instances()) {
+      if (chosen.has(instance.name)) continue
+      this.stopped.add(instance.name)
+      const status = this.statuses.get(instance.name)!
+      this.statuses.set(instance.name, {...status, state: 'stopped', reason: held.has(instance.name) ? 'stopped by mar stop' : 'not started (not among the targets of mar up)'})
+    }
     // An instance with a log directory may have output no daemon stored yet
     // (written while none ran, by a process about to be adopted or already
     // gone): catch up on it now. New instances open their store at first spawn.
@@ -180,7 +189,7 @@ export class StackRuntime {
     await Promise.all(existing.map((instance) => this.openLogs(instance)))
     this.built = buildStack(this.plan, this.buildOptions())
     this.proc = start(this.built.runner, {name: this.name, emit: this.onEvent})
-    return chosen ? [...chosen] : this.instances().map((i) => i.name)
+    return [...chosen]
   }
 
   get isRunning(): boolean {
@@ -238,10 +247,12 @@ export class StackRuntime {
   }
 
   startInstances(names: string[]): Promise<TargetResult[]> {
+    for (const name of names) this.stopped.delete(name)
     return this.each(names, (name) => this.control(name).startMember(name), 'started')
   }
 
   stopInstances(names: string[]): Promise<TargetResult[]> {
+    for (const name of names) this.stopped.add(name)
     return this.each([...names].reverse(), (name) => this.control(name).stopMember(name), 'stopped')
   }
 
@@ -259,17 +270,51 @@ export class StackRuntime {
     return names.map((n) => results.find((r) => r.instance === n)!)
   }
 
+  /**
+   * Deliver a signal to each running instance's process group. One that is
+   * not running is skipped (a completed oneshot in a stack-wide signal is not
+   * a failure); only when nothing received it is the whole delivery failed.
+   */
   signalInstances(names: string[], signal: NodeJS.Signals | number): TargetResult[] {
-    return names.map((instance) => {
+    const results = names.map((instance): TargetResult & {delivered: boolean} => {
       const pid = this.statuses.get(instance)?.pid
-      if (!pid) return {instance, ok: false, message: 'not running'}
+      if (!pid) return {instance, ok: true, delivered: false, message: 'not running: skipped'}
       try {
         process.kill(-pid, signal)
-        return {instance, ok: true, message: `sent ${signal} to process group ${pid}`}
+        return {instance, ok: true, delivered: true, message: `sent ${signal} to process group ${pid}`}
       } catch (error) {
-        return {instance, ok: false, message: (error as NodeJS.ErrnoException).code === 'ESRCH' ? 'not running' : (error as Error).message}
+        const gone = (error as NodeJS.ErrnoException).code === 'ESRCH'
+        return {instance, ok: gone, delivered: false, message: gone ? 'not running: skipped' : (error as Error).message}
       }
     })
+    const none = !results.some((r) => r.delivered)
+    return results.map(({delivered: _d, ...r}) => (none ? {...r, ok: false} : r))
+  }
+
+  /**
+   * `mar start`: the named instances and, first, the stopped instances of the
+   * groups they depend on, group by group in start order, each group ready
+   * before the next. A completed oneshot runs again only when named itself.
+   */
+  async startTargets(targets: string[]): Promise<TargetResult[]> {
+    const named = new Set(this.resolve(targets))
+    const needed = this.instances(selectTargets(this.plan, targets)).map((i) => i.name)
+    const results: TargetResult[] = []
+    for (const group of this.plan.startOrder) {
+      const todo: string[] = []
+      for (const name of needed) {
+        const status = this.statuses.get(name)!
+        if (status.group !== group) continue
+        const report = named.has(name)
+        if (status.pid !== null || status.state === 'backoff') {
+          if (report) results.push({instance: name, ok: true, message: 'already running'})
+        } else if (status.oneshot && status.state === 'exited' && (targets.length === 0 || !report)) {
+          if (report) results.push({instance: name, ok: true, message: 'already completed'})
+        } else todo.push(name)
+      }
+      results.push(...(await this.startInstances(todo)))
+    }
+    return results
   }
 
   /** Apply a new plan instance by instance (the caller handles structural changes). */

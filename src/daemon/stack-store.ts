@@ -9,6 +9,13 @@ interface StoredStack {
   version: 1
   savedAt: string
   plan: StackPlan
+  /** Instances the user stopped, or did not ask for (mar up TARGET): they stay stopped when the stack comes back. */
+  stopped?: string[]
+}
+
+export interface StackRecord {
+  plan: StackPlan
+  stopped: string[]
 }
 
 export class StackStore {
@@ -18,8 +25,8 @@ export class StackStore {
     return join(this.dir, `${safeName(name)}.json`)
   }
 
-  save(plan: StackPlan): void {
-    const stored: StoredStack = {version: 1, savedAt: new Date().toISOString(), plan}
+  save(plan: StackPlan, stopped: Iterable<string> = []): void {
+    const stored: StoredStack = {version: 1, savedAt: new Date().toISOString(), plan, stopped: [...stopped]}
     const file = this.file(plan.name)
     // The plan holds the environment the stack was started with: private to this user.
     writeFileSync(`${file}.tmp`, JSON.stringify(stored), {mode: 0o600})
@@ -30,24 +37,24 @@ export class StackStore {
     rmSync(this.file(name), {force: true})
   }
 
-  loadAll(): {plans: StackPlan[]; problems: string[]} {
-    const plans: StackPlan[] = []
+  loadAll(): {stacks: StackRecord[]; problems: string[]} {
+    const stacks: StackRecord[] = []
     const problems: string[] = []
     let names: string[] = []
     try {
       names = readdirSync(this.dir).filter((n) => n.endsWith('.json'))
     } catch {
-      return {plans, problems}
+      return {stacks, problems}
     }
     for (const name of names.sort()) {
       try {
         const stored = JSON.parse(readFileSync(join(this.dir, name), 'utf8')) as StoredStack
         if (stored.version !== 1 || !stored.plan?.name) throw new Error('unknown format')
-        plans.push(stored.plan)
+        stacks.push({plan: stored.plan, stopped: stored.stopped ?? []})
       } catch (error) {
         problems.push(`${name}: ${(error as Error).message}`)
       }
     }
-    return {plans, problems}
+    return {stacks, problems}
   }
 }

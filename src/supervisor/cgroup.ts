@@ -200,8 +200,9 @@ export function openCgroup(path: string): Cgroup {
 }
 
 /**
- * `mar up -f` killed with SIGKILL cannot clean up after itself: remove the
- * empty cgroups of foreground runs whose process is gone.
+ * `mar up -f` killed with SIGKILL cannot clean up after itself: its
+ * instances run on as orphans. The cgroups of foreground runs whose process
+ * is gone are killed and removed.
  */
 export function sweepStaleForeground(): void {
   const mount = findCgroup2Mount()
@@ -220,7 +221,8 @@ export function sweepStaleForeground(): void {
       for (const child of readdirSync(dir.path, {withFileTypes: true})) {
         if (!child.isDirectory()) continue
         const cgroup = openCgroup(join(dir.path, child.name))
-        if (cgroup.members().length === 0) cgroup.remove()
+        if (cgroup.members().length > 0) cgroup.kill()
+        cgroup.remove()
       }
     } catch {
       // raced with another sweep

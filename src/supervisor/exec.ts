@@ -20,6 +20,8 @@ export interface ExecSpec {
   env: Record<string, string>
   stop: StopSpec
   oneshot?: boolean
+  /** Whether exiting 0 is expected (a oneshot, or restart on-failure/never); under `always` it is a crash. */
+  exitZeroExpected?: boolean
   output: OutputTarget
   cgroups?: CgroupManager
   resources?: {cpu?: number; memory?: number}
@@ -125,7 +127,9 @@ export function exec(spec: ExecSpec): Runner {
       return
     }
     if (exit.code === 0) {
-      ctx.emit({kind: 'instance', name, at: at(), state: 'exited', pid: null, exit, reason: 'exited: 0'})
+      // SPEC §2: `exited` for a oneshot or exit 0 under on-failure; a service under `always` should not end.
+      const expected = spec.exitZeroExpected ?? true
+      ctx.emit({kind: 'instance', name, at: at(), state: expected ? 'exited' : 'crashed', pid: null, exit, reason: expected ? 'exited: 0' : 'exited: 0 (unexpected for a service that restarts always)'})
       if (spec.oneshot) ctx.ready()
       return
     }

@@ -151,7 +151,7 @@ export class GroupRun {
     this.groupRestarts = recordRestart(this.groupRestarts, now, this.options.limit)
     const scope = this.scopeOf(trigger)
     for (const slot of scope) slot.state = 'backoff'
-    this.emit({kind: 'instance', name: trigger.name, at: now, state: 'backoff', reason: `${why}; restarting in ${delayMs}ms`})
+    this.emit({kind: 'instance', name: trigger.name, at: now, state: 'backoff', reason: `${why}; restarting in ${formatDelay(delayMs)} (at ${clockTime(now + delayMs)})`})
     const restartScope = async () => {
       const siblings = scope.filter((s) => s !== trigger && s.proc)
       for (const slot of [...siblings].reverse()) {
@@ -253,6 +253,15 @@ export class GroupRun {
     this.updatePhases()
     this.wake()
   }
+}
+
+function formatDelay(ms: number): string {
+  return ms < 1000 ? `${ms}ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`
+}
+
+/** Local wall-clock time of day, so a reason read later still says when (not "in 200ms"). */
+function clockTime(epochMs: number): string {
+  return new Date(epochMs).toTimeString().slice(0, 8)
 }
 
 function reasonOf(error: unknown): string {
