@@ -139,6 +139,62 @@ describe('daemon lifecycle', () => {
     expect(status.stacks[0]!.instances.every((i) => i.restarts === 1 && i.state === 'ready')).toBe(true)
   })
 
+  it('remembers what was stopped or not asked for across daemon restarts; start brings dependencies first', async () => {
+    const yaml = `name: mem
+groups:
+  infra:
+    runners:
+      db: { cmd: "sleep 300" }
+  app:
+    depends_on: [infra]
+    runners:
+      web: { cmd: "sleep 300" }
+      worker: { cmd: "sleep 300" }
+      job: { cmd: "true", oneshot: true }
+`
+    const {home, dir} = setup({'mar.yaml': yaml})
+    expect((await home.mar(['up', 'web'], {cwd: dir})).code).toBe(0)
+    let status = await home.status()
+    expect(instance(status, 'mem', 'db.1').state).toBe('running')
+    expect(instance(status, 'mem', 'worker.1')).toMatchObject({state: 'stopped', reason: 'not started (not among the targets of mar up)'})
+    expect((await home.mar(['stop', 'db'], {cwd: dir})).code).toBe(0)
+    await home.mar(['daemon', 'stop'])
+    expect((await home.mar(['daemon', 'start'])).code).toBe(0)
+    status = await waitFor('web back', async () => {
+      const s = await home.status()
+      return instance(s, 'mem', 'web.1').state === 'running' ? s : null
+    })
+    expect(instance(status, 'mem', 'db.1')).toMatchObject({state: 'stopped', reason: 'stopped by mar stop'})
+    expect(instance(status, 'mem', 'worker.1').state).toBe('stopped')
+    const start = await home.mar(['start', 'worker', 'web'], {cwd: dir})
+    expect(start.code).toBe(0)
+    expect(start.stdout).toMatch(/web\.1\s+already running/)
+    expect(start.stdout).toMatch(/worker\.1\s+started/)
+    status = await home.status()
+    expect(instance(status, 'mem', 'db.1').state).toBe('running')
+    expect(instance(status, 'mem', 'worker.1').state).toBe('running')
+    // A stack-wide signal skips what is not running (the oneshot) and still succeeds.
+    const signal = await home.mar(['signal', 'CONT'], {cwd: dir})
+    expect(signal.code).toBe(0)
+    expect(signal.stdout).toMatch(/job\.1\s+not running: skipped/)
+  })
+
+  it('up -f refuses a stack the daemon runs; down of a stack that is not up is a no-op; a bare word names a stack', async () => {
+    const {home, dir} = setup({'mar.yaml': `name: dup\nrunners:\n${sleeper('web')}\n`})
+    expect((await home.mar(['up'], {cwd: dir})).code).toBe(0)
+    const fg = await home.mar(['up', '-f'], {cwd: dir})
+    expect(fg.code).toBe(1)
+    expect(fg.stderr).toContain('the stack dup is already up in the daemon')
+    const elsewhere = project({})
+    cleanups.push(elsewhere.cleanup)
+    const down = await home.mar(['down', 'dup'], {cwd: elsewhere.dir})
+    expect(down.code).toBe(0)
+    expect(down.stdout).toContain('stack dup is down (1 instance stopped)')
+    const again = await home.mar(['down'], {cwd: dir})
+    expect(again.code).toBe(0)
+    expect(again.stdout).toContain('is not up: nothing to stop')
+  })
+
   it('two concurrent `mar up` start one daemon', async () => {
     const home = withHome()
     homes.push(home)
