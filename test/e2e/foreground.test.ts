@@ -157,6 +157,20 @@ describe('bad input', () => {
     expect(result.stderr).toMatch(/^mar: no mar\.yaml, mar\.yml or Procfile found in .* — run `mar init` to create one\n$/)
   })
 
+  it('validate answers the same through its fast path and through oclif', async () => {
+    const p = project({'mar.yaml': 'name: same\nrunners:\n  web: { cmd: "node server.js", port: 4000, scale: 2 }\n'})
+    cleanups.push(p.cleanup)
+    const fast = await mar(['validate', '--json'], {cwd: p.dir})
+    const oclif = await mar(['validate', '--json', '-c', 'mar.yaml'], {cwd: p.dir})
+    expect(fast.code).toBe(0)
+    expect(JSON.parse(fast.stdout)).toEqual(JSON.parse(oclif.stdout))
+    const broken = project({'mar.yaml': 'runners:\n  web: { comand: x }\n'})
+    cleanups.push(broken.cleanup)
+    const bad = await mar(['validate'], {cwd: broken.dir})
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('mar.yaml:2:10: unknown key "comand" — did you mean "cmd"?')
+  })
+
   it('an unknown flag is a usage error (exit 2)', async () => {
     const result = await mar(['up', '--frobnicate'])
     expect(result.code).toBe(2)

@@ -1,0 +1,30 @@
+// `mar validate`: load the config and print the resolved plan (or every
+// problem, exit 2). Shared by the oclif command and bin/run.js's fast path;
+// it loads only the config code — no supervisor, ink or chokidar.
+import {configError} from '../config/issues.js'
+import {loadStack} from '../config/load.js'
+import {describePlan, planToJson} from '../config/describe-plan.js'
+import {describeContainment, probeContainment} from '../supervisor/cgroup.js'
+import {ExitCode} from '../util/errors.js'
+
+export async function runValidate(options: {config?: string; json: boolean; quiet: boolean}): Promise<number> {
+  const cwd = process.cwd()
+  const result = await loadStack({cwd, configPath: options.config, env: process.env})
+  const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+  if (!result.ok) {
+    if (options.json) {
+      print({valid: false, errors: result.errors})
+      return ExitCode.usage
+    }
+    throw configError(result.errors, cwd)
+  }
+  const containment = probeContainment()
+  if (options.json) {
+    print({valid: true, ...(planToJson(result.plan, process.env, result.warnings) as object), containment})
+    return ExitCode.ok
+  }
+  if (options.quiet) return ExitCode.ok
+  process.stdout.write(`${describePlan(result.plan, {cwd, env: process.env, warnings: result.warnings}).join('\n')}\n`)
+  process.stdout.write(`containment: ${describeContainment(containment)}\n`)
+  return ExitCode.ok
+}
