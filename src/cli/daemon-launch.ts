@@ -9,7 +9,7 @@ import {fileURLToPath} from 'node:url'
 import {DaemonClient} from '../api/client.js'
 import {ensureHome, marPaths, type MarPaths} from '../daemon/paths.js'
 import {ExitCode, MarError} from '../util/errors.js'
-import {DAEMON_NODE_FLAGS} from '../daemon/node-flags.js'
+import {DAEMON_ENV, DAEMON_NODE_FLAGS} from '../daemon/node-flags.js'
 
 export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url))
@@ -41,7 +41,7 @@ export async function startDaemon(paths: MarPaths, timeoutMs = 10_000): Promise<
   const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, entry], {
     detached: true,
     stdio: ['ignore', logFd, logFd],
-    env: {...process.env, MAR_HOME: paths.home},
+    env: {...process.env, ...DAEMON_ENV, MAR_HOME: paths.home},
   })
   closeSync(logFd)
   let exited: number | null = null

@@ -5,3 +5,11 @@
 // (sub-millisecond) scavenges — and a smaller daemon forks its instances
 // faster, since fork copies page tables.
 export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=1']
+
+/**
+ * The daemon's own environment additions. glibc gives each thread (libuv's
+ * pool, V8's helpers) its own malloc arena; one arena keeps ~4 MB of RSS
+ * that several would hold. Instances do not inherit it: their environment
+ * comes from the plan.
+ */
+export const DAEMON_ENV: Record<string, string> = {MALLOC_ARENA_MAX: '1'}

@@ -5,7 +5,7 @@ import {homedir, userInfo} from 'node:os'
 import {join, resolve} from 'node:path'
 import {MarError} from '../util/errors.js'
 import {escapeSpecifiers, execLine, quoteEnvAssignment} from './unit-syntax.js'
-import {DAEMON_NODE_FLAGS} from '../daemon/node-flags.js'
+import {DAEMON_ENV, DAEMON_NODE_FLAGS} from '../daemon/node-flags.js'
 
 export type Scope = 'user' | 'system'
 
@@ -92,6 +92,7 @@ export function renderStartupUnit(template: string, options: StartupUnitOptions)
     EXEC_START: execLine([options.node, ...DAEMON_NODE_FLAGS, options.runJs, 'daemon', 'run']),
     ENV_MAR_HOME: quoteEnvAssignment('MAR_HOME', options.marHome),
     ENV_PATH: quoteEnvAssignment('PATH', options.path),
+    ENV_DAEMON: Object.entries(DAEMON_ENV).map(([key, value]) => quoteEnvAssignment(key, value)).join(' '),
     ACCOUNT: options.account ? `User=${escapeSpecifiers(options.account.user)}\nGroup=${escapeSpecifiers(options.account.group)}` : '',
     WANTED_BY: wantedBy(options.scope),
   }

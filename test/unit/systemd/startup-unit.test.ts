@@ -6,7 +6,7 @@ import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {defaultScope, invokingAccount, manualEnable, renderStartupUnit, unitDir, type StartupUnitOptions} from '../../../src/systemd/startup-unit.js'
 import {canDump, dumpUnit, execTimeArgv, hasAnalyze, problemsAbout, verify} from './systemd-tools.js'
-import {DAEMON_NODE_FLAGS} from '../../../src/daemon/node-flags.js'
+import {DAEMON_ENV, DAEMON_NODE_FLAGS} from '../../../src/daemon/node-flags.js'
 
 const root = new URL('../../../', import.meta.url).pathname
 const template = readFileSync(join(root, 'templates/mar.service'), 'utf8')
@@ -66,7 +66,7 @@ describe('renderStartupUnit', () => {
       const dumped = dumpUnit(dir, 'mar.service')
       const [start] = dumped.commands.get('ExecStart') ?? []
       expect(execTimeArgv(start!.argv)).toEqual([process.execPath, ...DAEMON_NODE_FLAGS, runJs, 'daemon', 'run'])
-      expect(dumped.props.get('Environment')).toEqual([`MAR_HOME=${tricky.marHome}`, `PATH=${tricky.path}`])
+      expect(dumped.props.get('Environment')).toEqual([`MAR_HOME=${tricky.marHome}`, `PATH=${tricky.path}`, ...Object.entries(DAEMON_ENV).map(([k, v]) => `${k}=${v}`)])
       expect(dumped.props.get('Type')).toEqual(['notify'])
       expect(dumped.props.get('NotifyAccess')).toEqual(['main'])
       expect(dumped.props.get('KillMode')).toEqual(['process'])
