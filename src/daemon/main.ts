@@ -14,6 +14,7 @@ import {acquireLock, closeServer, listenControl} from './server.js'
 import type {Server} from 'node:net'
 import {Session} from './session.js'
 import {StackStore} from './stack-store.js'
+import {closeInheritedFds} from './inherited-fds.js'
 import {notifySystemd} from './systemd-notify.js'
 
 export interface DaemonOptions {
@@ -64,6 +65,7 @@ function makeLogger(paths: MarPaths, foreground: boolean): (message: string) => 
 
 /** Runs until stopped; resolves with the process exit code. */
 export async function runDaemon(options: DaemonOptions): Promise<number> {
+  closeInheritedFds()
   const paths = marPaths(options.home)
   try {
     ensureHome(paths)

@@ -8,7 +8,9 @@
 //   --max-semi-space-size=1 a young generation of 1 MB instead of up to 16 MB
 //                           per semi-space: a few more sub-millisecond
 //                           scavenges, ~15 MB less RSS.
-export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=1', '--lite-mode']
+//   --no-expose-wasm        the daemon runs no WebAssembly; lite mode would
+//                           otherwise warn that it turns wasm off.
+export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=1', '--lite-mode', '--no-expose-wasm']
 
 /**
  * The daemon's own environment additions. glibc gives each thread (libuv's

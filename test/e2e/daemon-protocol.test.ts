@@ -126,6 +126,23 @@ describe('the control socket', () => {
   })
 })
 
+describe('descriptors', () => {
+  it('services get stdin, stdout and stderr only, not descriptors mar itself inherited', async () => {
+    const home = withHome()
+    homes.push(home)
+    const p = project({'mar.yaml': 'name: fds\nrunners:\n  s: { cmd: "sleep 300" }\n'})
+    cleanups.push(p.cleanup)
+    // Run `mar up` with an extra pipe at fd 3, as a CI runner or a careless shell might.
+    const {spawn} = await import('node:child_process')
+    const child = spawn(process.execPath, [marBin, 'up'], {cwd: p.dir, env: {...process.env, ...home.env}, stdio: ['ignore', 'pipe', 'pipe', 'pipe']})
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
+    expect(code).toBe(0)
+    const pid = (await home.status()).stacks[0]!.instances[0]!.pid!
+    const {readdirSync} = await import('node:fs')
+    expect(readdirSync(`/proc/${pid}/fd`).sort()).toEqual(['0', '1', '2'])
+  })
+})
+
 describe('mar daemon run under systemd', () => {
   it('sends READY=1 once it listens and stops every stack on SIGTERM', async () => {
     const home = withHome()
