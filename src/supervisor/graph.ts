@@ -63,14 +63,22 @@ export function dependencyGraph(nodes: GraphNode[], options: {keepAlive?: boolea
     }
 
     const launch = (state: NodeState) => {
+      state.ended = false
+      state.phases.clear()
       const proc = start(state.node.runner, {
         name: state.node.name,
         parent: ctx,
         emit: (event) => {
           ctx.emit(event)
           if (event.kind !== 'group' || event.name !== state.node.name) return
-          if (event.phase === 'failed') onFailure(state, new Error(event.reason ?? 'failed'))
-          else state.phases.add(event.phase)
+          if (event.phase === 'failed') {
+            state.phases.clear()
+            onFailure(state, new Error(event.reason ?? 'failed'))
+          } else {
+            // Started again after a failure (the daemon keeps failed groups addressable).
+            if (state.failed && (event.phase === 'started' || event.phase === 'ready' || event.phase === 'completed')) state.failed = false
+            state.phases.add(event.phase)
+          }
           wake()
         },
       })
@@ -90,7 +98,14 @@ export function dependencyGraph(nodes: GraphNode[], options: {keepAlive?: boolea
 
     const evaluate = () => {
       for (const state of states.values()) {
-        if (state.proc || state.blocked || ctx.signal.aborted) continue
+        if (ctx.signal.aborted) break
+        // With keepAlive (the daemon), a node stopped because a dependency
+        // failed comes back once that dependency is up again.
+        if (state.blocked && options.keepAlive && state.ended && state.node.dependsOn.every(satisfied)) {
+          state.blocked = false
+          state.proc = null
+        }
+        if (state.proc || state.blocked) continue
         const bad = state.node.dependsOn.find(broken)
         if (bad) void block(state, `dependency ${bad.name} ${get(bad.name).failed || get(bad.name).blocked ? 'failed' : `ended before it was ${bad.condition}`}`)
         else if (state.node.dependsOn.every(satisfied)) launch(state)

@@ -21,6 +21,10 @@ export class GroupPhases {
   enter(phase: GroupPhase, reason?: string): void {
     const repeatable = phase === 'failed' || phase === 'stopped'
     if (this.reached.has(phase) && !repeatable) return
+    // A failed group that is started again (daemon: mar start) goes through
+    // its milestones anew, so what depends on it can come back.
+    if (phase === 'failed') this.reached.clear()
+    else this.reached.delete('failed')
     this.reached.add(phase)
     this.ctx.emit({kind: 'group', name: this.group, at: this.ctx.clock.now(), phase, reason})
     if (phase === 'ready') this.ctx.ready()

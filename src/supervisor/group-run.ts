@@ -55,7 +55,7 @@ export class GroupRun {
     for (;;) {
       if (this.ctx.signal.aborted) break
       if (this.failure && !this.options.keepAlive) break
-      if (!this.options.keepAlive && this.slots.every((s) => s.hasEnded())) break
+      if (!this.options.keepAlive && this.slots.every((s) => s.isParked())) break
       await new Promise<void>((resolve) => (this.wake = resolve))
     }
     this.stopping = true
@@ -66,9 +66,9 @@ export class GroupRun {
   }
 
   private launch(slot: Slot): Process {
-    // One run per member at a time: an ordered start and a sibling's
-    // restart may both reach for the same member.
-    if (slot.proc && !slot.proc.isExited && slot.state !== 'stopping') return slot.proc
+    // One run per member at a time: an ordered start and a sibling's restart
+    // may both reach for the same member (callers wait for a stop to finish).
+    if (slot.proc && !slot.proc.isExited) return slot.proc
     slot.begin(this.now())
     const proc = start(slot.spec.run, {
       name: slot.name,
@@ -204,7 +204,9 @@ export class GroupRun {
 
   async startMember(name: string): Promise<void> {
     const slot = this.find(name)
-    if (slot.proc && slot.state !== 'stopping') return void (await slot.untilReadyOrEnded())
+    slot.wanted = true
+    await slot.settled()
+    if (slot.proc) return void (await slot.untilReadyOrEnded())
     this.failure = null
     slot.failures = 0
     this.launch(slot)
@@ -213,7 +215,10 @@ export class GroupRun {
 
   async stopMember(name: string): Promise<void> {
     const slot = this.find(name)
+    slot.wanted = false
     await slot.stop()
+    // A start may have come in while this stop ran; it wins.
+    if (slot.wanted) return
     slot.end('stopped')
     this.updatePhases()
   }
@@ -235,12 +240,11 @@ export class GroupRun {
 
   async replaceMember(spec: MemberSpec): Promise<void> {
     const slot = this.find(spec.name)
-    const wasStopped = slot.state === 'stopped'
     await slot.stop()
     slot.spec = spec
     slot.failures = 0
     slot.restarts = []
-    if (wasStopped) return
+    if (!slot.wanted) return
     this.emit({kind: 'instance', name: spec.name, at: this.now(), restarted: true, reason: 'config changed'})
     this.launch(slot)
     await slot.untilReadyOrEnded()

@@ -14,6 +14,7 @@ export function health(inner: Runner, spec: HealthSpec, createCheck: () => Check
   return async (ctx) => {
     const check = createCheck()
     await prepareCheck(check, ctx, 'health probe')
+    if (ctx.signal.aborted) return check.dispose?.()
     let becameReady!: () => void
     const isReady = new Promise<void>((resolve) => (becameReady = resolve))
     const {child, watching, release} = startWatched(inner, ctx, {

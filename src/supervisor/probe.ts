@@ -6,16 +6,19 @@ import type {ProbeSpec} from '../config/types.js'
 import {sleep} from './clock.js'
 import type {Check} from './checks/check.js'
 import {SupervisorCode} from './errors.js'
-import {start, type RunContext, type Runner} from './runner.js'
+import type {RunContext, Runner} from './runner.js'
+import {startWatched} from './watched-child.js'
 import type {Clock} from './clock.js'
 
 /** Wait until `check` passes; rejects with the last failure once `timeoutMs` has passed. */
 export async function waitUntilPassing(check: Check, spec: Omit<ProbeSpec, 'check'>, clock: Clock, signal: AbortSignal): Promise<void> {
   const deadline = clock.now() + spec.timeoutMs
   if (check.waitPass) {
+    // Whichever wins, the other is cancelled: no waiter or timer outlives the wait.
     const timer = new AbortController()
-    const passed = check.waitPass(timer.signal).then(() => true)
-    const timedOut = sleep(clock, spec.timeoutMs, signal).then(() => false)
+    const either = AbortSignal.any([signal, timer.signal])
+    const passed = check.waitPass(either).then(() => true)
+    const timedOut = sleep(clock, spec.timeoutMs, either).then(() => false)
     const won = await Promise.race([passed, timedOut])
     timer.abort()
     if (!won && !signal.aborted) throw new Error(`no ${check.describe()} within ${spec.timeoutMs}ms`)
@@ -63,36 +66,32 @@ export function probe(inner: Runner, spec: ProbeSpec, createCheck: () => Check, 
     firstRun = false
     const check = createCheck()
     await prepareCheck(check, ctx, 'ready probe')
-    let spawned!: () => void
-    const wasSpawned = new Promise<void>((resolve) => (spawned = resolve))
-    const child = start(inner, {name: ctx.name, parent: ctx, onReady: () => spawned()})
-    const forwardStop = () => void child.stop()
-    ctx.signal.addEventListener('abort', forwardStop, {once: true})
     try {
-      const first = await Promise.race([wasSpawned.then(() => 'spawned' as const), child.exited.then(() => 'ended' as const, () => 'ended' as const)])
-      if (first === 'spawned' && !ctx.signal.aborted) {
-        const probing = new AbortController()
-        const stopProbing = () => probing.abort()
-        ctx.signal.addEventListener('abort', stopProbing, {once: true})
-        void child.exited.finally(stopProbing).catch(() => {})
-        try {
-          if (!assumeReady) await waitUntilPassing(check, spec, ctx.clock, probing.signal)
-          if (!probing.signal.aborted) {
-            ctx.emit({kind: 'instance', name: ctx.name, at: ctx.clock.now(), state: 'ready', reason: undefined})
-            ctx.ready()
+      if (ctx.signal.aborted) return
+      let spawned!: () => void
+      const wasSpawned = new Promise<void>((resolve) => (spawned = resolve))
+      const {child, watching, release} = startWatched(inner, ctx, {onReady: () => spawned()})
+      try {
+        const first = await Promise.race([wasSpawned.then(() => 'spawned' as const), child.exited.then(() => 'ended' as const, () => 'ended' as const)])
+        if (first === 'spawned' && !watching.aborted) {
+          try {
+            if (!assumeReady) await waitUntilPassing(check, spec, ctx.clock, watching)
+            if (!watching.aborted) {
+              ctx.emit({kind: 'instance', name: ctx.name, at: ctx.clock.now(), state: 'ready', reason: undefined})
+              ctx.ready()
+            }
+          } catch (error) {
+            const reason = `ready probe failed: ${(error as Error).message}`
+            ctx.emit({kind: 'instance', name: ctx.name, at: ctx.clock.now(), reason})
+            await child.stop()
+            throw new MarError(SupervisorCode.readyTimeout, reason)
           }
-        } catch (error) {
-          const reason = `ready probe failed: ${(error as Error).message}`
-          ctx.emit({kind: 'instance', name: ctx.name, at: ctx.clock.now(), reason})
-          await child.stop()
-          throw new MarError(SupervisorCode.readyTimeout, reason)
-        } finally {
-          ctx.signal.removeEventListener('abort', stopProbing)
         }
+        await child.exited
+      } finally {
+        release()
       }
-      await child.exited
     } finally {
-      ctx.signal.removeEventListener('abort', forwardStop)
       check.dispose?.()
     }
   }

@@ -40,10 +40,15 @@ export class Slot {
   ready = false
   /** Aborts a pending backoff wait. */
   cancel = new AbortController()
+  /** Whether the user wants it running: false after stopMember (or autostart: false) until startMember. */
+  wanted: boolean
+  /** A stop in progress: a start waits for it, so two runs never overlap. */
+  private stopping: Promise<void> | null = null
   private waiters: Array<(ready: boolean) => void> = []
 
   constructor(public spec: MemberSpec) {
-    if (spec.autostart === false) this.state = 'stopped'
+    this.wanted = spec.autostart !== false
+    if (!this.wanted) this.state = 'stopped'
   }
 
   get name(): string {
@@ -75,10 +80,6 @@ export class Slot {
     return this.state === 'done' || this.state === 'left' || this.state === 'failed' || this.state === 'stopped'
   }
 
-  hasEnded(): boolean {
-    return this.isParked()
-  }
-
   /** True once ready (across restarts), false if it ends for good first. */
   untilReadyOrEnded(): Promise<boolean> {
     if (this.ready) return Promise.resolve(true)
@@ -86,19 +87,28 @@ export class Slot {
     return new Promise((resolve) => this.waiters.push(resolve))
   }
 
+  /** Resolves once no stop of this slot is in progress. */
+  async settled(): Promise<void> {
+    while (this.stopping) await this.stopping
+  }
+
   /** Stop the current process and cancel a pending restart; a slot in backoff stays in backoff. */
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    if (this.stopping) return this.stopping
     const before = this.state
     this.cancel.abort()
     const proc = this.proc
-    if (proc) {
-      this.state = 'stopping'
-      await proc.stop()
-      if (this.proc === proc) this.proc = null
-    }
-    this.ready = false
-    this.state = before === 'backoff' ? 'backoff' : before === 'up' || before === 'stopping' || before === 'idle' ? 'stopped' : before
-    if (this.state === 'stopped') this.settle(false)
+    this.stopping = (async () => {
+      if (proc) {
+        this.state = 'stopping'
+        await proc.stop()
+        if (this.proc === proc) this.proc = null
+      }
+      this.ready = false
+      this.state = before === 'backoff' ? 'backoff' : before === 'up' || before === 'stopping' || before === 'idle' ? 'stopped' : before
+      if (this.state === 'stopped') this.settle(false)
+    })().finally(() => (this.stopping = null))
+    return this.stopping
   }
 
   private settle(ready: boolean): void {

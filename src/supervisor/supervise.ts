@@ -59,9 +59,9 @@ export function supervise(members: MemberSpec[], options: SupervisorOptions): {r
   const control: GroupControl = {
     name: options.name,
     memberNames: () => specs.map((s) => s.name),
-    startMember: (name) => need().startMember(name),
-    stopMember: (name) => need().stopMember(name),
-    restartMember: (name) => need().restartMember(name),
+    startMember: async (name) => need().startMember(name),
+    stopMember: async (name) => need().stopMember(name),
+    restartMember: async (name) => need().restartMember(name),
     async addMember(spec, index = specs.length) {
       specs.splice(index, 0, spec)
       await current?.addMember(spec, index)

@@ -13,7 +13,20 @@ export function watch(inner: Runner, spec: WatchSpec, cwd: string): Runner {
       ignoreInitial: true,
       ignored: ignored ? (path: string) => ignored(relativeTo(cwd, path)) : undefined,
     })
-    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()))
+    // A watcher that fails (inotify limit, a vanished path) must not take the
+    // instance down: it runs on, unwatched, and says why.
+    watcher.on('error', (error: unknown) => {
+      ctx.emit({kind: 'instance', name: ctx.name, at: ctx.clock.now(), reason: `watch: ${(error as Error).message}; files are no longer watched`})
+    })
+    await new Promise<void>((resolve) => {
+      watcher.once('ready', () => resolve())
+      watcher.once('error', () => resolve())
+      ctx.signal.addEventListener('abort', () => resolve(), {once: true})
+    })
+    if (ctx.signal.aborted) {
+      await watcher.close()
+      return
+    }
     let child: Process = start(inner, {name: ctx.name, parent: ctx, onReady: () => ctx.ready()})
     let timer: ReturnType<typeof ctx.clock.setTimeout> | null = null
     let restarting: Promise<void> = Promise.resolve()

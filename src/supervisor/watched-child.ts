@@ -19,7 +19,9 @@ export function startWatched(inner: Runner, ctx: RunContext, options: Pick<Start
     watching.abort()
     void child.stop()
   }
-  ctx.signal.addEventListener('abort', onStop, {once: true})
+  // A stop requested while the wrapper was still setting up has fired already.
+  if (ctx.signal.aborted) onStop()
+  else ctx.signal.addEventListener('abort', onStop, {once: true})
   void child.exited.finally(() => watching.abort()).catch(() => {})
   return {
     child,
