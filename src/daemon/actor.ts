@@ -12,7 +12,7 @@ import type {DaemonInfo, PlanChange, StackJson, StackRef, StatusChange, StatusJs
 import {resolveTargets, selectTargets} from '../api/targets.js'
 import {journalKey, type Journal, type SpawnRecord} from './journal.js'
 import type {MarPaths} from './paths.js'
-import {diffPlans} from './plan-diff.js'
+import {diffPlans, type PlanDiff} from './plan-diff.js'
 import {killRecorded, StackRuntime, type InstanceLogStore} from './stack-runtime.js'
 import type {StackStore} from './stack-store.js'
 import {toInstanceJson} from './status-json.js'
@@ -34,6 +34,8 @@ export class Daemon {
   private readonly watchers = new Set<(change: StatusChange) => void>()
   private readonly queues = new Map<string, Promise<unknown>>()
   private readonly adoption = new Map<string, SpawnRecord>()
+  /** Set by shutdown: no new operation on any stack starts after it. */
+  private closing = false
   readonly usage: UsageSampler
   readonly startedAt = new Date()
 
@@ -105,6 +107,7 @@ export class Daemon {
 
   /** Run `op` after every earlier reshaping operation on the same stack. */
   private queued<T>(stack: string, op: () => Promise<T>): Promise<T> {
+    if (this.closing) return Promise.reject(new MarError('daemon-stopping', 'the daemon is stopping', {hint: 'start it again with `mar daemon start`'}))
     const previous = this.queues.get(stack) ?? Promise.resolve()
     const next = previous.then(op, op)
     this.queues.set(stack, next.catch(() => {}))
@@ -156,6 +159,7 @@ export class Daemon {
       adoption: this.adoption,
       createLogs: this.deps.createLogs,
       onChange: this.onChange,
+      log: this.deps.log,
     })
   }
 
@@ -197,7 +201,7 @@ export class Daemon {
         this.broadcast({kind: 'stack-added', stack: this.stackJson(runtime)})
         return {stack: plan.name, instances, changes}
       }
-      changes = await this.applyPlan(existing, plan)
+      changes = (await this.applyPlan(existing, plan)).changes
       const runtime = this.stacks.get(plan.name)!
       const wanted = runtime.instances(selectTargets(plan, targets)).map((i) => i.name)
       const idle = wanted.filter((name) => {
@@ -215,7 +219,7 @@ export class Daemon {
   }
 
   /** Make a running stack match `plan`: per instance where possible, else restart it whole. */
-  private async applyPlan(runtime: StackRuntime, plan: StackPlan): Promise<PlanChange[]> {
+  private async applyPlan(runtime: StackRuntime, plan: StackPlan): Promise<PlanDiff> {
     const diff = diffPlans(runtime.plan, plan)
     if (diff.structural.length > 0) {
       this.deps.log(`restarting stack ${plan.name}: ${diff.structural.join('; ')}`)
@@ -231,17 +235,15 @@ export class Daemon {
       runtime.plan = plan
     }
     this.persist(this.stacks.get(plan.name)!)
-    return diff.changes
+    return diff
   }
 
   reload(plan: StackPlan, dryRun: boolean): Promise<{changes: PlanChange[]; structural: string[]; applied: boolean}> {
     const runtime = this.find({name: plan.name})
     const diff = diffPlans(runtime.plan, plan)
     if (dryRun) return Promise.resolve({...diff, applied: false})
-    return this.queued(plan.name, async () => {
-      await this.applyPlan(this.find({name: plan.name}), plan)
-      return {...diff, applied: true}
-    })
+    // The diff applied is computed in the queue: an earlier reload may have changed the plan meanwhile.
+    return this.queued(plan.name, async () => ({...(await this.applyPlan(this.find({name: plan.name}), plan)), applied: true}))
   }
 
   /** Stop targets; with none (or all of them), stop the whole stack and forget it. */
@@ -285,7 +287,10 @@ export class Daemon {
 
   /** Stop every stack; with keep, leave the processes running for the next daemon to adopt. */
   async shutdown(keep: boolean): Promise<void> {
+    this.closing = true
     this.usage.stop()
+    // Let an up or reload that is under way finish first, so what it started is stopped too.
+    await Promise.all(this.queues.values())
     if (!keep) await Promise.all([...this.stacks.values()].map((rt) => rt.stop().catch((e: Error) => this.deps.log(`stopping ${rt.name}: ${e.message}`))))
     await Promise.all([...this.stacks.values()].map((rt) => rt.closeAllLogs().catch(() => {})))
     await Promise.all(this.queues.values())

@@ -24,6 +24,8 @@ export interface Stream {
 export class Session {
   private greeted = false
   private queued: string[] = []
+  /** After fail(): the connection is ending; nothing more is read or answered. */
+  private failed = false
   private queuedBytes = 0
   private flushing = false
   private readonly streams = new Map<number, Stream>()
@@ -91,11 +93,12 @@ export class Session {
     return this.closed
   }
 
+  /** Answer a broken connection with one error frame, then end it once that frame is written. */
   private fail(code: string, message: string): void {
     this.send({id: 0, type: 'error', error: {code, message}})
     this.flush()
+    this.failed = true
     this.socket.end()
-    this.close()
   }
 
   private close(): void {
@@ -107,6 +110,7 @@ export class Session {
   }
 
   private onFrame(frame: unknown): void {
+    if (this.failed) return
     if (!frame || typeof frame !== 'object') return this.fail('bad-request', 'a frame must be a JSON object')
     const message = frame as {type?: unknown; protocol?: unknown; id?: unknown}
     if (!this.greeted) {

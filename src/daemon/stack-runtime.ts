@@ -50,6 +50,7 @@ export interface RuntimeDeps {
   adoption: Map<string, SpawnRecord>
   createLogs(dir: string, spec: LogSpec): InstanceLogStore
   onChange(stack: string, status: InstanceStatus): void
+  log(message: string): void
 }
 
 export class StackRuntime {
@@ -86,9 +87,18 @@ export class StackRuntime {
     this.statuses.set(event.name, next)
     if (event.state === 'ready') {
       const runId = this.runIdOf.get(event.name)
-      if (runId) this.deps.journal.readied(this.name, event.name, runId)
+      if (runId) this.journaled(() => this.deps.journal.readied(this.name, event.name, runId))
     }
     this.deps.onChange(this.name, next)
+  }
+
+  /** Journal writes can fail (a full disk): the services run on; only a later takeover may miss them. */
+  private journaled(write: () => void): void {
+    try {
+      write()
+    } catch (error) {
+      this.deps.log(`journal: ${(error as Error).message}; a later daemon may not take this instance over`)
+    }
   }
 
   private buildOptions(): BuildOptions {
@@ -120,11 +130,11 @@ export class StackRuntime {
       onSpawn: (instance, record) => {
         this.cgroupOf.set(instance.name, record.cgroupPath)
         this.runIdOf.set(instance.name, record.runId)
-        journal.spawned({...record, stack: this.name, instance: instance.name, restarts: this.statuses.get(instance.name)?.restarts ?? 0})
+        this.journaled(() => journal.spawned({...record, stack: this.name, instance: instance.name, restarts: this.statuses.get(instance.name)?.restarts ?? 0}))
       },
       onExit: (instance, record, exit, stopped) => {
         this.cgroupOf.delete(instance.name)
-        journal.exited(this.name, instance.name, record.runId, exit, stopped)
+        this.journaled(() => journal.exited(this.name, instance.name, record.runId, exit, stopped))
         // Store its last words now, not at the tailer's next round: `mar up` reports them.
         void this.logs.get(instance.name)?.pump().catch(() => {})
       },
@@ -335,8 +345,14 @@ export class StackRuntime {
       const control = this.built!.groups.get(instance.group)!
       if (change.change === 'added') {
         this.statuses.set(instance.name, initialStatus(instance))
-        const index = control.memberNames().length
-        work.set(instance.runner, [...(work.get(instance.runner) ?? []), () => control.addMember(member, index)])
+        // Its place in the group is the new plan's order (rest-for-one and ordered start go by it),
+        // counted when it is added, after the steps before it have run.
+        const order = next.groups.find((g) => g.name === instance.group)!.runners.flatMap((r) => r.instances.map((i) => i.name))
+        const place = () => {
+          const existing = new Set(control.memberNames())
+          return order.slice(0, order.indexOf(instance.name)).filter((name) => existing.has(name)).length
+        }
+        work.set(instance.runner, [...(work.get(instance.runner) ?? []), () => control.addMember(member, place())])
       } else {
         const status = this.statuses.get(instance.name)!
         this.statuses.set(instance.name, {...initialStatus(instance), ...status, host: instance.host, hasReadyProbe: instance.ready !== undefined, oneshot: instance.oneshot})

@@ -33,6 +33,14 @@ export interface ExecSpec {
   onExit?: (record: AdoptRecord, exit: ExitInfo, stopped: boolean) => void
 }
 
+function tryCall(fn: () => void): void {
+  try {
+    fn()
+  } catch {
+    // the observer reports its own failures
+  }
+}
+
 function recordOf(handle: ChildHandle): AdoptRecord {
   return {
     pid: handle.pid,
@@ -97,7 +105,8 @@ export function exec(spec: ExecSpec): Runner {
       throw error
     }
     const record = recordOf(handle)
-    spec.onSpawn?.(record)
+    // A failing observer (a journal on a full disk) must not lose track of a running program.
+    tryCall(() => spec.onSpawn?.(record))
     ctx.emit({kind: 'instance', name, at: at(), state: 'running', pid: handle.pid, startedAt: handle.startedAt, reason: undefined})
     if (!spec.oneshot) ctx.ready()
 
@@ -112,7 +121,7 @@ export function exec(spec: ExecSpec): Runner {
       ctx.emit({kind: 'instance', name, at: at(), state: 'stopping'})
       const exit = await terminate(handle, termination)
       await handle.drained
-      spec.onExit?.(record, exit, true)
+      tryCall(() => spec.onExit?.(record, exit, true))
       ctx.emit({kind: 'instance', name, at: at(), state: 'stopped', pid: null, exit, reason: 'stopped'})
       return
     }
@@ -120,7 +129,7 @@ export function exec(spec: ExecSpec): Runner {
     const exit = await handle.exited
     await reapLeftovers(handle, termination)
     await handle.drained
-    spec.onExit?.(record, exit, ctx.signal.aborted)
+    tryCall(() => spec.onExit?.(record, exit, ctx.signal.aborted))
     if (ctx.signal.aborted) {
       // It ended just as we were asked to stop: that is a stop, not a crash.
       ctx.emit({kind: 'instance', name, at: at(), state: 'stopped', pid: null, exit, reason: 'stopped'})
