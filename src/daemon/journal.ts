@@ -32,20 +32,40 @@ export function bootId(): string {
   }
 }
 
+/** Past this many appended bytes the journal is rewritten to its live records (a crash loop adds 2 lines a restart). */
+const COMPACT_BYTES = 1024 * 1024
+
 export class Journal {
   private fd: number | null = null
   private readonly boot = bootId()
+  /** The last run of each instance, as the file says — what compaction keeps. */
+  private readonly latest = new Map<string, SpawnRecord>()
+  private appended = 0
 
   constructor(private readonly path: string) {}
 
+  private remember(entry: Entry): void {
+    const key = journalKey(entry.stack, entry.instance)
+    if (entry.t === 'spawn') {
+      const {t: _t, boot: _boot, ...record} = entry
+      this.latest.set(key, record)
+      return
+    }
+    const record = this.latest.get(key)
+    if (record?.runId !== entry.runId) return
+    if (entry.t === 'ready') this.latest.set(key, {...record, ready: true})
+    else if (entry.stopped) this.latest.delete(key)
+    else this.latest.set(key, {...record, ended: entry.exit})
+  }
+
   /** Replay the file: per instance, its last run of this boot — live (no exit yet) or ended. */
   load(): Map<string, SpawnRecord> {
-    const last = new Map<string, SpawnRecord>()
+    this.latest.clear()
     let text = ''
     try {
       text = readFileSync(this.path, 'utf8')
     } catch {
-      return last
+      return new Map()
     }
     for (const line of text.split('\n')) {
       if (!line) continue
@@ -58,31 +78,21 @@ export class Journal {
       // Entries without a boot id come from an older mar; their live records are
       // still checked against the process's start time before anything is adopted.
       if (entry.boot !== undefined && entry.boot !== this.boot) continue
-      if (entry.boot === undefined && entry.t === 'exit') continue
-      const key = journalKey(entry.stack, entry.instance)
-      if (entry.t === 'spawn') {
-        const {t: _t, boot: _boot, ...record} = entry
-        last.set(key, record)
-      } else if (entry.t === 'ready') {
-        const record = last.get(key)
-        if (record?.runId === entry.runId) last.set(key, {...record, ready: true})
-      } else {
-        const record = last.get(key)
-        // A run mar stopped on purpose simply starts again; one that ended on its own is remembered.
-        if (record?.runId === entry.runId) {
-          if (entry.stopped) last.delete(key)
-          else last.set(key, {...record, ended: entry.exit})
-        }
-      }
+      if (entry.boot === undefined && entry.t !== 'spawn') continue
+      this.remember(entry)
     }
-    return last
+    return new Map(this.latest)
   }
 
   /** Rewrite the file with just these records (atomically). */
-  compact(records: Iterable<SpawnRecord>): void {
+  compact(records: Iterable<SpawnRecord> = [...this.latest.values()]): void {
     this.close()
+    this.appended = 0
+    const kept = [...records]
+    this.latest.clear()
+    for (const record of kept) this.latest.set(journalKey(record.stack, record.instance), record)
     const lines: string[] = []
-    for (const record of records) {
+    for (const record of kept) {
       const {ended, ...spawn} = record
       lines.push(JSON.stringify({t: 'spawn', boot: this.boot, ...spawn}))
       if (ended) lines.push(JSON.stringify({t: 'exit', boot: this.boot, stack: record.stack, instance: record.instance, runId: record.runId, exit: ended}))
@@ -104,8 +114,12 @@ export class Journal {
   }
 
   private append(entry: Entry): void {
+    this.remember(entry)
     this.fd ??= openSync(this.path, 'a', 0o600)
-    writeSync(this.fd, `${JSON.stringify(entry)}\n`)
+    const line = `${JSON.stringify(entry)}\n`
+    writeSync(this.fd, line)
+    this.appended += line.length
+    if (this.appended > COMPACT_BYTES) this.compact()
   }
 
   close(): void {

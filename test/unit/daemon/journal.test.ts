@@ -1,4 +1,4 @@
-import {appendFileSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {appendFileSync, mkdtempSync, readFileSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
