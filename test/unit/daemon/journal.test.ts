@@ -39,6 +39,19 @@ describe('Journal', () => {
     expect([...live.keys()]).toEqual([journalKey('s', 'a.1')])
   })
 
+  it('compacts itself as it grows: a crash loop cannot grow it without bound', () => {
+    const {j, path} = journal()
+    for (let i = 0; i < 20_000; i++) {
+      j.spawned(spawn('loop.1', `r${i}`, 1000 + i))
+      j.exited('s', 'loop.1', `r${i}`, {code: 1, signal: null})
+    }
+    j.spawned(spawn('loop.1', 'last', 99))
+    j.close()
+    expect(statSync(path).size).toBeLessThan(1.2 * 1024 * 1024)
+    const live = new Journal(path).load()
+    expect(live.get(journalKey('s', 'loop.1'))).toMatchObject({runId: 'last', pid: 99})
+  })
+
   it('compacts to the records given, keeping how ended runs ended', () => {
     const {j, path} = journal()
     j.spawned(spawn('a.1', 'r1'))
