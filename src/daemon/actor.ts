@@ -20,6 +20,8 @@ import {UsageSampler} from './usage.js'
 import {isRunning} from '../supervisor/proc.js'
 import type {LogSpec} from '../config/types.js'
 
+export type StoredListener = (stack: string, instance: string, stream: 'stdout' | 'stderr', end: number) => void
+
 export interface DaemonDeps {
   paths: MarPaths
   journal: Journal
@@ -32,6 +34,7 @@ export interface DaemonDeps {
 export class Daemon {
   readonly stacks = new Map<string, StackRuntime>()
   private readonly watchers = new Set<(change: StatusChange) => void>()
+  private readonly storedListeners = new Set<StoredListener>()
   private readonly queues = new Map<string, Promise<unknown>>()
   private readonly adoption = new Map<string, SpawnRecord>()
   /** Set by shutdown: no new operation on any stack starts after it. */
@@ -89,6 +92,12 @@ export class Daemon {
       }
       cgroup.remove()
     }
+  }
+
+  /** Told of every chunk of output stored, in any stack, now or later (logs -f). */
+  onStored(listener: StoredListener): () => void {
+    this.storedListeners.add(listener)
+    return () => this.storedListeners.delete(listener)
   }
 
   subscribe(watcher: (change: StatusChange) => void): () => void {
@@ -159,6 +168,9 @@ export class Daemon {
       adoption: this.adoption,
       createLogs: this.deps.createLogs,
       onChange: this.onChange,
+      onStored: (stack, instance, stream, end) => {
+        for (const listener of this.storedListeners) listener(stack, instance, stream, end)
+      },
       log: this.deps.log,
     })
   }

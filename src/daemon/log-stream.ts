@@ -6,9 +6,8 @@ import type {LogLineJson, Request} from '../api/protocol.js'
 import {MarError, ExitCode} from '../util/errors.js'
 import type {Daemon} from './actor.js'
 import {instanceLogDir} from './paths.js'
-import {mergeByTime, readLastLines, readLinesFrom, type StoredLine, type StreamName} from './logs/index.js'
+import {lineText, mergeByTime, readLastLines, readLinesFrom, type StoredLine, type StreamName} from './logs/index.js'
 import type {Session, Stream} from './session.js'
-import type {StackRuntime} from './stack-runtime.js'
 
 type LogsRequest = Extract<Request, {type: 'logs'}>
 
@@ -30,7 +29,7 @@ function toJson(source: Source, line: StoredLine): LogLineJson {
     instance: source.instance,
     host: source.host,
     stream: source.stream,
-    line: line.bytes.toString('utf8'),
+    line: lineText(line.bytes),
   }
 }
 
@@ -43,7 +42,7 @@ function compileGrep(pattern: string | undefined): RegExp | undefined {
   }
 }
 
-function sourcesOf(daemon: Daemon, request: LogsRequest): {sources: Source[]; runtimes: StackRuntime[]} {
+function sourcesOf(daemon: Daemon, request: LogsRequest): {sources: Source[]} {
   const runtimes = request.stack ? [daemon.find(request.stack)] : [...daemon.stacks.values()]
   const sources: Source[] = []
   for (const runtime of runtimes) {
@@ -55,11 +54,12 @@ function sourcesOf(daemon: Daemon, request: LogsRequest): {sources: Source[]; ru
       }
     }
   }
-  return {sources, runtimes}
+  return {sources}
 }
 
 export function streamLogs(session: Session, daemon: Daemon, request: LogsRequest, onDone: () => void): Stream {
   let cancelled = false
+  let closeFollow: ((message: string) => Promise<void>) | undefined
   const unsubscribes: Array<() => void> = []
   const finish = () => {
     if (cancelled) return
@@ -75,7 +75,7 @@ export function streamLogs(session: Session, daemon: Daemon, request: LogsReques
 
   void (async () => {
     const grep = compileGrep(request.grep)
-    const {sources, runtimes} = sourcesOf(daemon, request)
+    const {sources} = sourcesOf(daemon, request)
     const limit = Math.max(0, Math.floor(Number(request.lines ?? 100)))
     // Cursors first, so that lines stored while we read are neither lost nor repeated.
     for (const source of sources) {
@@ -101,37 +101,91 @@ export function streamLogs(session: Session, daemon: Daemon, request: LogsReques
       return finish()
     }
 
-    let draining = false
-    let again = false
-    const drain = async () => {
-      if (draining) return void (again = true)
-      draining = true
-      try {
-        do {
-          again = false
-          for (const source of sources) {
-            for (;;) {
-              if (cancelled || session.isClosed) return finish()
-              const {lines, next, skipped} = await readLinesFrom(source.dir, source.stream, source.cursor, BATCH_BYTES)
-              if (skipped > 0) session.send({id: request.id, type: 'notice', message: `${source.instance}: ${skipped} bytes rotated away before they were read`})
-              source.cursor = next
-              for (const line of lines) {
-                if (grep && !grep.test(line.bytes.toString('utf8'))) continue
-                if (!session.send({id: request.id, type: 'log', line: toJson(source, line)})) await session.whenDrained()
-              }
-              if (lines.length === 0) break
-            }
-          }
-        } while (again)
-      } finally {
-        draining = false
+    // Follow: each stored chunk wakes only the source it belongs to; an
+    // instance that appears later (a first spawn, a reload, a stack brought
+    // up or restarted whole) is followed from its first byte if it matches.
+    const byKey = new Map(sources.map((source) => [`${source.stack}\0${source.instance}\0${source.stream}`, source]))
+    // One drain per source at a time; a wake-up during a drain makes it run once more.
+    const running = new Map<Source, Promise<void>>()
+    const again = new Set<Source>()
+    const drainOnce = async (source: Source) => {
+      for (;;) {
+        if (cancelled || session.isClosed) return
+        const {lines, next, skipped} = await readLinesFrom(source.dir, source.stream, source.cursor, BATCH_BYTES)
+        if (skipped > 0) session.send({id: request.id, type: 'notice', message: `${source.instance}: ${skipped} bytes rotated away before they were read`})
+        source.cursor = next
+        for (const line of lines) {
+          if (grep && !grep.test(lineText(line.bytes))) continue
+          if (!session.send({id: request.id, type: 'log', line: toJson(source, line)})) await session.whenDrained()
+        }
+        if (lines.length === 0) return
       }
     }
-    for (const runtime of runtimes) {
-      for (const store of runtime.logs.values()) unsubscribes.push(store.onStored(() => void drain().catch(fail)))
+    const drain = (source: Source): Promise<void> => {
+      const current = running.get(source)
+      if (current) {
+        again.add(source)
+        return current
+      }
+      const loop = (async () => {
+        try {
+          do {
+            again.delete(source)
+            await drainOnce(source)
+          } while (again.has(source) && !cancelled)
+        } finally {
+          running.delete(source)
+        }
+      })()
+      running.set(source, loop)
+      return loop
     }
-    await drain()
+    // The daemon is stopping: send what was stored up to now, then end.
+    closeFollow = async (message: string) => {
+      await Promise.all([...byKey.values()].map((source) => drain(source).catch(() => {})))
+      if (cancelled) return
+      session.send({id: request.id, type: 'notice', message})
+      session.send({id: request.id, type: 'end'})
+      finish()
+    }
+    const follows = (stack: string, instance: string) => {
+      if (request.stack?.name && request.stack.name !== stack) return false
+      const runtime = daemon.stacks.get(stack)
+      if (!runtime || !runtime.statuses.has(instance)) return false
+      if (request.stack?.config && runtime.plan.configPath !== request.stack.config) return false
+      if (!request.stack) return true
+      try {
+        return runtime.resolve(request.targets ?? []).includes(instance)
+      } catch {
+        return false
+      }
+    }
+    unsubscribes.push(
+      daemon.onStored((stack, instance, stream) => {
+        const key = `${stack}\0${instance}\0${stream}`
+        let source = byKey.get(key)
+        if (!source) {
+          if (!follows(stack, instance)) return
+          const host = daemon.stacks.get(stack)?.statuses.get(instance)?.host ?? 'local'
+          source = {stack, instance, host, stream, dir: instanceLogDir(daemon.deps.paths, stack, instance), cursor: 0}
+          byKey.set(key, source)
+        }
+        void drain(source).catch(fail)
+      }),
+    )
+    for (const source of sources) await drain(source)
   })().catch(fail)
 
-  return {cancel: finish}
+  return {
+    cancel: finish,
+    close: async (message) => {
+      if (closeFollow) return closeFollow(message)
+      // Still sending the backlog: that ends the stream by itself unless it follows.
+      if (request.follow && !cancelled) {
+        session.send({id: request.id, type: 'notice', message})
+        session.send({id: request.id, type: 'end'})
+        finish()
+      }
+    },
+  }
 }

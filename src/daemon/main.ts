@@ -103,8 +103,11 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     // systemd's TimeoutStopSec would cut a long graceful stop short: ask for what it needs.
     const needMs = daemon.stopBoundMs() + 10_000
     notifySystemd(keep ? 'STOPPING=1' : `STOPPING=1\nEXTEND_TIMEOUT_USEC=${needMs * 1000}`)
-    await closeServer(server).catch(() => {})
+    // No new connections; the open ones (followers, watchers) end once the stacks are down.
+    const closed = closeServer(server).catch(() => {})
     await daemon.shutdown(keep)
+    await Promise.all([...sessions].map((session) => session.end(keep ? 'the daemon stopped (services left running)' : 'the daemon stopped')))
+    await closed
     rmSync(paths.socket, {force: true})
     rmSync(paths.lock, {force: true})
     await closeServer(lock).catch(() => {})
@@ -114,7 +117,12 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     resolveDone(0)
   }
 
-  const server = await listenControl(paths.socket, (socket) => new Session(socket, daemon, (keep) => void stop(keep, keep ? 'mar daemon stop --keep, or a new daemon taking over' : 'mar daemon stop')))
+  const sessions = new Set<Session>()
+  const server = await listenControl(paths.socket, (socket) => {
+    const session = new Session(socket, daemon, (keep) => void stop(keep, keep ? 'mar daemon stop --keep, or a new daemon taking over' : 'mar daemon stop'))
+    sessions.add(session)
+    socket.once('close', () => sessions.delete(session))
+  })
   writeFileSync(paths.lock, `${process.pid}\n`, {mode: 0o600})
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void stop(false, signal))
   process.on('SIGHUP', () => log('SIGHUP ignored (use mar reload to re-read a stack)'))

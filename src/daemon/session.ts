@@ -19,6 +19,8 @@ const FLUSH_BYTES = 256 * 1024
 
 export interface Stream {
   cancel(): void
+  /** The daemon is stopping: send what is due, a notice, then end. */
+  close(message: string): Promise<void>
 }
 
 export class Session {
@@ -99,6 +101,28 @@ export class Session {
     this.flush()
     this.failed = true
     this.socket.end()
+  }
+
+  /**
+   * The daemon is stopping: end every stream with a notice, then the
+   * connection. A client that does not read gets `graceMs`, then is cut off,
+   * so no follower can hold a stopping daemon up.
+   */
+  async end(message: string, graceMs = 2000): Promise<void> {
+    if (this.closed) return
+    let timer: NodeJS.Timeout | undefined
+    const cutOff = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)))
+    const ended = (async () => {
+      await Promise.all([...this.streams.values()].map((stream) => stream.close(message).catch(() => {})))
+      await this.whenDrained()
+      return true
+    })()
+    const inTime = await Promise.race([ended, cutOff])
+    clearTimeout(timer)
+    if (!inTime) return this.close()
+    this.socket.end()
+    // A client that never closes its side still must not hold the daemon up.
+    setTimeout(() => this.close(), graceMs).unref()
   }
 
   private close(): void {
@@ -195,10 +219,15 @@ export class Session {
       }
       this.send({id, type: 'change', change})
     })
-    const stream = {
+    const stream: Stream = {
       cancel: () => {
         unsubscribe()
         this.streams.delete(id)
+      },
+      close: async (message) => {
+        this.send({id, type: 'notice', message})
+        this.send({id, type: 'end'})
+        stream.cancel()
       },
     }
     this.streams.set(id, stream)

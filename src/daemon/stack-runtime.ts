@@ -50,6 +50,8 @@ export interface RuntimeDeps {
   adoption: Map<string, SpawnRecord>
   createLogs(dir: string, spec: LogSpec): InstanceLogStore
   onChange(stack: string, status: InstanceStatus): void
+  /** New output of an instance was stored (followers of `mar logs -f` read it). */
+  onStored(stack: string, instance: string, stream: 'stdout' | 'stderr', end: number): void
   log(message: string): void
 }
 
@@ -146,6 +148,7 @@ export class StackRuntime {
     let store = this.logs.get(instance.name)
     if (!store) {
       store = this.deps.createLogs(instanceLogDir(this.deps.paths, this.name, instance.name), instance.log)
+      store.onStored((stream, end) => this.deps.onStored(this.name, instance.name, stream, end))
       this.logs.set(instance.name, store)
     }
     return store

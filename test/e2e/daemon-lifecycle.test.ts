@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {instance, project, waitForState, withHome, type Home} from '../helpers/daemon.js'
 import {freePort, isAlive, waitFor} from '../helpers/wait.js'
+import {spawnMar} from '../helpers/cli.js'
 
 const homes: Home[] = []
 const cleanups: Array<() => void> = []
@@ -193,6 +194,43 @@ groups:
     const again = await home.mar(['down'], {cwd: dir})
     expect(again.code).toBe(0)
     expect(again.stdout).toContain('is not up: nothing to stop')
+  })
+
+  it('logs -f follows instances that appear after it started: a stack brought up, an instance added by reload', async () => {
+    const home = withHome()
+    homes.push(home)
+    const talker = (word: string) => `sh -c 'echo ${word}-$MAR_INSTANCE; exec sleep 300'`
+    const first = project({'mar.yaml': `name: first\nrunners:\n  web: { cmd: "${talker('hello')}" }\n`})
+    const second = project({'mar.yaml': `name: second\nrunners:\n  api: { cmd: "${talker('hi')}" }\n`})
+    const nowhere = project({})
+    cleanups.push(first.cleanup, second.cleanup, nowhere.cleanup)
+    expect((await home.mar(['up'], {cwd: first.dir})).code).toBe(0)
+
+    const all = spawnMar(['logs', '-f', '--no-color'], {cwd: nowhere.dir, env: home.env})
+    const scoped = spawnMar(['logs', '-f', '--no-color'], {cwd: first.dir, env: home.env})
+    let allOut = ''
+    let scopedOut = ''
+    all.stdout!.on('data', (chunk) => (allOut += chunk))
+    scoped.stdout!.on('data', (chunk) => (scopedOut += chunk))
+    cleanups.push(() => all.kill('SIGKILL'), () => scoped.kill('SIGKILL'))
+    await waitFor('both followers print the existing line', () => allOut.includes('first/web.1 | hello-1') && scopedOut.includes('web.1 | hello-1'))
+
+    expect((await home.mar(['up'], {cwd: second.dir})).code).toBe(0)
+    writeFileSync(join(first.dir, 'mar.yaml'), `name: first\nrunners:\n  web: { cmd: "${talker('hello')}", scale: 2 }\n`)
+    expect((await home.mar(['reload'], {cwd: first.dir})).code).toBe(0)
+
+    await waitFor('the all-stacks follower sees the new stack and the new instance', () => allOut.includes('second/api.1 | hi-1') && allOut.includes('first/web.2 | hello-2'))
+    await waitFor('the stack follower sees the new instance', () => scopedOut.includes('web.2 | hello-2'))
+    expect(scopedOut).not.toContain('hi-1')
+
+    // Followers do not hold a stopping daemon up: they are told, and exit 0.
+    let allErr = ''
+    all.stderr!.on('data', (chunk) => (allErr += chunk))
+    const exits = [all, scoped].map((child) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code))))
+    const stopped = await home.mar(['daemon', 'stop'], {timeoutMs: 10_000})
+    expect(stopped.code).toBe(0)
+    expect(await Promise.all(exits)).toEqual([0, 0])
+    expect(allErr).toContain('the daemon stopped')
   })
 
   it('two concurrent `mar up` start one daemon', async () => {
