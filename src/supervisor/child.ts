@@ -8,7 +8,7 @@ import {closeSync} from 'node:fs'
 import type {Clock} from './clock.js'
 import {sleep} from './clock.js'
 import type {Cgroup, CgroupManager} from './cgroup.js'
-import {commandInCgroup, toArgv} from './command.js'
+import {commandInCgroup, shellEnv, toArgv} from './command.js'
 import type {CommandSpec} from '../config/types.js'
 import type {ExitInfo} from './errors.js'
 import {LineSplitter, type OutputTarget} from './output.js'
@@ -69,7 +69,7 @@ export async function spawnChild(options: SpawnOptions): Promise<ChildHandle> {
   try {
     child = spawn(argv.file, argv.args, {
       cwd: options.cwd,
-      env: {...options.env, ...extraEnv, MAR_RUN_ID: options.runId},
+      env: {...options.env, ...shellEnv(options.command, options.cwd), ...extraEnv, MAR_RUN_ID: options.runId},
       // Its own session and process group: signals reach the whole group,
       // and the program outlives the daemon that started it.
       detached: true,

@@ -11,9 +11,37 @@ export interface Argv {
 }
 
 export function toArgv(command: CommandSpec): Argv {
-  if ('shell' in command) return {file: '/bin/sh', args: ['-c', isSimpleCommand(command.shell) ? `exec ${command.shell}` : command.shell]}
+  if ('shell' in command) {
+    const words = plainWords(command.shell)
+    if (words) return {file: words[0]!, args: words.slice(1)}
+    return {file: '/bin/sh', args: ['-c', isSimpleCommand(command.shell) ? `exec ${command.shell}` : command.shell]}
+  }
   const [file = '', ...args] = command.argv
   return {file, args}
+}
+
+/** Characters that mean nothing to sh: a string made only of these and blanks is just words. */
+const PLAIN = /^[A-Za-z0-9_@%+=:,./-]+$/
+
+/**
+ * The words of a string command with no shell syntax at all (no quotes,
+ * variables, globs, redirections, operators, comments or `~`), whose first
+ * word is a program rather than a builtin or an assignment. `/bin/sh -c
+ * 'exec WORDS'` would exec exactly these, so mar execs them itself and saves
+ * a shell per start. The one thing sh adds, PWD in the environment, the
+ * spawner adds too (shellEnv).
+ */
+export function plainWords(shell: string): string[] | null {
+  const words = shell.split(/[ \t]+/).filter((word) => word !== '')
+  if (words.length === 0 || !words.every((word) => PLAIN.test(word))) return null
+  const first = words[0]!
+  if (first.includes('=') || shellWords.has(first)) return null
+  return words
+}
+
+/** What `/bin/sh -c` puts in a program's environment on its way (dash and bash export PWD). */
+export function shellEnv(command: CommandSpec, cwd: string): Record<string, string> {
+  return 'shell' in command ? {PWD: cwd} : {}
 }
 
 /** The line a shell runs first to move itself into the instance's cgroup; the path comes from the environment. */
@@ -29,7 +57,7 @@ const ENTER_CGROUP = 'echo $$ > "$MAR_CGROUP_PROCS" 2>/dev/null; unset MAR_CGROU
  * never as code.
  */
 export function commandInCgroup(command: CommandSpec, procsFile: string): {argv: Argv; env: Record<string, string>} {
-  if ('shell' in command) {
+  if ('shell' in command && !plainWords(command.shell)) {
     const script = isSimpleCommand(command.shell) ? `exec ${command.shell}` : command.shell
     return {argv: {file: '/bin/sh', args: ['-c', ENTER_CGROUP + script]}, env: {MAR_CGROUP_PROCS: procsFile}}
   }
