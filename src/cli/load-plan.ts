@@ -1,16 +1,35 @@
 // Load the stack for a command: the config file (-c or discovered) planned
 // against this shell's environment; an invalid config becomes the
-// MarError whose lines the base command prints (exit 2).
-import {configError} from '../config/issues.js'
-import {loadStack} from '../config/load.js'
+// MarError whose lines the base command prints (exit 2). A plan whose
+// inputs have not changed comes from the plan cache (plan-cache.ts) without
+// loading the YAML parser or the schema at all.
+import {discoverConfig} from '../config/discover.js'
 import type {StackPlan} from '../config/types.js'
-import {stackEnvKeys} from '../config/describe-plan.js'
+import {marHome} from '../daemon/paths.js'
+import {planCachePath, readCachedPlan, writeCachedPlan} from './plan-cache.js'
 
-export async function loadPlanOrThrow(configPath: string | undefined, cwd = process.cwd()): Promise<StackPlan> {
+export interface LoadPlanOptions {
+  /** Where config warnings go (stderr by default); they are printed on every load, cached or not. */
+  warn?: (message: string) => void
+}
+
+export async function loadPlanOrThrow(configPath: string | undefined, cwd = process.cwd(), options: LoadPlanOptions = {}): Promise<StackPlan> {
+  const warn = options.warn ?? ((message: string) => process.stderr.write(`mar: warning: ${message}\n`))
+  const found = await discoverConfig(cwd, configPath)
+  const cachePath = !('code' in found) ? planCachePath(marHome(), found.file, cwd, configPath) : null
+  const cached = cachePath ? readCachedPlan(cachePath, process.env) : null
+  if (cached) {
+    for (const warning of cached.warnings) warn(warning)
+    return cached.plan
+  }
+
+  const [{loadStack}, {configError}, {stackEnvKeys}] = await Promise.all([import('../config/load.js'), import('../config/issues.js'), import('../config/describe-plan.js')])
   const result = await loadStack({cwd, configPath, env: process.env})
   if (!result.ok) throw configError(result.errors, cwd)
   for (const group of result.plan.groups) {
     for (const runner of group.runners) for (const instance of runner.instances) instance.envKeys = stackEnvKeys(instance, process.env)
   }
+  for (const warning of result.warnings) warn(warning)
+  if (cachePath && !('code' in found) && result.plan.configPath === found.file) writeCachedPlan(cachePath, result.inputs, process.env, {plan: result.plan, warnings: result.warnings})
   return result.plan
 }

@@ -4,6 +4,7 @@
 // named explicitly must exist; the implicit top-level `.env` is optional.
 import {readFileSync} from 'node:fs'
 import {isAbsolute, join} from 'node:path'
+import {contentHash} from './content-hash.js'
 import {parseEnvFile, type EnvFileResult} from './env-file.js'
 import {issueAt, resolveText, type PlanContext} from './resolve.js'
 import type {Vars} from './interpolate.js'
@@ -17,8 +18,10 @@ function read(ctx: PlanContext, file: string): Cached {
   if (!files) cache.set(ctx, (files = new Map()))
   let entry = files.get(file)
   if (!entry) {
+    ctx.inputs?.set(file, null)
     try {
       const text = readFileSync(file, 'utf8')
+      ctx.inputs?.set(file, contentHash(text))
       entry = parseEnvFile(text, file)
       ctx.issues.push(...entry.issues)
     } catch (error) {

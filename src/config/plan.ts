@@ -23,13 +23,13 @@ export interface PlanOptions {
   cwd: string
 }
 
-export type PlanResult = {ok: true; plan: StackPlan; warnings: string[]} | {ok: false; errors: ConfigIssue[]}
+export type PlanResult = {ok: true; plan: StackPlan; warnings: string[]; inputs: Array<[file: string, hash: string | null]>} | {ok: false; errors: ConfigIssue[]}
 
 const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
 
 export function planStack(source: ParsedSource, options: PlanOptions): PlanResult {
   const dir = resolve(source.file, '..')
-  const ctx: PlanContext = {source, dir, issues: [], warnings: []}
+  const ctx: PlanContext = {source, dir, issues: [], warnings: [], inputs: new Map()}
   const isMap = typeof source.data === 'object' && source.data !== null && !Array.isArray(source.data)
   if (isMap) {
     const parsed = Config.safeParse(source.data)
@@ -74,7 +74,7 @@ export function planStack(source: ParsedSource, options: PlanOptions): PlanResul
   if (sshConfig) plan.sshConfig = sshConfig
   warnPortOverlaps(ctx, groups)
   const errors = dedupe(ctx.issues)
-  return errors.length > 0 ? {ok: false, errors} : {ok: true, plan, warnings: ctx.warnings}
+  return errors.length > 0 ? {ok: false, errors} : {ok: true, plan, warnings: ctx.warnings, inputs: [...ctx.inputs!]}
 }
 
 function stackName(ctx: PlanContext, model: ConfigModel, vars: Record<string, string>, dir: string): string {

@@ -11,6 +11,8 @@ export interface PlanContext {
   dir: string
   issues: ConfigIssue[]
   warnings: string[]
+  /** Every file the plan was read from besides the config (env files, present or not): a cached plan is checked against them. */
+  inputs?: Map<string, string | null>
 }
 
 export function issueAt(ctx: PlanContext, path: ConfigPath, code: string, message: string, hint?: string, where: 'key' | 'value' = 'value'): void {
