@@ -5,12 +5,19 @@
 //   start:    `mar up` until it exits; and until N `sleep` processes are
 //             children of the daemon (watched in /proc) — for the baseline,
 //             until it prints "spawned", and until N `sleep` are its children.
+//             Twice per round: the first `mar up` of the config (nothing
+//             cached, no log directories) and, after a `mar down`, again
+//             (the plan cached, the log directories there): a stack
+//             restarted, the everyday case.
 //   stop:     `mar down` until it exits, and until no `sleep` child is left —
 //             for the baseline, `node signal.mjs PID` (one node start, like
 //             the CLI) until the baseline has stopped all by process group
 //             and exited, and until no `sleep` child is left.
 //   memory:   VmRSS of the daemon / the baseline holding N, after settling.
 //   status:   `mar status --json` vs `node -e 0`, median of 15.
+// The goal rows run mar's daemon with process groups (MAR_CGROUPS=0): the
+// baseline's job. A cgroup per instance costs a shell per start to enter
+// it; one extra round measures that and is shown beside.
 import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -22,76 +29,54 @@ const here = new URL('.', import.meta.url).pathname
 /** Long enough for the daemon's first usage sample (every 2 s) and for the heap to settle. */
 export const SETTLE_MS = 3000
 
-/** The fleet's command as mar.yaml writes it; BENCH_FLEET_CMD='[sleep, "600"]' tries the argv form (no shell). */
+/** The fleet's command as mar.yaml writes it; BENCH_FLEET_CMD='[sleep, "600"]' tries the argv form. */
 const fleetCommand = () => process.env.BENCH_FLEET_CMD ?? '"sleep 600"'
 
-export async function marFleet(n, {status = false, again = false, cleanup}) {
-  const home = new MarHome('fleet')
+/** `mar up` until it returns and until n sleeps run; then `mar down` until it returns and none is left. */
+async function upAndDown(home, daemon, cwd, n, between = async () => {}) {
+  const count = childCounter(daemon, 'sleep')
+  const cpu0 = cpuTimes(daemon)
+  const up = home.start(['up'], cwd)
+  const running = waitUntil(() => count() >= n, {since: up.began, what: `${n} sleep processes under the mar daemon`})
+  const upDone = await up.exited
+  if (upDone.code !== 0) throw new Error(`mar up exited ${upDone.code}: ${upDone.stderr.slice(-2000)}`)
+  const allRunning = await running
+  const cpu1 = cpuTimes(daemon)
+  const extra = await between()
+  const cpuBeforeDown = cpuTimes(daemon)
+  const down = home.start(['down'], cwd)
+  const gone = waitUntil(() => count() === 0, {since: down.began, what: 'the last sleep under the mar daemon to go'})
+  const downDone = await down.exited
+  if (downDone.code !== 0) throw new Error(`mar down exited ${downDone.code}: ${downDone.stderr.slice(-2000)}`)
+  const noneLeft = await gone
+  const cpu2 = cpuTimes(daemon)
+  // CPU (ms): the daemon while starting, while stopping, and its children's whole lives (reaped by the stop).
+  const cpu = {startMs: cpu1.self - cpu0.self, idleMs: cpuBeforeDown.self - cpu1.self, stopMs: cpu2.self - cpuBeforeDown.self, childrenMs: cpu2.children - cpu0.children}
+  return {firstMs: count.firstAt - up.began, upMs: upDone.ms, runningMs: allRunning.ms, downMs: downDone.ms, goneMs: noneLeft.ms, cpu, ...extra}
+}
+
+export async function marFleet(n, {status = false, cgroups = false, cleanup}) {
+  const home = new MarHome('fleet', {cgroups})
   cleanup.add(() => home.teardown())
   try {
     const cwd = home.stack('fleet', `name: fleet\nrunners:\n  s: { cmd: ${fleetCommand()}, scale: ${n} }\n`)
     const daemon = await home.startDaemon()
     const info = await home.info()
     const rssIdle = rssOf(daemon)
-    const count = childCounter(daemon, 'sleep')
-
-    const cpu0 = cpuTimes(daemon)
-    const up = home.start(['up'], cwd)
-    const running = waitUntil(() => count() >= n, {since: up.began, what: `${n} sleep processes under the mar daemon`})
-    const upDone = await up.exited
-    if (upDone.code !== 0) throw new Error(`mar up exited ${upDone.code}: ${upDone.stderr.slice(-2000)}`)
-    const allRunning = await running
-    const cpu1 = cpuTimes(daemon)
-    const firstMs = count.firstAt - up.began
-
-    await sleep(SETTLE_MS)
-    const rss = rssOf(daemon)
-    let statusMs = null
-    let nodeMs = null
-    if (status) {
-      nodeMs = timeCommand([process.execPath, '-e', '0'], {env: home.env})
-      statusMs = timeCommand([process.execPath, marBin, 'status', '--json'], {env: home.env, cwd})
-    }
-    const rssAfterStatus = rssOf(daemon)
-
-    const cpuBeforeDown = cpuTimes(daemon)
-    const down = home.start(['down'], cwd)
-    const gone = waitUntil(() => count() === 0, {since: down.began, what: 'the last sleep under the mar daemon to go'})
-    const downDone = await down.exited
-    if (downDone.code !== 0) throw new Error(`mar down exited ${downDone.code}: ${downDone.stderr.slice(-2000)}`)
-    const noneLeft = await gone
-    const cpu2 = cpuTimes(daemon)
-    // CPU (ms): the daemon while starting, while stopping, and its children's whole lives (reaped by the stop).
-    const cpu = {startMs: cpu1.self - cpu0.self, idleMs: cpuBeforeDown.self - cpu1.self, stopMs: cpu2.self - cpuBeforeDown.self, childrenMs: cpu2.children - cpu0.children}
-    // Once more in the same MAR_HOME: the log files exist and the daemon is warm.
-    let warm = null
-    if (again) {
-      const count2 = childCounter(daemon, 'sleep')
-      const up2 = home.start(['up'], cwd)
-      const running2 = waitUntil(() => count2() >= n, {since: up2.began, what: `${n} sleep processes (again)`})
-      const up2Done = await up2.exited
-      if (up2Done.code !== 0) throw new Error(`mar up (again) exited ${up2Done.code}: ${up2Done.stderr.slice(-2000)}`)
-      const allRunning2 = await running2
-      const down2 = home.start(['down'], cwd)
-      const gone2 = waitUntil(() => count2() === 0, {since: down2.began, what: 'the last sleep (again)'})
-      const down2Done = await down2.exited
-      warm = {firstMs: count2.firstAt - up2.began, upMs: up2Done.ms, runningMs: allRunning2.ms, downMs: down2Done.ms, goneMs: (await gone2).ms}
-    }
-    return {
-      warm,
-      cpu,
-      firstMs,
-      upMs: upDone.ms,
-      runningMs: allRunning.ms,
-      downMs: downDone.ms,
-      goneMs: noneLeft.ms,
-      rss,
-      rssIdle,
-      rssAfterStatus,
-      statusMs,
-      nodeMs,
-      containment: info.containment,
-    }
+    const first = await upAndDown(home, daemon, cwd, n, async () => {
+      await sleep(SETTLE_MS)
+      const rss = rssOf(daemon)
+      let statusMs = null
+      let nodeMs = null
+      if (status) {
+        nodeMs = timeCommand([process.execPath, '-e', '0'], {env: home.env})
+        statusMs = timeCommand([process.execPath, marBin, 'status', '--json'], {env: home.env, cwd})
+      }
+      return {rss, statusMs, nodeMs, rssAfterStatus: rssOf(daemon)}
+    })
+    // Once more in the same MAR_HOME: the plan is cached and the log directories exist.
+    const again = await upAndDown(home, daemon, cwd, n)
+    return {...first, again, rssIdle, containment: info.containment}
   } finally {
     await home.teardown()
   }
@@ -145,35 +130,42 @@ export async function baselineFleet(n, {cleanup}) {
   }
 }
 
-/** Rounds alternate between the two sides; medians of each figure. */
+/** Rounds alternate between the two sides; medians of each figure. One more mar round with a cgroup per instance. */
 export async function benchFleet({n = 200, rounds = 3, cleanup, log = () => {}}) {
   const mar = []
   const base = []
   for (let round = 0; round < rounds; round++) {
     base.push(await baselineFleet(n, {cleanup}))
     log(`  fleet round ${round + 1}/${rounds}: baseline start ${base.at(-1).upMs.toFixed(0)} ms, stop ${base.at(-1).downMs.toFixed(0)} ms`)
-    mar.push(await marFleet(n, {status: round === 0, again: round === 0, cleanup}))
-    log(`  fleet round ${round + 1}/${rounds}: mar up ${mar.at(-1).upMs.toFixed(0)} ms (running after ${mar.at(-1).runningMs.toFixed(0)}), down ${mar.at(-1).downMs.toFixed(0)} ms`)
+    const m = await marFleet(n, {status: round === 0, cleanup})
+    mar.push(m)
+    log(`  fleet round ${round + 1}/${rounds}: mar up ${m.upMs.toFixed(0)} ms (running after ${m.runningMs.toFixed(0)}; again ${m.again.runningMs.toFixed(0)}), down ${m.downMs.toFixed(0)} ms`)
   }
+  const cgroup = await marFleet(n, {cgroups: true, cleanup})
+  log(`  fleet, a cgroup per instance: running after ${cgroup.runningMs.toFixed(0)} ms (again ${cgroup.again.runningMs.toFixed(0)}), none left after ${cgroup.goneMs.toFixed(0)} ms`)
   const med = (list, key) => median(list.map((r) => r[key]))
+  const figures = (list) => ({
+    firstMs: med(list, 'firstMs'),
+    upMs: med(list, 'upMs'),
+    runningMs: med(list, 'runningMs'),
+    downMs: med(list, 'downMs'),
+    goneMs: med(list, 'goneMs'),
+  })
   return {
     n,
     rounds,
     containment: mar[0].containment,
     mar: {
-      firstMs: med(mar, 'firstMs'),
-      upMs: med(mar, 'upMs'),
-      runningMs: med(mar, 'runningMs'),
-      downMs: med(mar, 'downMs'),
-      goneMs: med(mar, 'goneMs'),
+      ...figures(mar),
+      again: figures(mar.map((r) => r.again)),
       rss: med(mar, 'rss'),
       rssIdle: med(mar, 'rssIdle'),
-      rssAfterStatus: med(mar, 'rssAfterStatus'),
+      rssAfterStatus: mar[0].rssAfterStatus,
       statusMs: mar[0].statusMs,
-      warm: mar[0].warm,
       command: fleetCommand(),
       runs: mar,
     },
+    cgroup: {containment: cgroup.containment, ...figures([cgroup]), again: figures([cgroup.again])},
     baseline: {
       firstMs: med(base, 'firstMs'),
       upMs: med(base, 'upMs'),

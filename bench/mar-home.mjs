@@ -10,11 +10,12 @@ import {mar} from './lib.mjs'
 import {childrenOf, cleanEnv, isAlive, killTree, removeLater, run, runOk, sleep} from './proc.mjs'
 
 export class MarHome {
-  constructor(label = 'mar') {
+  /** cgroups: false runs the daemon with MAR_CGROUPS=0 (process groups, as the baseline). */
+  constructor(label = 'mar', {cgroups = true} = {}) {
     // Short: the socket path must fit in 108 bytes.
     this.dir = mkdtempSync(join(tmpdir(), `mb-${label}-`))
     this.home = join(this.dir, 'h')
-    this.env = cleanEnv({MAR_HOME: this.home, NO_COLOR: '1'})
+    this.env = cleanEnv({MAR_HOME: this.home, NO_COLOR: '1', ...(cgroups ? {} : {MAR_CGROUPS: '0'})})
     this.daemonPids = new Set()
   }
 

@@ -106,9 +106,22 @@ export class StackRuntime {
   private buildOptions(): BuildOptions {
     const {paths, journal, cgroups, adoption} = this.deps
     return {
-      // Each instance's log store opens just before its first spawn, so the
-      // first instances start at once instead of after 200 stores are ready.
-      output: (instance) => ({kind: 'files', open: async () => (await this.openLogs(instance)).openForChild()}),
+      // The child gets its raw files at once; the store that copies them
+      // opens right after the spawn (nothing is lost: it reads the raw files
+      // from their start), so 200 instances start without waiting for 200 stores.
+      output: (instance) => ({
+        kind: 'files',
+        open: () => {
+          const store = this.logStore(instance)
+          const files = store.openForChild()
+          setImmediate(() => {
+            // Unless the stack was stopped (and its stores closed) in between.
+            if (this.logs.get(instance.name) !== store || this.tailing.has(instance.name)) return
+            this.openLogs(instance).catch((error: Error) => this.deps.log(`logs of ${instance.name}: ${error.message}`))
+          })
+          return files
+        },
+      }),
       lines: (instance) => this.logStore(instance).bus,
       runtimeDir: paths.run,
       emit: this.onEvent,
@@ -195,13 +208,22 @@ export class StackRuntime {
       const status = this.statuses.get(instance.name)!
       this.statuses.set(instance.name, {...status, state: 'stopped', reason: held.has(instance.name) ? 'stopped by mar stop' : 'not started (not among the targets of mar up)'})
     }
-    // An instance with a log directory may have output no daemon stored yet
-    // (written while none ran, by a process about to be adopted or already
-    // gone): catch up on it now. New instances open their store at first spawn.
-    const existing = this.instances().filter((i) => existsSync(instanceLogDir(this.deps.paths, this.name, i.name)))
-    await Promise.all(existing.map((instance) => this.openLogs(instance)))
     this.built = buildStack(this.plan, this.buildOptions())
     this.proc = start(this.built.runner, {name: this.name, emit: this.onEvent})
+    // An instance with a log directory may have output no daemon stored yet
+    // (written while none ran, by a process about to be adopted or already
+    // gone): catch up on it — after the spawns, which must not wait for 200
+    // stores to recover. A new child appends to the same raw files, so
+    // nothing is stored out of order. New instances open their store at first spawn.
+    const existing = this.instances().filter((i) => existsSync(instanceLogDir(this.deps.paths, this.name, i.name)))
+    const proc = this.proc
+    setImmediate(() => {
+      if (this.proc !== proc) return // stopped already; its stores were closed
+      for (const instance of existing) {
+        if (this.logs.has(instance.name) && this.tailing.has(instance.name)) continue
+        this.openLogs(instance).catch((error: Error) => this.deps.log(`logs of ${instance.name}: ${error.message}`))
+      }
+    })
     return [...chosen]
   }
 

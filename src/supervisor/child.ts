@@ -60,7 +60,10 @@ export async function spawnChild(options: SpawnOptions): Promise<ChildHandle> {
   let files: {stdout: number; stderr: number} | null = null
   if (options.output.kind === 'pipe') stdout = stderr = 'pipe'
   if (options.output.kind === 'files') {
-    files = await options.output.open()
+    // No await when the descriptors come at once: each instance then goes
+    // from its files to its spawn in one step, not after every other's files.
+    const opened = options.output.open()
+    files = opened instanceof Promise ? await opened : opened
     stdout = files.stdout
     stderr = files.stderr
   }

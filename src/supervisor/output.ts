@@ -36,7 +36,7 @@ export type OutputTarget =
   /** Pipes: exec splits lines and publishes them on `bus`. */
   | {kind: 'pipe'; bus: LineBus}
   /** File descriptors the child writes to directly; exec closes its copies after spawn. */
-  | {kind: 'files'; open(): Promise<{stdout: number; stderr: number}>}
+  | {kind: 'files'; open(): {stdout: number; stderr: number} | Promise<{stdout: number; stderr: number}>}
   | {kind: 'ignore'}
 
 /**

@@ -45,6 +45,8 @@ export class InstanceLogs {
   private again = false
   private tailer: Tailer | undefined
   private closed = false
+  /** openForChild created the directory: nothing to recover from it. */
+  private madeDir = false
 
   constructor(
     readonly dir: string,
@@ -66,7 +68,8 @@ export class InstanceLogs {
     this.opening ??= (async () => {
       // mkdir says whether it created the directory: a new one has nothing to
       // recover. Synchronous: one cheap call, and no wait in the thread pool.
-      const fresh = mkdirSync(this.dir, {recursive: true, mode: 0o700}) !== undefined
+      const fresh = mkdirSync(this.dir, {recursive: true, mode: 0o700}) !== undefined || this.madeDir
+      this.madeDir = false
       await Promise.all(STREAMS.map((stream) => this.pumps[stream].open(fresh)))
     })().catch((error: unknown) => {
       this.opening = undefined
@@ -77,7 +80,8 @@ export class InstanceLogs {
 
   /** O_APPEND descriptors of the raw files for a new spawn; the caller closes them after spawn. */
   openForChild(): {stdout: number; stderr: number} {
-    mkdirSync(this.dir, {recursive: true, mode: 0o700}) // in case open() was not awaited first
+    // The first spawn may come before open(): then the directory is new here, and open() must know.
+    if (mkdirSync(this.dir, {recursive: true, mode: 0o700}) !== undefined) this.madeDir = true
     const fds: number[] = []
     try {
       for (const stream of STREAMS) {
