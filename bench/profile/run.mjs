@@ -143,7 +143,7 @@ async function respawn() {
 }
 
 try {
-  const daemon = await home.startDaemon(600, ['--cpu-prof', `--cpu-prof-dir=${join(out, 'daemon')}`, '--import', join(here, 'daemon-probe.mjs')])
+  const daemon = await home.startDaemon(600, ['--cpu-prof', '--cpu-prof-interval', process.env.PROFILE_INTERVAL_US ?? '1000', `--cpu-prof-dir=${join(out, 'daemon')}`, '--import', join(here, 'daemon-probe.mjs')])
   console.log(`daemon ${daemon} (${(await home.info()).containment})`)
   const phases = await {fleet, capture, respawn}[scenario](daemon)
   await home.stopDaemon()

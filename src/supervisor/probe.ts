@@ -3,7 +3,7 @@
 // within the timeout fails the instance with the check's last error.
 import {MarError} from '../util/errors.js'
 import type {ProbeSpec} from '../config/types.js'
-import {sleep} from './clock.js'
+import {sleep, STOPPING} from './clock.js'
 import type {Check} from './checks/check.js'
 import {SupervisorCode} from './errors.js'
 import type {RunContext, Runner} from './runner.js'
@@ -20,7 +20,7 @@ export async function waitUntilPassing(check: Check, spec: Omit<ProbeSpec, 'chec
     const passed = check.waitPass(either).then(() => true)
     const timedOut = sleep(clock, spec.timeoutMs, either).then(() => false)
     const won = await Promise.race([passed, timedOut])
-    timer.abort()
+    timer.abort(STOPPING)
     if (!won && !signal.aborted) throw new Error(`no ${check.describe()} within ${spec.timeoutMs}ms`)
     return
   }

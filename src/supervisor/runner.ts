@@ -5,7 +5,7 @@
 // from Runner to Runner. `start` runs one in the background and hands back a
 // Process handle; `invoke` does the same and waits until it is ready.
 import {setMaxListeners} from 'node:events'
-import {realClock, type Clock} from './clock.js'
+import {realClock, type Clock, STOPPING} from './clock.js'
 import {MarError} from '../util/errors.js'
 import {SupervisorCode, type ExitInfo} from './errors.js'
 
@@ -111,8 +111,8 @@ export function start(runner: Runner, options: StartOptions): Process {
   ready.catch(() => {})
 
   const parentKill = options.parent?.killSignal
-  const onParentKill = () => killController.abort()
-  if (parentKill?.aborted) killController.abort()
+  const onParentKill = () => killController.abort(STOPPING)
+  if (parentKill?.aborted) killController.abort(STOPPING)
   else parentKill?.addEventListener('abort', onParentKill, {once: true})
 
   const ctx: RunContext = {
@@ -162,8 +162,8 @@ export function start(runner: Runner, options: StartOptions): Process {
       return failure
     },
     stop(mode: StopMode = 'graceful') {
-      stopController.abort()
-      if (mode === 'kill') killController.abort()
+      stopController.abort(STOPPING)
+      if (mode === 'kill') killController.abort(STOPPING)
       return exited.then(
         () => {},
         () => {},

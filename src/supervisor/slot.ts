@@ -1,5 +1,6 @@
 // One member of a supervised group: its spec, the current Process, and the
 // history the restart decision needs.
+import {STOPPING} from './clock.js'
 import type {RestartSpec} from '../config/types.js'
 import type {Process, Runner} from './runner.js'
 
@@ -96,7 +97,7 @@ export class Slot {
   stop(): Promise<void> {
     if (this.stopping) return this.stopping
     const before = this.state
-    this.cancel.abort()
+    this.cancel.abort(STOPPING)
     const proc = this.proc
     this.stopping = (async () => {
       if (proc) {
