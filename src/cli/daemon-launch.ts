@@ -2,7 +2,6 @@
 // for the commands that may — start the daemon in the background first.
 // Two commands starting it at once is fine: one daemon wins the lock, the
 // other exits, and both commands connect to the winner.
-import {spawn} from 'node:child_process'
 import {existsSync, openSync, closeSync, readFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -38,6 +37,8 @@ export async function startDaemon(paths: MarPaths, timeoutMs = 10_000): Promise<
   ensureHome(paths)
   const entry = join(packageRoot(), 'dist', 'daemon.js')
   const logFd = openSync(paths.daemonLog, 'a', 0o600)
+  // Loaded here: only a command that starts the daemon needs it.
+  const {spawn} = await import('node:child_process')
   const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, entry], {
     detached: true,
     stdio: ['ignore', logFd, logFd],

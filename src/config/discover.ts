@@ -2,7 +2,7 @@
 // else the first mar.yaml or mar.yml in cwd or a parent, else the first
 // Procfile in cwd or a parent (SPEC §1: a mar.yaml anywhere up the tree
 // wins over a Procfile).
-import {stat} from 'node:fs/promises'
+import {statSync} from 'node:fs'
 import {basename, dirname, join, resolve} from 'node:path'
 import type {ConfigIssue, StackPlan} from './types.js'
 
@@ -14,13 +14,11 @@ export interface Discovered {
   format: StackPlan['format']
 }
 
+// Synchronous: a handful of stats, and node:fs/promises would cost the
+// plainest commands (status, down) its load time.
 async function kind(path: string): Promise<'file' | 'dir' | undefined> {
-  try {
-    const info = await stat(path)
-    return info.isDirectory() ? 'dir' : 'file'
-  } catch {
-    return undefined
-  }
+  const info = statSync(path, {throwIfNoEntry: false})
+  return info === undefined ? undefined : info.isDirectory() ? 'dir' : 'file'
 }
 
 export function formatOf(file: string): StackPlan['format'] {

@@ -113,6 +113,10 @@ export async function terminate(handle: ChildHandle, options: TerminateOptions):
  * (the main process exited on its own, so nobody has told them yet).
  */
 export async function reapLeftovers(handle: ChildHandle, options: TerminateOptions, signalFirst = true): Promise<void> {
+  // Look once the event loop has turned: when 200 instances end together,
+  // their exits are handled first (so the kernel's other children are
+  // reaped sooner) and one shared /proc scan then answers all 200.
+  await new Promise<void>((resolve) => setImmediate(resolve))
   const alive = () => remainingProcesses(handle).length > 0
   if (alive()) {
     if (signalFirst) signalLeftovers(handle, options.stop.signal)
