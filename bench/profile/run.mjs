@@ -96,6 +96,7 @@ async function fleet(daemon) {
     ['settle (3 s, idle instances)', 'up returned', 'settled'],
     ['15 × status --json', 'status', 'status done'],
     ['down: until none left', 'down', 'none left'],
+    ['down: none left until the command returns', 'none left', 'down returned'],
   ]
 }
 
