@@ -15,14 +15,6 @@ export const globalFlags = {
   quiet: Flags.boolean({char: 'q', description: 'Print only errors.', helpGroup: 'GLOBAL'}),
 }
 
-export interface GlobalOptions {
-  config?: string
-  json: boolean
-  color?: boolean
-  verbose: boolean
-  quiet: boolean
-}
-
 export abstract class MarCommand extends Command {
   static override baseFlags = globalFlags
 

@@ -5,7 +5,6 @@ import {isRunning} from '../supervisor/proc.js'
 import {formatDuration} from '../util/format.js'
 import {ExitCode, MarError} from '../util/errors.js'
 import {probeDaemon, startDaemon} from './daemon-launch.js'
-import {readFileSync} from 'node:fs'
 
 export async function daemonStart(options: {json: boolean; quiet: boolean}): Promise<number> {
   const paths = marPaths()
@@ -76,14 +75,4 @@ export async function daemonStatus(options: {json: boolean}): Promise<number> {
     client.close()
   }
   return 0
-}
-
-/** The pid in MAR_HOME/daemon.pid, when that process still runs. */
-export function recordedPid(): number | null {
-  try {
-    const pid = Number(readFileSync(marPaths().lock, 'utf8').trim())
-    return pid > 0 && isRunning(pid) ? pid : null
-  } catch {
-    return null
-  }
 }

@@ -19,8 +19,6 @@ import {LinePrinter} from './line-printer.js'
 export interface ForegroundOptions {
   color: boolean
   quiet: boolean
-  /** Only these instances (names); all when absent. */
-  only?: ReadonlySet<string>
 }
 
 export async function runForeground(plan: StackPlan, options: ForegroundOptions): Promise<number> {

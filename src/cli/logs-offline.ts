@@ -17,7 +17,7 @@ export interface OfflineQuery {
 
 export async function readStoredLogs(query: OfflineQuery): Promise<{lines: LogLineJson[]; names: string[]}> {
   const plan = await loadPlanOrThrow(query.config, process.cwd(), {warn: () => {}})
-  const names = resolveTargets(plan, query.targets.map((t) => (t.includes('/') ? t : t)))
+  const names = resolveTargets(plan, query.targets)
   const hosts = new Map(plan.groups.flatMap((g) => g.runners.flatMap((r) => r.instances.map((i) => [i.name, i.host] as const))))
   const paths = marPaths()
   const grep = query.grep === undefined ? undefined : new RegExp(query.grep)

@@ -124,6 +124,5 @@ export const Config = z
 
 export type ConfigInput = z.output<typeof Config>
 export type GroupInput = z.output<typeof Group>
-export type RunnerInput = z.output<typeof Runner>
 export type RunnerObjectInput = z.output<typeof RunnerObject>
 export type HostInput = z.output<typeof Host>

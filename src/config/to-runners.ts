@@ -54,7 +54,6 @@ export interface BuildOptions {
 export interface BuiltStack {
   runner: Runner
   groups: Map<string, GroupControl>
-  instances: InstancePlan[]
 }
 
 /** A short, stable socket path per instance, so an adopted program still finds it. */
@@ -177,6 +176,5 @@ export function buildStack(plan: StackPlan, options: BuildOptions): BuiltStack {
   return {
     runner: dependencyGraph(nodes, {keepAlive: options.keepAlive}),
     groups,
-    instances: plan.groups.flatMap((g) => g.runners.flatMap((r) => r.instances)),
   }
 }

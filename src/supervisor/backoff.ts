@@ -2,8 +2,6 @@
 // so unit tests check exact sequences without waiting.
 import type {BackoffSpec, RestartLimit} from '../config/types.js'
 
-export const defaultBackoff: BackoffSpec = {initialMs: 100, maxMs: 30_000, factor: 2}
-
 /** How much jitter takes off a delay at most: delays land in [0.8·d, d]. */
 export const JITTER = 0.2
 

@@ -32,8 +32,3 @@ export function shouldColor(flag: boolean | undefined, stream: {isTTY?: boolean}
   if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0') return true
   return Boolean(stream.isTTY)
 }
-
-/** Visible width of a string, ignoring ANSI escapes. */
-export function visibleLength(text: string): number {
-  return text.replace(/\x1b\[[0-9;]*m/g, '').length
-}
