@@ -1,12 +1,10 @@
 // One stack inside the daemon: its plan, its running tree of runners, the
 // status of each instance and its captured logs. The actor owns these; this
 // class knows how to start, stop, change and inspect one stack.
-import {existsSync} from 'node:fs'
 import type {InstancePlan, LogSpec, StackPlan} from '../config/types.js'
 import {buildMember, buildStack, type BuildOptions, type BuiltStack} from '../config/to-runners.js'
 import type {CgroupManager} from '../supervisor/cgroup.js'
 import {applyEvent, initialStatus, type InstanceStatus} from '../supervisor/instance-status.js'
-import type {LineBus} from '../supervisor/output.js'
 import {isRunning} from '../supervisor/proc.js'
 import {openCgroup} from '../supervisor/cgroup.js'
 import type {AdoptRecord} from '../supervisor/child.js'
@@ -14,22 +12,10 @@ import {start, type Process, type SupervisorEvent} from '../supervisor/runner.js
 import type {TargetResult} from '../api/protocol.js'
 import {resolveTargets, selectTargets} from '../api/targets.js'
 import {journalKey, type Journal, type SpawnRecord} from './journal.js'
-import {instanceLogDir, type MarPaths} from './paths.js'
+import type {MarPaths} from './paths.js'
+import {StackLogs, type InstanceLogStore} from './stack-logs.js'
 
-/** What the runtime needs of an instance's log store (src/daemon/logs). */
-export interface InstanceLogStore {
-  open(): Promise<void>
-  openForChild(): {stdout: number; stderr: number}
-  startTailing(pollMs?: number): void
-  stopTailing(): void
-  pump(): Promise<void>
-  readonly bus: LineBus
-  onStored(listener: (stream: 'stdout' | 'stderr', end: number) => void): () => void
-  ends(): {stdout: number; stderr: number}
-  close(): Promise<void>
-}
-
-const TAIL_POLL_MS = 2000
+export type {InstanceLogStore} from './stack-logs.js'
 
 /** Kill a recorded process and everything in its group and cgroup, if it still runs. */
 export function killRecorded(record: AdoptRecord): void {
@@ -57,10 +43,9 @@ export interface RuntimeDeps {
 
 export class StackRuntime {
   readonly statuses = new Map<string, InstanceStatus>()
-  readonly logs = new Map<string, InstanceLogStore>()
+  readonly logs: StackLogs
   /** Cgroup of each running instance, for usage sampling. */
   readonly cgroupOf = new Map<string, string | undefined>()
-  private readonly tailing = new Set<string>()
   /** The current run of each instance, for the journal's ready records. */
   private readonly runIdOf = new Map<string, string>()
   private built: BuiltStack | null = null
@@ -71,6 +56,12 @@ export class StackRuntime {
     private readonly deps: RuntimeDeps,
   ) {
     for (const instance of this.instances()) this.statuses.set(instance.name, initialStatus(instance))
+    this.logs = new StackLogs(plan.name, {
+      paths: deps.paths,
+      createLogs: deps.createLogs,
+      onStored: (instance, stream, end) => deps.onStored(this.name, instance, stream, end),
+      log: deps.log,
+    })
   }
 
   get name(): string {
@@ -106,23 +97,8 @@ export class StackRuntime {
   private buildOptions(): BuildOptions {
     const {paths, journal, cgroups, adoption} = this.deps
     return {
-      // The child gets its raw files at once; the store that copies them
-      // opens right after the spawn (nothing is lost: it reads the raw files
-      // from their start), so 200 instances start without waiting for 200 stores.
-      output: (instance) => ({
-        kind: 'files',
-        open: () => {
-          const store = this.logStore(instance)
-          const files = store.openForChild()
-          setImmediate(() => {
-            // Unless the stack was stopped (and its stores closed) in between.
-            if (this.logs.get(instance.name) !== store || this.tailing.has(instance.name)) return
-            this.openLogs(instance).catch((error: Error) => this.deps.log(`logs of ${instance.name}: ${error.message}`))
-          })
-          return files
-        },
-      }),
-      lines: (instance) => this.logStore(instance).bus,
+      output: (instance) => ({kind: 'files', open: () => this.logs.filesForSpawn(instance)}),
+      lines: (instance) => this.logs.store(instance).bus,
       runtimeDir: paths.run,
       emit: this.onEvent,
       cgroups,
@@ -156,44 +132,6 @@ export class StackRuntime {
     }
   }
 
-  /** The instance's log store, created on first use (not yet open). */
-  private logStore(instance: InstancePlan): InstanceLogStore {
-    let store = this.logs.get(instance.name)
-    if (!store) {
-      store = this.deps.createLogs(instanceLogDir(this.deps.paths, this.name, instance.name), instance.log)
-      store.onStored((stream, end) => this.deps.onStored(this.name, instance.name, stream, end))
-      this.logs.set(instance.name, store)
-    }
-    return store
-  }
-
-  /** Open the instance's log store (idempotent) and follow its raw files. */
-  private async openLogs(instance: InstancePlan): Promise<InstanceLogStore> {
-    const store = this.logStore(instance)
-    if (!this.tailing.has(instance.name)) {
-      await store.open()
-      // inotify wakes the tailer at once; the poll is only a safety net, and
-      // hundreds of instances polling often would cost the daemon real CPU.
-      if (!this.tailing.has(instance.name)) store.startTailing(TAIL_POLL_MS)
-      this.tailing.add(instance.name)
-    }
-    return store
-  }
-
-  private async closeLogs(names: Iterable<string>): Promise<void> {
-    await Promise.all(
-      [...names].map(async (name) => {
-        const store = this.logs.get(name)
-        if (!store) return
-        this.logs.delete(name)
-        this.tailing.delete(name)
-        await store.pump().catch(() => {})
-        store.stopTailing()
-        await store.close()
-      }),
-    )
-  }
-
   /** Instances the user stopped or did not ask for: kept across daemon restarts. */
   readonly stopped = new Set<string>()
 
@@ -210,19 +148,10 @@ export class StackRuntime {
     }
     this.built = buildStack(this.plan, this.buildOptions())
     this.proc = start(this.built.runner, {name: this.name, emit: this.onEvent})
-    // An instance with a log directory may have output no daemon stored yet
-    // (written while none ran, by a process about to be adopted or already
-    // gone): catch up on it — after the spawns, which must not wait for 200
-    // stores to recover. A new child appends to the same raw files, so
-    // nothing is stored out of order. New instances open their store at first spawn.
-    const existing = this.instances().filter((i) => existsSync(instanceLogDir(this.deps.paths, this.name, i.name)))
+    // Output written while no daemon ran is caught up on after the spawns.
     const proc = this.proc
     setImmediate(() => {
-      if (this.proc !== proc) return // stopped already; its stores were closed
-      for (const instance of existing) {
-        if (this.logs.has(instance.name) && this.tailing.has(instance.name)) continue
-        this.openLogs(instance).catch((error: Error) => this.deps.log(`logs of ${instance.name}: ${error.message}`))
-      }
+      if (this.proc === proc) this.logs.catchUp(this.instances()) // unless stopped already: its stores were closed
     })
     return [...chosen]
   }
@@ -231,7 +160,7 @@ export class StackRuntime {
     return this.proc !== null && !this.proc.isExited
   }
 
-  /** Stop every instance (dependents first). The logs stay open until closeLogs. */
+  /** Stop every instance (dependents first). The logs stay open until closeAllLogs. */
   async stop(): Promise<void> {
     await this.proc?.stop()
     this.proc = null
@@ -249,7 +178,7 @@ export class StackRuntime {
 
   /** Store what is left of every instance's output and close the log stores. */
   closeAllLogs(): Promise<void> {
-    return this.closeLogs([...this.logs.keys()])
+    return this.logs.closeAll()
   }
 
   /** Every instance the targets name (all for none); throws a usage error for unknown ones. */
@@ -357,7 +286,7 @@ export class StackRuntime {
     const nextInstances = new Map(this.instances(next).map((i) => [i.name, i]))
     const removed = changes.filter((c) => c.change === 'removed').map((c) => c.instance)
     for (const name of removed) await this.control(name).removeMember(name)
-    await this.closeLogs(removed)
+    await this.logs.close(removed)
     for (const name of removed) this.statuses.delete(name)
     this.plan = next
     const options = this.buildOptions()
