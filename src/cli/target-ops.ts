@@ -6,7 +6,7 @@ import {connectDaemon} from './daemon-launch.js'
 import {splitByStack, stackRefFor} from './stack-ref.js'
 import {createPaint} from '../util/colors.js'
 import {ExitCode} from '../util/errors.js'
-import {parseSignal} from '../daemon/signals.js'
+import {parseSignal} from '../api/signals.js'
 
 export interface OpOptions {
   config?: string

@@ -10,7 +10,7 @@ import {encodeFrame, FrameReader} from '../api/framing.js'
 import {PROTOCOL_VERSION, type Reply, type Request} from '../api/protocol.js'
 import type {Daemon} from './actor.js'
 import {streamLogs} from './log-stream.js'
-import {parseSignal} from './signals.js'
+import {parseSignal} from '../api/signals.js'
 
 /** A watcher whose unsent replies exceed this is too slow and is dropped. */
 export const MAX_WATCH_BACKLOG = 8 * 1024 * 1024

@@ -1,4 +1,5 @@
-// Signal names and numbers as users type them: SIGHUP, HUP, hup, 1.
+// Signal names and numbers as users type them: SIGHUP, HUP, hup, 1. Shared by the
+// CLI (checking before it asks) and the daemon (checking what it is asked).
 import {constants} from 'node:os'
 import {ExitCode, MarError} from '../util/errors.js'
 
