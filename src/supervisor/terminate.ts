@@ -120,12 +120,17 @@ export async function reapLeftovers(handle: ChildHandle, options: TerminateOptio
   const alive = () => remainingProcesses(handle).length > 0
   if (alive()) {
     if (signalFirst) signalLeftovers(handle, options.stop.signal)
+    // Polls back off (10 ms, 20, 40… up to 200): a leftover that takes its
+    // time to stop costs a /proc scan per poll, not one every 10 ms.
     const deadline = options.clock.now() + options.stop.timeoutMs
+    let pause = 10
     while (alive() && options.clock.now() < deadline && !options.killSignal.aborted) {
-      await sleep(options.clock, 10)
+      await sleep(options.clock, Math.min(pause, deadline - options.clock.now()))
+      pause = Math.min(pause * 2, 200)
     }
     if (alive()) killAll(handle)
-    for (let i = 0; i < 200 && alive(); i++) await sleep(options.clock, 10)
+    const killedBy = options.clock.now() + 2000
+    for (pause = 10; alive() && options.clock.now() < killedBy; pause = Math.min(pause * 2, 200)) await sleep(options.clock, pause)
   }
   // rmdir can fail with EBUSY while the kernel is still tearing down the last task.
   for (let i = 0; i < 20 && handle.cgroup && !handle.cgroup.remove(); i++) await sleep(options.clock, 5)
