@@ -27,6 +27,10 @@ class PunchHelper {
 
   constructor(private readonly command: string) {}
 
+  get pid(): number | undefined {
+    return this.child?.pid
+  }
+
   run(length: number, path: string): Promise<string> {
     const child = this.child ?? this.start()
     // Held while an answer is due (a daemon closing its logs awaits it), never otherwise.
@@ -63,7 +67,8 @@ class PunchHelper {
     })
     const gone = () => {
       if (this.child === child) this.child = undefined
-      for (const resolve of this.waiting.splice(0)) resolve('fail')
+      // Not the file system's answer: the next request starts a new shell.
+      for (const resolve of this.waiting.splice(0)) resolve('lost')
     }
     child.once('exit', gone)
     child.once('error', gone)
@@ -72,6 +77,11 @@ class PunchHelper {
 }
 
 const helpers = new Map<string, PunchHelper>()
+
+/** Pids of the running helper shells (for tests). */
+export function punchHelperPids(): number[] {
+  return [...helpers.values()].flatMap((helper) => (helper.pid === undefined ? [] : [helper.pid]))
+}
 
 /** End the helper shells, e.g. when the daemon shuts down or a test ends. */
 export function stopHolePunchers(): void {
@@ -99,7 +109,8 @@ export class HolePuncher {
     const blocks = Math.floor(length / BLOCK) * BLOCK
     if (!this.usable || blocks <= 0 || /[\n\r]/.test(file)) return false
     const answer = await this.helper.run(blocks, file)
-    if (answer !== 'ok') this.refused = true
+    // A helper that died (killed, out of memory) is no reason to stop punching; a refusal is.
+    if (answer !== 'ok' && answer !== 'lost') this.refused = true
     return answer === 'ok'
   }
 }

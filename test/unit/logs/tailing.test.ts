@@ -1,10 +1,11 @@
 // Tailing without explicit pumps, closing, readers of a missing store, and
 // a hole puncher without fallocate.
 import {afterAll, afterEach, describe, expect, it} from 'vitest'
+import {mkdirSync, writeFileSync} from 'node:fs'
 import {InstanceLogs, readLastLines, readLinesFrom} from '../../../src/daemon/logs/index.js'
-import {HolePuncher, stopHolePunchers} from '../../../src/daemon/logs/punch.js'
-import {makeTempDir, numberedLines, storedBytes, writeRaw} from '../../fixtures/logs/store-files.js'
+import {HolePuncher, punchHelperPids, stopHolePunchers} from '../../../src/daemon/logs/punch.js'
 import {waitFor} from '../../helpers/wait.js'
+import {makeTempDir, numberedLines, storedBytes, writeRaw} from '../../fixtures/logs/store-files.js'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {
@@ -70,6 +71,35 @@ describe('HolePuncher', () => {
     expect(await puncher.punch('/dev/null', 1 << 20)).toBe(false)
     expect(puncher.usable).toBe(false)
     expect(await puncher.punch('/dev/null', 1 << 20)).toBe(false)
+  })
+
+  it('starts a new helper when the old one died, and keeps punching', async () => {
+    const dir = tempDir()
+    mkdirSync(dir, {recursive: true})
+    const file = `${dir}/raw`
+    writeFileSync(file, Buffer.alloc(1 << 20, 120))
+    const puncher = new HolePuncher()
+    expect(await puncher.punch(file, 1 << 19)).toBe(true)
+    const [helper] = punchHelperPids()
+    expect(helper).toBeGreaterThan(0)
+    process.kill(helper!, 'SIGKILL')
+    await waitFor('the helper shell to be gone', () => !punchHelperPids().includes(helper!))
+    expect(await puncher.punch(file, 1 << 20)).toBe(true)
+    expect(puncher.usable).toBe(true)
+    expect(punchHelperPids()).not.toContain(helper)
+  })
+
+  it('a helper dying with a request pending is not a refusal: the next punch tries again', async () => {
+    const dir = tempDir()
+    mkdirSync(dir, {recursive: true})
+    // A stand-in for fallocate that kills the helper shell running it.
+    const killer = `${dir}/killer`
+    writeFileSync(killer, '#!/bin/sh\nkill -9 $PPID\n', {mode: 0o755})
+    const puncher = new HolePuncher(killer)
+    expect(await puncher.punch(`${dir}/raw`, 1 << 20)).toBe(false)
+    expect(puncher.usable).toBe(true)
+    expect(await puncher.punch(`${dir}/raw`, 1 << 20)).toBe(false)
+    expect(puncher.usable).toBe(true)
   })
 
   it('stops trying on a file it cannot punch', async () => {
