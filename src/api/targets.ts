@@ -2,7 +2,7 @@
 // stack/runner; none means the whole stack. Shared by the CLI (foreground)
 // and the daemon so both read targets the same way.
 import {didYouMean} from '../config/suggest.js'
-import type {StackPlan} from '../config/types.js'
+import {allInstances, type StackPlan} from '../config/types.js'
 import {ExitCode, MarError} from '../util/errors.js'
 
 export interface ResolvedTarget {
@@ -19,7 +19,7 @@ export function splitStack(target: string): {stack?: string; name: string} {
 
 /** Resolve one target (without its stack/ prefix) within a plan; null when unknown. */
 export function resolveInPlan(plan: StackPlan, name: string): ResolvedTarget | null {
-  const instances = plan.groups.flatMap((g) => g.runners.flatMap((r) => r.instances))
+  const instances = allInstances(plan)
   if (name === '' || name === plan.name) return {target: name, kind: 'stack', instances: instances.map((i) => i.name)}
   const instance = instances.find((i) => i.name === name)
   if (instance) return {target: name, kind: 'instance', instances: [instance.name]}
@@ -49,7 +49,7 @@ export function unknownTarget(target: string, candidates: readonly string[]): Ma
 
 /** Every instance the targets name, in declaration order; all of them for no targets. */
 export function resolveTargets(plan: StackPlan, targets: readonly string[]): string[] {
-  if (targets.length === 0) return plan.groups.flatMap((g) => g.runners.flatMap((r) => r.instances.map((i) => i.name)))
+  if (targets.length === 0) return allInstances(plan).map((i) => i.name)
   const chosen = new Set<string>()
   for (const target of targets) {
     const {stack, name} = splitStack(target)
@@ -60,7 +60,7 @@ export function resolveTargets(plan: StackPlan, targets: readonly string[]): str
     if (!resolved) throw unknownTarget(target, knownNames(plan))
     for (const instance of resolved.instances) chosen.add(instance)
   }
-  const order = plan.groups.flatMap((g) => g.runners.flatMap((r) => r.instances.map((i) => i.name)))
+  const order = allInstances(plan).map((i) => i.name)
   return order.filter((n) => chosen.has(n))
 }
 

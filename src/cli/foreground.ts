@@ -5,7 +5,7 @@
 import {tmpdir} from 'node:os'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
-import type {InstancePlan, StackPlan} from '../config/types.js'
+import {allInstances, type InstancePlan, type StackPlan} from '../config/types.js'
 import {buildStack} from '../config/to-runners.js'
 import {createCgroupManager, sweepStaleForeground} from '../supervisor/cgroup.js'
 import {describeExit} from '../supervisor/errors.js'
@@ -23,7 +23,7 @@ export interface ForegroundOptions {
 
 export async function runForeground(plan: StackPlan, options: ForegroundOptions): Promise<number> {
   const paint = createPaint(options.color)
-  const instances = plan.groups.flatMap((g) => g.runners.flatMap((r) => r.instances))
+  const instances = allInstances(plan)
   const printer = new LinePrinter(process.stdout, paint, instances.map((i) => i.name))
   const byName = new Map(instances.map((i) => [i.name, i]))
   const statuses = new Map<string, InstanceStatus>(instances.map((i) => [i.name, initialStatus(i)]))

@@ -3,6 +3,7 @@
 // followed: with no daemon nothing new is being stored).
 import type {LogLineJson} from '../api/protocol.js'
 import {resolveTargets} from '../api/targets.js'
+import {allInstances} from '../config/types.js'
 import {instanceLogDir, marPaths} from '../daemon/paths.js'
 import {lineText, mergeByTime, readLastLines} from '../daemon/logs/index.js'
 import {loadPlanOrThrow} from './load-plan.js'
@@ -18,7 +19,7 @@ export interface OfflineQuery {
 export async function readStoredLogs(query: OfflineQuery): Promise<{lines: LogLineJson[]; names: string[]}> {
   const plan = await loadPlanOrThrow(query.config, process.cwd(), {warn: () => {}})
   const names = resolveTargets(plan, query.targets)
-  const hosts = new Map(plan.groups.flatMap((g) => g.runners.flatMap((r) => r.instances.map((i) => [i.name, i.host] as const))))
+  const hosts = new Map(allInstances(plan).map((i) => [i.name, i.host] as const))
   const paths = marPaths()
   const grep = query.grep === undefined ? undefined : new RegExp(query.grep)
   const lists = await Promise.all(

@@ -3,7 +3,7 @@
 // with what failed and its last log lines.
 import type {InstanceJson, LogLineJson, Reply, UpResult} from '../api/protocol.js'
 import type {DaemonClient} from '../api/client.js'
-import type {InstancePlan, StackPlan} from '../config/types.js'
+import {allInstances, type InstancePlan, type StackPlan} from '../config/types.js'
 import {parseDuration} from '../config/units.js'
 import {createPaint, type Paint} from '../util/colors.js'
 import {ExitCode, MarError} from '../util/errors.js'
@@ -59,7 +59,7 @@ export async function upInDaemon(plan: StackPlan, targets: string[], options: Up
 
 async function upWith(client: DaemonClient, plan: StackPlan, targets: string[], options: UpOptions, timeoutMs: number): Promise<number> {
   const paint = createPaint(options.color)
-  const plans = new Map(plan.groups.flatMap((g) => g.runners.flatMap((r) => r.instances.map((i) => [i.name, i] as const))))
+  const plans = new Map(allInstances(plan).map((i) => [i.name, i] as const))
   const latest = new Map<string, InstanceJson>()
   /** The last thing that went wrong for each instance: its current reason may already be empty again. */
   const lastProblem = new Map<string, string>()

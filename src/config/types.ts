@@ -140,6 +140,11 @@ export interface StackPlan {
   notActedOn: {path: string; reason: string}[]
 }
 
+/** Every instance of a plan, in declaration order (group by group, runner by runner). */
+export function allInstances(plan: StackPlan): InstancePlan[] {
+  return plan.groups.flatMap((g) => g.runners.flatMap((r) => r.instances))
+}
+
 /** A problem found in a config file; all of a file's problems are reported at once. */
 export interface ConfigIssue {
   /** Stable: yaml-syntax, unknown-key, invalid-type, invalid-value, duplicate-name,

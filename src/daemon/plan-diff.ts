@@ -2,7 +2,7 @@
 // compare the running plan with the new one, instance by instance.
 // Group-level changes (groups added or removed, strategy, restart strategy,
 // depends_on) are "structural": the stack is restarted as a whole.
-import type {GroupPlan, InstancePlan, StackPlan} from '../config/types.js'
+import {allInstances, type GroupPlan, type InstancePlan, type StackPlan} from '../config/types.js'
 import type {PlanChange} from '../api/protocol.js'
 
 export interface PlanDiff {
@@ -16,7 +16,7 @@ const compared: Array<keyof InstancePlan> = [
 ]
 
 function instancesOf(plan: StackPlan): Map<string, InstancePlan> {
-  return new Map(plan.groups.flatMap((g) => g.runners.flatMap((r) => r.instances.map((i) => [i.name, i] as const))))
+  return new Map(allInstances(plan).map((i) => [i.name, i] as const))
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)

@@ -6,7 +6,7 @@ import {existsSync} from 'node:fs'
 import {chmod, mkdir, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {stackEnvKeys} from '../config/describe-plan.js'
-import type {InstancePlan, StackPlan} from '../config/types.js'
+import {allInstances, type InstancePlan, type StackPlan} from '../config/types.js'
 import {ExitCode, MarError} from '../util/errors.js'
 import {buildInstanceUnit} from './instance-unit.js'
 import {UNIT_NAME_MAX, comment, escapeUnitNamePart, isValidEnvName, renderUnit} from './unit-syntax.js'
@@ -74,7 +74,7 @@ function checkPath(instance: InstancePlan): void {
 export function exportStack(plan: StackPlan, options: ExportOptions): ExportResult {
   const warnings: string[] = []
   const target = targetUnitName(plan.name)
-  const all = plan.groups.flatMap((g) => g.runners.flatMap((r) => r.instances))
+  const all = allInstances(plan)
   const hosts = [...new Set(all.map((i) => i.host))]
   const included = (i: InstancePlan) => options.host === undefined || i.host === options.host
   if (options.host !== undefined && !plan.hosts.some((h) => h.name === options.host)) {
