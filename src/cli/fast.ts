@@ -4,6 +4,7 @@
 // and goes through oclif as usual, so behaviour never differs.
 import {reportError} from './report-error.js'
 import {shouldColor} from '../util/colors.js'
+import {UP_TIMEOUT_DEFAULT} from './up-defaults.js'
 
 type FastCommand = (flags: Set<string>) => Promise<number>
 
@@ -38,7 +39,7 @@ async function up(flags: Set<string>): Promise<number> {
   const [{loadPlanOrThrow}, {upInDaemon}] = await Promise.all([import('./load-plan.js'), import('./up-daemon.js')])
   const plan = await loadPlanOrThrow(undefined)
   const quiet = flags.has('-q') || flags.has('--quiet')
-  return upInDaemon(plan, [], {wait: !flags.has('--no-wait'), timeout: '120s', json: flags.has('--json'), color: color(flags), quiet, ui: false})
+  return upInDaemon(plan, [], {wait: !flags.has('--no-wait'), timeout: UP_TIMEOUT_DEFAULT, json: flags.has('--json'), color: color(flags), quiet, ui: false})
 }
 
 /** The exit code, or null when this invocation is not one of the fast ones. */

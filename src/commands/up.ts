@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {MarCommand} from '../cli/base-command.js'
 import {loadPlanOrThrow} from '../cli/load-plan.js'
+import {UP_TIMEOUT_DEFAULT} from '../cli/up-defaults.js'
 
 export default class Up extends MarCommand {
   static override summary = 'Start the stack (or some of it) and wait until it is ready.'
@@ -11,7 +12,7 @@ With -f/--foreground no daemon is involved: output is printed foreman-style and 
   static override flags = {
     foreground: Flags.boolean({char: 'f', description: 'Run in this terminal without the daemon; Ctrl-C stops everything.'}),
     wait: Flags.boolean({description: 'Wait until every instance is ready.', allowNo: true, default: true}),
-    timeout: Flags.string({description: 'Give up waiting after this long (e.g. 60s).', default: '120s'}),
+    timeout: Flags.string({description: 'Give up waiting after this long (e.g. 60s).', default: UP_TIMEOUT_DEFAULT}),
     ui: Flags.boolean({description: 'Open the live TUI once started (not available yet).'}),
   }
   static override examples = ['<%= config.bin %> up -f', '<%= config.bin %> up web worker', '<%= config.bin %> up --no-wait']
