@@ -9,7 +9,11 @@ export interface MarPaths {
   home: string
   /** The control socket (mode 0600). */
   socket: string
-  /** Held (O_EXCL) by the one running daemon; contains its pid. */
+  /**
+   * MAR_HOME/daemon.pid: only a record of the running daemon's pid, written
+   * once it holds the lock. The single-instance lock itself is an
+   * abstract-namespace socket (see lockName in server.ts), not this file.
+   */
   lock: string
   /** The daemon's own diagnostics when it runs in the background. */
   daemonLog: string

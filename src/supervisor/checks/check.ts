@@ -1,6 +1,7 @@
 // A probe's check, independent of whether it decides readiness (until it
-// first passes) or liveness (every interval). Polled checks implement
-// `attempt`; event-driven ones (log line, notify) implement `passed`.
+// first passes) or liveness (every interval). Polled checks (tcp, http, exec)
+// implement `attempt`; event-driven ones (log line, notify, after) implement
+// `waitPass` for readiness and `passedSince` for liveness.
 export interface Check {
   /** Set up before the program starts (bind a socket, subscribe to output). */
   prepare?(): Promise<void>
