@@ -1,7 +1,7 @@
 // Readiness and liveness probes against real servers and programs.
 import {afterEach, describe, expect, it} from 'vitest'
 import {runStack, type Harness} from '../helpers/stack-harness.js'
-import {freePort} from '../helpers/wait.js'
+import {freePort, waitFor} from '../helpers/wait.js'
 
 let harness: Harness | undefined
 afterEach(async () => {
@@ -28,10 +28,12 @@ describe('readiness probes', () => {
   })
 
   it('exec: ready when the command exits 0', async () => {
-    harness = await runStack(`runners: { s: { cmd: "sleep 60", ready: { exec: "test -e flag", interval: 50ms } } }`)
-    await new Promise((resolve) => setTimeout(resolve, 150))
+    harness = await runStack(`runners: { s: { cmd: "sleep 60", ready: { exec: "echo >> tries; test -e flag", interval: 50ms } } }`)
+    const {readFileSync, writeFileSync} = await import('node:fs')
+    // A second try has begun only after the first one failed: not ready while the command exits non-zero.
+    const dir = harness.dir
+    await waitFor('two tries of the probe', () => readFileSync(`${dir}/tries`, 'utf8').split('\n').length > 2)
     expect(readyAt(harness, 's.1')).toBeUndefined()
-    const {writeFileSync} = await import('node:fs')
     writeFileSync(`${harness.dir}/flag`, '')
     await harness.waitForState('s.1', 'ready')
   })
