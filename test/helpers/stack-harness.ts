@@ -29,11 +29,18 @@ export interface Harness {
 
 export async function runStack(yaml: string, options: {cgroups?: boolean; files?: Record<string, string>} = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'mar-it-'))
-  writeFileSync(join(dir, 'mar.yaml'), yaml.replaceAll('$FIXTURES', fixtures))
-  for (const [name, content] of Object.entries(options.files ?? {})) writeFileSync(join(dir, name), content)
-  const loaded = await loadStack({cwd: dir, env: {PATH: process.env.PATH, HOME: process.env.HOME}})
-  if (!loaded.ok) throw new Error(loaded.errors.map((e) => `${e.line}:${e.column} ${e.message}`).join('\n'))
-  const plan = loaded.plan
+  let plan: StackPlan
+  try {
+    writeFileSync(join(dir, 'mar.yaml'), yaml.replaceAll('$FIXTURES', fixtures))
+    for (const [name, content] of Object.entries(options.files ?? {})) writeFileSync(join(dir, name), content)
+    const loaded = await loadStack({cwd: dir, env: {PATH: process.env.PATH, HOME: process.env.HOME}})
+    if (!loaded.ok) throw new Error(loaded.errors.map((e) => `${e.line}:${e.column} ${e.message}`).join('\n'))
+    plan = loaded.plan
+  } catch (error) {
+    // No harness (and so no cleanup) is returned: remove the directory here.
+    rmSync(dir, {recursive: true, force: true})
+    throw error
+  }
   const events: SupervisorEvent[] = []
   const lines = new Map<string, OutputLine[]>()
   const buses = new Map<string, LineBus>()
