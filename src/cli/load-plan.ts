@@ -4,7 +4,8 @@
 // inputs have not changed comes from the plan cache (plan-cache.ts) without
 // loading the YAML parser or the schema at all.
 import {discoverConfig} from '../config/discover.js'
-import type {StackPlan} from '../config/types.js'
+import {allInstances, type StackPlan} from '../config/types.js'
+import type {LoadResult} from '../config/load.js'
 import {marHome} from '../daemon/paths.js'
 import {planCachePath, readCachedPlan, writeCachedPlan} from './plan-cache.js'
 
@@ -23,13 +24,24 @@ export async function loadPlanOrThrow(configPath: string | undefined, cwd = proc
     return cached.plan
   }
 
-  const [{loadStack}, {configError}, {stackEnvKeys}] = await Promise.all([import('../config/load.js'), import('../config/issues.js'), import('../config/describe-plan.js')])
+  const [{loadStack}, {configError}] = await Promise.all([import('../config/load.js'), import('../config/issues.js')])
   const result = await loadStack({cwd, configPath, env: process.env})
   if (!result.ok) throw configError(result.errors, cwd)
-  for (const group of result.plan.groups) {
-    for (const runner of group.runners) for (const instance of runner.instances) instance.envKeys = stackEnvKeys(instance, process.env)
-  }
   for (const warning of result.warnings) warn(warning)
-  if (cachePath && !('code' in found) && result.plan.configPath === found.file) writeCachedPlan(cachePath, result.inputs, process.env, {plan: result.plan, warnings: result.warnings})
+  return rememberPlan(result, cwd, configPath)
+}
+
+/**
+ * Finish a freshly loaded plan for the daemon (which variables each instance
+ * got from the stack rather than the shell) and cache it. `mar validate`
+ * calls this too, so that the `mar up` after it starts from the cache.
+ */
+export async function rememberPlan(result: Extract<LoadResult, {ok: true}>, cwd: string, configPath: string | undefined): Promise<StackPlan> {
+  const {stackEnvKeys} = await import('../config/describe-plan.js')
+  for (const instance of allInstances(result.plan)) instance.envKeys = stackEnvKeys(instance, process.env)
+  const found = await discoverConfig(cwd, configPath)
+  if (!('code' in found) && result.plan.configPath === found.file) {
+    writeCachedPlan(planCachePath(marHome(), found.file, cwd, configPath), result.inputs, process.env, {plan: result.plan, warnings: result.warnings})
+  }
   return result.plan
 }

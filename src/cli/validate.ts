@@ -6,6 +6,7 @@ import {loadStack} from '../config/load.js'
 import {describePlan, planToJson} from '../config/describe-plan.js'
 import {describeContainment, probeContainment} from '../supervisor/cgroup.js'
 import {ExitCode} from '../util/errors.js'
+import {rememberPlan} from './load-plan.js'
 
 export async function runValidate(options: {config?: string; json: boolean; quiet: boolean}): Promise<number> {
   const cwd = process.cwd()
@@ -19,12 +20,12 @@ export async function runValidate(options: {config?: string; json: boolean; quie
     throw configError(result.errors, cwd)
   }
   const containment = probeContainment()
-  if (options.json) {
-    print({valid: true, ...(planToJson(result.plan, process.env, result.warnings) as object), containment})
-    return ExitCode.ok
+  if (options.json) print({valid: true, ...(planToJson(result.plan, process.env, result.warnings) as object), containment})
+  else if (!options.quiet) {
+    process.stdout.write(`${describePlan(result.plan, {cwd, env: process.env, warnings: result.warnings}).join('\n')}\n`)
+    process.stdout.write(`containment: ${describeContainment(containment)}\n`)
   }
-  if (options.quiet) return ExitCode.ok
-  process.stdout.write(`${describePlan(result.plan, {cwd, env: process.env, warnings: result.warnings}).join('\n')}\n`)
-  process.stdout.write(`containment: ${describeContainment(containment)}\n`)
+  // After printing (it adds to the plan): the `mar up` that usually follows starts from the cache.
+  await rememberPlan(result, cwd, options.config)
   return ExitCode.ok
 }
