@@ -8,7 +8,6 @@
 // read and one hash per file; a stale plan is never used.
 import {mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {contentHash} from '../config/content-hash.js'
 import type {StackPlan} from '../config/types.js'
 import {marVersion} from '../util/version.js'
 
@@ -19,51 +18,69 @@ export interface CachedPlan {
 
 interface Entry extends CachedPlan {
   version: string
+  /** What the entry is for (the file name is only a hash of it). */
+  key: string
+  /** The environment, as sorted [name, value] pairs in JSON. */
   env: string
-  /** [path, contentHash of the text or null when absent] for each input file, as the plan read them. */
+  /** [path, text or null when absent] for each input file, as the plan read them. */
   files: Array<[string, string | null]>
 }
 
-function fileHash(path: string): string | null {
+function fileText(path: string): string | null {
   try {
-    return contentHash(readFileSync(path, 'utf8'))
+    return readFileSync(path, 'utf8')
   } catch {
     return null
   }
 }
 
-function envHash(env: NodeJS.ProcessEnv): string {
+/** FNV-1a, 32 bits twice: a file name for the key, not a security measure (the entry holds the key itself). */
+function nameOf(key: string): string {
+  let a = 0x811c9dc5
+  let b = 0x01000193
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i)
+    a = Math.imul(a ^ c, 0x01000193) >>> 0
+    b = Math.imul(b ^ c, 0x811c9dc5) >>> 0
+  }
+  return `${a.toString(16).padStart(8, '0')}${b.toString(16).padStart(8, '0')}`
+}
+
+const keyOf = (configFile: string, cwd: string, configArg: string | undefined) => `${configFile}\0${cwd}\0${configArg ?? ''}`
+
+function envText(env: NodeJS.ProcessEnv): string {
   const entries = Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined)
   entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  return contentHash(JSON.stringify(entries))
+  return JSON.stringify(entries)
 }
 
 /** Where the plan of this config, as seen from this directory with this -c, is cached. */
-export function planCachePath(home: string, configFile: string, cwd: string, configArg: string | undefined): string {
-  return join(home, 'cache', `plan-${contentHash(`${configFile}\0${cwd}\0${configArg ?? ''}`).slice(0, 32)}.json`)
+export function planCachePath(home: string, configFile: string, cwd: string, configArg: string | undefined): {path: string; key: string} {
+  const key = keyOf(configFile, cwd, configArg)
+  return {path: join(home, 'cache', `plan-${nameOf(key)}.json`), key}
 }
 
 /** The cached plan when every input is unchanged; null otherwise (or when there is none). */
-export function readCachedPlan(path: string, env: NodeJS.ProcessEnv): CachedPlan | null {
+export function readCachedPlan(at: {path: string; key: string}, env: NodeJS.ProcessEnv): CachedPlan | null {
   let entry: Entry
   try {
-    entry = JSON.parse(readFileSync(path, 'utf8')) as Entry
+    entry = JSON.parse(readFileSync(at.path, 'utf8')) as Entry
   } catch {
     return null
   }
-  if (entry.version !== marVersion() || !Array.isArray(entry.files) || entry.env !== envHash(env)) return null
-  for (const [file, hash] of entry.files) if (fileHash(file) !== hash) return null
+  if (entry.version !== marVersion() || entry.key !== at.key || !Array.isArray(entry.files) || entry.env !== envText(env)) return null
+  for (const [file, text] of entry.files) if (fileText(file) !== text) return null
   return {plan: entry.plan, warnings: entry.warnings ?? []}
 }
 
 /** Remember a plan and what it came from. Best effort: a cache that cannot be written is no cache. */
-export function writeCachedPlan(path: string, inputs: Array<[string, string | null]>, env: NodeJS.ProcessEnv, cached: CachedPlan): void {
-  const entry: Entry = {version: marVersion(), env: envHash(env), files: inputs, ...cached}
+export function writeCachedPlan(at: {path: string; key: string}, inputs: Array<[string, string | null]>, env: NodeJS.ProcessEnv, cached: CachedPlan): void {
+  const entry: Entry = {version: marVersion(), key: at.key, env: envText(env), files: inputs, ...cached}
   try {
-    mkdirSync(join(path, '..'), {recursive: true, mode: 0o700})
-    const temporary = `${path}.${process.pid}.tmp`
+    mkdirSync(join(at.path, '..'), {recursive: true, mode: 0o700})
+    const temporary = `${at.path}.${process.pid}.tmp`
     writeFileSync(temporary, JSON.stringify(entry), {mode: 0o600})
-    renameSync(temporary, path)
+    renameSync(temporary, at.path)
   } catch {
     // A read-only or full MAR_HOME: plan from the config every time.
   }

@@ -4,7 +4,6 @@
 // named explicitly must exist; the implicit top-level `.env` is optional.
 import {readFileSync} from 'node:fs'
 import {isAbsolute, join} from 'node:path'
-import {contentHash} from './content-hash.js'
 import {parseEnvFile, type EnvFileResult} from './env-file.js'
 import {issueAt, resolveText, type PlanContext} from './resolve.js'
 import type {Vars} from './interpolate.js'
@@ -21,7 +20,7 @@ function read(ctx: PlanContext, file: string): Cached {
     ctx.inputs?.set(file, null)
     try {
       const text = readFileSync(file, 'utf8')
-      ctx.inputs?.set(file, contentHash(text))
+      ctx.inputs?.set(file, text)
       entry = parseEnvFile(text, file)
       ctx.issues.push(...entry.issues)
     } catch (error) {

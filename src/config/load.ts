@@ -2,7 +2,6 @@
 // plan it. The one entry point the CLI, the daemon and tests use; it never
 // throws for bad input — problems come back as data (ConfigIssue[]).
 import {readFile} from 'node:fs/promises'
-import {contentHash} from './content-hash.js'
 import {discoverConfig} from './discover.js'
 import {sortIssues} from './issues.js'
 import {planStack, type PlanResult} from './plan.js'
@@ -37,7 +36,7 @@ export async function loadStack(options: LoadOptions): Promise<LoadResult> {
   const parsed = found.format === 'procfile' ? {...parseProcfile(found.file, text), fatal: false} : parseYamlSource(found.file, text)
   if (parsed.fatal) return {ok: false, errors: parsed.issues}
   const result = planStack(parsed.source, {format: found.format, env: options.env, cwd: options.cwd})
-  if (result.ok) result.inputs.unshift([found.file, contentHash(text)])
+  if (result.ok) result.inputs.unshift([found.file, text])
   if (parsed.issues.length === 0) return result
   const errors = [...parsed.issues, ...(result.ok ? [] : result.errors)]
   return {ok: false, errors: sortIssues(errors)}

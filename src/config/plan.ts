@@ -23,7 +23,7 @@ export interface PlanOptions {
   cwd: string
 }
 
-export type PlanResult = {ok: true; plan: StackPlan; warnings: string[]; inputs: Array<[file: string, hash: string | null]>} | {ok: false; errors: ConfigIssue[]}
+export type PlanResult = {ok: true; plan: StackPlan; warnings: string[]; inputs: Array<[file: string, text: string | null]>} | {ok: false; errors: ConfigIssue[]}
 
 const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
 

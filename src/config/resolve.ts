@@ -11,7 +11,7 @@ export interface PlanContext {
   dir: string
   issues: ConfigIssue[]
   warnings: string[]
-  /** Every file the plan was read from besides the config (env files, present or not): a cached plan is checked against them. */
+  /** Every file the plan was read from besides the config (env files): its text, or null when absent. A cached plan is checked against them. */
   inputs?: Map<string, string | null>
 }
 
