@@ -20,7 +20,8 @@ import {UsageSampler} from './usage.js'
 import {isRunning} from '../supervisor/proc.js'
 import type {LogSpec} from '../config/types.js'
 
-export type StoredListener = (stack: string, instance: string, stream: 'stdout' | 'stderr', end: number) => void
+/** New output of an instance was stored at [start, end) of its stream. */
+export type StoredListener = (stack: string, instance: string, stream: 'stdout' | 'stderr', end: number, start: number) => void
 
 export interface DaemonDeps {
   paths: MarPaths
@@ -168,8 +169,8 @@ export class Daemon {
       adoption: this.adoption,
       createLogs: this.deps.createLogs,
       onChange: this.onChange,
-      onStored: (stack, instance, stream, end) => {
-        for (const listener of this.storedListeners) listener(stack, instance, stream, end)
+      onStored: (stack, instance, stream, end, start) => {
+        for (const listener of this.storedListeners) listener(stack, instance, stream, end, start)
       },
       log: this.deps.log,
     })

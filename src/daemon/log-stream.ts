@@ -59,7 +59,10 @@ function sourcesOf(daemon: Daemon, request: LogsRequest): {sources: Source[]} {
 
 export function streamLogs(session: Session, daemon: Daemon, request: LogsRequest, onDone: () => void): Stream {
   let cancelled = false
+  /** Set once the backlog is sent and following has begun (with -f). */
   let closeFollow: ((message: string) => Promise<void>) | undefined
+  let followStarted!: () => void
+  const following = new Promise<void>((resolve) => (followStarted = resolve))
   const unsubscribes: Array<() => void> = []
   const finish = () => {
     if (cancelled) return
@@ -73,7 +76,7 @@ export function streamLogs(session: Session, daemon: Daemon, request: LogsReques
     finish()
   }
 
-  void (async () => {
+  const done = (async () => {
     const grep = compileGrep(request.grep)
     const {sources} = sourcesOf(daemon, request)
     const limit = Math.max(0, Math.floor(Number(request.lines ?? 100)))
@@ -100,18 +103,24 @@ export function streamLogs(session: Session, daemon: Daemon, request: LogsReques
       session.send({id: request.id, type: 'end'})
       return finish()
     }
+    follow(sources, grep)
+  })().catch(fail)
 
-    // Follow: each stored chunk wakes only the source it belongs to; an
-    // instance that appears later (a first spawn, a reload, a stack brought
-    // up or restarted whole) is followed from its first byte if it matches.
+  /**
+   * Each stored chunk wakes only the source it belongs to. An instance that
+   * appears later (a first spawn, a reload, a stack brought up or restarted
+   * whole) is followed from the chunk that made it known: what an earlier
+   * run of the same name left on disk is not replayed.
+   */
+  function follow(sources: Source[], grep: RegExp | undefined): void {
     const byKey = new Map(sources.map((source) => [`${source.stack}\0${source.instance}\0${source.stream}`, source]))
     // One drain per source at a time; a wake-up during a drain makes it run once more.
     const running = new Map<Source, Promise<void>>()
     const again = new Set<Source>()
-    const drainOnce = async (source: Source) => {
+    const drainOnce = async (source: Source, partial: boolean) => {
       for (;;) {
         if (cancelled || session.isClosed) return
-        const {lines, next, skipped} = await readLinesFrom(source.dir, source.stream, source.cursor, BATCH_BYTES)
+        const {lines, next, skipped} = await readLinesFrom(source.dir, source.stream, source.cursor, BATCH_BYTES, partial)
         if (skipped > 0) session.send({id: request.id, type: 'notice', message: `${source.instance}: ${skipped} bytes rotated away before they were read`})
         source.cursor = next
         for (const line of lines) {
@@ -121,7 +130,7 @@ export function streamLogs(session: Session, daemon: Daemon, request: LogsReques
         if (lines.length === 0) return
       }
     }
-    const drain = (source: Source): Promise<void> => {
+    const drain = (source: Source, partial = false): Promise<void> => {
       const current = running.get(source)
       if (current) {
         again.add(source)
@@ -131,7 +140,7 @@ export function streamLogs(session: Session, daemon: Daemon, request: LogsReques
         try {
           do {
             again.delete(source)
-            await drainOnce(source)
+            await drainOnce(source, partial)
           } while (again.has(source) && !cancelled)
         } finally {
           running.delete(source)
@@ -140,52 +149,62 @@ export function streamLogs(session: Session, daemon: Daemon, request: LogsReques
       running.set(source, loop)
       return loop
     }
-    // The daemon is stopping: send what was stored up to now, then end.
-    closeFollow = async (message: string) => {
-      await Promise.all([...byKey.values()].map((source) => drain(source).catch(() => {})))
-      if (cancelled) return
-      session.send({id: request.id, type: 'notice', message})
-      session.send({id: request.id, type: 'end'})
-      finish()
-    }
-    const follows = (stack: string, instance: string) => {
-      if (request.stack?.name && request.stack.name !== stack) return false
+    // Whether a stack's instance is one this request follows, remembered per plan
+    // (asked for every stored chunk of every instance the request does not follow yet).
+    const decided = new Map<string, {plan: unknown; follows: boolean}>()
+    const follows = (stack: string, instance: string): boolean => {
       const runtime = daemon.stacks.get(stack)
       if (!runtime || !runtime.statuses.has(instance)) return false
-      if (request.stack?.config && runtime.plan.configPath !== request.stack.config) return false
-      if (!request.stack) return true
-      try {
-        return runtime.resolve(request.targets ?? []).includes(instance)
-      } catch {
-        return false
+      const key = `${stack}\0${instance}`
+      const known = decided.get(key)
+      if (known && known.plan === runtime.plan) return known.follows
+      let answer = true
+      if (request.stack?.name && request.stack.name !== stack) answer = false
+      else if (request.stack?.config && runtime.plan.configPath !== request.stack.config) answer = false
+      else if (request.stack) {
+        try {
+          answer = runtime.resolve(request.targets ?? []).includes(instance)
+        } catch {
+          answer = false
+        }
       }
+      decided.set(key, {plan: runtime.plan, follows: answer})
+      return answer
     }
     unsubscribes.push(
-      daemon.onStored((stack, instance, stream) => {
+      daemon.onStored((stack, instance, stream, _end, start) => {
         const key = `${stack}\0${instance}\0${stream}`
         let source = byKey.get(key)
         if (!source) {
           if (!follows(stack, instance)) return
           const host = daemon.stacks.get(stack)?.statuses.get(instance)?.host ?? 'local'
-          source = {stack, instance, host, stream, dir: instanceLogDir(daemon.deps.paths, stack, instance), cursor: 0}
+          source = {stack, instance, host, stream, dir: instanceLogDir(daemon.deps.paths, stack, instance), cursor: start}
           byKey.set(key, source)
         }
         void drain(source).catch(fail)
       }),
     )
-    for (const source of sources) await drain(source)
-  })().catch(fail)
+    // The daemon is stopping: send everything stored up to now (a last line
+    // without its newline too: its program has ended), then end.
+    closeFollow = async (message: string) => {
+      await Promise.all([...byKey.values()].map((source) => drain(source).catch(() => {})))
+      await Promise.all([...byKey.values()].map((source) => drain(source, true).catch(() => {})))
+      if (cancelled) return
+      session.send({id: request.id, type: 'notice', message})
+      session.send({id: request.id, type: 'end'})
+      finish()
+    }
+    followStarted()
+    for (const source of sources) void drain(source).catch(fail)
+  }
 
   return {
     cancel: finish,
     close: async (message) => {
+      // Without -f the stream ends by itself once its lines are sent.
+      if (!request.follow) return done
+      await Promise.race([following, done])
       if (closeFollow) return closeFollow(message)
-      // Still sending the backlog: that ends the stream by itself unless it follows.
-      if (request.follow && !cancelled) {
-        session.send({id: request.id, type: 'notice', message})
-        session.send({id: request.id, type: 'end'})
-        finish()
-      }
     },
   }
 }

@@ -16,7 +16,7 @@ export interface InstanceLogStore {
   stopTailing(): void
   pump(): Promise<void>
   readonly bus: LineBus
-  onStored(listener: (stream: 'stdout' | 'stderr', end: number) => void): () => void
+  onStored(listener: (stream: 'stdout' | 'stderr', end: number, start: number) => void): () => void
   ends(): {stdout: number; stderr: number}
   close(): Promise<void>
 }
@@ -24,8 +24,8 @@ export interface InstanceLogStore {
 export interface StackLogsDeps {
   paths: MarPaths
   createLogs(dir: string, spec: LogSpec): InstanceLogStore
-  /** New output of an instance was stored. */
-  onStored(instance: string, stream: 'stdout' | 'stderr', end: number): void
+  /** New output of an instance was stored, at [start, end). */
+  onStored(instance: string, stream: 'stdout' | 'stderr', end: number, start: number): void
   log(message: string): void
 }
 
@@ -50,7 +50,7 @@ export class StackLogs {
     let store = this.stores.get(instance.name)
     if (!store) {
       store = this.deps.createLogs(instanceLogDir(this.deps.paths, this.stack, instance.name), instance.log)
-      store.onStored((stream, end) => this.deps.onStored(instance.name, stream, end))
+      store.onStored((stream, end, start) => this.deps.onStored(instance.name, stream, end, start))
       this.stores.set(instance.name, store)
     }
     return store

@@ -37,7 +37,7 @@ export interface RuntimeDeps {
   createLogs(dir: string, spec: LogSpec): InstanceLogStore
   onChange(stack: string, status: InstanceStatus): void
   /** New output of an instance was stored (followers of `mar logs -f` read it). */
-  onStored(stack: string, instance: string, stream: 'stdout' | 'stderr', end: number): void
+  onStored(stack: string, instance: string, stream: 'stdout' | 'stderr', end: number, start: number): void
   log(message: string): void
 }
 
@@ -59,7 +59,7 @@ export class StackRuntime {
     this.logs = new StackLogs(plan.name, {
       paths: deps.paths,
       createLogs: deps.createLogs,
-      onStored: (instance, stream, end) => deps.onStored(this.name, instance, stream, end),
+      onStored: (instance, stream, end, start) => deps.onStored(this.name, instance, stream, end, start),
       log: deps.log,
     })
   }

@@ -196,14 +196,19 @@ groups:
     expect(again.stdout).toContain('is not up: nothing to stop')
   })
 
-  it('logs -f follows instances that appear after it started: a stack brought up, an instance added by reload', async () => {
+  it('logs -f follows instances that appear after it started (a stack brought up, an instance added by reload), without replaying earlier runs, to their last words', async () => {
     const home = withHome()
     homes.push(home)
     const talker = (word: string) => `sh -c 'echo ${word}-$MAR_INSTANCE; exec sleep 300'`
-    const first = project({'mar.yaml': `name: first\nrunners:\n  web: { cmd: "${talker('hello')}" }\n`})
+    // Its last words have no newline, and come as it is stopped.
+    const web = `[sh, -c, "trap 'printf bye-$MAR_INSTANCE; exit 0' TERM; echo hello-$MAR_INSTANCE; while :; do sleep 0.1; done"]`
+    const first = project({'mar.yaml': `name: first\nrunners:\n  web: { cmd: ${web} }\n`})
     const second = project({'mar.yaml': `name: second\nrunners:\n  api: { cmd: "${talker('hi')}" }\n`})
     const nowhere = project({})
     cleanups.push(first.cleanup, second.cleanup, nowhere.cleanup)
+    // An earlier run of the second stack left its line on disk.
+    expect((await home.mar(['up'], {cwd: second.dir})).code).toBe(0)
+    expect((await home.mar(['down'], {cwd: second.dir})).code).toBe(0)
     expect((await home.mar(['up'], {cwd: first.dir})).code).toBe(0)
 
     const all = spawnMar(['logs', '-f', '--no-color'], {cwd: nowhere.dir, env: home.env})
@@ -216,14 +221,15 @@ groups:
     await waitFor('both followers print the existing line', () => allOut.includes('first/web.1 | hello-1') && scopedOut.includes('web.1 | hello-1'))
 
     expect((await home.mar(['up'], {cwd: second.dir})).code).toBe(0)
-    writeFileSync(join(first.dir, 'mar.yaml'), `name: first\nrunners:\n  web: { cmd: "${talker('hello')}", scale: 2 }\n`)
+    writeFileSync(join(first.dir, 'mar.yaml'), `name: first\nrunners:\n  web: { cmd: ${web}, scale: 2 }\n`)
     expect((await home.mar(['reload'], {cwd: first.dir})).code).toBe(0)
 
     await waitFor('the all-stacks follower sees the new stack and the new instance', () => allOut.includes('second/api.1 | hi-1') && allOut.includes('first/web.2 | hello-2'))
     await waitFor('the stack follower sees the new instance', () => scopedOut.includes('web.2 | hello-2'))
     expect(scopedOut).not.toContain('hi-1')
+    expect(allOut.split('second/api.1 | hi-1').length - 1).toBe(1)
 
-    // Followers do not hold a stopping daemon up: they are told, and exit 0.
+    // Followers do not hold a stopping daemon up: they get the last words, are told, and exit 0.
     let allErr = ''
     all.stderr!.on('data', (chunk) => (allErr += chunk))
     const exits = [all, scoped].map((child) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code))))
@@ -231,6 +237,8 @@ groups:
     expect(stopped.code).toBe(0)
     expect(await Promise.all(exits)).toEqual([0, 0])
     expect(allErr).toContain('the daemon stopped')
+    expect(allOut).toContain('first/web.1 | bye-1')
+    expect(scopedOut).toContain('web.2 | bye-2')
   })
 
   it('two concurrent `mar up` start one daemon', async () => {

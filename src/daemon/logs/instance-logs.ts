@@ -28,7 +28,8 @@ export interface LogOptions {
   onError?: (error: Error) => void
 }
 
-export type StoredListener = (stream: StreamName, end: number) => void
+/** After each stored chunk: its stream and where it began and ended (global positions). */
+export type StoredListener = (stream: StreamName, end: number, start: number) => void
 
 const OPEN_APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT
 const MiB = 1024 * 1024
@@ -179,7 +180,8 @@ export class InstanceLogs {
       else this.splitters.delete(stream)
     })
     const end = this.pumps[stream].store.end
-    for (const listener of this.storedListeners) this.guarded(() => listener(stream, end))
+    const start = end - chunk.length
+    for (const listener of this.storedListeners) this.guarded(() => listener(stream, end, start))
   }
 
   private guarded(call: () => void): void {

@@ -19,8 +19,10 @@ export interface LinesFrom {
  * Complete lines after cursor `from`, about `maxBytes` of them (a longer
  * line comes whole). A cursor beyond the stored end (a store that was
  * removed) is kept as it is rather than moved back, so nothing repeats.
+ * With `partial`, a last line without its newline comes too once the read
+ * reaches the stored end (a follower's final read: the program has ended).
  */
-export async function readLinesFrom(dir: string, stream: StreamName, from: number, maxBytes = DEFAULT_MAX_BYTES): Promise<LinesFrom> {
+export async function readLinesFrom(dir: string, stream: StreamName, from: number, maxBytes = DEFAULT_MAX_BYTES, partial = false): Promise<LinesFrom> {
   const snapshot = await openSnapshot(dir, stream)
   try {
     let position = from
@@ -41,12 +43,17 @@ export async function readLinesFrom(dir: string, stream: StreamName, from: numbe
       if (last !== -1) last += data.length
       data = Buffer.concat([data, more])
     }
-    if (last === -1) return {lines: [], next: position, skipped}
     const lines: StoredLine[] = []
     for (let start = 0, newline = data.indexOf(NEWLINE); newline !== -1 && newline <= last; newline = data.indexOf(NEWLINE, start)) {
       lines.push({time: await snapshot.timeAt(position + newline), stream, bytes: data.subarray(start, newline), end: position + newline + 1})
       start = newline + 1
     }
+    if (partial && data.length === available && last + 1 < data.length) {
+      const end = position + data.length
+      lines.push({time: await snapshot.timeAt(end - 1), stream, bytes: data.subarray(last + 1), end})
+      return {lines, next: end, skipped}
+    }
+    if (last === -1) return {lines: [], next: position, skipped}
     return {lines, next: position + last + 1, skipped}
   } finally {
     await snapshot.close()
