@@ -1,8 +1,9 @@
 // The captured output of one stack's instances: a log store per instance,
-// created on first use, opened and tailed once its program has output (or
-// may have: output written while no daemon ran), closed when the instance
-// goes away. Children write their raw files themselves, so a store may open
-// after its program started: it reads the raw files from where it left off.
+// created on first use, opened and tailed right after its first spawn (or,
+// for one with a log directory already, after the stack's spawns: output
+// written while no daemon ran), closed when the instance goes away.
+// Children write their raw files themselves, so a store may open after its
+// program started: it reads the raw files from where it left off.
 import {existsSync} from 'node:fs'
 import type {InstancePlan, LogSpec} from '../config/types.js'
 import type {LineBus} from '../supervisor/output.js'
@@ -90,6 +91,9 @@ export class StackLogs {
     const store = this.store(instance)
     if (!this.tailing.has(instance.name)) {
       await store.open()
+      // Closed while it opened (the instance went away): tailing it, or
+      // marking the name as tailed, would leave a later store of that name unread.
+      if (this.stores.get(instance.name) !== store) return store
       if (!this.tailing.has(instance.name)) store.startTailing(TAIL_POLL_MS)
       this.tailing.add(instance.name)
     }
