@@ -41,7 +41,10 @@ const shared = {
   target: 'node20',
   sourcemap: 'linked',
   jsx: 'automatic',
-  define: {__MAR_VERSION__: JSON.stringify(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version)},
+  define: {
+    __MAR_VERSION__: JSON.stringify(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version),
+    __MAR_BUILD__: JSON.stringify(new Date().toISOString()),
+  },
   // Native addons and the TUI stack stay in node_modules: they load only in
   // the commands that need them, and ink's layout engine ships wasm.
   // oclif can read tsconfig.json with the TypeScript compiler in development; never at run time here.

@@ -37,8 +37,8 @@ async function down(flags: Set<string>): Promise<number> {
 
 async function up(flags: Set<string>): Promise<number> {
   const [{loadPlanOrThrow}, {upInDaemon}] = await Promise.all([import('./load-plan.js'), import('./up-daemon.js')])
-  const plan = await loadPlanOrThrow(undefined)
   const quiet = flags.has('-q') || flags.has('--quiet')
+  const plan = await loadPlanOrThrow(undefined, process.cwd(), quiet ? {warn: () => {}} : {})
   return upInDaemon(plan, [], {wait: !flags.has('--no-wait'), timeout: UP_TIMEOUT_DEFAULT, json: flags.has('--json'), color: color(flags), quiet, ui: false})
 }
 

@@ -1,15 +1,21 @@
 // Planned stacks, cached in MAR_HOME/cache so that `mar up` and `mar reload`
 // of an unchanged config skip YAML parsing, schema validation and planning
 // — about half the command's start-up (README, "Daemon benchmarks"). An
-// entry is used only when everything the plan came from is byte-for-byte
-// the same: the mar version, the working directory and -c argument, the
-// whole environment, and the contents of the config and of every env file
-// it read (one that was absent must still be absent). Checking costs one
-// read and one hash per file; a stale plan is never used.
-import {mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
+// entry is used only when everything the plan came from is the same: the
+// mar build, the working directory and -c argument, the whole environment,
+// and the text of the config and of every env file it read (one that was
+// absent must still be absent; one that cannot be read is a miss). Checking
+// costs one read and one string comparison per file (no hashing: loading
+// node:crypto would cost every command that loads a config 3 ms).
+//
+// An entry holds the plan, which holds each instance's environment, as
+// MAR_HOME/stacks does for running stacks: the directory is 0700, the files
+// 0600, and only a MAR_HOME that exists already (made by the daemon) gets a
+// cache. The newest MAX_ENTRIES are kept.
+import {mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import type {StackPlan} from '../config/types.js'
-import {marVersion} from '../util/version.js'
+import {marBuild, marVersion} from '../util/version.js'
 
 export interface CachedPlan {
   plan: StackPlan
@@ -26,13 +32,19 @@ interface Entry extends CachedPlan {
   files: Array<[string, string | null]>
 }
 
-function fileText(path: string): string | null {
+const MAX_ENTRIES = 32
+
+/** The file's text; null when it does not exist; undefined when it cannot be read (never equal to what an entry holds). */
+function fileText(path: string): string | null | undefined {
   try {
     return readFileSync(path, 'utf8')
-  } catch {
-    return null
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    return code === 'ENOENT' || code === 'ENOTDIR' ? null : undefined
   }
 }
+
+const buildOf = () => `${marVersion()} ${marBuild()}`
 
 /** FNV-1a, 32 bits twice: a file name for the key, not a security measure (the entry holds the key itself). */
 function nameOf(key: string): string {
@@ -68,20 +80,42 @@ export function readCachedPlan(at: {path: string; key: string}, env: NodeJS.Proc
   } catch {
     return null
   }
-  if (entry.version !== marVersion() || entry.key !== at.key || !Array.isArray(entry.files) || entry.env !== envText(env)) return null
+  if (entry.version !== buildOf() || entry.key !== at.key || !Array.isArray(entry.files) || entry.env !== envText(env)) return null
   for (const [file, text] of entry.files) if (fileText(file) !== text) return null
   return {plan: entry.plan, warnings: entry.warnings ?? []}
 }
 
 /** Remember a plan and what it came from. Best effort: a cache that cannot be written is no cache. */
 export function writeCachedPlan(at: {path: string; key: string}, inputs: Array<[string, string | null]>, env: NodeJS.ProcessEnv, cached: CachedPlan): void {
-  const entry: Entry = {version: marVersion(), key: at.key, env: envText(env), files: inputs, ...cached}
+  const entry: Entry = {version: buildOf(), key: at.key, env: envText(env), files: inputs, ...cached}
+  const dir = join(at.path, '..')
+  const temporary = `${at.path}.${process.pid}.tmp`
   try {
-    mkdirSync(join(at.path, '..'), {recursive: true, mode: 0o700})
-    const temporary = `${at.path}.${process.pid}.tmp`
+    // Only inside a MAR_HOME the daemon made (0700): a recursive mkdir would
+    // make one without its checks (and never returns under /proc).
+    if (!statSync(join(dir, '..')).isDirectory()) return
+    mkdirSync(dir, {mode: 0o700})
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return
+  }
+  try {
     writeFileSync(temporary, JSON.stringify(entry), {mode: 0o600})
     renameSync(temporary, at.path)
+    prune(dir)
   } catch {
     // A read-only or full MAR_HOME: plan from the config every time.
+    try {
+      rmSync(temporary, {force: true})
+    } catch {
+      // nothing was written
+    }
   }
+}
+
+/** Keep the newest MAX_ENTRIES plans: configs validated once in a temp dir must not pile up. */
+function prune(dir: string): void {
+  const names = readdirSync(dir).filter((name) => name.startsWith('plan-') && name.endsWith('.json'))
+  if (names.length <= MAX_ENTRIES) return
+  const byAge = names.map((name) => ({name, at: statSync(join(dir, name), {throwIfNoEntry: false})?.mtimeMs ?? 0})).sort((a, b) => b.at - a.at)
+  for (const {name} of byAge.slice(MAX_ENTRIES)) rmSync(join(dir, name), {force: true})
 }

@@ -10,7 +10,7 @@ interface ReloadResult {
 }
 
 export async function runReload(options: {config?: string; dryRun: boolean; json: boolean; color: boolean; quiet: boolean}): Promise<number> {
-  const plan = await loadPlanOrThrow(options.config)
+  const plan = await loadPlanOrThrow(options.config, process.cwd(), options.quiet ? {warn: () => {}} : {})
   const client = await connectDaemon({start: false})
   let result: ReloadResult
   try {

@@ -21,7 +21,7 @@ With -f/--foreground no daemon is involved: output is printed foreman-style and 
     const {flags, argv} = await this.parse(Up)
     const targets = argv as string[]
     if (flags.ui) this.err('mar: note: the TUI is not available in this version; showing progress instead')
-    const plan = await loadPlanOrThrow(flags.config)
+    const plan = await loadPlanOrThrow(flags.config, process.cwd(), flags.quiet ? {warn: () => {}} : {})
     if (flags.foreground) {
       const {refuseIfInDaemon} = await import('../cli/foreground-guard.js')
       await refuseIfInDaemon(plan)

@@ -5,6 +5,7 @@ import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 declare const __MAR_VERSION__: string | undefined
+declare const __MAR_BUILD__: string | undefined
 
 let cached: string | undefined
 
@@ -21,4 +22,9 @@ export function marVersion(): string {
     dir = dirname(dir)
   }
   return (cached = '0.0.0')
+}
+
+/** Which build this is (the build's time), so that caches of one build are not read by another of the same version. */
+export function marBuild(): string {
+  return typeof __MAR_BUILD__ === 'string' ? __MAR_BUILD__ : 'sources'
 }

@@ -1,6 +1,7 @@
-// The plan cache through the built binary: `mar validate` primes it, and
-// `mar up -f` / `mar up` use a cached plan only while the config is unchanged.
-import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
+// The plan cache through the built binary: `mar validate` primes it, `mar
+// up` uses it while the config is unchanged, and plans afresh once it
+// changes. A cache hit shows as a doctored entry taking effect.
+import {mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {mar, project} from '../helpers/cli.js'
@@ -14,38 +15,47 @@ function setup(yaml: string) {
   const app = project({'mar.yaml': yaml})
   const home = project({})
   cleanups.push(app.cleanup, home.cleanup)
+  // As the daemon makes it: mar caches plans only in a MAR_HOME that exists.
   const env = {MAR_HOME: join(home.dir, 'h')}
-  const entries = () => {
-    try {
-      return readdirSync(join(env.MAR_HOME, 'cache'))
-    } catch {
-      return []
-    }
+  mkdirSync(env.MAR_HOME, {mode: 0o700})
+  const entryFile = () => {
+    const names = readdirSync(join(env.MAR_HOME, 'cache'))
+    expect(names).toHaveLength(1)
+    return join(env.MAR_HOME, 'cache', names[0]!)
   }
-  return {app, env, entries}
+  const doctor = (change: (entry: {plan: {groups: Array<{runners: Array<{instances: Array<{command: unknown}>}>}>}; warnings: string[]}) => void) => {
+    const entry = JSON.parse(readFileSync(entryFile(), 'utf8'))
+    change(entry)
+    writeFileSync(entryFile(), JSON.stringify(entry))
+  }
+  return {app, env, doctor}
 }
 
 describe('plan cache', () => {
-  it('mar validate primes it; a changed config is planned afresh', async () => {
-    const {app, env, entries} = setup('name: cached\nrunners:\n  hello: { cmd: "echo first", oneshot: true }\n')
+  it('mar validate primes it, up uses it, and a changed config is planned afresh', async () => {
+    const {app, env, doctor} = setup('name: cached\nrunners:\n  hello: { cmd: "echo first", oneshot: true }\n')
     expect((await mar(['validate', '-q'], {cwd: app.dir, env})).code).toBe(0)
-    expect(entries()).toHaveLength(1)
-    const cached = JSON.parse(readFileSync(join(env.MAR_HOME, 'cache', entries()[0]!), 'utf8'))
-    expect(cached.plan.name).toBe('cached')
+    doctor((entry) => (entry.plan.groups[0]!.runners[0]!.instances[0]!.command = {shell: 'echo from-the-cache'}))
+    const hit = await mar(['up', '-f', '--no-color'], {cwd: app.dir, env})
+    expect(hit.code).toBe(0)
+    expect(hit.stdout).toContain('hello.1 | from-the-cache')
 
     writeFileSync(join(app.dir, 'mar.yaml'), 'name: cached\nrunners:\n  hello: { cmd: "echo second", oneshot: true }\n')
-    const run = await mar(['up', '-f', '--no-color'], {cwd: app.dir, env})
-    expect(run.code).toBe(0)
-    expect(run.stdout).toContain('hello.1 | second')
-    expect(run.stdout).not.toContain('first')
+    const miss = await mar(['up', '-f', '--no-color'], {cwd: app.dir, env})
+    expect(miss.code).toBe(0)
+    expect(miss.stdout).toContain('hello.1 | second')
   })
 
-  it('prints config warnings on every up, also from the cache', async () => {
-    const {app, env} = setup('name: warned\nenv_file: missing.env\nrunners:\n  hello: { cmd: "echo hi", oneshot: true }\n')
-    for (let i = 0; i < 2; i++) {
-      const run = await mar(['up', '-f', '--no-color'], {cwd: app.dir, env})
-      expect(run.code).toBe(0)
-      expect(run.stderr).toContain('env_file "missing.env" not found')
-    }
+  it('prints the config warnings on every up, also from the cache, and not with -q', async () => {
+    const {app, env, doctor} = setup('name: warned\nenv_file: missing.env\nrunners:\n  hello: { cmd: "echo hi", oneshot: true }\n')
+    const first = await mar(['up', '-f', '--no-color'], {cwd: app.dir, env})
+    expect(first.code).toBe(0)
+    expect(first.stderr).toContain('env_file "missing.env" not found')
+    doctor((entry) => (entry.warnings = ['a warning kept in the cache']))
+    const again = await mar(['up', '-f', '--no-color'], {cwd: app.dir, env})
+    expect(again.stderr).toContain('mar: warning: a warning kept in the cache')
+    const quiet = await mar(['up', '-f', '-q', '--no-color'], {cwd: app.dir, env})
+    expect(quiet.code).toBe(0)
+    expect(quiet.stderr).not.toContain('warning')
   })
 })

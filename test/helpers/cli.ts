@@ -40,10 +40,17 @@ export function mar(args: string[], options: CliOptions = {}): Promise<RunResult
   })
 }
 
+/**
+ * Unless a test gives one, a MAR_HOME that does not exist: nothing a test
+ * runs may touch the developer's ~/.mar (mar caches plans only in a MAR_HOME
+ * that exists, and only a daemon makes one).
+ */
+const NO_HOME = join(tmpdir(), `mar-tests-no-home-${process.pid}`)
+
 export function spawnMar(args: string[], options: CliOptions = {}): ChildProcess {
   return spawn(process.execPath, [marBin, ...args], {
     cwd: options.cwd,
-    env: {...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env},
+    env: {...process.env, MAR_HOME: NO_HOME, NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env},
     stdio: ['ignore', 'pipe', 'pipe'],
   })
 }

@@ -1,7 +1,7 @@
 // The plan cache: a cached plan is used only while everything it came from
 // is unchanged. To tell a cache hit from a fresh plan, the tests doctor the
 // cached entry (its stack name) and look for the doctored name.
-import {readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {loadPlanOrThrow} from '../../../src/cli/load-plan.js'
@@ -61,12 +61,16 @@ describe('plan cache', () => {
     ['an absent env file appears', (dir: string) => writeFileSync(join(dir, '.env.local'), 'B=1\n')],
     ['an env file goes away', (dir: string) => rmSync(join(dir, '.env'))],
     ['the environment changes', () => void (process.env.PLAN_CACHE_TEST = 'x')],
+    // A fresh load fails on it (EISDIR): the cache must not hide that.
+    ['an absent env file turns up unreadable', (dir: string) => mkdirSync(join(dir, '.env.local'))],
   ])('plans afresh when %s', async (_what, change) => {
     const dir = await tempDir({'mar.yaml': config, '.env': 'A=1\n'})
     await loadPlanOrThrow(undefined, dir, quiet)
     doctorCache()
     change(dir)
-    expect((await loadPlanOrThrow(undefined, dir, quiet)).name).toBe('app')
+    const fresh = loadPlanOrThrow(undefined, dir, quiet)
+    if (existsSync(join(dir, '.env.local')) && statSync(join(dir, '.env.local')).isDirectory()) await expect(fresh).rejects.toThrow(/env_file/)
+    else expect((await fresh).name).toBe('app')
   })
 
   it('keys on the directory and -c: the same file seen from elsewhere has its own entry', async () => {
@@ -85,6 +89,19 @@ describe('plan cache', () => {
       expect(warnings).toEqual([expect.stringContaining('env_file "missing.env" not found')])
     }
     expect(cacheFiles()).toHaveLength(1)
+  })
+
+  it('makes no MAR_HOME of its own: without one, nothing is cached', async () => {
+    const dir = await tempDir({'mar.yaml': config})
+    process.env.MAR_HOME = join(home, 'not-made-yet')
+    expect((await loadPlanOrThrow(undefined, dir, quiet)).name).toBe('app')
+    expect(existsSync(join(home, 'not-made-yet'))).toBe(false)
+  })
+
+  it('keeps the newest 32 entries', async () => {
+    const dirs = await Promise.all(Array.from({length: 34}, () => tempDir({'mar.yaml': config})))
+    for (const dir of dirs) await loadPlanOrThrow(undefined, dir, quiet)
+    expect(cacheFiles()).toHaveLength(32)
   })
 
   it('never caches an invalid config, and works when the cache cannot be written', async () => {
