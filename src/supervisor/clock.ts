@@ -33,14 +33,14 @@ export const realClock: Clock = {
   },
 }
 
-/** Resolves after `ms`, or early (still resolving) when `signal` aborts. Returns whether it ran to completion. */
 /**
- * The reason every supervisor AbortController aborts with. `abort()` with no
- * reason builds a DOMException with a stack trace: stopping 200 instances
- * made some 800 of them.
+ * The reason every supervisor AbortController aborts with (a stop, or a
+ * timer no longer wanted). `abort()` with no reason builds a DOMException
+ * with a stack trace: stopping 200 instances made some 800 of them.
  */
 export const STOPPING = 'stopping'
 
+/** Resolves after `ms`, or early (still resolving) when `signal` aborts. Returns whether it ran to completion. */
 export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<boolean> {
   if (signal?.aborted) return Promise.resolve(false)
   return new Promise((resolve) => {

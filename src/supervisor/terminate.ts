@@ -125,7 +125,7 @@ export async function reapLeftovers(handle: ChildHandle, options: TerminateOptio
     const deadline = options.clock.now() + options.stop.timeoutMs
     let pause = 10
     while (alive() && options.clock.now() < deadline && !options.killSignal.aborted) {
-      await sleep(options.clock, Math.min(pause, deadline - options.clock.now()))
+      await sleep(options.clock, Math.min(pause, deadline - options.clock.now()), options.killSignal)
       pause = Math.min(pause * 2, 200)
     }
     if (alive()) killAll(handle)

@@ -19,25 +19,40 @@ while read -r len path; do
   if "$0" -p -o 0 -l "$len" "$path" 2>/dev/null; then echo ok; else echo fail; fi
 done`
 
+/** A helper that died this often is not started again: something kills it, and each start forks the daemon. */
+const MAX_DEATHS = 3
+
+interface Shell {
+  child: Helper
+  /** Answers due from this shell, in order. */
+  waiting: Array<(answer: string) => void>
+}
+
 /** Runs fallocate requests in order through one shell; answers come back in the same order. */
 class PunchHelper {
-  private child: Helper | undefined
-  private readonly waiting: Array<(answer: string) => void> = []
+  private shell: Shell | undefined
+  private deaths = 0
   missing = false
 
   constructor(private readonly command: string) {}
 
   get pid(): number | undefined {
-    return this.child?.pid
+    return this.shell?.child.pid
+  }
+
+  /** Gone for good: fallocate is missing, or the shell keeps dying. */
+  get unusable(): boolean {
+    return this.missing || this.deaths >= MAX_DEATHS
   }
 
   run(length: number, path: string): Promise<string> {
-    const child = this.child ?? this.start()
+    if (this.deaths >= MAX_DEATHS) return Promise.resolve('lost')
+    const shell = this.shell ?? this.start()
     // Held while an answer is due (a daemon closing its logs awaits it), never otherwise.
-    if (this.waiting.length === 0) this.hold(child, true)
+    if (shell.waiting.length === 0) this.hold(shell.child, true)
     return new Promise((resolve) => {
-      this.waiting.push(resolve)
-      child.stdin.write(`${length} ${path}\n`)
+      shell.waiting.push(resolve)
+      shell.child.stdin.write(`${length} ${path}\n`)
     })
   }
 
@@ -50,29 +65,31 @@ class PunchHelper {
 
   /** End the shell (it also ends by itself when the daemon goes). */
   stop(): void {
-    this.child?.stdin.end()
-    this.child = undefined
+    this.shell?.child.stdin.end()
+    this.shell = undefined
   }
 
-  private start(): Helper {
+  private start(): Shell {
     const child = spawn('/bin/sh', ['-c', LOOP, this.command], {stdio: ['pipe', 'pipe', 'ignore']})
-    this.child = child
+    const shell: Shell = {child, waiting: []}
+    this.shell = shell
     // Never what keeps the daemon up; it ends when the daemon goes (its stdin closes).
     this.hold(child, false)
     child.stdin.on('error', () => {})
     createInterface({input: child.stdout}).on('line', (answer) => {
       if (answer === 'missing') this.missing = true
-      this.waiting.shift()?.(answer)
-      if (this.waiting.length === 0) this.hold(child, false)
+      shell.waiting.shift()?.(answer)
+      if (shell.waiting.length === 0) this.hold(child, false)
     })
     const gone = () => {
-      if (this.child === child) this.child = undefined
+      if (this.shell === shell) this.shell = undefined
       // Not the file system's answer: the next request starts a new shell.
-      for (const resolve of this.waiting.splice(0)) resolve('lost')
+      if (shell.waiting.length > 0) this.deaths++
+      for (const resolve of shell.waiting.splice(0)) resolve('lost')
     }
     child.once('exit', gone)
     child.once('error', gone)
-    return child
+    return shell
   }
 }
 
@@ -101,7 +118,7 @@ export class HolePuncher {
   }
 
   get usable(): boolean {
-    return !this.helper.missing && !this.refused
+    return !this.helper.unusable && !this.refused
   }
 
   /** Deallocate bytes [0, length) of `file`, rounded down to whole blocks; resolves whether it worked. */

@@ -1,7 +1,7 @@
 // Tailing without explicit pumps, closing, readers of a missing store, and
 // a hole puncher without fallocate.
 import {afterAll, afterEach, describe, expect, it} from 'vitest'
-import {mkdirSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {InstanceLogs, readLastLines, readLinesFrom} from '../../../src/daemon/logs/index.js'
 import {HolePuncher, punchHelperPids, stopHolePunchers} from '../../../src/daemon/logs/punch.js'
 import {waitFor} from '../../helpers/wait.js'
@@ -89,17 +89,23 @@ describe('HolePuncher', () => {
     expect(punchHelperPids()).not.toContain(helper)
   })
 
-  it('a helper dying with a request pending is not a refusal: the next punch tries again', async () => {
+  it('a helper dying with a request pending is not a refusal: the next punch tries again, up to 3 deaths', async () => {
     const dir = tempDir()
     mkdirSync(dir, {recursive: true})
-    // A stand-in for fallocate that kills the helper shell running it.
+    // A stand-in for fallocate that notes each run, then kills the helper shell running it.
     const killer = `${dir}/killer`
-    writeFileSync(killer, '#!/bin/sh\nkill -9 $PPID\n', {mode: 0o755})
+    const runs = `${dir}/runs`
+    writeFileSync(killer, `#!/bin/sh\necho run >> '${runs}'\nkill -9 $PPID\n`, {mode: 0o755})
     const puncher = new HolePuncher(killer)
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      expect(await puncher.punch(`${dir}/raw`, 1 << 20)).toBe(false)
+      expect(puncher.usable).toBe(true)
+      expect(readFileSync(runs, 'utf8').trim().split('\n')).toHaveLength(attempt)
+    }
     expect(await puncher.punch(`${dir}/raw`, 1 << 20)).toBe(false)
-    expect(puncher.usable).toBe(true)
+    expect(puncher.usable).toBe(false)
     expect(await puncher.punch(`${dir}/raw`, 1 << 20)).toBe(false)
-    expect(puncher.usable).toBe(true)
+    expect(readFileSync(runs, 'utf8').trim().split('\n')).toHaveLength(3)
   })
 
   it('stops trying on a file it cannot punch', async () => {
