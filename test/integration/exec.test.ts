@@ -16,6 +16,22 @@ afterEach(async () => {
   for (const pid of leaked.splice(0)) killQuietly(pid)
 })
 
+describe('plain string commands', () => {
+  it('run as the instance itself, with the PWD sh would give them, in both containment modes', async () => {
+    for (const cgroups of [false, true]) {
+      harness = await runStack(`runners: { s: { cmd: "sleep 30" } }`, {cgroups})
+      await harness.waitForState('s.1', 'running')
+      const pid = harness.pidOf('s.1')!
+      // With a cgroup, a tiny sh enters it first and then execs the program in its place.
+      await waitFor('the instance to be sleep itself', () => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep')
+      const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')
+      expect(environ).toContain(`PWD=${harness.dir}`)
+      await harness.cleanup()
+      harness = undefined
+    }
+  })
+})
+
 describe('output', () => {
   it('keeps every line of two concurrent 10 000-line writers whole and in order', async () => {
     harness = await runStack(`

@@ -11,7 +11,7 @@ describe('string commands without shell syntax are exec’d directly', () => {
   })
 
   it.each([
-    ['a variable', 'echo $HOME'],
+    ['a variable', 'node $HOME'],
     ['quotes', "sleep '600'"],
     ['double quotes', 'node "a b.js"'],
     ['a glob', 'ls *.js'],
@@ -21,9 +21,9 @@ describe('string commands without shell syntax are exec’d directly', () => {
     ['a background job', 'server &'],
     ['a comment', 'sleep 600 # why'],
     ['a tilde', 'ls ~/x'],
-    ['a backslash', 'printf a\\nb'],
+    ['a backslash', 'grep a\\b'],
     ['a subshell', '(server)'],
-    ['brace syntax', 'echo {a,b}'],
+    ['brace syntax', 'ls {a,b}'],
     ['a leading assignment', 'PORT=1 server'],
     ['a builtin', 'exec sleep 600'],
     ['a keyword', 'while true'],
@@ -35,9 +35,9 @@ describe('string commands without shell syntax are exec’d directly', () => {
   })
 
   it('adds PWD as sh would, for string commands only', () => {
-    const fromShell = spawnSync('/bin/sh', ['-c', 'exec env'], {cwd: '/tmp', env: {A: '1'}, encoding: 'utf8'}).stdout.trim().split('\n').sort()
     const direct = spawnSync('env', [], {cwd: '/tmp', env: {A: '1', ...shellEnv({shell: 'env'}, '/tmp')}, encoding: 'utf8'}).stdout.trim().split('\n').sort()
-    expect(direct).toEqual(fromShell)
+    // What dash (Debian's /bin/sh) passes on: the environment plus PWD.
+    expect(direct).toEqual(['A=1', 'PWD=/tmp'])
     expect(shellEnv({argv: ['env']}, '/tmp')).toEqual({})
   })
 })
