@@ -39,9 +39,7 @@ export async function loadPlanOrThrow(configPath: string | undefined, cwd = proc
 export async function rememberPlan(result: Extract<LoadResult, {ok: true}>, cwd: string, configPath: string | undefined): Promise<StackPlan> {
   const {stackEnvKeys} = await import('../config/describe-plan.js')
   for (const instance of allInstances(result.plan)) instance.envKeys = stackEnvKeys(instance, process.env)
-  const found = await discoverConfig(cwd, configPath)
-  if (!('code' in found) && result.plan.configPath === found.file) {
-    writeCachedPlan(planCachePath(marHome(), found.file, cwd, configPath), result.inputs, process.env, {plan: result.plan, warnings: result.warnings})
-  }
+  // The plan's configPath is the file discovery found for (cwd, -c): the key loadPlanOrThrow looks up.
+  writeCachedPlan(planCachePath(marHome(), result.plan.configPath, cwd, configPath), result.inputs, process.env, {plan: result.plan, warnings: result.warnings})
   return result.plan
 }
