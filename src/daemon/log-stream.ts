@@ -2,36 +2,15 @@
 // (with -f) new lines as they are stored. Following reads from the store on
 // disk at the client's pace: a client that stops reading costs the daemon
 // nothing but a cursor, and resumes where it stopped.
-import type {LogLineJson, Request} from '../api/protocol.js'
+import type {Request} from '../api/protocol.js'
 import {MarError, ExitCode} from '../util/errors.js'
 import type {Daemon} from './actor.js'
+import {follow, toJson, type Following, type Source} from './log-follow.js'
 import {instanceLogDir} from './paths.js'
-import {lineText, mergeByTime, readLastLines, readLinesFrom, type StoredLine, type StreamName} from './logs/index.js'
+import {mergeByTime, readLastLines, type StoredLine} from './logs/index.js'
 import type {Session, Stream} from './session.js'
 
 type LogsRequest = Extract<Request, {type: 'logs'}>
-
-interface Source {
-  stack: string
-  instance: string
-  host: string
-  stream: StreamName
-  dir: string
-  cursor: number
-}
-
-const BATCH_BYTES = 1024 * 1024
-
-function toJson(source: Source, line: StoredLine): LogLineJson {
-  return {
-    time: new Date(line.time).toISOString(),
-    stack: source.stack,
-    instance: source.instance,
-    host: source.host,
-    stream: source.stream,
-    line: lineText(line.bytes),
-  }
-}
 
 function compileGrep(pattern: string | undefined): RegExp | undefined {
   if (pattern === undefined || pattern === '') return undefined
@@ -60,14 +39,13 @@ function sourcesOf(daemon: Daemon, request: LogsRequest): {sources: Source[]} {
 export function streamLogs(session: Session, daemon: Daemon, request: LogsRequest, onDone: () => void): Stream {
   let cancelled = false
   /** Set once the backlog is sent and following has begun (with -f). */
-  let closeFollow: ((message: string) => Promise<void>) | undefined
+  let following: Following | undefined
   let followStarted!: () => void
-  const following = new Promise<void>((resolve) => (followStarted = resolve))
-  const unsubscribes: Array<() => void> = []
+  const startedFollowing = new Promise<void>((resolve) => (followStarted = resolve))
   const finish = () => {
     if (cancelled) return
     cancelled = true
-    for (const unsubscribe of unsubscribes) unsubscribe()
+    following?.stop()
     onDone()
   }
   const fail = (error: unknown) => {
@@ -103,108 +81,17 @@ export function streamLogs(session: Session, daemon: Daemon, request: LogsReques
       session.send({id: request.id, type: 'end'})
       return finish()
     }
-    follow(sources, grep)
-  })().catch(fail)
-
-  /**
-   * Each stored chunk wakes only the source it belongs to. An instance that
-   * appears later (a first spawn, a reload, a stack brought up or restarted
-   * whole) is followed from the chunk that made it known: what an earlier
-   * run of the same name left on disk is not replayed.
-   */
-  function follow(sources: Source[], grep: RegExp | undefined): void {
-    const byKey = new Map(sources.map((source) => [`${source.stack}\0${source.instance}\0${source.stream}`, source]))
-    // One drain per source at a time; a wake-up during a drain makes it run once more.
-    const running = new Map<Source, Promise<void>>()
-    const again = new Set<Source>()
-    const drainOnce = async (source: Source, partial: boolean) => {
-      for (;;) {
-        if (cancelled || session.isClosed) return
-        const {lines, next, skipped} = await readLinesFrom(source.dir, source.stream, source.cursor, BATCH_BYTES, partial)
-        if (skipped > 0) session.send({id: request.id, type: 'notice', message: `${source.instance}: ${skipped} bytes rotated away before they were read`})
-        source.cursor = next
-        for (const line of lines) {
-          if (grep && !grep.test(lineText(line.bytes))) continue
-          if (!session.send({id: request.id, type: 'log', line: toJson(source, line)})) await session.whenDrained()
-        }
-        if (lines.length === 0) return
-      }
-    }
-    const drain = (source: Source, partial = false): Promise<void> => {
-      const current = running.get(source)
-      if (current) {
-        again.add(source)
-        return current
-      }
-      const loop = (async () => {
-        try {
-          do {
-            again.delete(source)
-            await drainOnce(source, partial)
-          } while (again.has(source) && !cancelled)
-        } finally {
-          running.delete(source)
-        }
-      })()
-      running.set(source, loop)
-      return loop
-    }
-    // Whether a stack's instance is one this request follows, remembered per plan
-    // (asked for every stored chunk of every instance the request does not follow yet).
-    const decided = new Map<string, {plan: unknown; follows: boolean}>()
-    const follows = (stack: string, instance: string): boolean => {
-      const runtime = daemon.stacks.get(stack)
-      if (!runtime || !runtime.statuses.has(instance)) return false
-      const key = `${stack}\0${instance}`
-      const known = decided.get(key)
-      if (known && known.plan === runtime.plan) return known.follows
-      let answer = true
-      if (request.stack?.name && request.stack.name !== stack) answer = false
-      else if (request.stack?.config && runtime.plan.configPath !== request.stack.config) answer = false
-      else if (request.stack) {
-        try {
-          answer = runtime.resolve(request.targets ?? []).includes(instance)
-        } catch {
-          answer = false
-        }
-      }
-      decided.set(key, {plan: runtime.plan, follows: answer})
-      return answer
-    }
-    unsubscribes.push(
-      daemon.onStored((stack, instance, stream, _end, start) => {
-        const key = `${stack}\0${instance}\0${stream}`
-        let source = byKey.get(key)
-        if (!source) {
-          if (!follows(stack, instance)) return
-          const host = daemon.stacks.get(stack)?.statuses.get(instance)?.host ?? 'local'
-          source = {stack, instance, host, stream, dir: instanceLogDir(daemon.deps.paths, stack, instance), cursor: start}
-          byKey.set(key, source)
-        }
-        void drain(source).catch(fail)
-      }),
-    )
-    // The daemon is stopping: send everything stored up to now (a last line
-    // without its newline too: its program has ended), then end.
-    closeFollow = async (message: string) => {
-      await Promise.all([...byKey.values()].map((source) => drain(source).catch(() => {})))
-      await Promise.all([...byKey.values()].map((source) => drain(source, true).catch(() => {})))
-      if (cancelled) return
-      session.send({id: request.id, type: 'notice', message})
-      session.send({id: request.id, type: 'end'})
-      finish()
-    }
+    following = follow({session, daemon, request, grep, ended: () => cancelled, finish, fail}, sources)
     followStarted()
-    for (const source of sources) void drain(source).catch(fail)
-  }
+  })().catch(fail)
 
   return {
     cancel: finish,
     close: async (message) => {
       // Without -f the stream ends by itself once its lines are sent.
       if (!request.follow) return done
-      await Promise.race([following, done])
-      if (closeFollow) return closeFollow(message)
+      await Promise.race([startedFollowing, done])
+      return following?.close(message)
     },
   }
 }
