@@ -44,14 +44,26 @@ export interface FollowContext {
   fail(error: unknown): void
 }
 
+/** A chunk stored before following began, of an instance not among the sources. */
+export interface StoredChunk {
+  stack: string
+  instance: string
+  stream: StreamName
+  start: number
+}
+
 export interface Following {
-  /** The daemon is stopping: send everything stored up to now, a notice, then end. */
-  close(message: string): Promise<void>
+  /**
+   * The daemon is stopping: send everything stored up to now, a notice, then
+   * end. When the programs have ended (not with --keep), a last line without
+   * its newline comes too.
+   */
+  close(message: string, programsEnded: boolean): Promise<void>
   /** Stop listening for stored chunks. */
   stop(): void
 }
 
-export function follow(ctx: FollowContext, sources: Source[]): Following {
+export function follow(ctx: FollowContext, sources: Source[], earlier: StoredChunk[] = []): Following {
   const {session, daemon, request, grep} = ctx
   const byKey = new Map(sources.map((source) => [`${source.stack}\0${source.instance}\0${source.stream}`, source]))
   // One drain per source at a time; a wake-up during a drain makes it run once more.
@@ -111,7 +123,7 @@ export function follow(ctx: FollowContext, sources: Source[]): Following {
     decided.set(key, {plan: runtime.plan, follows: answer})
     return answer
   }
-  const stop = daemon.onStored((stack, instance, stream, _end, start) => {
+  const stored = (stack: string, instance: string, stream: StreamName, start: number) => {
     const key = `${stack}\0${instance}\0${stream}`
     let source = byKey.get(key)
     if (!source) {
@@ -121,14 +133,15 @@ export function follow(ctx: FollowContext, sources: Source[]): Following {
       byKey.set(key, source)
     }
     void drain(source).catch(ctx.fail)
-  })
+  }
+  const stop = daemon.onStored((stack, instance, stream, _end, start) => stored(stack, instance, stream, start))
+  for (const chunk of earlier) stored(chunk.stack, chunk.instance, chunk.stream, chunk.start)
   for (const source of sources) void drain(source).catch(ctx.fail)
   return {
     stop,
-    // A last line without its newline comes too: its program has ended.
-    close: async (message) => {
+    close: async (message, programsEnded) => {
       await Promise.all([...byKey.values()].map((source) => drain(source).catch(() => {})))
-      await Promise.all([...byKey.values()].map((source) => drain(source, true).catch(() => {})))
+      if (programsEnded) await Promise.all([...byKey.values()].map((source) => drain(source, true).catch(() => {})))
       if (ctx.ended()) return
       session.send({id: request.id, type: 'notice', message})
       session.send({id: request.id, type: 'end'})

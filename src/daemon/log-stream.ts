@@ -5,9 +5,9 @@
 import type {Request} from '../api/protocol.js'
 import {MarError, ExitCode} from '../util/errors.js'
 import type {Daemon} from './actor.js'
-import {follow, toJson, type Following, type Source} from './log-follow.js'
+import {follow, toJson, type Following, type Source, type StoredChunk} from './log-follow.js'
 import {instanceLogDir} from './paths.js'
-import {mergeByTime, readLastLines, type StoredLine} from './logs/index.js'
+import {followStart, mergeByTime, readLastLines, type StoredLine} from './logs/index.js'
 import type {Session, Stream} from './session.js'
 
 type LogsRequest = Extract<Request, {type: 'logs'}>
@@ -40,11 +40,13 @@ export function streamLogs(session: Session, daemon: Daemon, request: LogsReques
   let cancelled = false
   /** Set once the backlog is sent and following has begun (with -f). */
   let following: Following | undefined
+  let stopNoting: (() => void) | undefined
   let followStarted!: () => void
   const startedFollowing = new Promise<void>((resolve) => (followStarted = resolve))
   const finish = () => {
     if (cancelled) return
     cancelled = true
+    stopNoting?.()
     following?.stop()
     onDone()
   }
@@ -58,11 +60,22 @@ export function streamLogs(session: Session, daemon: Daemon, request: LogsReques
     const grep = compileGrep(request.grep)
     const {sources} = sourcesOf(daemon, request)
     const limit = Math.max(0, Math.floor(Number(request.lines ?? 100)))
-    // Cursors first, so that lines stored while we read are neither lost nor repeated.
+    // With -f, output of instances not among the sources (yet) is noted from
+    // now on: one that appears while the backlog goes out is followed from its first chunk.
+    const earlier = new Map<string, StoredChunk>()
+    if (request.follow) {
+      const note = daemon.onStored((stack, instance, stream, _end, start) => {
+        const key = `${stack}\0${instance}\0${stream}`
+        if (!earlier.has(key)) earlier.set(key, {stack, instance, stream, start})
+      })
+      stopNoting = note
+    }
+    // Cursors first, so that lines stored while we read are neither lost nor
+    // repeated: after the last complete line (a line still being written comes whole, later).
     for (const source of sources) {
       const store = daemon.stacks.get(source.stack)?.logs.get(source.instance)
       if (store) await store.pump().catch(() => {})
-      source.cursor = store ? store.ends()[source.stream] : 0
+      source.cursor = await followStart(source.dir, source.stream)
     }
     const lists = await Promise.all(
       sources.map(async (source) => {
@@ -81,17 +94,18 @@ export function streamLogs(session: Session, daemon: Daemon, request: LogsReques
       session.send({id: request.id, type: 'end'})
       return finish()
     }
-    following = follow({session, daemon, request, grep, ended: () => cancelled, finish, fail}, sources)
+    stopNoting?.()
+    following = follow({session, daemon, request, grep, ended: () => cancelled, finish, fail}, sources, [...earlier.values()])
     followStarted()
   })().catch(fail)
 
   return {
     cancel: finish,
-    close: async (message) => {
+    close: async (message, programsEnded) => {
       // Without -f the stream ends by itself once its lines are sent.
       if (!request.follow) return done
       await Promise.race([startedFollowing, done])
-      return following?.close(message)
+      return following?.close(message, programsEnded)
     },
   }
 }

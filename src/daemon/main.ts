@@ -106,7 +106,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     // No new connections; the open ones (followers, watchers) end once the stacks are down.
     const closed = closeServer(server).catch(() => {})
     await daemon.shutdown(keep)
-    await Promise.all([...sessions].map((session) => session.end(keep ? 'the daemon stopped (services left running)' : 'the daemon stopped')))
+    await Promise.all([...sessions].map((session) => session.end(keep ? 'the daemon stopped (services left running)' : 'the daemon stopped', !keep)))
     await closed
     rmSync(paths.socket, {force: true})
     rmSync(paths.lock, {force: true})

@@ -19,8 +19,8 @@ const FLUSH_BYTES = 256 * 1024
 
 export interface Stream {
   cancel(): void
-  /** The daemon is stopping: send what is due, a notice, then end. */
-  close(message: string): Promise<void>
+  /** The daemon is stopping: send what is due, a notice, then end. `programsEnded`: not with --keep. */
+  close(message: string, programsEnded: boolean): Promise<void>
 }
 
 export class Session {
@@ -108,12 +108,12 @@ export class Session {
    * connection. A client that does not read gets `graceMs`, then is cut off,
    * so no follower can hold a stopping daemon up.
    */
-  async end(message: string, graceMs = 2000): Promise<void> {
+  async end(message: string, programsEnded: boolean, graceMs = 2000): Promise<void> {
     if (this.closed) return
     let timer: NodeJS.Timeout | undefined
     const cutOff = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)))
     const ended = (async () => {
-      await Promise.all([...this.streams.values()].map((stream) => stream.close(message).catch(() => {})))
+      await Promise.all([...this.streams.values()].map((stream) => stream.close(message, programsEnded).catch(() => {})))
       await this.whenDrained()
       return true
     })()

@@ -241,6 +241,57 @@ groups:
     expect(scopedOut).toContain('web.2 | bye-2')
   })
 
+  it('logs -f: a line being written comes whole, and a stack brought up while the backlog is held up is followed from its first line', async () => {
+    const home = withHome()
+    homes.push(home)
+    const big = project({'mar.yaml': 'name: big\nrunners:\n  flood: { cmd: [node, $FIXTURES/flood.mjs, "50000", alpha], oneshot: true }\n'})
+    const mid = project({'mar.yaml': 'name: mid\nrunners:\n  q: { cmd: [sh, -c, "printf abc; sleep 4; echo def; exec sleep 300"] }\n'})
+    const late = project({'mar.yaml': 'name: late\nrunners:\n  fresh: { cmd: [sh, -c, "echo FIRST; exec sleep 300"] }\n'})
+    const nowhere = project({})
+    cleanups.push(big.cleanup, mid.cleanup, late.cleanup, nowhere.cleanup)
+    expect((await home.mar(['up'], {cwd: big.dir})).code).toBe(0)
+    expect((await home.mar(['up'], {cwd: mid.dir})).code).toBe(0)
+    const segment = join(home.home, 'logs', 'mid', 'q.1', 'out.log')
+    await waitFor('the first half of the line to be stored', () => readFileSync(segment, 'utf8').includes('abc'))
+
+    // Not read at first: 50 000 lines of backlog fill the pipe, the CLI stops reading, the daemon waits.
+    const follower = spawnMar(['logs', '-f', '-n', '60000', '--no-color'], {cwd: nowhere.dir, env: home.env})
+    cleanups.push(() => follower.kill('SIGKILL'))
+    expect((await home.mar(['up'], {cwd: late.dir})).code).toBe(0)
+    let out = ''
+    follower.stdout!.on('data', (chunk) => (out += chunk))
+    await waitFor('the late stack and the whole line', () => /late\/fresh\.1 +\| FIRST$/m.test(out) && /mid\/q\.1 +\| abcdef$/m.test(out), 20_000)
+    expect(out).not.toMatch(/mid\/q\.1 +\| def$/m)
+    follower.kill('SIGTERM')
+  })
+
+  it('daemon stop --keep does not hand a follower a line still being written as if it were whole', async () => {
+    const home = withHome()
+    homes.push(home)
+    const app = project({'mar.yaml': 'name: keep\nrunners:\n  p: { cmd: [sh, -c, "echo start; printf abc; sleep 4; echo def; exec sleep 300"] }\n'})
+    const nowhere = project({})
+    cleanups.push(app.cleanup, nowhere.cleanup)
+    expect((await home.mar(['up'], {cwd: app.dir})).code).toBe(0)
+    await home.status() // its pid is killed at cleanup: --keep leaves it running
+    const segment = join(home.home, 'logs', 'keep', 'p.1', 'out.log')
+    await waitFor('the first half of the line to be stored', () => readFileSync(segment, 'utf8').includes('abc'))
+    const follower = spawnMar(['logs', '-f', '--no-color'], {cwd: nowhere.dir, env: home.env})
+    cleanups.push(() => follower.kill('SIGKILL'))
+    let out = ''
+    let err = ''
+    follower.stdout!.on('data', (chunk) => (out += chunk))
+    follower.stderr!.on('data', (chunk) => (err += chunk))
+    const exited = new Promise<number | null>((resolve) => follower.once('exit', (code) => resolve(code)))
+    await waitFor('the follower to be following', () => out.includes('p.1 | start'))
+    expect((await home.mar(['daemon', 'stop', '--keep'])).code).toBe(0)
+    expect(await exited).toBe(0)
+    expect(err).toContain('the daemon stopped (services left running)')
+    expect(out).not.toContain('abc')
+    // A new daemon takes the service over, so that cleanup stops it (and removes its cgroup).
+    expect((await home.mar(['daemon', 'start'])).code).toBe(0)
+    await waitFor('the service to be adopted', async () => (await home.status()).stacks.some((stack) => stack.name === 'keep'))
+  })
+
   it('two concurrent `mar up` start one daemon', async () => {
     const home = withHome()
     homes.push(home)

@@ -2,7 +2,7 @@
 export {InstanceLogs, type LogOptions, type StoredListener} from './instance-logs.js'
 export {indexPath, rawPath, segmentPath, STREAMS, type StreamName} from './layout.js'
 export {mergeByTime} from './merge.js'
-export {readLinesFrom, type LinesFrom} from './read-from.js'
+export {followStart, readLinesFrom, type LinesFrom} from './read-from.js'
 export {readLastLines, type LastLinesOptions} from './read-last.js'
 export {lineText, type StoredLine} from './stored-line.js'
 export {stopHolePunchers} from './punch.js'

@@ -19,7 +19,7 @@ while read -r len path; do
   if "$0" -p -o 0 -l "$len" "$path" 2>/dev/null; then echo ok; else echo fail; fi
 done`
 
-/** A helper that died this often is not started again: something kills it, and each start forks the daemon. */
+/** A helper that died this often in a row is not started again: something kills it, and each start forks the daemon. */
 const MAX_DEATHS = 3
 
 interface Shell {
@@ -78,6 +78,7 @@ class PunchHelper {
     child.stdin.on('error', () => {})
     createInterface({input: child.stdout}).on('line', (answer) => {
       if (answer === 'missing') this.missing = true
+      if (answer === 'ok') this.deaths = 0
       shell.waiting.shift()?.(answer)
       if (shell.waiting.length === 0) this.hold(child, false)
     })
@@ -87,7 +88,8 @@ class PunchHelper {
       if (shell.waiting.length > 0) this.deaths++
       for (const resolve of shell.waiting.splice(0)) resolve('lost')
     }
-    child.once('exit', gone)
+    // 'close', not 'exit': answers it wrote before it ended are read first.
+    child.once('close', gone)
     child.once('error', gone)
     return shell
   }

@@ -1,6 +1,7 @@
 // Following a stream: complete lines after a cursor, a bounded batch at a
 // time, so a follower that reads slowly costs the daemon only its cursor.
 import type {StreamName} from './layout.js'
+import {readLastLines} from './read-last.js'
 import {openSnapshot} from './snapshot.js'
 import type {StoredLine} from './stored-line.js'
 
@@ -55,6 +56,23 @@ export async function readLinesFrom(dir: string, stream: StreamName, from: numbe
     }
     if (last === -1) return {lines: [], next: position, skipped}
     return {lines, next: position + last + 1, skipped}
+  } finally {
+    await snapshot.close()
+  }
+}
+
+/**
+ * Where a follower starts reading: just after the last complete line, so a
+ * line still being written comes whole; with no complete line, at the oldest
+ * byte kept; with nothing stored, 0.
+ */
+export async function followStart(dir: string, stream: StreamName): Promise<number> {
+  const [last] = await readLastLines(dir, stream, {limit: 1}).catch(() => [] as StoredLine[])
+  if (last) return last.end
+  const snapshot = await openSnapshot(dir, stream).catch(() => null)
+  if (!snapshot) return 0
+  try {
+    return await snapshot.reach(0)
   } finally {
     await snapshot.close()
   }
