@@ -112,9 +112,14 @@ export function writeCachedPlan(at: {path: string; key: string}, inputs: Array<[
   }
 }
 
-/** Keep the newest MAX_ENTRIES plans: configs validated once in a temp dir must not pile up. */
+/** Keep the newest MAX_ENTRIES plans (configs validated once in a temp dir must not pile up), and no temp file a killed writer left. */
 function prune(dir: string): void {
-  const names = readdirSync(dir).filter((name) => name.startsWith('plan-') && name.endsWith('.json'))
+  const all = readdirSync(dir)
+  for (const name of all.filter((n) => n.endsWith('.tmp'))) {
+    const at = statSync(join(dir, name), {throwIfNoEntry: false})?.mtimeMs ?? Date.now()
+    if (Date.now() - at > 60_000) rmSync(join(dir, name), {force: true})
+  }
+  const names = all.filter((name) => name.startsWith('plan-') && name.endsWith('.json'))
   if (names.length <= MAX_ENTRIES) return
   const byAge = names.map((name) => ({name, at: statSync(join(dir, name), {throwIfNoEntry: false})?.mtimeMs ?? 0})).sort((a, b) => b.at - a.at)
   for (const {name} of byAge.slice(MAX_ENTRIES)) rmSync(join(dir, name), {force: true})

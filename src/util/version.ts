@@ -24,7 +24,11 @@ export function marVersion(): string {
   return (cached = '0.0.0')
 }
 
-/** Which build this is (the build's time), so that caches of one build are not read by another of the same version. */
+/**
+ * Which build this is (the build's time), so that caches of one build are
+ * not read by another of the same version. Running from sources (tests) it
+ * is 'sources': tests give each case its own MAR_HOME.
+ */
 export function marBuild(): string {
   return typeof __MAR_BUILD__ === 'string' ? __MAR_BUILD__ : 'sources'
 }
