@@ -19,8 +19,12 @@ export interface PumpOptions {
   punchEvery: number
 }
 
-/** How long a stream must stay silent before its consumed bytes are punched below punchEvery. */
-const QUIET_MS = 200
+/**
+ * How long a stream must stay silent before its consumed bytes are punched
+ * below punchEvery. Well above the tailer's pause between busy rounds
+ * (BUSY_PAUSE_MS): a flood must not look quiet between two of its rounds.
+ */
+const QUIET_MS = 1000
 
 export class StreamPump {
   private raw: FileHandle | undefined
