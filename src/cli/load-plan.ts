@@ -7,6 +7,7 @@ import {discoverConfig} from '../config/discover.js'
 import {allInstances, type StackPlan} from '../config/types.js'
 import type {LoadResult} from '../config/load.js'
 import {marHome} from '../daemon/paths.js'
+import {configCode} from './config-code.js'
 import {planCachePath, readCachedPlan, writeCachedPlan} from './plan-cache.js'
 
 export interface LoadPlanOptions {
@@ -24,7 +25,7 @@ export async function loadPlanOrThrow(configPath: string | undefined, cwd = proc
     return cached.plan
   }
 
-  const [{loadStack}, {configError}] = await Promise.all([import('../config/load.js'), import('../config/issues.js')])
+  const [{loadStack}, {configError}] = await Promise.all([configCode(), import('../config/issues.js')])
   const result = await loadStack({cwd, configPath, env: process.env})
   if (!result.ok) throw configError(result.errors, cwd)
   for (const warning of result.warnings) warn(warning)

@@ -88,27 +88,35 @@ export function readCachedPlan(at: {path: string; key: string}, env: NodeJS.Proc
 /** Remember a plan and what it came from. Best effort: a cache that cannot be written is no cache. */
 export function writeCachedPlan(at: {path: string; key: string}, inputs: Array<[string, string | null]>, env: NodeJS.ProcessEnv, cached: CachedPlan): void {
   const entry: Entry = {version: buildOf(), key: at.key, env: envText(env), files: inputs, ...cached}
-  const dir = join(at.path, '..')
-  const temporary = `${at.path}.${process.pid}.tmp`
+  if (writeIntoCache(at.path, JSON.stringify(entry))) prune(join(at.path, '..'))
+}
+
+/**
+ * Write a file of MAR_HOME/cache (0600, by rename). Only inside a MAR_HOME
+ * the daemon made (0700): a recursive mkdir would make one without its checks
+ * (and never returns under /proc). Best effort: false when it could not.
+ */
+export function writeIntoCache(path: string, data: string | Uint8Array): boolean {
+  const dir = join(path, '..')
+  const temporary = `${path}.${process.pid}.tmp`
   try {
-    // Only inside a MAR_HOME the daemon made (0700): a recursive mkdir would
-    // make one without its checks (and never returns under /proc).
-    if (!statSync(join(dir, '..')).isDirectory()) return
+    if (!statSync(join(dir, '..')).isDirectory()) return false
     mkdirSync(dir, {mode: 0o700})
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return false
   }
   try {
-    writeFileSync(temporary, JSON.stringify(entry), {mode: 0o600})
-    renameSync(temporary, at.path)
-    prune(dir)
+    writeFileSync(temporary, data, {mode: 0o600})
+    renameSync(temporary, path)
+    return true
   } catch {
-    // A read-only or full MAR_HOME: plan from the config every time.
+    // A read-only or full MAR_HOME: no cache.
     try {
       rmSync(temporary, {force: true})
     } catch {
       // nothing was written
     }
+    return false
   }
 }
 

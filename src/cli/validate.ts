@@ -2,14 +2,15 @@
 // problem, exit 2). Shared by the oclif command and bin/run.js's fast path;
 // it loads only the config code — no supervisor, ink or chokidar.
 import {configError} from '../config/issues.js'
-import {loadStack} from '../config/load.js'
 import {describePlan, planToJson} from '../config/describe-plan.js'
 import {describeContainment, probeContainment} from '../supervisor/cgroup.js'
 import {ExitCode} from '../util/errors.js'
+import {configCode} from './config-code.js'
 import {rememberPlan} from './load-plan.js'
 
 export async function runValidate(options: {config?: string; json: boolean; quiet: boolean}): Promise<number> {
   const cwd = process.cwd()
+  const {loadStack} = await configCode()
   const result = await loadStack({cwd, configPath: options.config, env: process.env})
   const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
   if (!result.ok) {

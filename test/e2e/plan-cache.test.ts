@@ -19,7 +19,7 @@ function setup(yaml: string) {
   const env = {MAR_HOME: join(home.dir, 'h')}
   mkdirSync(env.MAR_HOME, {mode: 0o700})
   const entryFile = () => {
-    const names = readdirSync(join(env.MAR_HOME, 'cache'))
+    const names = readdirSync(join(env.MAR_HOME, 'cache')).filter((name) => name.startsWith('plan-'))
     expect(names).toHaveLength(1)
     return join(env.MAR_HOME, 'cache', names[0]!)
   }
@@ -57,5 +57,22 @@ describe('plan cache', () => {
     const quiet = await mar(['up', '-f', '-q', '--no-color'], {cwd: app.dir, env})
     expect(quiet.code).toBe(0)
     expect(quiet.stderr).not.toContain('warning')
+  })
+})
+
+describe('code cache of the config loader', () => {
+  it('is written once per build, and a damaged one is rejected and rewritten, not trusted', async () => {
+    const {app, env} = setup('name: coded\nrunners:\n  hello: { cmd: "echo hi", oneshot: true }\n')
+    expect((await mar(['validate', '-q'], {cwd: app.dir, env})).code).toBe(0)
+    const cacheDir = join(env.MAR_HOME, 'cache')
+    const codeFiles = () => readdirSync(cacheDir).filter((name) => name.startsWith('config-code-'))
+    expect(codeFiles()).toHaveLength(1)
+    const file = join(cacheDir, codeFiles()[0]!)
+    writeFileSync(file, 'not a code cache')
+    writeFileSync(join(app.dir, 'mar.yaml'), 'name: coded\nrunners:\n  hello: { cmd: "echo again", oneshot: true }\n')
+    const run = await mar(['validate'], {cwd: app.dir, env})
+    expect(run.code).toBe(0)
+    expect(run.stdout).toContain('echo again')
+    expect(readFileSync(file, 'utf8')).not.toBe('not a code cache')
   })
 })
