@@ -96,7 +96,7 @@ export function writeCachedPlan(at: {path: string; key: string}, inputs: Array<[
  * the daemon made (0700): a recursive mkdir would make one without its checks
  * (and never returns under /proc). Best effort: false when it could not.
  */
-export function writeIntoCache(path: string, data: string | Uint8Array): boolean {
+function writeIntoCache(path: string, data: string | Uint8Array): boolean {
   const dir = join(path, '..')
   const temporary = `${path}.${process.pid}.tmp`
   try {

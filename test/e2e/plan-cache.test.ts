@@ -62,9 +62,12 @@ describe('plan cache', () => {
 
 describe('code cache of the config loader', () => {
   it('is written once per build, and a damaged one is rejected and rewritten, not trusted', async () => {
-    const {app, env} = setup('name: coded\nrunners:\n  hello: { cmd: "echo hi", oneshot: true }\n')
+    const {app, env: homeEnv} = setup('name: coded\nrunners:\n  hello: { cmd: "echo hi", oneshot: true }\n')
+    const caches = project({})
+    cleanups.push(caches.cleanup)
+    const env = {...homeEnv, XDG_CACHE_HOME: caches.dir}
     expect((await mar(['validate', '-q'], {cwd: app.dir, env})).code).toBe(0)
-    const cacheDir = join(env.MAR_HOME, 'cache')
+    const cacheDir = join(caches.dir, 'mar')
     const codeFiles = () => readdirSync(cacheDir).filter((name) => name.startsWith('config-code-'))
     expect(codeFiles()).toHaveLength(1)
     const file = join(cacheDir, codeFiles()[0]!)

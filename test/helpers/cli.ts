@@ -46,11 +46,13 @@ export function mar(args: string[], options: CliOptions = {}): Promise<RunResult
  * that exists, and only a daemon makes one).
  */
 const NO_HOME = join(tmpdir(), `mar-tests-no-home-${process.pid}`)
+/** Likewise for the code cache of the config loader (src/cli/config-code.ts): tests leave ~/.cache alone. */
+const NO_CACHE = join(tmpdir(), `mar-tests-no-cache-${process.pid}`)
 
 export function spawnMar(args: string[], options: CliOptions = {}): ChildProcess {
   return spawn(process.execPath, [marBin, ...args], {
     cwd: options.cwd,
-    env: {...process.env, MAR_HOME: NO_HOME, NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env},
+    env: {...process.env, MAR_HOME: NO_HOME, XDG_CACHE_HOME: NO_CACHE, NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env},
     stdio: ['ignore', 'pipe', 'pipe'],
   })
 }
