@@ -13,6 +13,7 @@ import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import type {Script} from 'node:vm'
 import type {loadStack} from '../config/load.js'
+import {ownedPrivately} from '../util/private-dir.js'
 import {marBuild, marVersion} from '../util/version.js'
 
 export interface ConfigCode {
@@ -39,7 +40,8 @@ async function load(): Promise<ConfigCode> {
   const cacheFile = join(codeCacheDir(), `config-code-${safe(`${marVersion()}-${marBuild()}-${process.version}`)}.v8`)
   let cachedData: Buffer | undefined
   try {
-    cachedData = readFileSync(cacheFile)
+    // V8 trusts a code cache that matches the source: only one in a directory of our own that no one else can write.
+    if (ownedPrivately(dirname(cacheFile))) cachedData = readFileSync(cacheFile)
   } catch {
     // none yet
   }
@@ -74,6 +76,7 @@ function saveCodeCache(script: Script, cacheFile: string): void {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return
       }
     }
+    if (!ownedPrivately(dir)) return
     writeFileSync(temporary, script.createCachedData(), {mode: 0o600})
     renameSync(temporary, cacheFile)
     for (const name of readdirSync(dir)) {

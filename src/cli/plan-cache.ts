@@ -15,6 +15,7 @@
 import {mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import type {StackPlan} from '../config/types.js'
+import {ownedPrivately} from '../util/private-dir.js'
 import {marBuild, marVersion} from '../util/version.js'
 
 export interface CachedPlan {
@@ -76,6 +77,8 @@ export function planCachePath(home: string, configFile: string, cwd: string, con
 export function readCachedPlan(at: {path: string; key: string}, env: NodeJS.ProcessEnv): CachedPlan | null {
   let entry: Entry
   try {
+    // A plan is what mar will run: only from a cache directory no one else can write.
+    if (!ownedPrivately(join(at.path, '..'))) return null
     entry = JSON.parse(readFileSync(at.path, 'utf8')) as Entry
   } catch {
     return null
@@ -106,6 +109,7 @@ function writeIntoCache(path: string, data: string | Uint8Array): boolean {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return false
   }
   try {
+    if (!ownedPrivately(dir)) return false
     writeFileSync(temporary, data, {mode: 0o600})
     renameSync(temporary, path)
     return true

@@ -1,7 +1,7 @@
 // The plan cache through the built binary: `mar validate` primes it, `mar
 // up` uses it while the config is unchanged, and plans afresh once it
 // changes. A cache hit shows as a doctored entry taking effect.
-import {mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {mar, project} from '../helpers/cli.js'
@@ -77,5 +77,16 @@ describe('code cache of the config loader', () => {
     expect(run.code).toBe(0)
     expect(run.stdout).toContain('echo again')
     expect(readFileSync(file, 'utf8')).not.toBe('not a code cache')
+  })
+
+  it('is neither read nor written in a directory others can write to', async () => {
+    const {app, env: homeEnv} = setup('name: coded\nrunners:\n  hello: { cmd: "echo hi", oneshot: true }\n')
+    const caches = project({})
+    cleanups.push(caches.cleanup)
+    mkdirSync(join(caches.dir, 'mar'))
+    chmodSync(join(caches.dir, 'mar'), 0o777)
+    const env = {...homeEnv, XDG_CACHE_HOME: caches.dir}
+    expect((await mar(['validate', '-q'], {cwd: app.dir, env})).code).toBe(0)
+    expect(readdirSync(join(caches.dir, 'mar'))).toEqual([])
   })
 })

@@ -1,7 +1,7 @@
 // The plan cache: a cached plan is used only while everything it came from
 // is unchanged. To tell a cache hit from a fresh plan, the tests doctor the
 // cached entry (its stack name) and look for the doctored name.
-import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {loadPlanOrThrow} from '../../../src/cli/load-plan.js'
@@ -96,6 +96,16 @@ describe('plan cache', () => {
     process.env.MAR_HOME = join(home, 'not-made-yet')
     expect((await loadPlanOrThrow(undefined, dir, quiet)).name).toBe('app')
     expect(existsSync(join(home, 'not-made-yet'))).toBe(false)
+  })
+
+  it('ignores a cache directory others can write to', async () => {
+    const dir = await tempDir({'mar.yaml': config})
+    await loadPlanOrThrow(undefined, dir, quiet)
+    doctorCache()
+    chmodSync(join(home, 'cache'), 0o777)
+    expect((await loadPlanOrThrow(undefined, dir, quiet)).name).toBe('app')
+    chmodSync(join(home, 'cache'), 0o700)
+    expect((await loadPlanOrThrow(undefined, dir, quiet)).name).toBe('from-cache')
   })
 
   it('keeps the newest 32 entries', async () => {
