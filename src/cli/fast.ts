@@ -5,6 +5,9 @@
 import {reportError} from './report-error.js'
 import {shouldColor} from '../util/colors.js'
 import {UP_TIMEOUT_DEFAULT} from './up-defaults.js'
+// Static: status and down are small, and one module loads faster than several.
+import {showStatus} from './show-status.js'
+import {runDown} from './down.js'
 
 type FastCommand = (flags: Set<string>) => Promise<number>
 
@@ -26,12 +29,10 @@ function color(flags: Set<string>): boolean {
 }
 
 async function status(flags: Set<string>): Promise<number> {
-  const {showStatus} = await import('./show-status.js')
   return showStatus({json: flags.has('--json'), color: color(flags)})
 }
 
 async function down(flags: Set<string>): Promise<number> {
-  const {runDown} = await import('./down.js')
   return runDown([], {json: flags.has('--json'), color: color(flags), quiet: flags.has('-q') || flags.has('--quiet')})
 }
 
