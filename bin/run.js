@@ -3,6 +3,15 @@
 // answered without loading oclif: start-up time is a feature.
 import {readFileSync} from 'node:fs'
 
+// `mar status | head -3`: once the reader is gone there is nobody to tell
+// anything, so end quietly instead of with an EPIPE stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code !== 'EPIPE') throw error
+    process.exit(process.exitCode ?? 0)
+  })
+}
+
 const argv = process.argv.slice(2)
 if (argv.length === 1 && argv[0] === '--version') {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))

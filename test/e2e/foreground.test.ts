@@ -171,6 +171,24 @@ describe('bad input', () => {
     expect(bad.stderr).toContain('mar.yaml:2:10: unknown key "comand" — did you mean "cmd"?')
   })
 
+  it('a reader that goes away (mar validate | head -1) ends mar quietly, without an EPIPE stack trace', async () => {
+    // Far more output than a pipe holds (64 KB), so mar is still writing when the reader goes.
+    const long = 'x'.repeat(300)
+    const app = project({'mar.yaml': `name: piped\nrunners:\n${Array.from({length: 600}, (_, i) => `  r${i}: { cmd: "echo ${long}" }`).join('\n')}\n`})
+    cleanups.push(app.cleanup)
+    for (const args of [['validate'], ['validate', '--no-color', '--config', 'mar.yaml']]) {
+      const child = spawnMar(args, {cwd: app.dir})
+      let stderr = ''
+      child.stderr!.on('data', (chunk) => (stderr += chunk))
+      // Read the first chunk, then close the pipe as `head` does.
+      await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()))
+      child.stdout!.destroy()
+      const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)))
+      expect(code).toBe(0)
+      expect(stderr).not.toContain('EPIPE')
+    }
+  })
+
   it('an unknown flag is a usage error (exit 2)', async () => {
     const result = await mar(['up', '--frobnicate'])
     expect(result.code).toBe(2)
