@@ -12,6 +12,22 @@ for (const stream of [process.stdout, process.stderr]) {
   })
 }
 
+// Global flags may come before the command (SPEC §3): `mar --json status`
+// and `mar -c FILE up` mean `mar status --json` and `mar up -c FILE`.
+const GLOBAL_SWITCHES = new Set(['--json', '--no-color', '--color', '-v', '--verbose', '-q', '--quiet'])
+function commandFirst(args) {
+  const lead = []
+  let i = 0
+  for (; i < args.length; i++) {
+    const arg = args[i]
+    if (GLOBAL_SWITCHES.has(arg) || arg.startsWith('--config=')) lead.push(arg)
+    else if ((arg === '-c' || arg === '--config') && i + 1 < args.length) lead.push(arg, args[++i])
+    else break
+  }
+  return lead.length === 0 || i === args.length ? args : [...args.slice(i), ...lead]
+}
+process.argv.splice(2, process.argv.length, ...commandFirst(process.argv.slice(2)))
+
 const argv = process.argv.slice(2)
 if (argv.length === 1 && argv[0] === '--version') {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))

@@ -189,6 +189,22 @@ describe('bad input', () => {
     }
   })
 
+  it('global flags may come before the command', async () => {
+    const app = project({'mar.yaml': 'name: early\nrunners:\n  web: { cmd: "sleep 1" }\n'})
+    const elsewhere = project({})
+    cleanups.push(app.cleanup, elsewhere.cleanup)
+    const json = await mar(['--json', 'validate'], {cwd: app.dir})
+    expect(json.code).toBe(0)
+    expect(JSON.parse(json.stdout)).toMatchObject({valid: true, name: 'early'})
+    const config = await mar(['-c', join(app.dir, 'mar.yaml'), '--no-color', 'validate', '-q'], {cwd: elsewhere.dir})
+    expect(config.code).toBe(0)
+    const equals = await mar(['--config=' + join(app.dir, 'mar.yaml'), '--json', 'validate'], {cwd: elsewhere.dir})
+    expect(JSON.parse(equals.stdout)).toMatchObject({name: 'early'})
+    const status = await mar(['--json', 'status'], {cwd: elsewhere.dir})
+    expect(status.code).toBe(0)
+    expect(JSON.parse(status.stdout)).toEqual({stacks: []})
+  })
+
   it('an unknown flag is a usage error (exit 2)', async () => {
     const result = await mar(['up', '--frobnicate'])
     expect(result.code).toBe(2)
