@@ -8,7 +8,7 @@ import {MarCommand} from '../cli/base-command.js'
 import {ExitCode, MarError} from '../util/errors.js'
 
 export default class Init extends MarCommand {
-  static override description = `Write a commented mar.yaml, or convert a Procfile or package.json scripts.
+  static override description = `Write a commented mar.yaml, or convert a Procfile or package.json scripts. Next to a Procfile, a plain \`mar init\` converts it.
 With --from-package the runners are the "start" script (else "dev") plus worker-like scripts (worker, queue, jobs, scheduler, cron, consumer, clock, and names such as worker:email); choose others with --scripts. Each runs as \`npm run NAME\`.
 The file is ./mar.yaml, or the path given with -c. It starts with a yaml-language-server modeline pointing at the JSON Schema shipped with mar (a relative path when mar is installed inside the project, else the absolute path of this installation), so editors complete and check it.`
 
@@ -37,11 +37,15 @@ The file is ./mar.yaml, or the path given with -c. It starts with a yaml-languag
     let text: string
     let runners: string[] = []
     let notes: string[] = []
-    if (flags['from-procfile'] || flags['from-package']) {
-      const source = join(cwd, flags['from-procfile'] ? 'Procfile' : 'package.json')
+    // A plain `mar init` next to a Procfile converts it (SPEC §3): that list of
+    // processes is what the user wants to run. package.json scripts are only
+    // converted when asked: most of them (test, build) are not services.
+    const fromProcfile = flags['from-procfile'] || (!flags['from-package'] && existsSync(join(cwd, 'Procfile')))
+    if (fromProcfile || flags['from-package']) {
+      const source = join(cwd, fromProcfile ? 'Procfile' : 'package.json')
       const content = await readFile(source, 'utf8').catch(() => undefined)
       if (content === undefined) throw new MarError('not-found', `no ${basename(source)} in ${cwd}`, {hint: 'run mar init in the directory that has it', exitCode: ExitCode.usage})
-      const conversion = flags['from-procfile']
+      const conversion = fromProcfile
         ? scaffold.convertProcfile(source, content, {modeline, name, hasEnvFile: existsSync(join(cwd, '.env'))})
         : scaffold.convertPackageJson(source, content, {modeline, name: scaffold.stackNameFrom(pkgName(content) ?? name), scripts: flags.scripts?.split(',').map((s) => s.trim()).filter(Boolean)})
       if (!conversion.ok) {

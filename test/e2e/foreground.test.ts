@@ -189,6 +189,20 @@ describe('bad input', () => {
     }
   })
 
+  it('mar init next to a Procfile converts it; elsewhere it writes the commented template', async () => {
+    const withProcfile = project({Procfile: 'web: node server.js\nworker: node worker.js\n'})
+    const empty = project({})
+    cleanups.push(withProcfile.cleanup, empty.cleanup)
+    const converted = await mar(['init'], {cwd: withProcfile.dir})
+    expect(converted.code).toBe(0)
+    expect(converted.stdout).toContain('runners: web, worker')
+    expect(readFileSync(join(withProcfile.dir, 'mar.yaml'), 'utf8')).toMatch(/web:[\s\S]*node server\.js/)
+    const template = await mar(['init'], {cwd: empty.dir})
+    expect(template.code).toBe(0)
+    expect(readFileSync(join(empty.dir, 'mar.yaml'), 'utf8')).toContain('#')
+    expect((await mar(['validate', '-q'], {cwd: withProcfile.dir})).code).toBe(0)
+  })
+
   it('global flags may come before the command', async () => {
     const app = project({'mar.yaml': 'name: early\nrunners:\n  web: { cmd: "sleep 1" }\n'})
     const elsewhere = project({})
