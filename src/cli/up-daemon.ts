@@ -94,7 +94,7 @@ async function upWith(client: DaemonClient, plan: StackPlan, targets: string[], 
   if (!options.wait) {
     watch.cancel()
     if (options.json) process.stdout.write(`${JSON.stringify({stack: plan.name, instances: wanted, waited: false}, null, 2)}\n`)
-    else if (!options.quiet) process.stdout.write(`${plan.name}: starting ${wanted.length} instances (mar status shows progress)\n`)
+    else if (!options.quiet) process.stdout.write(`${plan.name}: starting ${wanted.length} instance${wanted.length === 1 ? '' : 's'} (mar status shows progress)\n`)
     return ExitCode.ok
   }
   if (!options.quiet && !options.json) {
