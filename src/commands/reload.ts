@@ -10,6 +10,6 @@ export default class Reload extends MarCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(Reload)
     const {runReload} = await import('../cli/reload.js')
-    return this.exit(await runReload({config: flags.config, dryRun: flags['dry-run'], json: flags.json, color: this.useColor(flags), quiet: flags.quiet}))
+    return this.exit(await runReload({config: flags.config, dryRun: flags['dry-run'] ?? false, json: flags.json, color: this.useColor(flags), quiet: flags.quiet}))
   }
 }
