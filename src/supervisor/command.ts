@@ -34,9 +34,7 @@ const PLAIN = /^[A-Za-z0-9_@%+=:,./-]+$/
 export function plainWords(shell: string): string[] | null {
   const words = shell.split(/[ \t]+/).filter((word) => word !== '')
   if (words.length === 0 || !words.every((word) => PLAIN.test(word))) return null
-  const first = words[0]!
-  if (first.includes('=') || shellWords.has(first)) return null
-  return words
+  return runsProgram(words[0]!) ? words : null
 }
 
 /** What `/bin/sh -c` puts in a program's environment on its way (dash and bash export PWD). */
@@ -76,8 +74,12 @@ export function commandInCgroup(command: CommandSpec, procsFile: string): {argv:
  */
 export function isSimpleCommand(shell: string): boolean {
   if (/[\n;&|()`]/.test(shell) || shell.trim() === '') return false
-  const first = /^\s*(\S+)/.exec(shell)?.[1] ?? ''
-  return !first.includes('=') && !shellWords.has(first)
+  return runsProgram(/^\s*(\S+)/.exec(shell)?.[1] ?? '')
+}
+
+/** Whether a command's first word names a program: not an assignment (`A=1 cmd`), a builtin or a keyword. */
+function runsProgram(first: string): boolean {
+  return first !== '' && !first.includes('=') && !shellWords.has(first)
 }
 
 const shellWords = new Set(
@@ -92,8 +94,7 @@ const shellWords = new Set(
 export function programOf(command: CommandSpec): string | null {
   if ('argv' in command) return command.argv[0] ?? null
   const first = /^\s*([^\s;&|<>()$`'"\\]+)(?=\s|$)/.exec(command.shell)?.[1]
-  if (!first || first.includes('=') || shellWords.has(first)) return null
-  return first
+  return first && runsProgram(first) ? first : null
 }
 
 /**
