@@ -1,13 +1,12 @@
 // Liveness: once the wrapped runner is ready, run its check every interval;
 // after `failures` consecutive failures the instance is `unhealthy` and is
 // stopped, and the failure goes up to the restart policy like a crash.
-import {MarError} from '../util/errors.js'
 import type {HealthSpec} from '../config/types.js'
 import {sleep} from './clock.js'
 import type {Check} from './checks/check.js'
 import {SupervisorCode} from './errors.js'
 import type {Runner} from './runner.js'
-import {startWatched} from './watched-child.js'
+import {failChild, startWatched} from './watched-child.js'
 import {prepareCheck} from './probe.js'
 
 export function health(inner: Runner, spec: HealthSpec, createCheck: () => Check): Runner {
@@ -28,9 +27,7 @@ export function health(inner: Runner, spec: HealthSpec, createCheck: () => Check
       if (ready) {
         const unhealthy = await watch(check, spec, ctx, watching)
         if (unhealthy) {
-          ctx.emit({kind: 'instance', name: ctx.name, at: ctx.clock.now(), state: 'unhealthy', health: 'unhealthy', reason: unhealthy})
-          await child.stop()
-          throw new MarError(SupervisorCode.unhealthy, unhealthy)
+          await failChild(ctx, child, SupervisorCode.unhealthy, unhealthy, {state: 'unhealthy', health: 'unhealthy'})
         }
       }
       await child.exited

@@ -1,12 +1,11 @@
 // Restart an instance whose process tree's resident memory stays above a
 // limit (pm2's max_memory_restart, but measured over the whole tree and
 // only after it stayed above for several samples, so a spike is forgiven).
-import {MarError} from '../util/errors.js'
 import {sleep} from './clock.js'
 import {SupervisorCode} from './errors.js'
 import {groupMembers, readRss} from './proc.js'
 import type {Runner} from './runner.js'
-import {startWatched} from './watched-child.js'
+import {failChild, startWatched} from './watched-child.js'
 import {formatBytes} from '../util/format.js'
 
 export interface MemoryLimitOptions {
@@ -42,10 +41,7 @@ export function memoryLimit(inner: Runner, options: MemoryLimitOptions): Runner 
         const rss = pid === null ? 0 : measure(pid)
         above = rss > options.limitBytes ? above + 1 : 0
         if (above < samples) continue
-        const reason = `memory ${formatBytes(rss)} stayed above memory_limit ${formatBytes(options.limitBytes)}`
-        ctx.emit({kind: 'instance', name: ctx.name, at: ctx.clock.now(), reason})
-        await child.stop()
-        throw new MarError(SupervisorCode.memoryLimit, reason)
+        await failChild(ctx, child, SupervisorCode.memoryLimit, `memory ${formatBytes(rss)} stayed above memory_limit ${formatBytes(options.limitBytes)}`)
       }
       await child.exited
     } finally {

@@ -7,7 +7,7 @@ import {sleep, STOPPING} from './clock.js'
 import type {Check} from './checks/check.js'
 import {SupervisorCode} from './errors.js'
 import type {RunContext, Runner} from './runner.js'
-import {startWatched} from './watched-child.js'
+import {failChild, startWatched} from './watched-child.js'
 import type {Clock} from './clock.js'
 
 /** Wait until `check` passes; rejects with the last failure once `timeoutMs` has passed. */
@@ -81,10 +81,7 @@ export function probe(inner: Runner, spec: ProbeSpec, createCheck: () => Check, 
               ctx.ready()
             }
           } catch (error) {
-            const reason = `ready probe failed: ${(error as Error).message}`
-            ctx.emit({kind: 'instance', name: ctx.name, at: ctx.clock.now(), reason})
-            await child.stop()
-            throw new MarError(SupervisorCode.readyTimeout, reason)
+            await failChild(ctx, child, SupervisorCode.readyTimeout, `ready probe failed: ${(error as Error).message}`)
           }
         }
         await child.exited

@@ -2,8 +2,9 @@
 // memory limit): start it as a child, pass a stop request on to it, and
 // provide a signal that aborts when either the child ends or the wrapper is
 // asked to stop — the signal the wrapper's watch loop sleeps on.
+import {MarError} from '../util/errors.js'
 import {STOPPING} from './clock.js'
-import {start, type Process, type RunContext, type Runner, type StartOptions} from './runner.js'
+import {start, type InstanceEvent, type Process, type RunContext, type Runner, type StartOptions} from './runner.js'
 
 export interface WatchedChild {
   child: Process
@@ -32,4 +33,15 @@ export function startWatched(inner: Runner, ctx: RunContext, options: Pick<Start
       watching.abort(STOPPING)
     },
   }
+}
+
+/**
+ * The wrapper found a reason to end its child (a ready probe that failed,
+ * memory over the limit, bad health): report it, stop the child, and fail
+ * with it, so the restart policy decides what comes next.
+ */
+export async function failChild(ctx: RunContext, child: Process, code: string, reason: string, event: Pick<InstanceEvent, 'state' | 'health'> = {}): Promise<never> {
+  ctx.emit({kind: 'instance', name: ctx.name, at: ctx.clock.now(), ...event, reason})
+  await child.stop()
+  throw new MarError(code, reason)
 }
