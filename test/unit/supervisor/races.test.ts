@@ -60,7 +60,8 @@ describe('control of one member from two sides at once', () => {
     return {runner, state}
   }
 
-  it('a start during a slow stop waits for it: never two runs at once, and it ends up running', async () => {
+  /** One slow-stopping member in a group, started, and 10 ms into being stopped. */
+  async function stoppingSlowly() {
     const clock = new FakeClock()
     const {runner, state} = slowStopper(clock)
     const {runner: group, control} = supervise([{name: 'a.1', runner: 'a', run: runner, restart: always, oneshot: false}], {name: 'g', start: 'parallel', strategy: 'one-for-one', keepAlive: true})
@@ -68,6 +69,11 @@ describe('control of one member from two sides at once', () => {
     await clock.advance(0)
     const stopping = control.stopMember('a.1')
     await clock.advance(10)
+    return {clock, runner, state, control, proc, stopping}
+  }
+
+  it('a start during a slow stop waits for it: never two runs at once, and it ends up running', async () => {
+    const {clock, state, control, proc, stopping} = await stoppingSlowly()
     const starting = control.startMember('a.1')
     await clock.advance(500)
     expect(state.live).toBe(1)
@@ -84,13 +90,7 @@ describe('control of one member from two sides at once', () => {
   })
 
   it('a reload of a member being stopped keeps it stopped', async () => {
-    const clock = new FakeClock()
-    const {runner, state} = slowStopper(clock)
-    const {runner: group, control} = supervise([{name: 'a.1', runner: 'a', run: runner, restart: always, oneshot: false}], {name: 'g', start: 'parallel', strategy: 'one-for-one', keepAlive: true})
-    const proc = start(group, {name: 'g', clock})
-    await clock.advance(0)
-    const stopping = control.stopMember('a.1')
-    await clock.advance(10)
+    const {clock, runner, state, control, proc, stopping} = await stoppingSlowly()
     const replacing = control.replaceMember({name: 'a.1', runner: 'a', run: runner, restart: always, oneshot: false})
     await clock.advance(2000)
     await stopping
