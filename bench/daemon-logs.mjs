@@ -1,15 +1,16 @@
 // Log capture: WRITERS oneshot runners each print LINES lines of 100 bytes
 // (test/fixtures/bin/flood.mjs). mar: from spawning `mar up` (daemon already
-// running) until the store segments (MAR_HOME/logs/<stack>/<instance>/
-// out.log*, src/daemon/logs/layout.ts) hold every byte. Baseline
+// running) until the store's segment indexes (MAR_HOME/logs/<stack>/
+// <instance>/out.idx*, src/daemon/logs/layout.ts) cover every byte. Baseline
 // (bench/baseline/capture.mjs): the same writers into plain O_APPEND files,
 // until its process exits. Then every stored line is checked: each line of
 // each writer present once and whole.
-import {existsSync, mkdtempSync, readdirSync, readFileSync, statSync} from 'node:fs'
+import {mkdtempSync, readFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {median} from './lib.mjs'
 import {MarHome} from './mar-home.mjs'
+import {indexedBytes, storedData} from '../test/fixtures/logs/stored-stream.mjs'
 import {childCounter, childrenOf, cleanEnv, commOf, cpuTimes, killTree, now, removeLater, run, waitUntil} from './proc.mjs'
 
 const here = new URL('.', import.meta.url).pathname
@@ -17,28 +18,10 @@ const flood = join(here, '../test/fixtures/bin/flood.mjs')
 /** Bytes per line, newline included: flood.mjs's WIDTH argument (99) counts the line without it. */
 const WIDTH = 100
 
-/** out.log.K … out.log.1, out.log: oldest first. */
-export function segmentFiles(dir, prefix = 'out') {
-  if (!existsSync(dir)) return []
-  const slot = (name) => (name === `${prefix}.log` ? 0 : Number(name.slice(prefix.length + 5)))
-  return readdirSync(dir)
-    .filter((name) => new RegExp(`^${prefix}\\.log(\\.\\d+)?$`).test(name))
-    .sort((a, b) => slot(b) - slot(a))
-    .map((name) => join(dir, name))
-}
-
+/** Bytes indexed in the stdout segments of the directories (an index moved by a rotation right then counts at the next poll). */
 function storedBytes(dirs) {
   let total = 0
-  for (const dir of dirs) {
-    for (const file of segmentFiles(dir)) {
-      try {
-        total += statSync(file).size
-      } catch {
-        // rotated away between listing and stat: counted under its new name next poll
-        return -1
-      }
-    }
-  }
+  for (const dir of dirs) total += indexedBytes(dir)
   return total
 }
 
@@ -125,9 +108,9 @@ export async function marCapture({writers, lines, cleanup}) {
     const cpu = {daemonMs: cpuAfter.self - cpuBefore.self, reapedMs: cpuAfter.children - cpuBefore.children, helpersMs: helpers}
     const counts = {missing: 0, split: 0, duplicated: 0}
     for (let i = 0; i < writers; i++) {
-      add(counts, countLines(Buffer.concat(segmentFiles(dirs[i]).map((f) => readFileSync(f))), `w${i}`, lines))
+      add(counts, countLines(storedData(dirs[i]), `w${i}`, lines))
       // flood.mjs writes nothing to stderr: anything stored there is a line in the wrong place.
-      counts.stderrBytes = (counts.stderrBytes ?? 0) + segmentFiles(dirs[i], 'err').reduce((n, f) => n + statSync(f).size, 0)
+      counts.stderrBytes = (counts.stderrBytes ?? 0) + indexedBytes(dirs[i], 'err')
     }
     const extra = storedBytes(dirs) - expected
     await home.cli(['down'], cwd)

@@ -6,6 +6,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {instance, project, waitForState, withHome, type Home} from '../helpers/daemon.js'
 import {freePort, isAlive, waitFor} from '../helpers/wait.js'
 import {spawnMar} from '../helpers/cli.js'
+import {storedData} from '../fixtures/logs/stored-stream.mjs'
 
 const homes: Home[] = []
 const cleanups: Array<() => void> = []
@@ -251,8 +252,8 @@ groups:
     cleanups.push(big.cleanup, mid.cleanup, late.cleanup, nowhere.cleanup)
     expect((await home.mar(['up'], {cwd: big.dir})).code).toBe(0)
     expect((await home.mar(['up'], {cwd: mid.dir})).code).toBe(0)
-    const segment = join(home.home, 'logs', 'mid', 'q.1', 'out.log')
-    await waitFor('the first half of the line to be stored', () => readFileSync(segment, 'utf8').includes('abc'))
+    const logDir = join(home.home, 'logs', 'mid', 'q.1')
+    await waitFor('the first half of the line to be stored', () => storedData(logDir).toString().includes('abc'))
 
     // Not read at first: 50 000 lines of backlog fill the pipe, the CLI stops reading, the daemon waits.
     const follower = spawnMar(['logs', '-f', '-n', '60000', '--no-color'], {cwd: nowhere.dir, env: home.env})
@@ -273,8 +274,8 @@ groups:
     cleanups.push(app.cleanup, nowhere.cleanup)
     expect((await home.mar(['up'], {cwd: app.dir})).code).toBe(0)
     await home.status() // its pid is killed at cleanup: --keep leaves it running
-    const segment = join(home.home, 'logs', 'keep', 'p.1', 'out.log')
-    await waitFor('the first half of the line to be stored', () => readFileSync(segment, 'utf8').includes('abc'))
+    const logDir = join(home.home, 'logs', 'keep', 'p.1')
+    await waitFor('the first half of the line to be stored', () => storedData(logDir).toString().includes('abc'))
     const follower = spawnMar(['logs', '-f', '--no-color'], {cwd: nowhere.dir, env: home.env})
     cleanups.push(() => follower.kill('SIGKILL'))
     let out = ''

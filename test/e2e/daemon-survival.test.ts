@@ -38,7 +38,7 @@ describe('the daemon dies, services and output do not', () => {
     process.kill(home.daemonPid()!, 'SIGKILL')
     await waitFor('the writer to finish', async () => {
       try {
-        return readFileSync(join(home.home, 'logs', 'flood', 'w.1', 'err.raw'), 'utf8').includes('done writing')
+        return readFileSync(join(home.home, 'logs', 'flood', 'w.1', 'err.log'), 'utf8').includes('done writing')
       } catch {
         return false
       }
@@ -49,7 +49,7 @@ describe('the daemon dies, services and output do not', () => {
     const lines = (await logLines(home, dir, ['-n', String(count + 10)])).filter((l) => l.stream === 'stdout')
     expect(lines).toHaveLength(count)
     lines.forEach((l, i) => expect(l.line).toBe(`line ${String(i).padStart(8, '0')}`))
-    expect(statSync(join(home.home, 'logs', 'flood', 'w.1', 'out.log.1')).isFile()).toBe(true)
+    expect(statSync(join(home.home, 'logs', 'flood', 'w.1', 'out.idx.1')).isFile()).toBe(true)
   })
 
   it('after kill -9 the next daemon adopts the services and still applies their restart policy', async () => {

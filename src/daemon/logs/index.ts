@@ -1,6 +1,6 @@
 // The log store of the daemon: capture (InstanceLogs) and reading (the rest).
 export {InstanceLogs, type LogOptions, type StoredListener} from './instance-logs.js'
-export {indexPath, rawPath, segmentPath, STREAMS, type StreamName} from './layout.js'
+export {indexPath, rawPath, STREAMS, type StreamName} from './layout.js'
 export {mergeByTime} from './merge.js'
 export {followStart, readLinesFrom, type LinesFrom} from './read-from.js'
 export {readLastLines, type LastLinesOptions} from './read-last.js'

@@ -1,10 +1,9 @@
-// One instance's captured output. The child writes its raw files itself
+// One instance's captured output. The child writes its log files itself
 // (O_APPEND descriptors given at spawn), so it never blocks on mar nor dies
-// of SIGPIPE when the daemon does; this class tails those files into
-// rotated store segments with a time index, and tells listeners.
+// of SIGPIPE when the daemon does; this class tails those files, indexes
+// them by time into rotated segments, and tells listeners.
 import {closeSync, constants, fstatSync, mkdirSync, openSync} from 'node:fs'
 import {LineBus, LineSplitter} from '../../supervisor/output.js'
-import {BLOCK_SIZE} from './buffer-pool.js'
 import {rawPath, STREAMS, type StreamName} from './layout.js'
 import {HolePuncher} from './punch.js'
 import {SegmentStore} from './segment-store.js'
@@ -17,13 +16,6 @@ export interface LogOptions {
   /** Rotated segments to keep. */
   keep: number
   now?: () => number
-  /**
-   * Consumed raw bytes between hole punches while output flows; default
-   * max size within [1 MiB, 32 MiB]. A stream that goes quiet is punched at
-   * once. Each punch costs a fallocate run and briefly locks the raw file
-   * against the writer: every 8 MiB cost a 10-writer flood 3 % throughput.
-   */
-  punchEvery?: number
   /** Told when a background pump (tailing) fails; it is retried at the next poll. */
   onError?: (error: Error) => void
 }
@@ -32,7 +24,6 @@ export interface LogOptions {
 export type StoredListener = (stream: StreamName, end: number, start: number) => void
 
 const OPEN_APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT
-const MiB = 1024 * 1024
 
 export class InstanceLogs {
   /** Lines as they are stored, split only while someone listens (the `log:` readiness probe). */
@@ -54,11 +45,14 @@ export class InstanceLogs {
     private readonly options: LogOptions,
   ) {
     const puncher = new HolePuncher()
-    const punchEvery = options.punchEvery ?? Math.min(32 * MiB, Math.max(MiB, options.maxSize))
-    const pumpOptions = {now: options.now ?? Date.now, punchEvery}
     const make = (stream: StreamName) => {
-      const store = new SegmentStore(dir, stream, {maxSize: options.maxSize, keep: options.keep})
-      return new StreamPump(stream, dir, store, puncher, pumpOptions, (chunk, time, atLine) => this.stored(stream, chunk, time, atLine))
+      const store = new SegmentStore(dir, stream, {maxSize: options.maxSize, keep: options.keep}, (rawTo) => pump.dropped(rawTo))
+      const pump: StreamPump = new StreamPump(stream, dir, store, puncher, options.now ?? Date.now, {
+        wantsBytes: () => this.bus.hasListeners,
+        bytes: (block, time, atLine) => this.guarded(() => this.publishLines(stream, block, time, atLine)),
+        stored: ({start, end}) => this.stored(stream, start, end),
+      })
+      return pump
     }
     this.pumps = {stdout: make('stdout'), stderr: make('stderr')}
   }
@@ -79,7 +73,7 @@ export class InstanceLogs {
     return this.opening
   }
 
-  /** O_APPEND descriptors of the raw files for a new spawn; the caller closes them after spawn. */
+  /** O_APPEND descriptors of the log files for a new spawn; the caller closes them after spawn. */
   openForChild(): {stdout: number; stderr: number} {
     // The first spawn may come before open(): then the directory is new here, and open() must know.
     if (mkdirSync(this.dir, {recursive: true, mode: 0o700}) !== undefined) this.madeDir = true
@@ -108,12 +102,12 @@ export class InstanceLogs {
     return this.running
   }
 
-  /** Whether a raw file holds bytes not yet stored (one fstat per stream, no I/O wait). */
+  /** Whether a log file holds bytes not yet indexed (one fstat per stream, no I/O wait). */
   hasNew(): boolean {
     return STREAMS.some((stream) => this.pumps[stream].hasNew())
   }
 
-  /** Follow the raw files: fs.watch on the directory plus a safety poll. */
+  /** Follow the log files: fs.watch on the directory plus a safety poll. */
   startTailing(pollMs = 500): void {
     this.tailer ??= new Tailer(
       this.dir,
@@ -128,7 +122,6 @@ export class InstanceLogs {
         hasNew: () => this.hasNew(),
         onError: (error) => this.options.onError?.(error),
       },
-      BLOCK_SIZE,
     )
   }
 
@@ -173,14 +166,9 @@ export class InstanceLogs {
     }
   }
 
-  private stored(stream: StreamName, chunk: Buffer, time: number, startedAtLine: boolean): void {
-    // The bytes are stored already: a listener that throws must not stop the pump or the others.
-    this.guarded(() => {
-      if (this.bus.hasListeners) this.publishLines(stream, chunk, time, startedAtLine)
-      else this.splitters.delete(stream)
-    })
-    const end = this.pumps[stream].store.end
-    const start = end - chunk.length
+  private stored(stream: StreamName, start: number, end: number): void {
+    if (!this.bus.hasListeners) this.splitters.delete(stream)
+    // The bytes are indexed already: a listener that throws must not stop the pump or the others.
     for (const listener of this.storedListeners) this.guarded(() => listener(stream, end, start))
   }
 

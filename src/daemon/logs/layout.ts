@@ -1,6 +1,9 @@
 // File names of one instance's log directory. Per stream (`out` for stdout,
-// `err` for stderr): the raw capture the child writes, the current store
-// segment, and rotated segments `.1` (newest) … `.K`, each with its index.
+// `err` for stderr): the log the child writes itself (`out.log`, O_APPEND),
+// and the time index over it — the current segment's (`out.idx`) and the
+// rotated ones' (`out.idx.1` newest … `out.idx.K`). Segments are ranges of
+// the log file; rotation moves index files, and the oldest range's disk
+// space is given back by punching a hole, so bytes are never copied.
 import {join} from 'node:path'
 
 export type StreamName = 'stdout' | 'stderr'
@@ -11,17 +14,13 @@ export function streamPrefix(stream: StreamName): 'out' | 'err' {
   return stream === 'stdout' ? 'out' : 'err'
 }
 
-/** The raw file the child appends to (O_APPEND); never truncated or renamed. */
+/** The file the child appends to (O_APPEND); never truncated or renamed by mar. */
 export function rawPath(dir: string, stream: StreamName): string {
-  return join(dir, `${streamPrefix(stream)}.raw`)
+  return join(dir, `${streamPrefix(stream)}.log`)
 }
 
-/** Segment `slot`: 0 is the current one (`out.log`), 1…K the rotated ones. */
-export function segmentPath(dir: string, stream: StreamName, slot: number): string {
-  const base = join(dir, `${streamPrefix(stream)}.log`)
-  return slot === 0 ? base : `${base}.${slot}`
-}
-
+/** Index of segment `slot`: 0 is the current one (`out.idx`), 1…K the rotated ones. */
 export function indexPath(dir: string, stream: StreamName, slot: number): string {
-  return `${segmentPath(dir, stream, slot)}.idx`
+  const base = join(dir, `${streamPrefix(stream)}.idx`)
+  return slot === 0 ? base : `${base}.${slot}`
 }

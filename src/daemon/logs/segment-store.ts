@@ -1,20 +1,25 @@
-// One stream's store: the current segment and its time index, rotation at
-// line boundaries, and recovery of exact positions after a crash.
+// One stream's time index: which ranges of the log file the child writes
+// belong to which segment, when each range was seen, rotation at line
+// boundaries, and recovery of exact positions after a crash.
 //
-// Exactly-once rests on one ordering: a chunk's index record is written
-// before its data. After kill -9 the last record may lack (part of) its
-// data; `open` drops that record and cuts the segment back to where it
-// began, and reading resumes in the raw file where the last complete
-// record ended. Nothing stored twice, nothing skipped.
+// The bytes are never copied: the child's own file holds them, and a
+// segment is a range of it described by its index file. Rotation moves
+// index files; a dropped segment's bytes are given back to the disk one
+// rotation later (a hole punched through `onDrop`), so a reader that took
+// its snapshot just before the drop can still read what it saw.
+//
+// Exactly-once rests on one ordering: a record is written only after its
+// bytes are in the log file (the child put them there). After kill -9 a
+// torn last record is cut off, and indexing resumes where the last whole
+// record ended. Nothing indexed twice, nothing skipped.
 import {constants, writeSync} from 'node:fs'
 import {open, rename, type FileHandle} from 'node:fs/promises'
-import {encodeRecord, RECORD_SIZE, recordEnd, type IndexRecord} from './index-record.js'
-import {indexPath, segmentPath, type StreamName} from './layout.js'
+import {decodeRecord, encodeRecord, RECORD_SIZE, recordEnd, type IndexRecord} from './index-record.js'
+import {indexPath, type StreamName} from './layout.js'
 import {dropBeyond, repairSlots, shiftSegments} from './rotation.js'
 import {SegmentIndex} from './segment-index.js'
 
 const OPEN_RW = constants.O_RDWR | constants.O_CREAT
-const NEWLINE = 10
 /** A line longer than max_size may grow a segment, up to this much more. */
 const FORCE_SLACK = 1024 * 1024
 
@@ -23,25 +28,34 @@ export interface StoreOptions {
   keep: number
 }
 
+/** Reads the log file where the store must find a line end. */
+export interface RawBytes {
+  /** Offset of the first newline in [from, to) of the log file, or -1. */
+  newlineIn(from: number, to: number): Promise<number>
+}
+
+/** Bytes of the log file before `rawTo` are no longer part of any kept segment. */
+export type DropListener = (rawTo: number) => void
+
 export class SegmentStore {
-  /** Global position just after the last stored byte. */
+  /** Global position just after the last indexed byte (never goes back, across rotations and resets). */
   end = 0
-  /** Where to read next in the raw file. */
+  /** Offset in the log file just after the last indexed byte. */
   rawPos = 0
-  /** Whether the last stored byte ended a line. */
-  atLineStart = true
-  private log: FileHandle | undefined
   private idx: FileHandle | undefined
-  /** A store in a new directory creates its files only when its first bytes arrive. */
+  /** A store in a new directory creates its index only when its first bytes arrive. */
   private createOnWrite = false
   private segSize = 0
   private idxSize = 0
+  /** The current segment reached max_size at a line end: rotate before the next bytes. */
+  private full = false
   private readonly record = Buffer.allocUnsafe(RECORD_SIZE)
 
   constructor(
     private readonly dir: string,
     private readonly stream: StreamName,
     private readonly options: StoreOptions,
+    private readonly onDrop: DropListener = () => {},
   ) {
     if (!(options.maxSize >= 1)) throw new RangeError(`log max size must be at least 1 byte (got ${options.maxSize})`)
     if (!(options.keep >= 0)) throw new RangeError(`log keep must be 0 or more (got ${options.keep})`)
@@ -50,37 +64,27 @@ export class SegmentStore {
   /**
    * `fresh`: the directory was just created, so there is nothing to recover
    * and nothing to create until output arrives — `mar up` of 200 instances
-   * of a quiet program then costs 2 files per instance, not 7 and a scan.
+   * of a quiet program then costs no index files and no scan.
    */
-  async open(fresh = false): Promise<void> {
-    if (this.log || this.createOnWrite) return
+  async open(raw: RawBytes, fresh = false): Promise<void> {
+    if (this.idx || this.createOnWrite) return
     if (fresh) {
       this.createOnWrite = true
       return
     }
     const {dir, stream, options} = this
-    await repairSlots(dir, stream, options.keep)
-    // Index before segment, as rotation creates them: a segment never exists without its index.
+    await repairSlots(dir, stream)
     this.idx = await open(indexPath(dir, stream, 0), OPEN_RW, 0o600)
-    this.log = await open(segmentPath(dir, stream, 0), OPEN_RW, 0o600)
     const idxBytes = (await this.idx.stat()).size
-    const logBytes = (await this.log.stat()).size
-    let index = new SegmentIndex(this.idx, Math.floor(idxBytes / RECORD_SIZE))
-    const first = index.count > 0 ? await index.get(0) : undefined
-    let last: IndexRecord | undefined
-    while (first && index.count > 0) {
-      last = await index.get(index.count - 1)
-      if (recordEnd(last) - first.globalStart <= logBytes) break
-      last = undefined // its data never made it: store it again from the raw file
-      index = index.limit(index.count - 1)
-    }
+    const index = new SegmentIndex(this.idx, Math.floor(idxBytes / RECORD_SIZE))
     this.idxSize = index.count * RECORD_SIZE
+    // A record torn by kill -9: its range is indexed again from the log file.
     if (this.idxSize !== idxBytes) await this.idx.truncate(this.idxSize)
-    this.segSize = first && last ? recordEnd(last) - first.globalStart : 0
-    if (this.segSize !== logBytes) await this.log.truncate(this.segSize)
-    if (last) {
+    if (index.count > 0) {
+      const first = await index.get(0)
+      const last = await index.get(index.count - 1)
       this.resumeAfter(last)
-      if (this.segSize > 0) this.atLineStart = (await this.byteAt(this.segSize - 1)) === NEWLINE
+      this.segSize = recordEnd(last) - first.globalStart
     } else {
       const previous = await lastRecordOf(dir, stream, 1)
       if (previous) {
@@ -89,33 +93,59 @@ export class SegmentStore {
         await this.writeRecord({globalStart: this.end, rawStart: this.rawPos, length: 0, timeMs: previous.timeMs})
       }
     }
+    this.full = this.segSize >= options.maxSize && this.rawPos > 0 && (await raw.newlineIn(this.rawPos - 1, this.rawPos)) !== -1
     await dropBeyond(dir, stream, options.keep)
   }
 
-  /** Store a chunk read at `rawStart` in the raw file, rotating at line boundaries. */
-  async append(chunk: Buffer, rawStart: number, timeMs: number): Promise<void> {
+  /** Index `length` bytes the child wrote at `rawStart`, rotating at line boundaries. */
+  async append(rawStart: number, length: number, timeMs: number, raw: RawBytes): Promise<void> {
     const {maxSize} = this.options
     const hardLimit = 2 * maxSize + FORCE_SLACK
     let offset = 0
-    while (offset < chunk.length) {
-      if (this.segSize >= maxSize && (this.atLineStart || this.segSize >= hardLimit)) await this.rotate(timeMs)
-      let take = chunk.length - offset
+    while (offset < length) {
+      if (this.full || this.segSize >= hardLimit) await this.rotate(timeMs)
+      const at = rawStart + offset
+      let take = length - offset
+      let closes = false
       if (this.segSize + take >= maxSize) {
-        // Cut right after the first newline that brings the segment to max_size.
-        const newline = chunk.indexOf(NEWLINE, offset + Math.max(0, maxSize - this.segSize - 1))
-        if (newline !== -1) take = newline + 1 - offset
-        if (this.segSize + take > hardLimit) take = hardLimit - this.segSize
+        // Close the segment right after the first newline that brings it to max_size.
+        const limit = at + Math.min(take, hardLimit - this.segSize)
+        const newline = await raw.newlineIn(at + Math.max(0, maxSize - this.segSize - 1), limit)
+        if (newline !== -1) {
+          take = newline + 1 - at
+          closes = true
+        } else {
+          take = limit - at
+        }
       }
-      await this.writeChunk(chunk.subarray(offset, offset + take), rawStart + offset, timeMs)
+      await this.createIndex()
+      await this.writeRecord({globalStart: this.end, rawStart: at, length: take, timeMs})
+      this.segSize += take
+      this.end += take
+      this.rawPos = at + take
+      this.full = closes
       offset += take
     }
   }
 
+  /**
+   * The log file was replaced or truncated (by hand): the bytes indexed so
+   * far are gone, so every segment goes, and indexing starts again at its
+   * offset 0. Global positions go on growing, so no reader's cursor repeats.
+   */
+  async reset(timeMs: number): Promise<void> {
+    const {dir, stream} = this
+    await this.close()
+    // Rotated indexes first: left beside a fresh current one they would describe bytes of the old file.
+    await dropBeyond(dir, stream, 0)
+    this.rawPos = 0
+    await this.replaceCurrent(timeMs)
+  }
+
   async close(): Promise<void> {
     this.createOnWrite = false
-    const [log, idx] = [this.log, this.idx]
-    this.log = this.idx = undefined
-    await log?.close()
+    const idx = this.idx
+    this.idx = undefined
     await idx?.close()
   }
 
@@ -124,88 +154,68 @@ export class SegmentStore {
     this.rawPos = record.rawStart + record.length
   }
 
-  private async createFiles(): Promise<void> {
+  private async createIndex(): Promise<void> {
     if (!this.createOnWrite) return
-    // Index before segment, as rotation creates them: a segment never exists without its index.
     this.idx = await open(indexPath(this.dir, this.stream, 0), OPEN_RW, 0o600)
-    this.log = await open(segmentPath(this.dir, this.stream, 0), OPEN_RW, 0o600)
     this.createOnWrite = false
-  }
-
-  private async writeChunk(data: Buffer, rawStart: number, timeMs: number): Promise<void> {
-    await this.createFiles()
-    const [idxBefore, segBefore] = [this.idxSize, this.segSize]
-    try {
-      await this.writeRecord({globalStart: this.end, rawStart, length: data.length, timeMs})
-      await writeAll(this.log!, data, this.segSize)
-    } catch (error) {
-      // Disk full or the like: undo, so the next pump stores the same bytes again.
-      this.idxSize = idxBefore
-      this.segSize = segBefore
-      await this.idx?.truncate(idxBefore).catch(() => {})
-      await this.log?.truncate(segBefore).catch(() => {})
-      throw error
-    }
-    this.segSize += data.length
-    this.end += data.length
-    this.rawPos = rawStart + data.length
-    this.atLineStart = data[data.length - 1] === NEWLINE
   }
 
   /**
    * Synchronous on purpose: 32 bytes into the page cache cost less than a
-   * round trip through libuv's thread pool, which per chunk was a tenth of
-   * the daemon's CPU for a flood. The data write stays asynchronous.
+   * round trip through libuv's thread pool.
    */
   private async writeRecord(record: IndexRecord): Promise<void> {
     const bytes = encodeRecord(record, this.record)
     let done = 0
-    while (done < RECORD_SIZE) done += writeSync(this.idx!.fd, bytes, done, RECORD_SIZE - done, this.idxSize + done)
+    try {
+      while (done < RECORD_SIZE) done += writeSync(this.idx!.fd, bytes, done, RECORD_SIZE - done, this.idxSize + done)
+    } catch (error) {
+      // Disk full or the like: cut the torn record, so the next pump indexes the same bytes again.
+      if (done > 0) await this.idx!.truncate(this.idxSize).catch(() => {})
+      throw error
+    }
     this.idxSize += RECORD_SIZE
   }
 
   private async rotate(timeMs: number): Promise<void> {
     const {dir, stream, options} = this
-    await this.close()
     if (options.keep > 0) {
+      const dropped = await firstRecordOf(dir, stream, options.keep)
+      await this.close()
       await shiftSegments(dir, stream, options.keep)
       this.idx = await open(indexPath(dir, stream, 0), OPEN_RW | constants.O_TRUNC, 0o600)
-      this.log = await open(segmentPath(dir, stream, 0), OPEN_RW | constants.O_TRUNC, 0o600)
       this.idxSize = 0
+      this.segSize = 0
+      if (dropped) this.onDrop(dropped.rawStart)
     } else {
-      // Nothing to keep, but the position must survive: first replace the index
-      // with a record saying where the empty segment starts, then the segment.
-      const fresh = `${indexPath(dir, stream, 0)}.new`
-      this.idx = await open(fresh, OPEN_RW | constants.O_TRUNC, 0o600)
-      this.idxSize = 0
-      await this.writeRecord({globalStart: this.end, rawStart: this.rawPos, length: 0, timeMs})
-      await rename(fresh, indexPath(dir, stream, 0))
-      const segment = segmentPath(dir, stream, 0)
-      const fresher = await open(`${segment}.new`, OPEN_RW | constants.O_TRUNC, 0o600)
-      await rename(`${segment}.new`, segment)
-      this.log = fresher
+      const dropped = this.idxSize > 0 ? decodeRecord(await readRecord(this.idx!, 0)) : undefined
+      await this.close()
+      await this.replaceCurrent(timeMs)
+      if (dropped) this.onDrop(dropped.rawStart)
     }
+    this.full = false
+  }
+
+  /** Nothing kept before `rawPos`, but positions must survive: replace the index with one saying where the next segment starts. */
+  private async replaceCurrent(timeMs: number): Promise<void> {
+    const current = indexPath(this.dir, this.stream, 0)
+    this.idx = await open(`${current}.new`, OPEN_RW | constants.O_TRUNC, 0o600)
+    this.idxSize = 0
     this.segSize = 0
-    this.atLineStart = true
-  }
-
-  private async byteAt(position: number): Promise<number> {
-    const one = Buffer.alloc(1)
-    await this.log!.read(one, 0, 1, position)
-    return one[0]!
+    this.full = false
+    await this.writeRecord({globalStart: this.end, rawStart: this.rawPos, length: 0, timeMs})
+    await rename(`${current}.new`, current)
   }
 }
 
-async function writeAll(file: FileHandle, data: Buffer, position: number): Promise<void> {
-  let done = 0
-  while (done < data.length) {
-    const {bytesWritten} = await file.write(data, done, data.length - done, position + done)
-    done += bytesWritten
-  }
+async function readRecord(file: FileHandle, i: number): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(RECORD_SIZE)
+  const {bytesRead} = await file.read(buffer, 0, RECORD_SIZE, i * RECORD_SIZE)
+  if (bytesRead < RECORD_SIZE) throw new Error('time index shorter than expected')
+  return buffer
 }
 
-/** The last record of rotated segment `slot`, if that segment exists. */
-async function lastRecordOf(dir: string, stream: StreamName, slot: number): Promise<IndexRecord | undefined> {
+async function recordOf(dir: string, stream: StreamName, slot: number, which: 'first' | 'last'): Promise<IndexRecord | undefined> {
   let file: FileHandle
   try {
     file = await open(indexPath(dir, stream, slot), 'r')
@@ -214,8 +224,12 @@ async function lastRecordOf(dir: string, stream: StreamName, slot: number): Prom
   }
   try {
     const index = await SegmentIndex.open(file)
-    return index.count > 0 ? await index.get(index.count - 1) : undefined
+    if (index.count === 0) return undefined
+    return await index.get(which === 'first' ? 0 : index.count - 1)
   } finally {
     await file.close()
   }
 }
+
+const lastRecordOf = (dir: string, stream: StreamName, slot: number) => recordOf(dir, stream, slot, 'last')
+const firstRecordOf = (dir: string, stream: StreamName, slot: number) => recordOf(dir, stream, slot, 'first')

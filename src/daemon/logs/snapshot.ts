@@ -1,24 +1,25 @@
-// A reader's view of one stream's stored bytes, taken while the daemon may
-// be appending and rotating. Segments are opened newest first and only as
-// far back as the reader needs; an open descriptor keeps its file whatever
-// rotation renames afterwards. Rotation moves segments up one slot at a
-// time, so walking the slots upwards finds each older segment by its range
-// (it ends where the newer one starts) even if they move while we walk.
+// A reader's view of one stream's indexed bytes, taken while the daemon may
+// be indexing and rotating. Segment indexes are opened newest first and
+// only as far back as the reader needs; an open descriptor keeps its file
+// whatever rotation renames afterwards. Rotation moves indexes up one slot
+// at a time, so walking the slots upwards finds each older segment by its
+// range (it ends where the newer one starts) even if they move while we
+// walk. The bytes come from the log file the child writes; a dropped
+// segment's bytes stay there until the rotation after its drop, longer
+// than any reader holds a snapshot.
 import {statSync} from 'node:fs'
 import {open, type FileHandle} from 'node:fs/promises'
 import {recordEnd} from './index-record.js'
-import {indexPath, segmentPath, type StreamName} from './layout.js'
+import {indexPath, rawPath, type StreamName} from './layout.js'
 import {SegmentIndex} from './segment-index.js'
 
-/** Tries to open a slot caught between two renames before giving up on it. */
-const TORN_RETRIES = 50
-
 interface Segment {
-  log: FileHandle
   index: SegmentIndex
   /** Global positions of its first byte and just past its last. */
   start: number
   end: number
+  /** Global position minus offset in the log file, for every byte of the segment. */
+  shift: number
 }
 
 type Slot = Segment | 'missing' | 'empty'
@@ -27,6 +28,7 @@ export class StoreSnapshot {
   /** Newest first, contiguous. */
   private readonly segments: Segment[] = []
   private readonly files: FileHandle[] = []
+  private raw: FileHandle | undefined
   private nextSlot = 0
   private exhausted = false
   end = 0
@@ -67,8 +69,9 @@ export class StoreSnapshot {
       const at = position + done
       if (at >= segment.end || at < segment.start) continue
       const n = Math.min(length - done, segment.end - at)
-      const {bytesRead} = await segment.log.read(out, done, n, at - segment.start)
-      if (bytesRead < n) throw new Error('a log segment shrank while being read')
+      if (!this.raw) throw new Error('the log file is missing')
+      const {bytesRead} = await this.raw.read(out, done, n, at - segment.shift)
+      if (bytesRead < n) throw new Error('the log file shrank while being read')
       done += n
     }
     if (done < length) throw new RangeError(`log bytes ${position}+${length} are outside ${this.start}..${this.end}`)
@@ -85,10 +88,15 @@ export class StoreSnapshot {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.files.splice(0).map((file) => file.close()))
+    const files = this.files.splice(0)
+    if (this.raw) files.push(this.raw)
+    this.raw = undefined
+    await Promise.all(files.map((file) => file.close()))
   }
 
   private async openNewest(): Promise<void> {
+    // The log file before the indexes: whatever they describe was written to it before they were.
+    this.raw = await tryOpen(rawPath(this.dir, this.stream))
     const current = await this.openSlot(0)
     this.nextSlot = 1
     if (typeof current === 'object') {
@@ -109,7 +117,7 @@ export class StoreSnapshot {
       const found = await this.openSlot(slot)
       if (found === 'missing' || found === 'empty') {
         // A gap while a higher slot exists is a rotation under way: the segment we need moved up.
-        if (statSync(segmentPath(this.dir, this.stream, slot + 1), {throwIfNoEntry: false})) continue
+        if (statSync(indexPath(this.dir, this.stream, slot + 1), {throwIfNoEntry: false})) continue
         this.exhausted = true
         return
       }
@@ -124,35 +132,15 @@ export class StoreSnapshot {
   }
 
   private async openSlot(slot: number): Promise<Slot> {
-    for (let attempt = 0; attempt < TORN_RETRIES; attempt++) {
-      const opened = await openPair(segmentPath(this.dir, this.stream, slot), indexPath(this.dir, this.stream, slot))
-      if (opened === 'missing') return 'missing'
-      if (opened !== 'torn') {
-        this.files.push(opened.log, opened.idx)
-        const index = await SegmentIndex.open(opened.idx)
-        if (index.count === 0) return 'empty'
-        const size = (await opened.log.stat()).size
-        const first = await index.get(0)
-        const last = await index.get(index.count - 1)
-        // The last record may be ahead of its data (written first): count only the bytes there are.
-        return {log: opened.log, index, start: first.globalStart, end: Math.min(recordEnd(last), first.globalStart + size)}
-      }
-      await new Promise((resolve) => setImmediate(resolve))
-    }
-    return 'missing'
+    const file = await tryOpen(indexPath(this.dir, this.stream, slot))
+    if (!file) return 'missing'
+    this.files.push(file)
+    const index = await SegmentIndex.open(file)
+    if (index.count === 0) return 'empty'
+    const first = await index.get(0)
+    const last = await index.get(index.count - 1)
+    return {index, start: first.globalStart, end: recordEnd(last), shift: first.globalStart - first.rawStart}
   }
-}
-
-/** A segment and its index opened as a pair: both names still name the files opened afterwards. */
-async function openPair(logPath: string, idxPath: string): Promise<{log: FileHandle; idx: FileHandle} | 'missing' | 'torn'> {
-  const idx = await tryOpen(idxPath)
-  const log = await tryOpen(logPath)
-  const same = async (file: FileHandle | undefined, path: string) =>
-    file !== undefined && statSync(path, {throwIfNoEntry: false})?.ino === (await file.stat()).ino
-  if (idx && log && (await same(idx, idxPath)) && (await same(log, logPath))) return {log, idx}
-  await idx?.close()
-  await log?.close()
-  return idx || log ? 'torn' : 'missing'
 }
 
 async function tryOpen(path: string): Promise<FileHandle | undefined> {

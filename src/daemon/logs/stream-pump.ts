@@ -1,44 +1,41 @@
-// Copies one raw file into its store: read 1 MiB blocks where the store
-// left off, hand each to the store as one chunk (one index record, one
-// data write), and now and then give the consumed raw bytes' disk space back.
+// Indexes one log file as the child writes it: each pump records the bytes
+// written since the last one as one chunk with its time (one fstat and one
+// 32-byte index record; the bytes are not read unless someone listens for
+// lines), and gives back the disk space of segments the store dropped.
 import {constants, fstatSync, statSync} from 'node:fs'
 import {open, type FileHandle} from 'node:fs/promises'
-import {BLOCK_SIZE, giveBuffer, takeBuffer} from './buffer-pool.js'
 import {rawPath, type StreamName} from './layout.js'
 import type {HolePuncher} from './punch.js'
-import type {SegmentStore} from './segment-store.js'
+import type {RawBytes, SegmentStore} from './segment-store.js'
 
-/** Punch even below `punchEvery` once a stream has gone quiet with this much consumed. */
-const IDLE_PUNCH_MIN = 64 * 1024
+/** Bytes read at a time when looking for a line end or handing bytes to listeners. */
+const READ_BLOCK = 1024 * 1024
+const NEWLINE_BLOCK = 4096
+const NEWLINE = 10
 
-export type ChunkListener = (chunk: Buffer, timeMs: number, startedAtLine: boolean) => void
-
-export interface PumpOptions {
-  now: () => number
-  /** Consumed raw bytes between two punches while a stream is busy (each punch runs fallocate). */
-  punchEvery: number
+export interface StoredChunk {
+  /** Global positions: where the chunk begins and just past its end. */
+  start: number
+  end: number
+  timeMs: number
 }
 
-/**
- * How long a stream must stay silent before its consumed bytes are punched
- * below punchEvery. Well above the tailer's pause between busy rounds
- * (BUSY_PAUSE_MS): a flood must not look quiet between two of its rounds.
- */
-const QUIET_MS = 1000
+export interface ChunkListener {
+  /** Whether the chunk's bytes are wanted (they are read from the file only then). */
+  wantsBytes(): boolean
+  /** Bytes of a stored chunk, in order, in blocks; `startedAtLine` for the first block of a chunk. */
+  bytes(block: Buffer, timeMs: number, startedAtLine: boolean): void
+  stored(chunk: StoredChunk): void
+}
 
-export class StreamPump {
+export class StreamPump implements RawBytes {
   private raw: FileHandle | undefined
   private rawIno = 0
-  /** A new child recreated the raw file (someone deleted it): read the old one to its end first. */
+  /** A new child recreated the log file (someone deleted it). */
   private replacedBy: number | undefined
-  private punchedTo = 0
-  private punching: Promise<void> | undefined
-  /** Whether the last pump found nothing new. */
-  private idle = false
-  private closing = false
-  /** Fires QUIET_MS after a pump that caught up, unless more output came: then the stream is quiet. */
-  private quietTimer: NodeJS.Timeout | undefined
-  /** Fresh store: the raw file is opened for reading once it has bytes. */
+  /** Hole punches run one after another; close waits for them (they use our descriptor). */
+  private punching: Promise<unknown> = Promise.resolve()
+  /** Fresh store: the log file is opened for reading once it has bytes. */
   private rawLater = false
 
   constructor(
@@ -46,24 +43,25 @@ export class StreamPump {
     private readonly dir: string,
     readonly store: SegmentStore,
     private readonly puncher: HolePuncher,
-    private readonly options: PumpOptions,
-    private readonly onChunk: ChunkListener,
+    private readonly now: () => number,
+    private readonly listener: ChunkListener,
   ) {}
 
   /**
    * `fresh` (a new directory): nothing to recover and nothing to read yet, so
-   * nothing is opened — the raw file is opened for reading when its first
+   * nothing is opened — the log file is opened for reading when its first
    * bytes appear. `mar up` of 200 new instances then queues no file work
    * ahead of their spawns.
    */
   async open(fresh = false): Promise<void> {
     if (this.raw || this.rawLater) return
-    await this.store.open(fresh)
     if (fresh) {
       this.rawLater = true
+      await this.store.open(this, true)
       return
     }
     await this.openRaw()
+    await this.store.open(this)
   }
 
   private async openRaw(): Promise<void> {
@@ -72,120 +70,94 @@ export class StreamPump {
     this.rawIno = (await this.raw.stat()).ino
   }
 
-  /** Bytes written to the raw file and not yet stored (cheap: one fstat or stat). */
+  /** Bytes written to the log file and not yet indexed (cheap: one fstat or stat). */
   hasNew(): boolean {
     if (this.rawLater) return (statSync(rawPath(this.dir, this.stream), {throwIfNoEntry: false})?.size ?? 0) > 0
     if (!this.raw) return false
     return this.replacedBy !== undefined || fstatSync(this.raw.fd).size !== this.store.rawPos
   }
 
-  /** A child was given a raw file with this inode. */
+  /** A child was given a log file with this inode. */
   noticeChildFile(ino: number): void {
     if (this.raw && ino !== this.rawIno) this.replacedBy = ino
   }
 
-  /** Store everything written so far; resolves the number of bytes stored. */
+  /** Index everything written so far; resolves the number of bytes indexed. */
   async pump(): Promise<number> {
-    let stored = 0
     if (this.rawLater && this.hasNew()) await this.openRaw()
-    for (;;) {
-      const raw = this.raw
-      if (!raw) break
-      // Nothing new (the common case for hundreds of quiet instances): no
-      // buffer, no read — one fstat. Holding a 1 MiB buffer per idle pump made
-      // the daemon's memory (and with it every fork) larger.
-      if (this.replacedBy === undefined && fstatSync(raw.fd).size === this.store.rawPos) break
-      const buffer = takeBuffer()
-      let bytesRead = 0
-      try {
-        const rawStart = this.store.rawPos
-        ;({bytesRead} = await raw.read(buffer, 0, BLOCK_SIZE, rawStart))
-        if (bytesRead > 0) {
-          const chunk = buffer.subarray(0, bytesRead)
-          const timeMs = this.options.now()
-          const startedAtLine = this.store.atLineStart
-          await this.store.append(chunk, rawStart, timeMs)
-          stored += bytesRead
-          this.onChunk(chunk, timeMs, startedAtLine)
-        }
-      } finally {
-        giveBuffer(buffer)
-      }
-      // A short read reached the end of what was written before this pump began
-      // (unless the file was replaced: then read the old one to its end, then the new).
-      if (bytesRead === BLOCK_SIZE || (bytesRead > 0 && this.replacedBy !== undefined)) continue
-      if (bytesRead === 0 && (await this.restartIfReplaced())) continue
-      break
+    if (!this.raw) return 0
+    if (this.replacedBy !== undefined) await this.switchToNewFile()
+    let size = fstatSync(this.raw.fd).size
+    if (size < this.store.rawPos) {
+      // Truncated by hand: what was indexed is gone; start again at 0.
+      await this.store.reset(this.now())
+      size = fstatSync(this.raw.fd).size
     }
-    this.maybePunch(stored === 0)
-    if (stored > 0) this.armQuietPunch()
-    return stored
+    const rawStart = this.store.rawPos
+    const length = size - rawStart
+    if (length <= 0) return 0
+    const timeMs = this.now()
+    const start = this.store.end
+    // Lines go to listeners before the range is indexed: whoever sees the new end has seen its lines.
+    // (If indexing then fails, the next pump hands the same lines over again; a probe only looks for a match.)
+    if (this.listener.wantsBytes()) await this.handOver(rawStart, length, timeMs)
+    await this.store.append(rawStart, length, timeMs, this)
+    this.listener.stored({start, end: this.store.end, timeMs})
+    return length
   }
 
-  /**
-   * Pumps run only for streams with new bytes, so "a pump found nothing"
-   * never comes for a stream that stopped writing: a timer notices the quiet
-   * instead and gives back what it consumed (below punchEvery, the last part
-   * of a burst would otherwise stay allocated until the next burst).
-   */
-  private armQuietPunch(): void {
-    if (this.quietTimer) clearTimeout(this.quietTimer)
-    const at = this.store.rawPos
-    this.quietTimer = setTimeout(() => {
-      this.quietTimer = undefined
-      if (this.store.rawPos === at) this.maybePunch(true)
-    }, QUIET_MS)
-    this.quietTimer.unref()
+  /** Offset of the first newline in [from, to), or -1. */
+  async newlineIn(from: number, to: number): Promise<number> {
+    const raw = this.raw
+    if (!raw) return -1
+    const buffer = Buffer.allocUnsafe(Math.min(NEWLINE_BLOCK, Math.max(1, to - from)))
+    for (let at = from; at < to; ) {
+      const {bytesRead} = await raw.read(buffer, 0, Math.min(buffer.length, to - at), at)
+      if (bytesRead === 0) return -1
+      const found = buffer.subarray(0, bytesRead).indexOf(NEWLINE)
+      if (found !== -1) return at + found
+      at += bytesRead
+    }
+    return -1
   }
 
   async close(): Promise<void> {
     this.rawLater = false
-    if (this.quietTimer) clearTimeout(this.quietTimer)
-    this.quietTimer = undefined
-    await this.punchesDone()
+    await this.punching
     const raw = this.raw
     this.raw = undefined
     await raw?.close()
     await this.store.close()
   }
 
-  /** At the end of the raw file: was it recreated or truncated behind our back? Then start over at 0. */
-  private async restartIfReplaced(): Promise<boolean> {
-    if (this.replacedBy !== undefined) {
-      await this.punchesDone()
-      const old = this.raw!
-      this.raw = await open(rawPath(this.dir, this.stream), constants.O_RDONLY | constants.O_CREAT, 0o600)
-      this.rawIno = (await this.raw.stat()).ino
-      this.replacedBy = undefined
-      await old.close()
-    } else if (fstatSync(this.raw!.fd).size >= this.store.rawPos) {
-      return false
+  /** The store dropped the bytes before `rawTo`: give their disk space back. */
+  dropped(rawTo: number): void {
+    const raw = this.raw
+    if (!raw || !this.puncher.usable) return
+    // Through our own descriptor, so the hole lands in the file we index even if the name was reused.
+    const target = `/proc/${process.pid}/fd/${raw.fd}`
+    this.punching = this.punching.then(() => (this.raw === raw ? this.puncher.punch(target, rawTo) : false))
+  }
+
+  private async handOver(rawStart: number, length: number, timeMs: number): Promise<void> {
+    const startedAtLine = rawStart === 0 || (await this.newlineIn(rawStart - 1, rawStart)) !== -1
+    const buffer = Buffer.allocUnsafe(Math.min(READ_BLOCK, length))
+    for (let done = 0; done < length; ) {
+      const {bytesRead} = await this.raw!.read(buffer, 0, Math.min(buffer.length, length - done), rawStart + done)
+      if (bytesRead === 0) break
+      this.listener.bytes(Buffer.from(buffer.subarray(0, bytesRead)), timeMs, done === 0 && startedAtLine)
+      done += bytesRead
     }
-    this.store.rawPos = 0
-    this.punchedTo = 0
-    return true
   }
 
-  /** Punches go through /proc/PID/fd/N: none may run once N is closed (N could name another file then). */
-  private async punchesDone(): Promise<void> {
-    this.closing = true
-    while (this.punching) await this.punching
-    this.closing = false
-  }
-
-  private maybePunch(idle: boolean): void {
-    this.idle = idle
-    const consumed = this.store.rawPos
-    const pending = consumed - this.punchedTo
-    if (this.punching || this.closing || !this.raw || this.replacedBy !== undefined || !this.puncher.usable) return
-    if (pending < this.options.punchEvery && !(idle && pending >= IDLE_PUNCH_MIN)) return
-    // Through our own descriptor, so the hole lands in the file we read even if the name was reused.
-    const target = `/proc/${process.pid}/fd/${this.raw.fd}`
-    this.punching = this.puncher.punch(target, consumed).then((ok) => {
-      if (ok && this.store.rawPos >= consumed) this.punchedTo = Math.floor(consumed / 4096) * 4096
-      this.punching = undefined
-      // What was stored while this punch ran, if the stream has gone quiet meanwhile.
-      if (ok) this.maybePunch(this.idle)
-    })
+  /** A new child got a new log file: the old one is no longer ours to index. */
+  private async switchToNewFile(): Promise<void> {
+    await this.punching
+    const old = this.raw!
+    this.raw = await open(rawPath(this.dir, this.stream), constants.O_RDONLY | constants.O_CREAT, 0o600)
+    this.rawIno = (await this.raw.stat()).ino
+    this.replacedBy = undefined
+    await old.close()
+    await this.store.reset(this.now())
   }
 }

@@ -1,23 +1,22 @@
 // When to pump. Idle: fs.watch on the log directory wakes us at the first
 // write. Busy: the watcher is closed (a flooding child would otherwise wake
 // us once per write() it makes) and we pump in rounds, pausing briefly
-// between rounds that found little so that chunks grow and the cost per
-// megabyte stays small. When a round finds nothing we re-arm the watcher.
+// between them so that a flood costs a few index records a second. When a
+// round finds nothing we re-arm the watcher.
 // A safety poll (a notice can be missed, e.g. on network file systems) only
 // pumps when an fstat shows new bytes: an idle instance costs a syscall.
 import {watch, type FSWatcher} from 'node:fs'
 
 /**
- * Pause between busy rounds that stored less than a full block. A first
- * line after a quiet spell is stored at once; only a flood is batched. Longer
- * pauses make bigger chunks: with 10 writers flooding, 50 ms cost the daemon
- * 230–620 ms of CPU per round (the high end in rounds where this VM's page
- * cache reclaim got in the way), 200 ms a steady 180–230 ms.
+ * Pause between busy rounds. A first line after a quiet spell is indexed at
+ * once; only a flood is batched, and its lines' times are this coarse. A
+ * round costs an fstat and a 32-byte index record per stream, whatever it
+ * indexes (the bytes are not copied).
  */
-export const BUSY_PAUSE_MS = 200
+export const BUSY_PAUSE_MS = 50
 
 export interface TailTarget {
-  /** Store what is new; resolves the number of bytes stored. */
+  /** Index what is new; resolves the number of bytes indexed. */
   pumpOnce(): Promise<number>
   hasNew(): boolean
   onError(error: Error): void
@@ -35,7 +34,6 @@ export class Tailer {
     private readonly dir: string,
     private readonly pollMs: number,
     private readonly target: TailTarget,
-    private readonly fullRound: number,
   ) {
     this.arm()
     this.poll = setInterval(() => this.check(), pollMs)
@@ -53,7 +51,7 @@ export class Tailer {
     if (this.watcher || this.stopped) return
     try {
       this.watcher = watch(this.dir, {persistent: false}, (_event, name) => {
-        if (name === null || name.endsWith('.raw')) this.wake()
+        if (name === null || name.endsWith('.log')) this.wake()
       })
       this.watcher.on('error', () => this.disarm())
     } catch {
@@ -99,7 +97,7 @@ export class Tailer {
     while (!this.stopped) {
       const stored = await this.target.pumpOnce()
       if (stored === 0) return
-      if (stored < this.fullRound) await new Promise((resolve) => setTimeout(resolve, BUSY_PAUSE_MS).unref())
+      await new Promise((resolve) => setTimeout(resolve, BUSY_PAUSE_MS).unref())
     }
   }
 }

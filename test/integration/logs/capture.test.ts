@@ -1,6 +1,6 @@
-// Real children writing straight into the raw files while the store tails
-// them: every line stored once and in order, lines on the bus for probes,
-// and the disk space of consumed raw bytes given back.
+// Real children writing straight into their log files while the store
+// tails and indexes them: every line stored once and in order, lines on
+// the bus for probes, and the disk space of dropped segments given back.
 import {spawn, type ChildProcess} from 'node:child_process'
 import {closeSync, statSync} from 'node:fs'
 import {join} from 'node:path'
@@ -18,11 +18,11 @@ afterEach(async () => {
 
 afterAll(() => stopHolePunchers())
 
-async function tailed(options: {maxSize?: number; keep?: number; punchEvery?: number} = {}) {
+async function tailed(options: {maxSize?: number; keep?: number} = {}) {
   const temp = makeTempDir()
   cleanups.push(temp.remove)
   const errors: Error[] = []
-  const logs = new InstanceLogs(temp.dir, {maxSize: options.maxSize ?? 10 * 1024 * 1024, keep: options.keep ?? 5, punchEvery: options.punchEvery, onError: (e) => errors.push(e)})
+  const logs = new InstanceLogs(temp.dir, {maxSize: options.maxSize ?? 10 * 1024 * 1024, keep: options.keep ?? 5, onError: (e) => errors.push(e)})
   cleanups.push(() => logs.close())
   await logs.open()
   logs.startTailing(100)
@@ -30,7 +30,7 @@ async function tailed(options: {maxSize?: number; keep?: number; punchEvery?: nu
   return {dir: temp.dir, logs}
 }
 
-/** Spawn a child writing to the store's raw files, as the daemon does, and close our copies. */
+/** Spawn a child writing to the store's log files, as the daemon does, and close our copies. */
 function spawnInto(logs: InstanceLogs, argv: string[]): {child: ChildProcess; exited: Promise<number | null>} {
   const fds = logs.openForChild()
   const child = spawn(argv[0]!, argv.slice(1), {stdio: ['ignore', fds.stdout, fds.stderr]})
@@ -73,7 +73,7 @@ describe('capture from real children', () => {
     expect(out[1]!.time - out[0]!.time).toBeGreaterThanOrEqual(150)
   })
 
-  it('keeps storing across restarts of the instance (new children on the same raw files)', async () => {
+  it('keeps storing across restarts of the instance (new children on the same log files)', async () => {
     const {dir, logs} = await tailed({maxSize: 64 * 1024, keep: 100})
     for (let run = 0; run < 3; run++) {
       const {exited} = spawnInto(logs, [process.execPath, flood, '3000', `run${run}`, '99'])
@@ -84,15 +84,21 @@ describe('capture from real children', () => {
     for (let run = 0; run < 3; run++) expect(expectNumbered(text.slice(run * 300_000, (run + 1) * 300_000), `run${run}`, 3000)).toBeUndefined()
   })
 
-  it('punches holes in the raw file behind what it stored: blocks drop, size stays', async () => {
-    const {logs, dir} = await tailed({punchEvery: 1024 * 1024})
+  it('punches holes in the log file where rotation dropped segments: blocks drop, size stays, the kept tail reads whole', async () => {
+    const maxSize = 256 * 1024
+    const {logs, dir} = await tailed({maxSize, keep: 1})
     const {exited} = spawnInto(logs, [process.execPath, flood, '80000', 'ph', '99'])
     expect(await exited).toBe(0)
     const size = 80_000 * 100
-    await waitFor('every byte stored', () => logs.ends().stdout === size)
+    await waitFor('every byte indexed', () => logs.ends().stdout === size)
     const raw = rawPath(dir, 'stdout')
-    await waitFor('the consumed raw bytes deallocated', () => statSync(raw).blocks * 512 < 256 * 1024, 10_000)
+    // Kept: two segments, and the one dropped last until the next rotation (each a little over max size).
+    await waitFor('the dropped bytes deallocated', () => statSync(raw).blocks * 512 <= 3 * (maxSize + 1024 * 1024 / 8) + 8192, 10_000)
     expect(statSync(raw).size).toBe(size)
-    expect(storedBytes(dir, 'stdout').length).toBe(size)
+    const kept = storedBytes(dir, 'stdout').toString('latin1')
+    expect(kept.length).toBeGreaterThanOrEqual(maxSize)
+    const first = kept.indexOf('ph ')
+    expect(first).toBe(0)
+    expect(kept.endsWith(`ph ${String(79_999).padStart(9, '0')} ${'x'.repeat(99 - 13)}\n`)).toBe(true)
   })
 })

@@ -1,15 +1,16 @@
 // kill -9 of the daemon while a service floods its output: the service never
-// notices (it writes its raw file itself), and the next daemon stores what
+// notices (it writes its log file itself), and the next daemon indexes what
 // the dead one had not, so every line is kept exactly once and in order.
 // The daemon here is a plain Node process running the bundled log store.
 import {spawn} from 'node:child_process'
-import {constants, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, rmSync, statSync} from 'node:fs'
+import {constants, mkdirSync, mkdtempSync, openSync, closeSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 import {buildStore} from '../../fixtures/logs/build-store.mjs'
 import {lineReader} from '../../fixtures/logs/capture-bench.mjs'
 import {expectNumbered, storedBytes} from '../../fixtures/logs/store-files.js'
+import {indexedBytes} from '../../fixtures/logs/stored-stream.mjs'
 import {isAlive, killQuietly, waitFor} from '../../helpers/wait.js'
 
 const fixtures = join(import.meta.dirname, '../../fixtures')
@@ -26,12 +27,8 @@ afterEach(() => {
 })
 afterAll(() => rmSync(root, {recursive: true, force: true}))
 
-/** Bytes in the store's stdout segments. */
-function storedSize(dir: string): number {
-  return readdirSync(dir)
-    .filter((name) => /^out\.log(\.\d+)?$/.test(name))
-    .reduce((sum, name) => sum + statSync(join(dir, name)).size, 0)
-}
+/** Bytes the store's stdout segments hold. */
+const storedSize = (dir: string): number => indexedBytes(dir)
 
 async function startDaemon(dir: string, expectBytes: number) {
   const daemon = spawn(process.execPath, [join(fixtures, 'logs/tail-daemon.mjs'), bundle, String(1024 * 1024), '100', String(expectBytes), dir], {
@@ -50,8 +47,8 @@ describe('daemon killed with -9 mid-flood', () => {
     mkdirSync(dir, {recursive: true, mode: 0o700})
     const lines = 500_000
     const total = lines * 100
-    // The daemon's spawn: raw files opened O_APPEND, given to the child, our copies closed.
-    const out = openSync(join(dir, 'out.raw'), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600)
+    // The daemon's spawn: log files opened O_APPEND, given to the child, our copies closed.
+    const out = openSync(join(dir, 'out.log'), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600)
     const writer = spawn(process.execPath, [join(fixtures, 'bin/flood.mjs'), String(lines), 'k9', '99'], {stdio: ['ignore', out, 'ignore']})
     closeSync(out)
     pids.push(writer.pid!)

@@ -108,7 +108,7 @@ describe('readLastLines', () => {
   it('reads a few blocks, not the whole 10 MB segment, for the last 100 lines', async () => {
     const {dir, add} = await store({maxSize: 20 * 1024 * 1024})
     for (let i = 0; i < 100; i++) await add(numberedLines('p', i * 1000, 1000, 100)) // 10 MB in 100 chunks
-    const probe = await open(`${dir}/out.raw`, 'r')
+    const probe = await open(`${dir}/out.log`, 'r')
     const proto = Object.getPrototypeOf(probe) as {read: (...args: unknown[]) => Promise<{bytesRead: number}>}
     await probe.close()
     let bytes = 0
@@ -118,12 +118,9 @@ describe('readLastLines', () => {
       bytes += result.bytesRead
       return result
     })
-    const started = performance.now()
     const lines = await readLastLines(dir, 'stdout', {limit: 100})
-    const elapsed = performance.now() - started
     expect(numbers(lines)).toEqual(Array.from({length: 100}, (_, i) => 99_900 + i))
     expect(bytes).toBeLessThan(256 * 1024)
-    expect(elapsed).toBeLessThan(200)
   })
 })
 

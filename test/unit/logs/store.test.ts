@@ -1,10 +1,11 @@
 // Capturing into the store: exact bytes, partial and very long lines,
-// rotation at line boundaries, the time index, the line bus.
-import {closeSync, readdirSync, readFileSync, statSync, writeSync} from 'node:fs'
+// rotation at line boundaries, the time index, disk space given back, the
+// line bus.
+import {closeSync, readdirSync, statSync, writeSync} from 'node:fs'
 import {afterEach, describe, expect, it} from 'vitest'
 import {InstanceLogs} from '../../../src/daemon/logs/index.js'
-import {segmentPath} from '../../../src/daemon/logs/layout.js'
-import {expectNumbered, makeTempDir, numberedLines, readIndex, slotsOnDisk, storedBytes, writeRaw} from '../../fixtures/logs/store-files.js'
+import {rawPath} from '../../../src/daemon/logs/layout.js'
+import {expectNumbered, makeTempDir, numberedLines, readIndex, segmentBytes, slotsOnDisk, storedBytes, writeRaw} from '../../fixtures/logs/store-files.js'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {
@@ -28,8 +29,8 @@ describe('InstanceLogs capture', () => {
     const fds = logs.openForChild()
     closeSync(fds.stdout)
     closeSync(fds.stderr)
-    expect(statSync(`${dir}/out.raw`).size).toBe(0)
-    expect(statSync(`${dir}/err.raw`).size).toBe(0)
+    expect(statSync(`${dir}/out.log`).size).toBe(0)
+    expect(statSync(`${dir}/err.log`).size).toBe(0)
   })
 
   it('stores bytes exactly: invalid UTF-8, CR, NUL, a 1 MB line, a partial last line', async () => {
@@ -66,13 +67,29 @@ describe('InstanceLogs capture', () => {
     ])
   })
 
-  it('reads a big backlog in 1 MiB blocks, one record each', async () => {
+  it('indexes a big backlog as one chunk: one record, the bytes left where the child wrote them', async () => {
     const {dir, logs} = await openLogs()
     writeRaw(dir, 'stdout', numberedLines('b', 0, 100_000, 100)) // 10 MB
     await logs.pump()
-    const records = readIndex(dir, 'stdout', 0)
-    expect(records.length).toBe(Math.ceil(10_000_000 / (1024 * 1024)))
+    expect(readIndex(dir, 'stdout', 0)).toEqual([expect.objectContaining({globalStart: 0, rawStart: 0, length: 10_000_000})])
+    expect(readdirSync(dir).sort()).toEqual(['out.idx', 'out.log'])
     expect(expectNumbered(storedBytes(dir, 'stdout').toString(), 'b', 100_000)).toBeUndefined()
+  })
+
+  it('gives the disk space of dropped segments back, one rotation late', async () => {
+    const {dir, logs} = await openLogs({maxSize: 64 * 1024, keep: 1})
+    for (let i = 0; i < 40; i++) {
+      writeRaw(dir, 'stdout', numberedLines('d', i * 1000, 1000, 100)) // 100 kB a time, 4 MB in all
+      await logs.pump()
+    }
+    await logs.close() // waits for the hole punches under way
+    const {size, blocks} = statSync(rawPath(dir, 'stdout'))
+    expect(size).toBe(4_000_000)
+    // Kept: the current segment and one rotated (up to 2 × 64 KiB, plus the line that closes each),
+    // and the one dropped last, which goes at the next rotation; the rest is holes.
+    expect(blocks * 512).toBeLessThanOrEqual(4 * (64 * 1024 + 100) + 2 * 100_000 + 8192)
+    const kept = storedBytes(dir, 'stdout').toString().trimEnd().split('\n')
+    expect(kept.at(-1)!.startsWith('d 000039999 ')).toBe(true)
   })
 
   it('rotates right after a newline once a segment reaches max size, and keeps `keep` segments', async () => {
@@ -83,7 +100,7 @@ describe('InstanceLogs capture', () => {
     }
     expect(slotsOnDisk(dir, 'stdout')).toEqual([0, 1, 2, 3])
     for (const slot of [1, 2, 3]) {
-      const segment = statSync(segmentPath(dir, 'stdout', slot)).size
+      const segment = segmentBytes(dir, 'stdout', slot).length
       expect(segment).toBeGreaterThanOrEqual(1024)
       expect(segment).toBeLessThan(1024 + 37)
     }
@@ -106,7 +123,7 @@ describe('InstanceLogs capture', () => {
     const slots = slotsOnDisk(dir, 'stdout')
     expect(slots.length).toBe(50)
     for (const slot of slots) {
-      const text = readFileSync(segmentPath(dir, 'stdout', slot), 'utf8')
+      const text = segmentBytes(dir, 'stdout', slot).toString()
       if (slot > 0) expect(text.length).toBe(1000)
       expect(text.endsWith('\n') || text === '').toBe(true)
     }
@@ -118,7 +135,7 @@ describe('InstanceLogs capture', () => {
     const huge = Buffer.alloc(3 * 1024 * 1024, 'h')
     writeRaw(dir, 'stdout', Buffer.concat([Buffer.from('short\n'), huge, Buffer.from('\nafter\n')]))
     await logs.pump()
-    const sizes = slotsOnDisk(dir, 'stdout').reverse().map((slot) => statSync(segmentPath(dir, 'stdout', slot)).size)
+    const sizes = slotsOnDisk(dir, 'stdout').reverse().map((slot) => segmentBytes(dir, 'stdout', slot).length)
     for (const size of sizes) expect(size).toBeLessThanOrEqual(2 * 1000 + 1024 * 1024)
     expect(sizes.length).toBeGreaterThanOrEqual(3)
     expect(storedBytes(dir, 'stdout').length).toBe(6 + huge.length + 7)
@@ -173,7 +190,7 @@ describe('InstanceLogs capture', () => {
     expect(expectNumbered(storedBytes(dir, 'stdout').toString(), 'c', 20_000)).toBeUndefined()
   })
 
-  it('gives a child append descriptors of the raw files', async () => {
+  it('gives a child append descriptors of the log files', async () => {
     const {dir, logs} = await openLogs()
     const fds = logs.openForChild()
     writeSync(fds.stdout, 'to out\n')
