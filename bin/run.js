@@ -1,7 +1,12 @@
 #!/usr/bin/env node
-// The `mar` entry point. `--version` and the plainest read commands are
-// answered without loading oclif: start-up time is a feature.
-import {readFileSync} from 'node:fs'
+// The `mar` entry point. `--version` and the plainest commands are answered
+// without loading oclif: start-up time is a feature. CommonJS on purpose
+// (bin/package.json): the fast paths (dist/fast.cjs) then never start Node's
+// ES module loader; everything else imports the oclif CLI (ES modules).
+'use strict'
+const {readFileSync} = require('node:fs')
+const {join} = require('node:path')
+const {pathToFileURL} = require('node:url')
 
 // `mar status | head -3`: once the reader is gone there is nobody to tell
 // anything, so end quietly instead of with an EPIPE stack trace.
@@ -26,18 +31,27 @@ function commandFirst(args) {
   }
   return lead.length === 0 || i === args.length ? args : [...args.slice(i), ...lead]
 }
-process.argv.splice(2, process.argv.length, ...commandFirst(process.argv.slice(2)))
 
-const argv = process.argv.slice(2)
-if (argv.length === 1 && argv[0] === '--version') {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
-  process.stdout.write(`${pkg.name}/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`)
-} else {
-  // Plain `mar status`, `mar ps`, `mar down` skip oclif (see src/cli/fast.ts).
-  const {runFast} = await import('../dist/fast.js')
-  const code = await runFast(argv)
-  if (code === null) {
-    const {main} = await import('../dist/cli.js')
-    await main(import.meta.url)
-  } else process.exitCode = code
+async function run() {
+  process.argv.splice(2, process.argv.length, ...commandFirst(process.argv.slice(2)))
+  const argv = process.argv.slice(2)
+  if (argv.length === 1 && argv[0] === '--version') {
+    const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8'))
+    process.stdout.write(`${pkg.name}/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`)
+    return
+  }
+  // Plain `mar status`, `mar ps`, `mar down`, `mar up`, `mar validate` skip oclif (see src/cli/fast.ts).
+  const code = await require('../dist/fast.cjs').runFast(argv)
+  if (code !== null) {
+    process.exitCode = code
+    return
+  }
+  const {main} = await import(pathToFileURL(join(__dirname, '..', 'dist', 'cli.js')).href)
+  // oclif finds the package from here: the root's package.json, not bin/'s.
+  await main(pathToFileURL(join(__dirname, '..', 'package.json')).href)
 }
+
+run().catch((error) => {
+  process.stderr.write(`${error?.stack ?? error}\n`)
+  process.exitCode = 1
+})

@@ -6,7 +6,7 @@
 // Node 20). The cache holds only compiled mar code, so it lives with the
 // user's other caches ($XDG_CACHE_HOME/mar, else ~/.cache/mar), not in a
 // MAR_HOME. Running from sources (tests), the loader is imported as usual.
-import {mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {createRequire} from 'node:module'
 import {dirname, join} from 'node:path'
@@ -28,14 +28,11 @@ export function configCode(): Promise<ConfigCode> {
 }
 
 async function load(): Promise<ConfigCode> {
-  // dist/chunks/… and dist/fast/… are both one level below dist/.
-  const bundle = fileURLToPath(new URL('../config-loader.cjs', import.meta.url))
-  let source: string
-  try {
-    source = readFileSync(bundle, 'utf8')
-  } catch {
-    return import('../config/load.js')
-  }
+  // dist/fast.cjs sits in dist/ beside the loader, dist/chunks/… one level below.
+  const here = dirname(fileURLToPath(import.meta.url))
+  const bundle = [join(here, 'config-loader.cjs'), join(here, '..', 'config-loader.cjs')].find((file) => existsSync(file))
+  if (bundle === undefined) return import('../config/load.js')
+  const source = readFileSync(bundle, 'utf8')
   const {Script} = await import('node:vm')
   const cacheFile = join(codeCacheDir(), `config-code-${safe(`${marVersion()}-${marBuild()}-${process.version}`)}.v8`)
   let cachedData: Buffer | undefined
