@@ -12,6 +12,10 @@ export interface ProcStat {
   session: number
   /** Start time in clock ticks since boot: with the pid, identifies a process across pid reuse. */
   startTime: number
+  /** CPU time used so far (user + system), in clock ticks. */
+  cpuTicks: number
+  /** Resident set size, in pages. */
+  rssPages: number
 }
 
 export function readProcStat(pid: number): ProcStat | null {
@@ -27,6 +31,8 @@ export function readProcStat(pid: number): ProcStat | null {
     pgrp: Number(fields[2]),
     session: Number(fields[3]),
     startTime: Number(fields[19]),
+    cpuTicks: Number(fields[11]) + Number(fields[12]),
+    rssPages: Number(fields[21]),
   }
 }
 
