@@ -15,21 +15,31 @@ export interface LoadPlanOptions {
   warn?: (message: string) => void
 }
 
+/**
+ * This shell's environment as a plain object. process.env is a proxy whose
+ * every read calls into C++: planning 200 instances read it some 16 000
+ * times (about 5 ms); one copy is read instead.
+ */
+export function shellEnv(): NodeJS.ProcessEnv {
+  return {...process.env}
+}
+
 export async function loadPlanOrThrow(configPath: string | undefined, cwd = process.cwd(), options: LoadPlanOptions = {}): Promise<StackPlan> {
   const warn = options.warn ?? ((message: string) => process.stderr.write(`mar: warning: ${message}\n`))
+  const env = shellEnv()
   const found = await discoverConfig(cwd, configPath)
   const cachePath = !('code' in found) ? planCachePath(marHome(), found.file, cwd, configPath) : null
-  const cached = cachePath ? readCachedPlan(cachePath, process.env) : null
+  const cached = cachePath ? readCachedPlan(cachePath, env) : null
   if (cached) {
     for (const warning of cached.warnings) warn(warning)
     return cached.plan
   }
 
   const [{loadStack}, {configError}] = await Promise.all([configCode(), import('../config/issues.js')])
-  const result = await loadStack({cwd, configPath, env: process.env})
+  const result = await loadStack({cwd, configPath, env})
   if (!result.ok) throw configError(result.errors, cwd)
   for (const warning of result.warnings) warn(warning)
-  return rememberPlan(result, cwd, configPath)
+  return rememberPlan(result, cwd, configPath, env)
 }
 
 /**
@@ -37,10 +47,10 @@ export async function loadPlanOrThrow(configPath: string | undefined, cwd = proc
  * got from the stack rather than the shell) and cache it. `mar validate`
  * calls this too, so that the `mar up` after it starts from the cache.
  */
-export async function rememberPlan(result: Extract<LoadResult, {ok: true}>, cwd: string, configPath: string | undefined): Promise<StackPlan> {
+export async function rememberPlan(result: Extract<LoadResult, {ok: true}>, cwd: string, configPath: string | undefined, env: NodeJS.ProcessEnv): Promise<StackPlan> {
   const {stackEnvKeys} = await import('../config/describe-plan.js')
-  for (const instance of allInstances(result.plan)) instance.envKeys = stackEnvKeys(instance, process.env)
+  for (const instance of allInstances(result.plan)) instance.envKeys = stackEnvKeys(instance, env)
   // The plan's configPath is the file discovery found for (cwd, -c): the key loadPlanOrThrow looks up.
-  writeCachedPlan(planCachePath(marHome(), result.plan.configPath, cwd, configPath), result.inputs, process.env, {plan: result.plan, warnings: result.warnings})
+  writeCachedPlan(planCachePath(marHome(), result.plan.configPath, cwd, configPath), result.inputs, env, {plan: result.plan, warnings: result.warnings})
   return result.plan
 }

@@ -6,12 +6,13 @@ import {describePlan, planToJson} from '../config/describe-plan.js'
 import {describeContainment, probeContainment} from '../supervisor/cgroup.js'
 import {ExitCode} from '../util/errors.js'
 import {configCode} from './config-code.js'
-import {rememberPlan} from './load-plan.js'
+import {rememberPlan, shellEnv} from './load-plan.js'
 
 export async function runValidate(options: {config?: string; json: boolean; quiet: boolean}): Promise<number> {
   const cwd = process.cwd()
   const {loadStack} = await configCode()
-  const result = await loadStack({cwd, configPath: options.config, env: process.env})
+  const env = shellEnv()
+  const result = await loadStack({cwd, configPath: options.config, env})
   const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
   if (!result.ok) {
     if (options.json) {
@@ -21,12 +22,12 @@ export async function runValidate(options: {config?: string; json: boolean; quie
     throw configError(result.errors, cwd)
   }
   const containment = probeContainment()
-  if (options.json) print({valid: true, ...(planToJson(result.plan, process.env, result.warnings) as object), containment})
+  if (options.json) print({valid: true, ...(planToJson(result.plan, env, result.warnings) as object), containment})
   else if (!options.quiet) {
-    process.stdout.write(`${describePlan(result.plan, {cwd, env: process.env, warnings: result.warnings}).join('\n')}\n`)
+    process.stdout.write(`${describePlan(result.plan, {cwd, env, warnings: result.warnings}).join('\n')}\n`)
     process.stdout.write(`containment: ${describeContainment(containment)}\n`)
   }
   // After printing (it adds to the plan): the `mar up` that usually follows starts from the cache.
-  await rememberPlan(result, cwd, options.config)
+  await rememberPlan(result, cwd, options.config, env)
   return ExitCode.ok
 }
