@@ -9,6 +9,12 @@ import * as z from 'zod'
 import {HealthProbe, ReadyProbe} from './schema-probe.js'
 import {Command, Duration, EnvMap, Limit, Name, Signal, Size, StringList} from './schema-primitives.js'
 
+// zod compiles object schemas to JavaScript (new Function) on first use:
+// worth it for a server validating many inputs, not for a CLI that parses
+// one file and exits — the generated code is compiled afresh in every run,
+// outside V8's code cache. Interpreted, `mar validate` is faster.
+z.config({jitless: true})
+
 export const RESTART_POLICIES = ['always', 'on-failure', 'never'] as const
 export const GROUP_STRATEGIES = ['parallel', 'ordered'] as const
 export const RESTART_STRATEGIES = ['one-for-one', 'one-for-all', 'rest-for-one'] as const
