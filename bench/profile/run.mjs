@@ -22,7 +22,8 @@ const [scenario = 'fleet', nArg] = process.argv.slice(2)
 const n = Number(nArg ?? 200)
 const monoUs = () => Number(process.hrtime.bigint() / 1000n)
 
-const home = new MarHome('prof')
+// PROFILE_CGROUPS=0 profiles process-group containment, as the bench's goal rows run.
+const home = new MarHome('prof', {cgroups: process.env.PROFILE_CGROUPS !== '0'})
 const out = join(home.dir, 'prof')
 mkdirSync(out)
 home.env.MAR_BENCH_PROBE_DIR = out
