@@ -2,7 +2,7 @@
 // time, so a follower that reads slowly costs the daemon only its cursor.
 import type {StreamName} from './layout.js'
 import {readLastLines} from './read-last.js'
-import {openSnapshot} from './snapshot.js'
+import {openSnapshot, withSnapshot} from './snapshot.js'
 import type {StoredLine} from './stored-line.js'
 
 const NEWLINE = 10
@@ -24,8 +24,7 @@ export interface LinesFrom {
  * reaches the stored end (a follower's final read: the program has ended).
  */
 export async function readLinesFrom(dir: string, stream: StreamName, from: number, maxBytes = DEFAULT_MAX_BYTES, partial = false): Promise<LinesFrom> {
-  const snapshot = await openSnapshot(dir, stream)
-  try {
+  return withSnapshot(dir, stream, async (snapshot) => {
     let position = from
     let skipped = 0
     const start = await snapshot.reach(position)
@@ -56,9 +55,7 @@ export async function readLinesFrom(dir: string, stream: StreamName, from: numbe
     }
     if (last === -1) return {lines: [], next: position, skipped}
     return {lines, next: position + last + 1, skipped}
-  } finally {
-    await snapshot.close()
-  }
+  })
 }
 
 /**

@@ -2,7 +2,7 @@
 // blocks from the end: `-n 100` of a 10 MB segment reads one 64 KiB block
 // and a few index records, not the files.
 import type {StreamName} from './layout.js'
-import {openSnapshot, type StoreSnapshot} from './snapshot.js'
+import {withSnapshot, type StoreSnapshot} from './snapshot.js'
 import {matches, type StoredLine} from './stored-line.js'
 
 const BLOCK = 64 * 1024
@@ -22,8 +22,7 @@ export interface LastLinesOptions {
 export async function readLastLines(dir: string, stream: StreamName, options: LastLinesOptions): Promise<StoredLine[]> {
   const {limit, sinceMs, grep, includePartial} = options
   if (!(limit > 0)) return []
-  const snapshot = await openSnapshot(dir, stream)
-  try {
+  return withSnapshot(dir, stream, async (snapshot) => {
     const scanner = new BackwardScanner(snapshot)
     const found: StoredLine[] = [] // newest first
     const tooOld = (time: number) => sinceMs !== undefined && time < sinceMs
@@ -45,9 +44,7 @@ export async function readLastLines(dir: string, stream: StreamName, options: La
       newline = previous
     }
     return found.reverse()
-  } finally {
-    await snapshot.close()
-  }
+  })
 }
 
 /** Finds newlines from the end towards the start, one block in memory at a time. */

@@ -5,10 +5,12 @@
 // at a time, so walking the slots upwards finds each older segment by its
 // range (it ends where the newer one starts) even if they move while we
 // walk. The bytes come from the log file the child writes; a dropped
-// segment's bytes stay there until the rotation after its drop, longer
-// than any reader holds a snapshot.
+// segment's bytes stay there until the rotation after its drop. A reader
+// slower than that (two rotations during one read) gets RotatedAway rather
+// than the zeros of a hole, and `withSnapshot` starts it over.
 import {statSync} from 'node:fs'
 import {open, type FileHandle} from 'node:fs/promises'
+import {droppedBelow, fileKey, RotatedAway} from './dropped-marks.js'
 import {recordEnd} from './index-record.js'
 import {indexPath, rawPath, type StreamName} from './layout.js'
 import {SegmentIndex} from './segment-index.js'
@@ -29,6 +31,7 @@ export class StoreSnapshot {
   private readonly segments: Segment[] = []
   private readonly files: FileHandle[] = []
   private raw: FileHandle | undefined
+  private rawKey = ''
   private nextSlot = 0
   private exhausted = false
   end = 0
@@ -72,6 +75,7 @@ export class StoreSnapshot {
       if (!this.raw) throw new Error('the log file is missing')
       const {bytesRead} = await this.raw.read(out, done, n, at - segment.shift)
       if (bytesRead < n) throw new Error('the log file shrank while being read')
+      if (at - segment.shift < droppedBelow(this.rawKey)) throw new RotatedAway()
       done += n
     }
     if (done < length) throw new RangeError(`log bytes ${position}+${length} are outside ${this.start}..${this.end}`)
@@ -97,6 +101,7 @@ export class StoreSnapshot {
   private async openNewest(): Promise<void> {
     // The log file before the indexes: whatever they describe was written to it before they were.
     this.raw = await tryOpen(rawPath(this.dir, this.stream))
+    if (this.raw) this.rawKey = fileKey(await this.raw.stat())
     const current = await this.openSlot(0)
     this.nextSlot = 1
     if (typeof current === 'object') {
@@ -152,3 +157,20 @@ async function tryOpen(path: string): Promise<FileHandle | undefined> {
 }
 
 export const openSnapshot = (dir: string, stream: StreamName): Promise<StoreSnapshot> => StoreSnapshot.open(dir, stream)
+
+/** How often a read that rotation overtook starts over before giving up. */
+const FRESH_TRIES = 5
+
+/** Run `read` on a snapshot (closed after); once more on a fresh one when rotation dropped bytes under it. */
+export async function withSnapshot<T>(dir: string, stream: StreamName, read: (snapshot: StoreSnapshot) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const snapshot = await openSnapshot(dir, stream)
+    try {
+      return await read(snapshot)
+    } catch (error) {
+      if (!(error instanceof RotatedAway) || attempt >= FRESH_TRIES) throw error
+    } finally {
+      await snapshot.close()
+    }
+  }
+}

@@ -4,6 +4,7 @@
 // lines), and gives back the disk space of segments the store dropped.
 import {constants, fstatSync, statSync} from 'node:fs'
 import {open, type FileHandle} from 'node:fs/promises'
+import {fileKey, markDropped} from './dropped-marks.js'
 import {rawPath, type StreamName} from './layout.js'
 import type {HolePuncher} from './punch.js'
 import type {RawBytes, SegmentStore} from './segment-store.js'
@@ -31,6 +32,8 @@ export interface ChunkListener {
 export class StreamPump implements RawBytes {
   private raw: FileHandle | undefined
   private rawIno = 0
+  /** The log file's device and inode, for the dropped-bytes marks readers check. */
+  private rawKey = ''
   /** A new child recreated the log file (someone deleted it). */
   private replacedBy: number | undefined
   /** Hole punches run one after another; close waits for them (they use our descriptor). */
@@ -67,7 +70,12 @@ export class StreamPump implements RawBytes {
   private async openRaw(): Promise<void> {
     this.rawLater = false
     this.raw = await open(rawPath(this.dir, this.stream), constants.O_RDONLY | constants.O_CREAT, 0o600)
-    this.rawIno = (await this.raw.stat()).ino
+    this.noteFile(await this.raw.stat())
+  }
+
+  private noteFile(stat: {dev: number; ino: number; birthtimeMs: number}): void {
+    this.rawIno = stat.ino
+    this.rawKey = fileKey(stat)
   }
 
   /** Bytes written to the log file and not yet indexed (cheap: one fstat or stat). */
@@ -136,6 +144,8 @@ export class StreamPump implements RawBytes {
     if (!raw || !this.puncher.usable) return
     // Through our own descriptor, so the hole lands in the file we index even if the name was reused.
     const target = `/proc/${process.pid}/fd/${raw.fd}`
+    // Before the punch: a reader that checks after its read then knows it may have met the hole.
+    markDropped(this.rawKey, rawTo)
     this.punching = this.punching.then(() => (this.raw === raw ? this.puncher.punch(target, rawTo) : false))
   }
 
@@ -155,7 +165,7 @@ export class StreamPump implements RawBytes {
     await this.punching
     const old = this.raw!
     this.raw = await open(rawPath(this.dir, this.stream), constants.O_RDONLY | constants.O_CREAT, 0o600)
-    this.rawIno = (await this.raw.stat()).ino
+    this.noteFile(await this.raw.stat())
     this.replacedBy = undefined
     await old.close()
     await this.store.reset(this.now())
