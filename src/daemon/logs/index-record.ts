@@ -1,14 +1,15 @@
 // The time index beside each segment: one 32-byte record per stored chunk,
 // four little-endian float64s (exact for integers below 2^53, so positions
 // and epoch milliseconds fit): where the chunk sits in the stream's whole
-// history, where it came from in the raw file, its length and when it was read.
+// history, where it sits in the log file the child writes, its length and when
+// it was seen.
 
 export const RECORD_SIZE = 32
 
 export interface IndexRecord {
   /** Position of the chunk in the stream's history of stored bytes (never goes back, across rotations). */
   globalStart: number
-  /** Offset in the raw file where the chunk was read. */
+  /** Offset of the chunk in the log file the child writes. */
   rawStart: number
   length: number
   /** Epoch ms when the chunk was read; the time of every line whose newline it holds. */

@@ -1,12 +1,12 @@
-// Giving back the disk space of raw bytes already copied into the store,
-// without truncating the file the child still appends to: punch a hole
-// (util-linux `fallocate -p`; Node has no binding for fallocate(2)).
+// Giving back the disk space of log bytes that rotation dropped, without
+// truncating the file the child still appends to: punch a hole (util-linux
+// `fallocate -p`; Node has no binding for fallocate(2)).
 //
 // One long-lived /bin/sh per daemon runs `fallocate` for each request:
 // forking the daemon itself for every punch would copy its page tables
-// and leave its heap copy-on-write, costing more than the copying it
-// follows. Where fallocate is missing or the file system refuses, the
-// store keeps going without punching and stops trying.
+// and leave its heap copy-on-write. Where fallocate is missing or the file
+// system refuses, the store keeps going without punching and stops trying
+// (the log file then keeps what rotation dropped on disk).
 import {spawn, type ChildProcessByStdio} from 'node:child_process'
 import type {Readable, Writable} from 'node:stream'
 import {createInterface} from 'node:readline'
