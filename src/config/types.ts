@@ -3,61 +3,10 @@
 // of mar sees of a configuration (the supervisor bridge, the daemon, the
 // validate command); the raw YAML and the zod schema stay inside src/config.
 // All durations are milliseconds, all sizes bytes, all paths absolute.
+import type {CommandSpec, DependencyCondition, GroupStrategy, HealthSpec, ProbeSpec, RestartLimit, RestartSpec, RestartStrategy, StopSpec, WatchSpec} from '../supervisor/spec.js'
 
-/** A program to run: a shell string (run by /bin/sh -c) or an argv (no shell). */
-export type CommandSpec = {shell: string} | {argv: string[]}
-
-export type ProbeCheck =
-  | {kind: 'tcp'; host: string; port: number}
-  | {kind: 'http'; url: string; status?: number}
-  | {kind: 'exec'; command: CommandSpec}
-  | {kind: 'log'; pattern: string}
-  | {kind: 'notify'}
-  | {kind: 'after'; delayMs: number}
-
-export interface ProbeSpec {
-  check: ProbeCheck
-  /** Readiness: give up after this long. Health: one check's own timeout. */
-  timeoutMs: number
-  intervalMs: number
-}
-
-export interface HealthSpec extends ProbeSpec {
-  /** Consecutive failures before the instance is restarted. */
-  failures: number
-}
-
-export type RestartPolicy = 'always' | 'on-failure' | 'never'
-
-export interface BackoffSpec {
-  initialMs: number
-  maxMs: number
-  factor: number
-}
-
-/** At most `count` restarts within any `windowMs`. */
-export interface RestartLimit {
-  count: number
-  windowMs: number
-}
-
-export interface RestartSpec {
-  policy: RestartPolicy
-  backoff: BackoffSpec
-  limit?: RestartLimit
-}
-
-export interface StopSpec {
-  signal: NodeJS.Signals
-  timeoutMs: number
-  command?: CommandSpec
-}
-
-export interface WatchSpec {
-  paths: string[]
-  ignore: string[]
-  debounceMs: number
-}
+// The runner specs are the supervisor's own input types; the plan is built of them.
+export type {BackoffSpec, CommandSpec, DependencyCondition, GroupStrategy, HealthSpec, ProbeCheck, ProbeSpec, RestartLimit, RestartPolicy, RestartSpec, RestartStrategy, StopSpec, WatchSpec} from '../supervisor/spec.js'
 
 export interface LogSpec {
   maxSize: number
@@ -101,9 +50,6 @@ export interface RunnerPlan {
   instances: InstancePlan[]
 }
 
-export type GroupStrategy = 'parallel' | 'ordered'
-export type RestartStrategy = 'one-for-one' | 'one-for-all' | 'rest-for-one'
-export type DependencyCondition = 'ready' | 'started' | 'completed'
 
 export interface GroupPlan {
   name: string

@@ -1,6 +1,6 @@
 // Restart timing as pure functions of the attempt number and the history,
 // so unit tests check exact sequences without waiting.
-import type {BackoffSpec, RestartLimit} from '../config/types.js'
+import type {BackoffSpec, RestartLimit} from './spec.js'
 
 /** How much jitter takes off a delay at most: delays land in [0.8·d, d]. */
 export const JITTER = 0.2

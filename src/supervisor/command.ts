@@ -3,7 +3,7 @@
 // wrote, handed to /bin/sh -c; an argv never meets a shell.
 import {accessSync, constants, statSync} from 'node:fs'
 import {delimiter, isAbsolute, join, resolve} from 'node:path'
-import type {CommandSpec} from '../config/types.js'
+import type {CommandSpec} from './spec.js'
 
 export interface Argv {
   file: string

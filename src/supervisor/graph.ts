@@ -5,7 +5,7 @@
 // the stack stops dependents before their dependencies.
 import {GroupError, type TraceEntry} from './errors.js'
 import {start, type GroupPhase, type Process, type Runner} from './runner.js'
-import type {DependencyCondition} from '../config/types.js'
+import type {DependencyCondition} from './spec.js'
 
 export interface GraphNode {
   name: string

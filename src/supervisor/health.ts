@@ -1,7 +1,7 @@
 // Liveness: once the wrapped runner is ready, run its check every interval;
 // after `failures` consecutive failures the instance is `unhealthy` and is
 // stopped, and the failure goes up to the restart policy like a crash.
-import type {HealthSpec} from '../config/types.js'
+import type {HealthSpec} from './spec.js'
 import {sleep} from './clock.js'
 import type {Check} from './checks/check.js'
 import {SupervisorCode} from './errors.js'

@@ -1,7 +1,6 @@
 // An instance's status as users see it (SPEC §2), folded from supervisor
 // events by a pure reducer. The foreground printer and the daemon's state
 // both use it.
-import type {InstancePlan} from '../config/types.js'
 import type {ExitInfo} from './errors.js'
 import type {Health, InstanceEvent, InstanceState} from './runner.js'
 
@@ -24,7 +23,18 @@ export interface InstanceStatus {
   hasReadyProbe: boolean
 }
 
-export function initialStatus(instance: InstancePlan): InstanceStatus {
+/** What an instance's first status needs to know of its plan. */
+export interface InstanceIdentity {
+  name: string
+  runner: string
+  group: string
+  host: string
+  oneshot: boolean
+  ready?: unknown
+  health?: unknown
+}
+
+export function initialStatus(instance: InstanceIdentity): InstanceStatus {
   return {
     name: instance.name,
     runner: instance.runner,

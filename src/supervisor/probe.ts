@@ -2,7 +2,7 @@
 // not when the program has merely been spawned. A check that has not passed
 // within the timeout fails the instance with the check's last error.
 import {MarError} from '../util/errors.js'
-import type {ProbeSpec} from '../config/types.js'
+import type {ProbeSpec} from './spec.js'
 import {sleep, STOPPING} from './clock.js'
 import type {Check} from './checks/check.js'
 import {SupervisorCode} from './errors.js'

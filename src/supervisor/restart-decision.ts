@@ -5,7 +5,7 @@
 // Policy (per runner) says whether an exit calls for a restart, like OTP's
 // restart types: always = permanent, on-failure = transient, never =
 // temporary. A oneshot that exits 0 has completed, whatever the policy.
-import type {RestartLimit, RestartSpec} from '../config/types.js'
+import type {RestartLimit, RestartSpec} from './spec.js'
 import {backoffDelay, pruneWindow, recoveryTime, withinLimit} from './backoff.js'
 
 export type Decision =

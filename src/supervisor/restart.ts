@@ -1,6 +1,6 @@
 // restart(runner, policy): one runner under its own restart policy, with
 // backoff and limit — the one-member case of `supervise`.
-import type {RestartSpec} from '../config/types.js'
+import type {RestartSpec} from './spec.js'
 import type {Runner} from './runner.js'
 import {supervise} from './supervise.js'
 

@@ -1,7 +1,7 @@
 // One member of a supervised group: its spec, the current Process, and the
 // history the restart decision needs.
 import {STOPPING} from './clock.js'
-import type {RestartSpec} from '../config/types.js'
+import type {RestartSpec} from './spec.js'
 import type {Process, Runner} from './runner.js'
 
 export interface MemberSpec {

@@ -11,7 +11,7 @@
 // group's own limit is spent, the whole group fails (OTP's intensity).
 import type {Runner} from './runner.js'
 import type {MemberSpec} from './slot.js'
-import type {GroupStrategy, RestartLimit, RestartStrategy} from '../config/types.js'
+import type {GroupStrategy, RestartLimit, RestartStrategy} from './spec.js'
 import {GroupRun} from './group-run.js'
 
 export type {MemberSpec} from './slot.js'

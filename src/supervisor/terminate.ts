@@ -5,7 +5,7 @@
 import type {Clock} from './clock.js'
 import {sleep} from './clock.js'
 import type {ChildHandle} from './child.js'
-import type {StopSpec} from '../config/types.js'
+import type {StopSpec} from './spec.js'
 import type {ExitInfo} from './errors.js'
 import {toArgv} from './command.js'
 import {groupMembers, invalidateProcSnapshot, processesWithRunId, readProcStat, sendSignal} from './proc.js'

@@ -1,7 +1,7 @@
 // Restart on file changes: chokidar watches the paths; a burst of changes
 // within `debounce` causes one restart. chokidar is imported only when a
 // runner has `watch`, keeping it out of every other code path.
-import type {WatchSpec} from '../config/types.js'
+import type {WatchSpec} from './spec.js'
 import {start, type Process, type Runner} from './runner.js'
 
 export function watch(inner: Runner, spec: WatchSpec, cwd: string): Runner {

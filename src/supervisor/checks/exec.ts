@@ -1,4 +1,4 @@
-import type {CommandSpec} from '../../config/types.js'
+import type {CommandSpec} from '../spec.js'
 import {toArgv} from '../command.js'
 import {CheckFailed, type Check} from './check.js'
 
