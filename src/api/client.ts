@@ -1,154 +1,209 @@
-// The client side of the daemon API: connect, say hello, send requests and
-// read their replies or streams. Knows nothing of commands or rendering.
-import {connect, type Socket} from 'node:net'
-import {ExitCode, MarError} from '../util/errors.js'
+// The client side of the API over any byte stream: say hello, send
+// requests, hand each reply to whoever asked. Its methods are typed from the
+// protocol's map (protocol.ts), so a caller never picks a reply's type.
+// Knows nothing of commands, rendering, or which transport carries it.
+import type {Duplex} from 'node:stream'
+import {isErrorCode, MarError} from '../util/errors.js'
 import {marVersion} from '../util/version.js'
 import {encodeFrame, FrameReader} from './framing.js'
-import {PROTOCOL_VERSION, type Hello, type Reply, type Request} from './protocol.js'
+import {
+  PROTOCOL_VERSION,
+  type CallMethod,
+  type EndOf,
+  type ErrorInfo,
+  type Hello,
+  type ItemOf,
+  type Method,
+  type Notice,
+  type ParamsOf,
+  type PeerRole,
+  type ReplyFrame,
+  type ReplyOf,
+  type StreamMethod,
+} from './protocol.js'
 
-type Outgoing = Request extends infer R ? (R extends {id: number} ? Omit<R, 'id'> : never) : never
-
-/** Daemon error codes that are the caller's mistake (exit 2) rather than a failed operation (exit 1). */
-const usageCodes = new Set(['unknown-target', 'unknown-stack', 'bad-request', 'no-stack', 'bad-signal'])
-
-export function errorFromReply(error: {code: string; message: string; hint?: string}): MarError {
-  return new MarError(error.code, error.message, {hint: error.hint, exitCode: usageCodes.has(error.code) ? ExitCode.usage : ExitCode.failed})
+export function errorFromReply(error: ErrorInfo): MarError {
+  return new MarError(isErrorCode(error.code) ? error.code : 'protocol', error.message, {hint: error.hint})
 }
 
 interface Pending {
-  onReply(reply: Reply): void
+  onFrame(frame: Exclude<ReplyFrame, Hello>): void
   onClose(error: MarError): void
+}
+
+export interface StreamHandlers<M extends StreamMethod> {
+  item(item: ItemOf<M>): void
+  notice?(notice: Notice): void
+}
+
+export interface StreamHandle<E> {
+  /** Settles with the stream's end (or rejects with its error, or a lost connection). */
+  done: Promise<E>
+  /** Ask the daemon to stop the stream; `done` then resolves with what it ends with. */
+  cancel(): void
+}
+
+export interface OverOptions {
+  /** Give up on the hello after this long. */
+  timeoutMs?: number
+  /** Names the peer in errors: "the mar daemon at /x/daemon.sock". */
+  peer?: string
+  role?: PeerRole
 }
 
 export class DaemonClient {
   private nextId = 1
   private readonly pending = new Map<number, Pending>()
   private closed = false
+  private readonly closeListeners = new Set<(error: MarError) => void>()
 
   private constructor(
-    private readonly socket: Socket,
-    readonly daemon: Hello,
+    private readonly channel: Duplex,
+    /** The other side's hello: its version, pid and role. */
+    readonly peer: Hello,
+    private readonly peerName: string,
   ) {}
 
-  static connect(socketPath: string, timeoutMs = 5000): Promise<DaemonClient> {
+  /** Speak the protocol over `stream` (a connected socket, a child's stdio, one end of an in-process pair). */
+  static over(stream: Duplex, options: OverOptions = {}): Promise<DaemonClient> {
+    const timeoutMs = options.timeoutMs ?? 5000
+    const peerName = options.peer ?? 'the mar daemon'
     return new Promise((resolve, reject) => {
-      const socket = connect(socketPath)
       let client: DaemonClient | null = null
-      const timer = setTimeout(() => fail(new MarError('daemon-unreachable', `the daemon at ${socketPath} did not answer within ${timeoutMs}ms`, {exitCode: ExitCode.daemon})), timeoutMs)
+      const timer = setTimeout(() => fail(new MarError('daemon-unreachable', `${peerName} did not answer within ${timeoutMs}ms`)), timeoutMs)
       const fail = (error: MarError) => {
         clearTimeout(timer)
-        socket.destroy()
+        stream.destroy()
         reject(error)
       }
       const reader = new FrameReader(
         (frame) => {
-          if (client) return client.dispatch(frame as Reply)
-          const hello = frame as Hello | {type: 'error'; error: {code: string; message: string; hint?: string}}
-          if (hello.type !== 'hello') return fail(hello.type === 'error' ? errorFromReply(hello.error) : new MarError('protocol', 'the daemon did not say hello', {exitCode: ExitCode.daemon}))
+          if (client) return client.dispatch(frame as ReplyFrame)
+          const hello = frame as Hello | {type: 'error'; error: ErrorInfo}
+          if (hello.type === 'error') return fail(errorFromReply(hello.error))
+          if (hello.type !== 'hello') return fail(new MarError('protocol', `${peerName} did not say hello`))
           if (hello.protocol !== PROTOCOL_VERSION) {
-            return fail(new MarError('protocol-mismatch', `the daemon speaks protocol ${hello.protocol}, this mar speaks ${PROTOCOL_VERSION}`, {hint: 'restart it: mar daemon stop --keep && mar daemon start', exitCode: ExitCode.daemon}))
+            return fail(
+              new MarError('protocol-mismatch', `${peerName} speaks protocol ${hello.protocol} (mar ${hello.version}), this mar ${marVersion()} speaks ${PROTOCOL_VERSION}`, {
+                hint: 'run the same version on both sides; to upgrade a daemon: mar daemon stop --keep && mar daemon start',
+              }),
+            )
           }
           clearTimeout(timer)
-          client = new DaemonClient(socket, hello)
+          client = new DaemonClient(stream, hello, peerName)
           resolve(client)
         },
-        (error) => fail(new MarError('protocol', `bad frame from the daemon: ${error.message}`, {exitCode: ExitCode.daemon})),
+        (error) => {
+          const wrapped = new MarError('protocol', `bad frame from ${peerName}: ${error.message}`)
+          if (client) client.shutdown(wrapped)
+          else fail(wrapped)
+        },
       )
-      socket.on('data', (chunk) => reader.push(chunk))
-      socket.once('connect', () => socket.write(encodeFrame({type: 'hello', protocol: PROTOCOL_VERSION, version: marVersion(), pid: process.pid})))
-      socket.on('error', (error: NodeJS.ErrnoException) => {
-        if (client) return client.shutdown(lostError(error))
-        fail(unreachable(socketPath, error))
+      stream.on('data', (chunk: Buffer) => reader.push(chunk))
+      stream.on('error', (error: Error) => {
+        if (client) client.shutdown(lostError(peerName, error))
+        else fail(lostError(peerName, error))
       })
-      socket.on('close', () => client?.shutdown(lostError()))
+      stream.on('close', () => {
+        if (client) client.shutdown(lostError(peerName))
+        else fail(lostError(peerName))
+      })
+      stream.write(encodeFrame({type: 'hello', protocol: PROTOCOL_VERSION, version: marVersion(), pid: process.pid, role: options.role ?? 'client'} satisfies Hello))
     })
   }
 
-  private dispatch(reply: Reply): void {
-    if (!('id' in reply)) return
-    this.pending.get(reply.id)?.onReply(reply)
+  private dispatch(frame: ReplyFrame): void {
+    if (frame.type === 'hello' || typeof frame.id !== 'number') return
+    this.pending.get(frame.id)?.onFrame(frame)
   }
 
   private shutdown(error: MarError): void {
     if (this.closed) return
     this.closed = true
-    for (const pending of this.pending.values()) pending.onClose(error)
+    const pending = [...this.pending.values()]
     this.pending.clear()
+    for (const p of pending) p.onClose(error)
+    for (const listener of this.closeListeners) listener(error)
   }
 
-  private send(request: Outgoing, pending: Pending): number {
-    if (this.closed) throw lostError()
+  get isClosed(): boolean {
+    return this.closed
+  }
+
+  /** Told once when the connection ends (lost, or closed by us). */
+  onClose(listener: (error: MarError) => void): () => void {
+    this.closeListeners.add(listener)
+    return () => this.closeListeners.delete(listener)
+  }
+
+  private send<M extends Method>(method: M, params: ParamsOf<M>, pending: Pending): number {
+    if (this.closed) throw lostError(this.peerName)
     const id = this.nextId++
     this.pending.set(id, pending)
-    this.socket.write(encodeFrame({...request, id}))
+    this.channel.write(encodeFrame({id, method, params}))
     return id
   }
 
-  /** A request with one answer: resolves with its data, rejects with the daemon's error. */
-  request<T = unknown>(request: Outgoing): Promise<T> {
+  /** A request with one reply. */
+  call<M extends CallMethod>(method: M, params: ParamsOf<M>): Promise<ReplyOf<M>> {
     return new Promise((resolve, reject) => {
-      const id = this.send(request, {
-        onReply: (reply) => {
+      const id = this.send(method, params, {
+        onFrame: (frame) => {
           this.pending.delete(id)
-          if (reply.type === 'ok') resolve((reply as {data: T}).data)
-          else if (reply.type === 'error') reject(errorFromReply(reply.error))
-          else reject(new MarError('protocol', `unexpected ${reply.type} reply`, {exitCode: ExitCode.daemon}))
+          if (frame.type === 'result') resolve(frame.data as ReplyOf<M>)
+          else if (frame.type === 'error') reject(errorFromReply(frame.error))
+          else reject(new MarError('protocol', `${method}: unexpected ${frame.type} frame from ${this.peerName}`))
         },
         onClose: reject,
       })
     })
   }
 
-  /** A request whose replies stream until `end` (or an error); `cancel` asks the daemon to stop it and settles `done`. */
-  stream(request: Outgoing, onItem: (reply: Reply) => void): {done: Promise<void>; cancel(): void} {
+  /** A request whose replies stream until an end (or an error). */
+  stream<M extends StreamMethod>(method: M, params: ParamsOf<M>, handlers: StreamHandlers<M>): StreamHandle<EndOf<M>> {
     let id = 0
-    let finish: () => void = () => {}
-    const done = new Promise<void>((resolve, reject) => {
-      finish = resolve
-      id = this.send(request, {
-        onReply: (reply) => {
-          if (reply.type === 'end') {
-            this.pending.delete(id)
-            resolve()
-          } else if (reply.type === 'error') {
-            this.pending.delete(id)
-            reject(errorFromReply(reply.error))
-          } else onItem(reply)
+    const done = new Promise<EndOf<M>>((resolve, reject) => {
+      id = this.send(method, params, {
+        onFrame: (frame) => {
+          switch (frame.type) {
+            case 'item':
+              return handlers.item(frame.item as ItemOf<M>)
+            case 'notice':
+              return handlers.notice?.(frame.notice)
+            case 'end':
+              this.pending.delete(id)
+              return resolve(frame.data as EndOf<M>)
+            case 'error':
+              this.pending.delete(id)
+              return reject(errorFromReply(frame.error))
+            default:
+              this.pending.delete(id)
+              return reject(new MarError('protocol', `${method}: unexpected ${frame.type} frame from ${this.peerName}`))
+          }
         },
         onClose: reject,
       })
     })
+    done.catch(() => {})
     return {
       done,
       cancel: () => {
-        if (!this.pending.delete(id)) return
-        if (!this.closed) this.socket.write(encodeFrame({id: this.nextId++, type: 'cancel', target: id}))
-        finish()
+        if (this.closed || !this.pending.has(id)) return
+        this.call('cancel', {target: id}).catch(() => {})
       },
     }
   }
 
   /** Close the connection; requests still waiting fail with `client-closed`. */
   close(): void {
-    this.shutdown(new MarError('client-closed', 'the connection to the daemon was closed', {exitCode: ExitCode.daemon}))
-    this.socket.end()
-    this.socket.destroy()
+    this.shutdown(new MarError('client-closed', `the connection to ${this.peerName} was closed`))
+    this.channel.end()
+    this.channel.destroy()
   }
 }
 
-function unreachable(socketPath: string, error: NodeJS.ErrnoException): MarError {
-  const why =
-    error.code === 'ENOENT' ? 'it is not running' : error.code === 'ECONNREFUSED' ? 'it is not running (stale socket)' : error.code === 'EACCES' ? 'permission denied' : error.message
-  return new MarError('daemon-unreachable', `cannot reach the mar daemon at ${socketPath}: ${why}`, {
-    hint: error.code === 'EACCES' ? 'the socket belongs to another user; set MAR_HOME to your own directory' : 'start it with `mar up` or `mar daemon start`',
-    exitCode: ExitCode.daemon,
-    details: {errno: error.code},
-  })
-}
-
-function lostError(error?: Error): MarError {
-  return new MarError('daemon-lost', `the connection to the daemon was lost${error ? `: ${error.message}` : ''}`, {
+export function lostError(peerName: string, error?: Error): MarError {
+  return new MarError('daemon-lost', `the connection to ${peerName} was lost${error ? `: ${error.message}` : ''}`, {
     hint: 'see MAR_HOME/daemon.log; `mar daemon status` tells whether it is running',
-    exitCode: ExitCode.daemon,
   })
 }

@@ -1,57 +1,103 @@
 // The one API between the daemon and everything that talks to it: the CLI
-// commands, the TUI and (later) remote peers. Newline-delimited JSON over a
-// Unix socket; the first frame each way is a hello carrying the protocol
-// version; requests carry an id; replies and streamed items echo it.
-// The JSON shapes of status and logs are also what `--json` prints (SPEC §3).
+// commands, foreground mode, the TUI and remote peers. One map says, for
+// each request, what it takes and what comes back (`Calls`: one reply;
+// `Streams`: items until an end); the client's methods are typed from it and
+// the daemon's handlers are checked against it.
+//
+// On the wire: newline-delimited JSON over any byte stream (a Unix socket,
+// stdin/stdout through `mar daemon dial-stdio`, an in-process pair). The
+// first frame each way is a hello with the protocol version; a peer that
+// speaks another version is refused with `protocol-mismatch`. Requests carry
+// an id that their replies echo. Errors carry a code from one list
+// (src/util/errors.ts); facts travel as fields, never as prose.
 import type {StackPlan} from '../config/types.js'
+import type {ReasonCode} from '../supervisor/reasons.js'
+import type {InstanceState} from '../supervisor/runner.js'
+import type {ErrorCode} from '../util/errors.js'
 
-export const PROTOCOL_VERSION = 1
+export type {ReasonCode} from '../supervisor/reasons.js'
+export type {InstanceState} from '../supervisor/runner.js'
+
+export const PROTOCOL_VERSION = 2
 /** A frame larger than this (a huge plan?) is refused and the connection closed. */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024
+
+// ---------------------------------------------------------------- facts
 
 export interface ExitJson {
   code: number | null
   signal: string | null
 }
 
-/** One instance in `mar status --json` (SPEC §3). */
-export interface InstanceJson {
+/** A probe and how it last went. */
+export interface ProbeInfo {
+  kind: 'tcp' | 'http' | 'exec' | 'log' | 'notify' | 'after'
+  /** null until it was first tried. */
+  passed: boolean | null
+  /** When it last passed or failed (ISO 8601). */
+  at: string | null
+  /** Why it last failed. */
+  message: string | null
+}
+
+/** Everything the daemon knows of one instance. */
+export interface InstanceInfo {
   name: string
   runner: string
   group: string
   host: string
-  state: string
+  state: InstanceState
   /** healthy | unhealthy | unknown, or null without a health probe. */
-  health: string | null
+  health: 'healthy' | 'unhealthy' | 'unknown' | null
   pid: number | null
+  /** ISO 8601, while a process runs. */
   startedAt: string | null
   restarts: number
   lastExit: ExitJson | null
-  /** Percent of one core, over the last sample. */
+  /** Percent of one core over the last sample, while it runs. */
   cpu: number | null
-  /** Resident bytes of the instance's whole process tree. */
+  /** Resident bytes of its whole process tree, while it runs. */
   memory: number | null
+  /** Why it is in this state, in a few words (no time relative to now: see nextRestartAt). */
+  reason: string | null
+  /** The same as a token; null when it is plainly up. */
+  reasonCode: ReasonCode | null
+  /** In backoff: when the next restart is due (ISO 8601). */
+  nextRestartAt: string | null
+  oneshot: boolean
+  ready: ProbeInfo | null
+  liveness: ProbeInfo | null
+  /** The last STATUS= a notify program sent. */
+  notifyStatus: string | null
+}
+
+export type GroupPhase = 'pending' | 'waiting' | 'blocked' | 'starting' | 'started' | 'completed' | 'ready' | 'failed' | 'stopping' | 'stopped'
+
+export interface GroupInfo {
+  name: string
+  phase: GroupPhase
+  reason: string | null
+  reasonCode: ReasonCode | null
+  dependsOn: {group: string; condition: 'ready' | 'started' | 'completed'}[]
+}
+
+export interface StackInfo {
+  name: string
+  config: string
+  groups: GroupInfo[]
+  instances: InstanceInfo[]
+}
+
+export interface HostInfo {
+  name: string
+  ssh: string | null
+  state: 'up' | 'connecting' | 'unreachable' | 'unsupported'
   reason: string | null
 }
 
-export interface StackJson {
-  name: string
-  config: string
-  instances: InstanceJson[]
-}
-
-export interface StatusJson {
-  stacks: StackJson[]
-}
-
-/** One line of `mar logs --json` (SPEC §3). */
-export interface LogLineJson {
-  time: string
-  stack: string
-  instance: string
-  host: string
-  stream: 'stdout' | 'stderr'
-  line: string
+export interface StatusReply {
+  stacks: StackInfo[]
+  hosts: HostInfo[]
 }
 
 /** Which stack a request means: by name, or by the config file of the caller's directory. */
@@ -60,65 +106,29 @@ export interface StackRef {
   config?: string
 }
 
-export type Request =
-  | {id: number; type: 'ping'}
-  | {id: number; type: 'up'; plan: StackPlan; targets: string[]}
-  | {id: number; type: 'down'; stack: StackRef; targets: string[]}
-  | {id: number; type: 'start' | 'stop' | 'restart'; stack: StackRef; targets: string[]}
-  | {id: number; type: 'signal'; stack: StackRef; targets: string[]; signal: string}
-  | {id: number; type: 'reload'; plan: StackPlan; dryRun: boolean}
-  | {id: number; type: 'status'}
-  | {id: number; type: 'logs'; stack: StackRef | null; targets: string[]; lines: number; sinceMs?: number; grep?: string; follow: boolean}
-  /** A status snapshot, then every change, until cancelled. */
-  | {id: number; type: 'watch'}
-  | {id: number; type: 'daemon-stop'; keep: boolean}
-  | {id: number; type: 'cancel'; target: number}
+// ---------------------------------------------------------------- replies
 
-export type RequestType = Request['type']
-
-export interface Hello {
-  type: 'hello'
-  protocol: number
-  /** The client's or daemon's mar version. */
-  version: string
-  pid: number
-}
-
-export interface ErrorJson {
-  code: string
-  message: string
-  hint?: string
-}
-
-export type StatusChange =
-  | {kind: 'instance'; stack: string; instance: InstanceJson}
-  | {kind: 'stack-added'; stack: StackJson}
-  | {kind: 'stack-removed'; stack: string}
-
-export type Reply =
-  | Hello
-  | {id: number; type: 'ok'; data: unknown}
-  | {id: number; type: 'error'; error: ErrorJson}
-  | {id: number; type: 'snapshot'; status: StatusJson}
-  | {id: number; type: 'change'; change: StatusChange}
-  | {id: number; type: 'log'; line: LogLineJson}
-  /** Something the user should know about a stream (lines skipped, a slow reader dropped). */
-  | {id: number; type: 'notice'; message: string}
-  | {id: number; type: 'end'}
-
-/** Per-target outcome of start/stop/restart/signal. */
+/** Per-target outcome of start/stop/restart/signal/down. */
 export interface TargetResult {
   instance: string
   ok: boolean
   message: string
+  /** Why it failed, as a token (absent when ok). */
+  code?: ErrorCode
 }
 
-export interface UpResult {
+export interface TargetsReply {
   stack: string
-  /** Instances this request starts (and waits for). */
-  instances: string[]
-  /** Changes applied to a stack that was already up (as reload would). */
-  changes: PlanChange[]
+  results: TargetResult[]
+}
+
+export interface SignalReply extends TargetsReply {
+  signal: string
+}
+
+export interface DownReply extends TargetsReply {
+  /** The stack left the daemon for good (no targets, or all of them). */
+  removed: boolean
 }
 
 export interface PlanChange {
@@ -126,6 +136,21 @@ export interface PlanChange {
   change: 'added' | 'removed' | 'changed'
   /** What differs, for `changed`: e.g. ["command", "env"]. */
   fields?: string[]
+}
+
+export interface UpReply {
+  stack: string
+  /** Instances this request starts (and the caller may wait for). */
+  instances: string[]
+  /** Changes applied to a stack that was already up (as reload would). */
+  changes: PlanChange[]
+}
+
+export interface ReloadReply {
+  changes: PlanChange[]
+  /** Why the stack restarts as a whole; empty when per-instance changes suffice. */
+  structural: string[]
+  applied: boolean
 }
 
 export interface DaemonInfo {
@@ -136,4 +161,134 @@ export interface DaemonInfo {
   stacks: number
   instances: number
   containment: string
+  /** `daemon`, or `foreground` for the stack a `mar up -f` serves. */
+  role: PeerRole
 }
+
+// ---------------------------------------------------------------- streams
+
+/** One line of output, with the cursor to resume after it. */
+export interface LogLine {
+  /** ISO 8601 with ms. */
+  time: string
+  stack: string
+  instance: string
+  host: string
+  stream: 'stdout' | 'stderr'
+  line: string
+  /** Opaque: `after: cursor` resumes exactly after this line (src/api/cursor.ts). */
+  cursor: string
+}
+
+export interface LogsParams {
+  /** null: every stack. */
+  stack: StackRef | null
+  targets: string[]
+  /** Without `after`: the last N lines. With it: at most N lines from it on (0: all of them). */
+  lines: number
+  sinceMs?: number
+  grep?: string
+  follow: boolean
+  /** Resume after this cursor (of a line, or of an earlier stream's end). */
+  after?: string
+}
+
+export interface LogsEnd {
+  /** Where a later request resumes with `after`: just past the last line sent. */
+  cursor: string
+}
+
+export type WatchEvent =
+  /** The whole state; first, and again after `lagged`. */
+  | {kind: 'snapshot'; status: StatusReply}
+  | {kind: 'instance'; stack: string; instance: InstanceInfo}
+  | {kind: 'group'; stack: string; group: GroupInfo}
+  | {kind: 'stack-added'; stack: StackInfo}
+  | {kind: 'stack-removed'; stack: string}
+  /** CPU and memory of every running instance, each sampler interval (watch with usage: true). */
+  | {kind: 'usage'; at: string; stacks: {stack: string; instances: {name: string; cpu: number; memory: number}[]}[]}
+  | {kind: 'host'; host: HostInfo}
+  /** This watcher read too slowly and missed `dropped` events; a fresh snapshot follows. */
+  | {kind: 'lagged'; dropped: number}
+
+export interface WatchParams {
+  /** Also send CPU and memory at the sampler's interval. */
+  usage?: boolean
+}
+
+export type NoticeCode = 'lines-skipped' | 'daemon-stopped' | 'dropped'
+
+/** Something the user should know about a stream that is not one of its items. */
+export interface Notice {
+  code: NoticeCode
+  message: string
+}
+
+// ---------------------------------------------------------------- the map
+
+export interface TargetsParams {
+  stack: StackRef
+  targets: string[]
+}
+
+/** Requests with one reply. */
+export interface Calls {
+  ping: {params: Record<string, never>; reply: DaemonInfo}
+  status: {params: Record<string, never>; reply: StatusReply}
+  up: {params: {plan: StackPlan; targets: string[]}; reply: UpReply}
+  reload: {params: {plan: StackPlan; dryRun: boolean}; reply: ReloadReply}
+  down: {params: TargetsParams; reply: DownReply}
+  start: {params: TargetsParams; reply: TargetsReply}
+  stop: {params: TargetsParams; reply: TargetsReply}
+  restart: {params: TargetsParams; reply: TargetsReply}
+  signal: {params: TargetsParams & {signal: string}; reply: SignalReply}
+  'daemon-stop': {params: {keep: boolean}; reply: {stopping: true; keep: boolean}}
+  /** Stop a stream this connection opened (its `end` follows). */
+  cancel: {params: {target: number}; reply: null}
+}
+
+/** Requests whose replies stream: items (and notices) until an end or an error. */
+export interface Streams {
+  logs: {params: LogsParams; item: LogLine; end: LogsEnd}
+  watch: {params: WatchParams; item: WatchEvent; end: null}
+}
+
+export type CallMethod = keyof Calls
+export type StreamMethod = keyof Streams
+export type Method = CallMethod | StreamMethod
+export type ParamsOf<M extends Method> = M extends CallMethod ? Calls[M]['params'] : M extends StreamMethod ? Streams[M]['params'] : never
+export type ReplyOf<M extends CallMethod> = Calls[M]['reply']
+export type ItemOf<M extends StreamMethod> = Streams[M]['item']
+export type EndOf<M extends StreamMethod> = Streams[M]['end']
+
+export const callMethods: readonly CallMethod[] = ['ping', 'status', 'up', 'reload', 'down', 'start', 'stop', 'restart', 'signal', 'daemon-stop', 'cancel']
+export const streamMethods: readonly StreamMethod[] = ['logs', 'watch']
+
+// ---------------------------------------------------------------- frames
+
+export type PeerRole = 'client' | 'daemon' | 'foreground'
+
+export interface Hello {
+  type: 'hello'
+  protocol: number
+  /** The peer's mar version. */
+  version: string
+  pid: number
+  role: PeerRole
+}
+
+export interface ErrorInfo {
+  code: ErrorCode
+  message: string
+  hint?: string
+}
+
+export type RequestFrame = {[M in Method]: {id: number; method: M; params: ParamsOf<M>}}[Method]
+
+export type ReplyFrame =
+  | Hello
+  | {id: number; type: 'result'; data: unknown}
+  | {id: number; type: 'item'; item: unknown}
+  | {id: number; type: 'notice'; notice: Notice}
+  | {id: number; type: 'end'; data: unknown}
+  | {id: number; type: 'error'; error: ErrorInfo}

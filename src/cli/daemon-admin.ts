@@ -1,10 +1,10 @@
 // mar daemon start / stop / status.
-import type {DaemonInfo} from '../api/protocol.js'
-import {marPaths} from '../daemon/paths.js'
+import {marPaths} from '../api/home.js'
 import {isRunning} from '../supervisor/proc.js'
 import {formatDuration} from '../util/format.js'
 import {ExitCode, MarError} from '../util/errors.js'
-import {probeDaemon, startDaemon} from './daemon-launch.js'
+import {probeDaemon} from '../api/connect.js'
+import {startDaemon} from '../api/daemon-process.js'
 
 export async function daemonStart(options: {json: boolean; quiet: boolean}): Promise<number> {
   const paths = marPaths()
@@ -16,7 +16,7 @@ export async function daemonStart(options: {json: boolean; quiet: boolean}): Pro
   }
   if (!client) throw new MarError('daemon-start-failed', 'the daemon did not answer after starting', {exitCode: ExitCode.daemon})
   try {
-    const info = await client.request<DaemonInfo>({type: 'ping'})
+    const info = await client.call('ping', {})
     if (options.json) process.stdout.write(`${JSON.stringify({started: !already, ...info}, null, 2)}\n`)
     else if (!options.quiet) process.stdout.write(`${already ? 'the daemon is already running' : 'daemon started'} (pid ${info.pid}, ${info.home})\n`)
   } finally {
@@ -33,9 +33,9 @@ export async function daemonStop(options: {keep: boolean; json: boolean; quiet: 
     else if (!options.quiet) process.stdout.write('the daemon is not running\n')
     return 0
   }
-  const pid = client.daemon.pid
+  const pid = client.peer.pid
   try {
-    await client.request({type: 'daemon-stop', keep: options.keep})
+    await client.call('daemon-stop', {keep: Boolean(options.keep)})
   } finally {
     client.close()
   }
@@ -57,7 +57,7 @@ export async function daemonStatus(options: {json: boolean}): Promise<number> {
     return ExitCode.daemon
   }
   try {
-    const info = await client.request<DaemonInfo>({type: 'ping'})
+    const info = await client.call('ping', {})
     if (options.json) process.stdout.write(`${JSON.stringify({running: true, ...info}, null, 2)}\n`)
     else {
       const uptime = formatDuration(Date.now() - Date.parse(info.startedAt))

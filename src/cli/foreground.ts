@@ -1,17 +1,16 @@
-// `mar up -f`: the stack in this process, foreman-style. Every instance's
-// output is printed with its prefix; Ctrl-C or SIGTERM stops everything
+// `mar up -f`: the stack in this process (src/daemon/foreground.ts), printed
+// foreman-style. What the terminal shows comes through the stack's own API,
+// like any other client's: every instance's output with its prefix, and
+// mar's notes on what happens to it. Ctrl-C or SIGTERM stops everything
 // gracefully (a second Ctrl-C kills at once); the exit code says whether
 // anything failed.
-import {tmpdir} from 'node:os'
-import {mkdtempSync, rmSync} from 'node:fs'
-import {join} from 'node:path'
-import {allInstances, type InstancePlan, type StackPlan} from '../config/types.js'
-import {buildStack} from '../config/to-runners.js'
-import {createCgroupManager, sweepStaleForeground} from '../supervisor/cgroup.js'
+import type {DaemonClient} from '../api/client.js'
+import {formatCountdown} from '../api/describe.js'
+import {isTerminalFailure} from '../api/instance-state.js'
+import type {InstanceInfo} from '../api/protocol.js'
+import {allInstances, type StackPlan} from '../config/types.js'
+import {startForeground} from '../daemon/foreground.js'
 import {describeExit} from '../supervisor/errors.js'
-import {applyEvent, initialStatus, isTerminalFailure, type InstanceStatus} from '../supervisor/instance-status.js'
-import {LineBus} from '../supervisor/output.js'
-import {start, type InstanceEvent, type SupervisorEvent} from '../supervisor/runner.js'
 import {createPaint} from '../util/colors.js'
 import {ExitCode} from '../util/errors.js'
 import {LinePrinter} from './line-printer.js'
@@ -21,98 +20,106 @@ export interface ForegroundOptions {
   quiet: boolean
 }
 
+type NoteColor = 'dim' | 'red' | 'yellow' | 'green'
+
 export async function runForeground(plan: StackPlan, options: ForegroundOptions): Promise<number> {
   const paint = createPaint(options.color)
   const instances = allInstances(plan)
+  const runnerOf = new Map(instances.map((i) => [i.name, i.runner]))
   const printer = new LinePrinter(process.stdout, paint, instances.map((i) => i.name))
-  const byName = new Map(instances.map((i) => [i.name, i]))
-  const statuses = new Map<string, InstanceStatus>(instances.map((i) => [i.name, initialStatus(i)]))
-  const buses = new Map<string, LineBus>()
-  const busOf = (instance: InstancePlan) => {
-    let bus = buses.get(instance.name)
-    if (!bus) {
-      bus = new LineBus()
-      bus.subscribe(({line}) => printer.line(instance.name, instance.runner, line))
-      buses.set(instance.name, bus)
-    }
-    return bus
-  }
+  const latest = new Map<string, InstanceInfo>()
 
-  const onEvent = (event: SupervisorEvent) => {
-    if (event.kind !== 'instance') return
-    const instance = byName.get(event.name)
-    const status = statuses.get(event.name)
-    if (!instance || !status) return
-    statuses.set(event.name, applyEvent(status, event))
-    const note = describeEvent(event)
-    if (note && (!options.quiet || note.color === 'red')) printer.note(instance.name, instance.runner, note.text, note.color)
+  const stack = await startForeground(plan)
+  const note = (info: InstanceInfo, text: string, color: NoteColor) => {
+    if (!options.quiet || color === 'red') printer.note(info.name, info.runner, text, color)
   }
-
-  const runtimeDir = mkdtempSync(join(tmpdir(), 'mar-'))
-  sweepStaleForeground()
-  const cgroups = createCgroupManager({namespace: `fg-${process.pid}`})
-  const stack = buildStack(plan, {
-    output: (instance) => ({kind: 'pipe', bus: busOf(instance)}),
-    lines: busOf,
-    runtimeDir,
-    emit: onEvent,
-    cgroups,
+  const watching = follow(stack.client, plan.name, {
+    instance(info) {
+      const before = latest.get(info.name)
+      latest.set(info.name, info)
+      const told = describeChange(before, info)
+      if (told) note(info, told.text, told.color)
+    },
+    line(instance, text) {
+      printer.line(instance, runnerOf.get(instance) ?? instance, text)
+    },
   })
-  const proc = start(stack.runner, {name: plan.name, emit: onEvent})
+  // Frames are handled in order: once this answers, both subscriptions are in place.
+  await stack.client.call('ping', {})
 
   let stops = 0
   const onSignal = (signal: NodeJS.Signals) => {
     stops += 1
     if (stops === 1) {
       process.stderr.write(paint('yellow', `mar: ${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping all instances (Ctrl-C again to kill them now)\n`))
-      void proc.stop('graceful')
+      void stack.stop()
     } else {
       process.stderr.write(paint('red', 'mar: killing all instances now\n'))
-      void proc.stop('kill')
+      void stack.kill()
     }
   }
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
   for (const signal of signals) process.on(signal, onSignal)
   try {
-    await proc.exited.catch(() => {})
+    await stack.run()
   } finally {
+    await stack.close()
+    await watching
     for (const signal of signals) process.off(signal, onSignal)
-    rmSync(runtimeDir, {recursive: true, force: true})
-    cgroups.dispose()
     await printer.drain()
   }
-  const failed = [...statuses.values()].filter(isTerminalFailure)
-  for (const status of failed) {
-    const exit = status.lastExit ? ` (exited: ${describeExit(status.lastExit)})` : ''
-    const reason = status.reason && !status.reason.startsWith('exited:') ? `: ${status.reason}` : ''
-    process.stderr.write(paint('red', `mar: ${status.name} ${status.state}${exit}${reason}\n`))
+  const failed = [...latest.values()].filter(isTerminalFailure)
+  for (const info of failed) {
+    const exit = info.lastExit ? ` (exited: ${describeExit(info.lastExit)})` : ''
+    const reason = info.reason && info.reasonCode !== 'crashed' ? `: ${info.reason}` : ''
+    process.stderr.write(paint('red', `mar: ${info.name} ${info.state}${exit}${reason}\n`))
   }
   return failed.length > 0 ? ExitCode.failed : ExitCode.ok
 }
 
-function describeEvent(event: InstanceEvent): {text: string; color: 'dim' | 'red' | 'yellow' | 'green'} | null {
-  switch (event.state) {
-    case 'running':
-      return {text: `started (pid ${event.pid})`, color: 'dim'}
-    case 'ready':
-      return {text: 'ready', color: 'green'}
-    case 'exited':
-    case 'stopped':
-      if (event.exit) return {text: `exited: ${describeExit(event.exit)}`, color: 'dim'}
-      return event.reason && event.reason !== 'stopped' ? {text: event.reason, color: 'yellow'} : null
-    case 'crashed':
-      if (event.exit) return {text: `exited: ${describeExit(event.exit)}`, color: 'red'}
-      return {text: event.reason ?? 'crashed', color: 'red'}
-    case 'backoff':
-      return {text: event.reason?.replace(/^.*; /, '').replace(/ \(at [\d:]+\)$/, '') ?? 'restarting', color: 'yellow'}
-    case 'failed':
-    case 'unhealthy':
-      return {text: `${event.state}: ${event.reason ?? ''}`, color: 'red'}
-    case undefined:
-      if (event.status) return {text: `status: ${event.status}`, color: 'dim'}
-      if (event.reason && event.restarted === undefined) return {text: event.reason, color: 'yellow'}
-      return null
-    default:
-      return null
+/** Watch the stack's instances and follow its output; resolves once both streams ended. */
+function follow(client: DaemonClient, stack: string, on: {instance(info: InstanceInfo): void; line(instance: string, text: string): void}): Promise<void> {
+  const watch = client.stream('watch', {}, {
+    item(event) {
+      if (event.kind === 'snapshot') for (const s of event.status.stacks.filter((s) => s.name === stack)) s.instances.forEach(on.instance)
+      else if (event.kind === 'stack-added' && event.stack.name === stack) event.stack.instances.forEach(on.instance)
+      else if (event.kind === 'instance' && event.stack === stack) on.instance(event.instance)
+    },
+  })
+  const logs = client.stream('logs', {stack: null, targets: [], lines: 0, follow: true}, {item: (line) => on.line(line.instance, line.line)})
+  return Promise.all([watch.done, logs.done]).then(
+    () => {},
+    () => {},
+  )
+}
+
+/** What a terminal user is told when an instance changes, foreman-style; null for nothing worth a line. */
+export function describeChange(before: InstanceInfo | undefined, info: InstanceInfo, now = Date.now()): {text: string; color: NoteColor} | null {
+  if (before?.state !== info.state) {
+    switch (info.state) {
+      case 'running':
+        return {text: `started (pid ${info.pid})`, color: 'dim'}
+      case 'ready':
+        return {text: 'ready', color: 'green'}
+      case 'exited':
+      case 'stopped':
+        if (info.lastExit && before?.pid) return {text: `exited: ${describeExit(info.lastExit)}`, color: 'dim'}
+        return info.reason ? {text: info.reason, color: 'yellow'} : null
+      case 'crashed':
+        if (info.lastExit && info.reasonCode === 'crashed') return {text: `exited: ${describeExit(info.lastExit)}`, color: 'red'}
+        return {text: info.reason ?? 'crashed', color: 'red'}
+      case 'backoff':
+        return {text: info.nextRestartAt ? `restarting in ${formatCountdown(Date.parse(info.nextRestartAt) - now)}` : 'restarting', color: 'yellow'}
+      case 'failed':
+      case 'unhealthy':
+        return {text: `${info.state}: ${info.reason ?? ''}`, color: 'red'}
+      default:
+        return null
+    }
   }
+  if (info.notifyStatus !== null && info.notifyStatus !== before.notifyStatus) return {text: `status: ${info.notifyStatus}`, color: 'dim'}
+  if (info.reason !== null && (info.reason !== before.reason || info.reasonCode !== before.reasonCode) && info.restarts === before.restarts) {
+    return {text: info.reason, color: info.reasonCode === 'dependency-waiting' ? 'dim' : 'yellow'}
+  }
+  return null
 }

@@ -2,12 +2,11 @@
 // one) with whether it is reachable, the agent's version, its load average
 // and the instances running there.
 import {loadavg} from 'node:os'
-import type {DaemonInfo, StatusJson} from '../api/protocol.js'
+import type {DaemonInfo, StatusReply} from '../api/protocol.js'
 import {loadStack} from '../config/load.js'
-import {marPaths} from '../daemon/paths.js'
 import {createPaint} from '../util/colors.js'
 import {marVersion} from '../util/version.js'
-import {probeDaemon} from './daemon-launch.js'
+import {probeDaemon} from '../api/connect.js'
 
 export interface HostJson {
   name: string
@@ -23,13 +22,13 @@ export interface HostJson {
 export async function showHosts(options: {config?: string; json: boolean; color: boolean}): Promise<number> {
   const loaded = await loadStack({cwd: process.cwd(), configPath: options.config, env: process.env})
   const declared = loaded.ok ? loaded.plan.hosts.filter((h) => h.name !== 'local') : []
-  const client = await probeDaemon(marPaths())
-  let status: StatusJson = {stacks: []}
+  const client = await probeDaemon()
+  let status: StatusReply = {stacks: [], hosts: []}
   let info: DaemonInfo | null = null
   if (client) {
     try {
-      status = await client.request<StatusJson>({type: 'status'})
-      info = await client.request<DaemonInfo>({type: 'ping'})
+      status = await client.call('status', {})
+      info = await client.call('ping', {})
     } finally {
       client.close()
     }

@@ -6,7 +6,7 @@
 import {discoverConfig} from '../config/discover.js'
 import {allInstances, type StackPlan} from '../config/types.js'
 import type {LoadResult} from '../config/load.js'
-import {marHome} from '../daemon/paths.js'
+import {marHome} from '../api/home.js'
 import {configCode} from './config-code.js'
 import {planCachePath, readCachedPlan, writeCachedPlan} from './plan-cache.js'
 

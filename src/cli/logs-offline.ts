@@ -1,10 +1,11 @@
 // `mar logs` without a daemon: every line is on disk in MAR_HOME/logs, so
 // the last lines of a stack can be shown even after `mar daemon stop` (not
 // followed: with no daemon nothing new is being stored).
-import type {LogLineJson} from '../api/protocol.js'
+import type {LogLineJson} from '../api/json.js'
 import {resolveTargets} from '../api/targets.js'
 import {allInstances} from '../config/types.js'
-import {instanceLogDir, marPaths} from '../daemon/paths.js'
+import {marPaths} from '../api/home.js'
+import {instanceLogDir} from '../daemon/paths.js'
 import {lineText, mergeByTime, readLastLines} from '../daemon/logs/index.js'
 import {loadPlanOrThrow} from './load-plan.js'
 

@@ -1,9 +1,9 @@
-import type {LogLineJson, StatusJson} from '../api/protocol.js'
 import type {DaemonClient} from '../api/client.js'
+import {clientForStack, connectDaemon} from '../api/connect.js'
+import {logLineJson, type LogLineJson} from '../api/json.js'
 import {parseDuration} from '../config/units.js'
 import {createPaint} from '../util/colors.js'
-import {ExitCode, MarError} from '../util/errors.js'
-import {connectDaemon} from './daemon-launch.js'
+import {MarError} from '../util/errors.js'
 import {splitByStack, stackRefFor} from './stack-ref.js'
 
 export interface LogsOptions {
@@ -21,14 +21,14 @@ export async function runLogs(targets: string[], options: LogsOptions): Promise<
   let sinceMs: number | undefined
   if (options.since !== undefined) {
     const parsed = parseDuration(options.since)
-    if (typeof parsed !== 'number') throw new MarError('bad-flag', `--since ${options.since}: not a duration`, {hint: 'write it like 30s, 10m or 2h', exitCode: ExitCode.usage})
+    if (typeof parsed !== 'number') throw new MarError('bad-flag', `--since ${options.since}: not a duration`, {hint: 'write it like 30s, 10m or 2h'})
     sinceMs = Date.now() - parsed
   }
   if (options.grep !== undefined) {
     try {
       new RegExp(options.grep)
     } catch (error) {
-      throw new MarError('bad-flag', `--grep: ${(error as Error).message}`, {exitCode: ExitCode.usage})
+      throw new MarError('bad-flag', `--grep: ${(error as Error).message}`)
     }
   }
   const fallback = await stackRefFor(options.config)
@@ -55,22 +55,23 @@ export async function runLogs(targets: string[], options: LogsOptions): Promise<
   const canReadDisk = !options.follow && fallback !== null && groups.length === 1
   let client: DaemonClient
   try {
-    client = await connectDaemon({start: false})
+    // One stack: whoever runs it (a `mar up -f` elsewhere, or the daemon); several: the daemon.
+    client = groups.length === 1 ? await clientForStack(groups[0]!.ref, {start: false}) : await connectDaemon({start: false})
   } catch (error) {
-    if ((error as MarError).code !== 'daemon-unreachable' || !canReadDisk) throw error
+    if (!(error instanceof MarError) || error.code !== 'daemon-unreachable' || !canReadDisk) throw error
     return fromDisk('the daemon is not running')
   }
   // Align the prefixes to the longest instance name shown.
   if (!options.json) {
-    const status = await client.request<StatusJson>({type: 'status'}).catch(() => ({stacks: []}) as StatusJson)
+    const status = await client.call('status', {}).catch(() => ({stacks: [], hosts: []}))
     const ref = groups[0]!.ref
     const shown = multiStack ? status.stacks : status.stacks.filter((s) => s.name === ref?.name || s.config === ref?.config)
     width = Math.max(0, ...shown.flatMap((s) => s.instances.map((i) => (multiStack ? `${s.name}/${i.name}` : i.name).length)))
   }
   const streams = groups.map(({ref, targets: stackTargets}) =>
-    client.stream({type: 'logs', stack: ref, targets: stackTargets, lines: options.lines, sinceMs, grep: options.grep, follow: options.follow}, (reply) => {
-      if (reply.type === 'log') print(reply.line)
-      else if (reply.type === 'notice') process.stderr.write(`mar: ${reply.message}\n`)
+    client.stream('logs', {stack: ref, targets: stackTargets, lines: options.lines, sinceMs, grep: options.grep, follow: Boolean(options.follow)}, {
+      item: (line) => print(logLineJson(line)),
+      notice: (notice) => process.stderr.write(`mar: ${notice.message}\n`),
     }),
   )
   const stopAll = () => {
@@ -82,7 +83,7 @@ export async function runLogs(targets: string[], options: LogsOptions): Promise<
   try {
     await Promise.all(streams.map((s) => s.done))
   } catch (error) {
-    const code = (error as MarError).code
+    const code = error instanceof MarError ? error.code : undefined
     if ((code === 'daemon-lost' || code === 'client-closed') && options.follow) return 0
     if (code === 'stack-not-up' && canReadDisk) return fromDisk((error as MarError).message)
     throw error

@@ -1,20 +1,14 @@
-import type {PlanChange} from '../api/protocol.js'
 import {createPaint} from '../util/colors.js'
-import {connectDaemon} from './daemon-launch.js'
+import {clientForStack} from '../api/connect.js'
+import type {ReloadReply} from '../api/protocol.js'
 import {loadPlanOrThrow} from './load-plan.js'
-
-interface ReloadResult {
-  changes: PlanChange[]
-  structural: string[]
-  applied: boolean
-}
 
 export async function runReload(options: {config?: string; dryRun: boolean; json: boolean; color: boolean; quiet: boolean}): Promise<number> {
   const plan = await loadPlanOrThrow(options.config, process.cwd(), options.quiet ? {warn: () => {}} : {})
-  const client = await connectDaemon({start: false})
-  let result: ReloadResult
+  const client = await clientForStack({config: plan.configPath}, {start: false})
+  let result: ReloadReply
   try {
-    result = await client.request<ReloadResult>({type: 'reload', plan, dryRun: options.dryRun})
+    result = await client.call('reload', {plan, dryRun: Boolean(options.dryRun)})
   } finally {
     client.close()
   }

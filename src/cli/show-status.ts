@@ -1,7 +1,8 @@
 import {readdirSync} from 'node:fs'
-import type {DaemonInfo, StatusJson} from '../api/protocol.js'
-import {probeDaemon} from './daemon-launch.js'
-import {marPaths} from '../daemon/paths.js'
+import type {StatusReply} from '../api/protocol.js'
+import {statusJson} from '../api/json.js'
+import {foregroundClients, probeDaemon} from '../api/connect.js'
+import {marPaths} from '../api/home.js'
 import {renderStatus} from './status-table.js'
 import {createPaint} from '../util/colors.js'
 
@@ -17,27 +18,27 @@ function recordedStacks(): string[] {
 }
 
 export async function showStatus(options: {json: boolean; color: boolean}): Promise<number> {
-  const client = await probeDaemon(marPaths())
-  let status: StatusJson = {stacks: []}
+  const [daemon, foreground] = await Promise.all([probeDaemon(), foregroundClients()])
+  const clients = daemon ? [daemon, ...foreground] : foreground
+  let status: StatusReply = {stacks: [], hosts: []}
   let containment = ''
-  if (client) {
-    try {
-      status = await client.request<StatusJson>({type: 'status'})
-      if (!options.json) containment = (await client.request<DaemonInfo>({type: 'ping'})).containment
-    } finally {
-      client.close()
-    }
+  try {
+    // The daemon's stacks, then those `mar up -f` runs in other terminals.
+    const replies = await Promise.all(clients.map((client) => client.call('status', {}).catch(() => null)))
+    status = {stacks: replies.flatMap((reply) => reply?.stacks ?? []), hosts: replies[0]?.hosts ?? []}
+    if (!options.json && clients.length > 0) containment = (await clients[0]!.call('ping', {})).containment
+  } finally {
+    for (const client of clients) client.close()
   }
-  if (options.json) process.stdout.write(`${JSON.stringify(status, null, 2)}\n`)
-  else if (!client) {
+  if (options.json) process.stdout.write(`${JSON.stringify(statusJson(status), null, 2)}\n`)
+  else if (clients.length === 0) {
     const recorded = recordedStacks()
     process.stdout.write(
       recorded.length === 0
         ? 'the mar daemon is not running: no stacks are up (start one with `mar up`)\n'
         : `the mar daemon is not running; ${recorded.join(', ')} ${recorded.length === 1 ? 'was' : 'were'} up and will come back (and take over any services still running) with \`mar daemon start\`\n`,
     )
-  }
-  else {
+  } else {
     const paint = createPaint(options.color)
     process.stdout.write(renderStatus(status, paint))
     if (status.stacks.length > 0) process.stdout.write(`${paint('gray', `containment: ${containment}`)}\n`)

@@ -1,6 +1,7 @@
 // `mar status`: one table per stack — name, host, state, health, pid,
 // uptime, restarts, CPU, memory — with states in color.
-import type {InstanceJson, StatusJson} from '../api/protocol.js'
+import {describeReason} from '../api/describe.js'
+import type {InstanceInfo, StatusReply} from '../api/protocol.js'
 import type {Paint, ColorName} from '../util/colors.js'
 import {formatBytes, formatDuration} from '../util/format.js'
 
@@ -18,7 +19,7 @@ const stateColor: Record<string, ColorName> = {
   failed: 'red',
 }
 
-function row(instance: InstanceJson, now: number): string[] {
+function row(instance: InstanceInfo, now: number): string[] {
   const uptime = instance.startedAt && instance.pid ? formatDuration(now - Date.parse(instance.startedAt)) : '-'
   return [
     instance.name,
@@ -33,7 +34,7 @@ function row(instance: InstanceJson, now: number): string[] {
   ]
 }
 
-export function renderStatus(status: StatusJson, paint: Paint, now = Date.now()): string {
+export function renderStatus(status: StatusReply, paint: Paint, now = Date.now()): string {
   if (status.stacks.length === 0) return 'no stacks are up (start one with `mar up`)\n'
   const header = ['NAME', 'HOST', 'STATE', 'HEALTH', 'PID', 'UPTIME', 'RESTARTS', 'CPU', 'MEM']
   const out: string[] = []
@@ -51,7 +52,8 @@ export function renderStatus(status: StatusJson, paint: Paint, now = Date.now())
         return padded
       })
       out.push(cells.join('  ').trimEnd())
-      if (instance.reason && ['crashed', 'failed', 'unhealthy', 'backoff'].includes(instance.state)) out.push(paint('gray', `  ↳ ${instance.reason}`))
+      const reason = describeReason(instance, now)
+      if (reason && ['crashed', 'failed', 'unhealthy', 'backoff'].includes(instance.state)) out.push(paint('gray', `  ↳ ${reason}`))
     })
     out.push('')
   }

@@ -1,12 +1,11 @@
 // start / stop / restart / signal / down: send one request per stack the
 // targets address, print one line per instance, exit 1 if any failed.
-import type {TargetResult} from '../api/protocol.js'
-import type {DaemonClient} from '../api/client.js'
-import {connectDaemon} from './daemon-launch.js'
+import type {TargetsReply} from '../api/protocol.js'
+import {clientForStack} from '../api/connect.js'
+import {parseSignal} from '../api/signals.js'
 import {splitByStack, stackRefFor} from './stack-ref.js'
 import {createPaint} from '../util/colors.js'
 import {ExitCode} from '../util/errors.js'
-import {parseSignal} from '../api/signals.js'
 
 export interface OpOptions {
   config?: string
@@ -15,32 +14,26 @@ export interface OpOptions {
   quiet: boolean
 }
 
-export interface OpOutcome {
-  stack: string
-  results: TargetResult[]
-}
-
 type Op = 'start' | 'stop' | 'restart' | 'signal'
 
 export async function runTargetOp(op: Op, targets: string[], options: OpOptions, signal?: string): Promise<number> {
   // A bad signal is a usage error whether or not the daemon runs.
-  if (op === 'signal') signal = parseSignal(signal)
+  const signalName = op === 'signal' ? parseSignal(signal) : undefined
   const groups = splitByStack(targets, await stackRefFor(options.config))
-  const client = await connectDaemon({start: false})
-  try {
-    const outcomes: OpOutcome[] = []
-    for (const {ref, targets: stackTargets} of groups) {
-      const request =
-        op === 'signal' ? {type: op, stack: ref, targets: stackTargets, signal: signal!} : {type: op, stack: ref, targets: stackTargets}
-      outcomes.push(await client.request<OpOutcome>(request as Parameters<DaemonClient['request']>[0]))
+  const outcomes: TargetsReply[] = []
+  for (const {ref, targets: stackTargets} of groups) {
+    const client = await clientForStack(ref, {start: false})
+    try {
+      const params = {stack: ref, targets: stackTargets}
+      outcomes.push(op === 'signal' ? await client.call('signal', {...params, signal: signalName!}) : await client.call(op, params))
+    } finally {
+      client.close()
     }
-    return printOutcomes(outcomes, options)
-  } finally {
-    client.close()
   }
+  return printOutcomes(outcomes, options)
 }
 
-export function printOutcomes(outcomes: OpOutcome[], options: OpOptions): number {
+export function printOutcomes(outcomes: TargetsReply[], options: OpOptions): number {
   const failed = outcomes.some((o) => o.results.some((r) => !r.ok))
   if (options.json) {
     process.stdout.write(`${JSON.stringify({results: outcomes.flatMap((o) => o.results.map((r) => ({stack: o.stack, ...r})))}, null, 2)}\n`)

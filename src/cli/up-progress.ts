@@ -1,7 +1,8 @@
 // Live progress of `mar up`: on a terminal, a block of one line per
 // instance redrawn in place; elsewhere (CI logs, pipes), one line per state
 // change, so the output reads as a log.
-import type {InstanceJson} from '../api/protocol.js'
+import {describeReason} from '../api/describe.js'
+import type {InstanceInfo} from '../api/protocol.js'
 import type {ColorName, Paint} from '../util/colors.js'
 
 const mark: Record<string, [string, ColorName]> = {
@@ -15,7 +16,7 @@ const mark: Record<string, [string, ColorName]> = {
 }
 
 export class UpProgress {
-  private readonly states = new Map<string, InstanceJson>()
+  private readonly states = new Map<string, InstanceInfo>()
   private drawn = 0
   private timer: NodeJS.Timeout | null = null
   private readonly width: number
@@ -37,11 +38,12 @@ export class UpProgress {
     const state = json?.state ?? 'pending'
     const [symbol, color] = mark[state] ?? ['…', 'gray']
     const detail = json?.pid ? `pid ${json.pid}` : ''
-    const reason = json?.reason && ['backoff', 'crashed', 'failed', 'unhealthy'].includes(state) ? ` ${json.reason}` : ''
+    const why = json ? describeReason(json) : null
+    const reason = why && ['backoff', 'crashed', 'failed', 'unhealthy'].includes(state) ? ` ${why}` : ''
     return `${this.paint(color, symbol)} ${name.padEnd(this.width)}  ${this.paint(color, state.padEnd(9))} ${this.paint('gray', `${detail}${reason}`)}`
   }
 
-  update(json: InstanceJson): void {
+  update(json: InstanceInfo): void {
     if (!this.names.includes(json.name)) return
     const before = this.states.get(json.name)
     this.states.set(json.name, json)

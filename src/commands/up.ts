@@ -23,7 +23,7 @@ With -f/--foreground no daemon is involved: output is printed foreman-style and 
     if (flags.ui) this.err('mar: note: the TUI is not available in this version; showing progress instead')
     const plan = await loadPlanOrThrow(flags.config, process.cwd(), flags.quiet ? {warn: () => {}} : {})
     if (flags.foreground) {
-      const {refuseIfInDaemon} = await import('../cli/foreground-guard.js')
+      const {refuseIfInDaemon} = await import('../cli/one-copy.js')
       await refuseIfInDaemon(plan)
       const {runForeground} = await import('../cli/foreground.js')
       const {selectTargets} = await import('../api/targets.js')

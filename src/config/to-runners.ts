@@ -28,6 +28,7 @@ import {afterCheck} from '../supervisor/checks/after.js'
 import {notifyCheck} from '../supervisor/checks/notify.js'
 import {NotifySocket} from '../supervisor/notify-socket.js'
 import {MarError} from '../util/errors.js'
+import {because, type Reason} from '../supervisor/reasons.js'
 
 export interface BuildOptions {
   /** Where an instance's stdout/stderr go. */
@@ -49,6 +50,11 @@ export interface BuildOptions {
   assumeReady?(instance: InstancePlan): boolean
   onSpawn?(instance: InstancePlan, record: AdoptRecord): void
   onExit?(instance: InstancePlan, record: AdoptRecord, exit: ExitInfo, stopped: boolean): void
+  /**
+   * Makes the leaf runner of an instance (default: buildInstanceRunner, a
+   * real program with its probes). Tests of the daemon put fake programs here.
+   */
+  instanceRunner?(plan: StackPlan, instance: InstancePlan, options: BuildOptions): Runner
 }
 
 export interface BuiltStack {
@@ -89,7 +95,7 @@ export function buildInstanceRunner(plan: StackPlan, instance: InstancePlan, opt
         return notifyCheck(notify!, () => clock.now(), (message) => {
           const at = clock.now()
           if (message.status) options.emit({kind: 'instance', name: instance.name, at, status: message.status})
-          if (message.stopping) options.emit({kind: 'instance', name: instance.name, at, state: 'stopping'})
+          if (message.stopping) options.emit({kind: 'instance', name: instance.name, at, state: 'stopping', why: because('stopping', 'the program said it is stopping')})
         })
     }
   }
@@ -123,7 +129,7 @@ export function buildInstanceRunner(plan: StackPlan, instance: InstancePlan, opt
 function remoteInstanceRunner(instance: InstancePlan, clock: Clock): Runner {
   return async (ctx) => {
     const reason = `placed on host ${instance.host}: remote hosts are not supported yet`
-    ctx.emit({kind: 'instance', name: instance.name, at: clock.now(), state: 'failed', pid: null, reason})
+    ctx.emit({kind: 'instance', name: instance.name, at: clock.now(), state: 'failed', pid: null, why: because('remote-unsupported', reason)})
     throw new MarError('remote-unsupported', reason)
   }
 }
@@ -134,7 +140,7 @@ export function buildMember(plan: StackPlan, instance: InstancePlan, options: Bu
   return {
     name: instance.name,
     runner: instance.runner,
-    run: remote ? remoteInstanceRunner(instance, options.clock ?? realClock) : buildInstanceRunner(plan, instance, options),
+    run: remote ? remoteInstanceRunner(instance, options.clock ?? realClock) : (options.instanceRunner ?? buildInstanceRunner)(plan, instance, options),
     restart: remote ? {...instance.restart, policy: 'never' as const} : instance.restart,
     oneshot: instance.oneshot,
     autostart: options.autostart?.(instance) ?? true,
@@ -164,12 +170,11 @@ export function buildStack(plan: StackPlan, options: BuildOptions): BuiltStack {
       name,
       runner: built.runner,
       dependsOn: group.dependsOn.map((d) => ({name: d.group, condition: d.condition})),
-      onBlocked(reason: string) {
-        for (const runner of group.runners) {
-          for (const instance of runner.instances) {
-            options.emit({kind: 'instance', name: instance.name, at: clock.now(), state: 'stopped', pid: null, reason})
-          }
-        }
+      onBlocked(why: Reason) {
+        for (const instance of group.runners.flatMap((r) => r.instances)) options.emit({kind: 'instance', name: instance.name, at: clock.now(), state: 'stopped', pid: null, why})
+      },
+      onWaiting(why: Reason) {
+        for (const instance of group.runners.flatMap((r) => r.instances)) options.emit({kind: 'instance', name: instance.name, at: clock.now(), why})
       },
     }
   })

@@ -4,8 +4,9 @@
 // (a first spawn, a reload, a stack brought up or restarted whole) is
 // followed from the chunk that made it known: what an earlier run of the
 // same name left on disk is not replayed.
-import type {LogLineJson, Request} from '../api/protocol.js'
-import type {Daemon} from './actor.js'
+import {encodeCursor} from '../api/cursor.js'
+import type {LogLine, LogsParams} from '../api/protocol.js'
+import type {Daemon} from './daemon.js'
 import {instanceLogDir} from './paths.js'
 import {lineText, readLinesFrom, type StoredLine, type StreamName} from './logs/index.js'
 import type {Session} from './session.js'
@@ -19,7 +20,7 @@ export interface Source {
   cursor: number
 }
 
-export function toJson(source: Source, line: StoredLine): LogLineJson {
+export function toLogLine(source: Source, line: StoredLine): LogLine {
   return {
     time: new Date(line.time).toISOString(),
     stack: source.stack,
@@ -27,6 +28,7 @@ export function toJson(source: Source, line: StoredLine): LogLineJson {
     host: source.host,
     stream: source.stream,
     line: lineText(line.bytes),
+    cursor: encodeCursor({stamp: line.time, at: {stack: source.stack, instance: source.instance, stream: source.stream, end: line.end}}),
   }
 }
 
@@ -34,8 +36,9 @@ const BATCH_BYTES = 1024 * 1024
 
 export interface FollowContext {
   session: Session
+  id: number
   daemon: Daemon
-  request: Extract<Request, {type: 'logs'}>
+  request: LogsParams
   grep: RegExp | undefined
   /** The stream was cancelled or has finished. */
   ended(): boolean
@@ -64,7 +67,7 @@ export interface Following {
 }
 
 export function follow(ctx: FollowContext, sources: Source[], earlier: StoredChunk[] = []): Following {
-  const {session, daemon, request, grep} = ctx
+  const {session, id, daemon, request, grep} = ctx
   const byKey = new Map(sources.map((source) => [`${source.stack}\0${source.instance}\0${source.stream}`, source]))
   // One drain per source at a time; a wake-up during a drain makes it run once more.
   const running = new Map<Source, Promise<void>>()
@@ -73,11 +76,11 @@ export function follow(ctx: FollowContext, sources: Source[], earlier: StoredChu
     for (;;) {
       if (ctx.ended() || session.isClosed) return
       const {lines, next, skipped} = await readLinesFrom(source.dir, source.stream, source.cursor, BATCH_BYTES, partial)
-      if (skipped > 0) session.send({id: request.id, type: 'notice', message: `${source.instance}: ${skipped} bytes rotated away before they were read`})
+      if (skipped > 0) session.send({id, type: 'notice', notice: {code: 'lines-skipped', message: `${source.instance}: ${skipped} bytes rotated away before they were read`}})
       source.cursor = next
       for (const line of lines) {
         if (grep && !grep.test(lineText(line.bytes))) continue
-        if (!session.send({id: request.id, type: 'log', line: toJson(source, line)})) await session.whenDrained()
+        if (!session.send({id, type: 'item', item: toLogLine(source, line)})) await session.whenDrained()
       }
       if (lines.length === 0) return
     }
@@ -105,8 +108,8 @@ export function follow(ctx: FollowContext, sources: Source[], earlier: StoredChu
   // (asked for every stored chunk of every instance the request does not follow yet).
   const decided = new Map<string, {plan: unknown; follows: boolean}>()
   const follows = (stack: string, instance: string): boolean => {
-    const runtime = daemon.stacks.get(stack)
-    if (!runtime || !runtime.statuses.has(instance)) return false
+    const runtime = daemon.runtime(stack)
+    if (!runtime || !runtime.status(instance)) return false
     const key = `${stack}\0${instance}`
     const known = decided.get(key)
     if (known && known.plan === runtime.plan) return known.follows
@@ -128,7 +131,7 @@ export function follow(ctx: FollowContext, sources: Source[], earlier: StoredChu
     let source = byKey.get(key)
     if (!source) {
       if (!follows(stack, instance)) return
-      const host = daemon.stacks.get(stack)?.statuses.get(instance)?.host ?? 'local'
+      const host = daemon.runtime(stack)?.status(instance)?.host ?? 'local'
       source = {stack, instance, host, stream, dir: instanceLogDir(daemon.deps.paths, stack, instance), cursor: start}
       byKey.set(key, source)
     }
@@ -143,8 +146,8 @@ export function follow(ctx: FollowContext, sources: Source[], earlier: StoredChu
       await Promise.all([...byKey.values()].map((source) => drain(source).catch(() => {})))
       if (programsEnded) await Promise.all([...byKey.values()].map((source) => drain(source, true).catch(() => {})))
       if (ctx.ended()) return
-      session.send({id: request.id, type: 'notice', message})
-      session.send({id: request.id, type: 'end'})
+      session.send({id, type: 'notice', notice: {code: 'daemon-stopped', message}})
+      session.send({id, type: 'end', data: {cursor: ''}})
       ctx.finish()
     },
   }

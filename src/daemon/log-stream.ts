@@ -2,32 +2,32 @@
 // (with -f) new lines as they are stored. Following reads from the store on
 // disk at the client's pace: a client that stops reading costs the daemon
 // nothing but a cursor, and resumes where it stopped.
-import type {Request} from '../api/protocol.js'
-import {MarError, ExitCode} from '../util/errors.js'
-import type {Daemon} from './actor.js'
-import {follow, toJson, type Following, type Source, type StoredChunk} from './log-follow.js'
+import type {LogsParams} from '../api/protocol.js'
+import {MarError} from '../util/errors.js'
+import type {Daemon} from './daemon.js'
+import type {Stream} from './handlers.js'
+import {follow, toLogLine, type Following, type Source, type StoredChunk} from './log-follow.js'
 import {instanceLogDir} from './paths.js'
 import {followStart, mergeByTime, readLastLines, type StoredLine} from './logs/index.js'
-import type {Session, Stream} from './session.js'
-
-type LogsRequest = Extract<Request, {type: 'logs'}>
+import type {Session} from './session.js'
+import {errorInfo} from './session.js'
 
 function compileGrep(pattern: string | undefined): RegExp | undefined {
   if (pattern === undefined || pattern === '') return undefined
   try {
     return new RegExp(pattern)
   } catch (error) {
-    throw new MarError('bad-request', `invalid --grep pattern: ${(error as Error).message}`, {exitCode: ExitCode.usage})
+    throw new MarError('bad-request', `invalid --grep pattern: ${(error as Error).message}`)
   }
 }
 
-function sourcesOf(daemon: Daemon, request: LogsRequest): {sources: Source[]} {
-  const runtimes = request.stack ? [daemon.find(request.stack)] : [...daemon.stacks.values()]
+function sourcesOf(daemon: Daemon, request: LogsParams): {sources: Source[]} {
+  const runtimes = request.stack ? [daemon.find(request.stack)] : daemon.runtimes()
   const sources: Source[] = []
   for (const runtime of runtimes) {
     const names = request.stack ? runtime.resolve(request.targets ?? []) : runtime.resolve([])
     for (const name of names) {
-      const status = runtime.statuses.get(name)!
+      const status = runtime.status(name)!
       for (const stream of ['stdout', 'stderr'] as const) {
         sources.push({stack: runtime.name, instance: name, host: status.host, stream, dir: instanceLogDir(daemon.deps.paths, runtime.name, name), cursor: 0})
       }
@@ -36,7 +36,8 @@ function sourcesOf(daemon: Daemon, request: LogsRequest): {sources: Source[]} {
   return {sources}
 }
 
-export function streamLogs(session: Session, daemon: Daemon, request: LogsRequest, onDone: () => void): Stream {
+export function streamLogs(session: Session, id: number, request: LogsParams, onDone: () => void): Stream {
+  const daemon = session.daemon
   let cancelled = false
   /** Set once the backlog is sent and following has begun (with -f). */
   let following: Following | undefined
@@ -51,8 +52,8 @@ export function streamLogs(session: Session, daemon: Daemon, request: LogsReques
     onDone()
   }
   const fail = (error: unknown) => {
-    const e = error as MarError
-    session.send({id: request.id, type: 'error', error: {code: e.code ?? 'internal', message: e.message, hint: e.hint}})
+    if (cancelled) return
+    session.send({id, type: 'error', error: errorInfo(error, session.host.log)})
     finish()
   }
 
@@ -73,7 +74,7 @@ export function streamLogs(session: Session, daemon: Daemon, request: LogsReques
     // Cursors first, so that lines stored while we read are neither lost nor
     // repeated: after the last complete line (a line still being written comes whole, later).
     for (const source of sources) {
-      const store = daemon.stacks.get(source.stack)?.logs.get(source.instance)
+      const store = daemon.runtime(source.stack)?.logs.get(source.instance)
       if (store) await store.pump().catch(() => {})
       source.cursor = await followStart(source.dir, source.stream)
     }
@@ -83,24 +84,28 @@ export function streamLogs(session: Session, daemon: Daemon, request: LogsReques
         const lines = await readLastLines(source.dir, source.stream, {limit, sinceMs: request.sinceMs, grep}).catch(() => [] as StoredLine[])
         const last = lines.at(-1)
         if (last && last.end > source.cursor) source.cursor = last.end
-        return lines.map((line) => ({time: line.time, json: toJson(source, line)}))
+        return lines.map((line) => ({time: line.time, json: toLogLine(source, line)}))
       }),
     )
     for (const {json} of mergeByTime(lists, limit)) {
       if (cancelled) return
-      if (!session.send({id: request.id, type: 'log', line: json})) await session.whenDrained()
+      if (!session.send({id, type: 'item', item: json})) await session.whenDrained()
     }
     if (!request.follow || cancelled) {
-      session.send({id: request.id, type: 'end'})
+      session.send({id, type: 'end', data: {cursor: ''}})
       return finish()
     }
     stopNoting?.()
-    following = follow({session, daemon, request, grep, ended: () => cancelled, finish, fail}, sources, [...earlier.values()])
+    following = follow({session, id, daemon, request, grep, ended: () => cancelled, finish, fail}, sources, [...earlier.values()])
     followStarted()
   })().catch(fail)
 
   return {
-    cancel: finish,
+    cancel: () => {
+      if (cancelled) return
+      session.send({id, type: 'end', data: {cursor: ''}})
+      finish()
+    },
     close: async (message, programsEnded) => {
       // Without -f the stream ends by itself once its lines are sent.
       if (!request.follow) return done

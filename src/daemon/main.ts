@@ -6,13 +6,14 @@ import {appendFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createHash} from 'node:crypto'
 import {createCgroupManager} from '../supervisor/cgroup.js'
 import {ExitCode, type MarError} from '../util/errors.js'
-import {Daemon} from './actor.js'
+import {ensureHome, marPaths, type MarPaths} from '../api/home.js'
+import {connectSocket} from '../api/transports.js'
+import {ApiServer} from './api-server.js'
+import {Daemon} from './daemon.js'
 import {Journal} from './journal.js'
 import {InstanceLogs, stopHolePunchers} from './logs/index.js'
-import {ensureHome, marPaths, type MarPaths} from './paths.js'
-import {acquireLock, closeServer, listenControl} from './server.js'
+import {acquireLock, closeServer} from './server.js'
 import type {Server} from 'node:net'
-import {Session} from './session.js'
 import {StackStore} from './stack-store.js'
 import {closeInheritedFds} from './inherited-fds.js'
 import {notifySystemd} from './systemd-notify.js'
@@ -31,11 +32,10 @@ export interface DaemonOptions {
 
 /** Ask the daemon that holds the lock to stop with --keep, then take the lock. */
 async function takeLockFrom(paths: MarPaths, log: (m: string) => void): Promise<Server | null> {
-  const {DaemonClient} = await import('../api/client.js')
   try {
-    const client = await DaemonClient.connect(paths.socket, 2000)
-    log(`taking over from the running daemon (pid ${client.daemon.pid}); its services keep running`)
-    await client.request({type: 'daemon-stop', keep: true}).catch(() => {})
+    const client = await connectSocket(paths.socket, 2000)
+    log(`taking over from the running daemon (pid ${client.peer.pid}); its services keep running`)
+    await client.call('daemon-stop', {keep: true}).catch(() => {})
     client.close()
   } catch {
     // It holds the lock but does not answer yet (still starting): wait for it below.
@@ -91,6 +91,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     cgroups,
     createLogs: (dir, spec) => new InstanceLogs(dir, {maxSize: spec.maxSize, keep: spec.keep, onError: (error) => log(`logs ${dir}: ${error.message}`)}),
     log,
+    role: 'daemon',
+    keepAlive: true,
   })
 
   let resolveDone!: (code: number) => void
@@ -104,9 +106,9 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     const needMs = daemon.stopBoundMs() + 10_000
     notifySystemd(keep ? 'STOPPING=1' : `STOPPING=1\nEXTEND_TIMEOUT_USEC=${needMs * 1000}`)
     // No new connections; the open ones (followers, watchers) end once the stacks are down.
-    const closed = closeServer(server).catch(() => {})
+    const closed = server.stopListening()
     await daemon.shutdown(keep)
-    await Promise.all([...sessions].map((session) => session.end(keep ? 'the daemon stopped (services left running)' : 'the daemon stopped', !keep)))
+    await server.endSessions(keep ? 'the daemon stopped (services left running)' : 'the daemon stopped', !keep)
     await closed
     rmSync(paths.socket, {force: true})
     rmSync(paths.lock, {force: true})
@@ -117,12 +119,12 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     resolveDone(0)
   }
 
-  const sessions = new Set<Session>()
-  const server = await listenControl(paths.socket, (socket) => {
-    const session = new Session(socket, daemon, (keep) => void stop(keep, keep ? 'mar daemon stop --keep, or a new daemon taking over' : 'mar daemon stop'))
-    sessions.add(session)
-    socket.once('close', () => sessions.delete(session))
+  const server = new ApiServer(daemon, {
+    role: 'daemon',
+    log,
+    onStopRequested: (keep) => void stop(keep, keep ? 'mar daemon stop --keep, or a new daemon taking over' : 'mar daemon stop'),
   })
+  await server.listen(paths.socket)
   writeFileSync(paths.lock, `${process.pid}\n`, {mode: 0o600})
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void stop(false, signal))
   process.on('SIGHUP', () => log('SIGHUP ignored (use mar reload to re-read a stack)'))

@@ -1,71 +1,8 @@
-// Where the daemon keeps things: everything under MAR_HOME (default ~/.mar),
-// a directory only its user can enter.
-import {mkdirSync, chmodSync, existsSync, statSync} from 'node:fs'
-import {ExitCode, MarError} from '../util/errors.js'
-import {homedir} from 'node:os'
-import {dirname, join, resolve} from 'node:path'
+// Where the daemon keeps an instance's files under MAR_HOME (src/api/home.ts).
+import {join} from 'node:path'
+import {safeName, type MarPaths} from '../api/home.js'
 
-export interface MarPaths {
-  home: string
-  /** The control socket (mode 0600). */
-  socket: string
-  /**
-   * MAR_HOME/daemon.pid: only a record of the running daemon's pid, written
-   * once it holds the lock. The single-instance lock itself is an
-   * abstract-namespace socket (see lockName in server.ts), not this file.
-   */
-  lock: string
-  /** The daemon's own diagnostics when it runs in the background. */
-  daemonLog: string
-  /** Captured output: logs/<stack>/<instance>/. */
-  logs: string
-  /** One JSON plan per stack that is up. */
-  stacks: string
-  /** Append-only record of spawns and exits, for adoption. */
-  journal: string
-  /** Short-lived runtime files: notify sockets. */
-  run: string
-}
-
-export function marHome(env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(env.MAR_HOME && env.MAR_HOME !== '' ? env.MAR_HOME : join(homedir(), '.mar'))
-}
-
-export function marPaths(home: string = marHome()): MarPaths {
-  return {
-    home,
-    socket: join(home, 'daemon.sock'),
-    lock: join(home, 'daemon.pid'),
-    daemonLog: join(home, 'daemon.log'),
-    logs: join(home, 'logs'),
-    stacks: join(home, 'stacks'),
-    journal: join(home, 'journal.jsonl'),
-    run: join(home, 'run'),
-  }
-}
-
-/** Create MAR_HOME and its subdirectories, private to this user; a MAR_HOME that cannot be one is a clear error (exit 3). */
-export function ensureHome(paths: MarPaths): void {
-  const fail = (why: string) =>
-    new MarError('mar-home', `MAR_HOME ${paths.home} cannot be used: ${why}`, {hint: 'set MAR_HOME to a directory of yours (default ~/.mar)', exitCode: ExitCode.daemon})
-  const existing = statSync(paths.home, {throwIfNoEntry: false})
-  if (existing && !existing.isDirectory()) throw fail('it is not a directory')
-  try {
-    // Not recursive when the parent exists: Node's recursive mkdir loops for ever under /proc.
-    if (!existing) mkdirSync(paths.home, {recursive: !existsSync(dirname(paths.home)), mode: 0o700})
-    // An existing directory keeps its mode under mkdir: make sure it is private.
-    chmodSync(paths.home, 0o700)
-    for (const dir of [paths.logs, paths.stacks, paths.run]) mkdirSync(dir, {recursive: true, mode: 0o700})
-  } catch (error) {
-    throw fail((error as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (error as Error).message)
-  }
-}
-
-/** A file-system-safe form of a stack or instance name. */
-export function safeName(name: string): string {
-  const cleaned = name.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\.+/, '_')
-  return cleaned === '' ? '_' : cleaned
-}
+export {safeName, type MarPaths} from '../api/home.js'
 
 export function instanceLogDir(paths: MarPaths, stack: string, instance: string): string {
   return join(paths.logs, safeName(stack), safeName(instance))

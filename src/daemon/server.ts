@@ -25,7 +25,8 @@ export function acquireLock(home: string): Promise<Server | null> {
 export function listenControl(path: string, onConnection: (socket: Socket) => void): Promise<Server> {
   rmSync(path, {force: true})
   return new Promise((resolve, reject) => {
-    const server = createServer(onConnection)
+    // Half-open: a client that has sent all it will (`… | mar daemon dial-stdio`) still gets its answers.
+    const server = createServer({allowHalfOpen: true}, onConnection)
     const previous = process.umask(0o177)
     server.once('error', (error) => {
       process.umask(previous)

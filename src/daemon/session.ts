@@ -1,26 +1,27 @@
-// One client connection: framing, the hello handshake, validation of each
-// request, and dispatch to the actor. Nothing a client sends can crash the
-// daemon: bad frames close that connection with an error, bad requests get
-// an error reply, and a subscriber that cannot keep up is dropped with a
-// notice rather than buffered without bound.
-import type {Socket} from 'node:net'
-import {isMarError, MarError} from '../util/errors.js'
-import {marVersion} from '../util/version.js'
+// One client connection, over any byte stream: a Unix socket, a command's
+// stdin/stdout, an in-process pair (src/api/transports.ts). Framing, the
+// hello handshake, validation of each request, and dispatch to the
+// handlers. Nothing a client sends can crash the daemon: bad frames close
+// that connection with an error, bad requests get an error reply, and a
+// reader that cannot keep up is never buffered for without bound.
+import type {Duplex} from 'node:stream'
 import {encodeFrame, FrameReader} from '../api/framing.js'
-import {PROTOCOL_VERSION, type Reply, type Request} from '../api/protocol.js'
-import type {Daemon} from './actor.js'
-import {streamLogs} from './log-stream.js'
-import {parseSignal} from '../api/signals.js'
+import {PROTOCOL_VERSION, type ErrorInfo, type PeerRole, type ReplyFrame} from '../api/protocol.js'
+import {isMarError, MarError, type ErrorCode} from '../util/errors.js'
+import {marVersion} from '../util/version.js'
+import {callHandlers, openStream, type Stream} from './handlers.js'
+import type {Daemon} from './daemon.js'
+import {checkRequest} from './check-request.js'
 
-/** A watcher whose unsent replies exceed this is too slow and is dropped. */
-export const MAX_WATCH_BACKLOG = 8 * 1024 * 1024
 /** Queued bytes past which send() asks its producer to wait. */
 const FLUSH_BYTES = 256 * 1024
 
-export interface Stream {
-  cancel(): void
-  /** The daemon is stopping: send what is due, a notice, then end. `programsEnded`: not with --keep. */
-  close(message: string, programsEnded: boolean): Promise<void>
+export interface SessionHost {
+  daemon: Daemon
+  role: Extract<PeerRole, 'daemon' | 'foreground'>
+  /** A client asked the daemon to stop (keep: leave the services running). */
+  onStopRequested(keep: boolean): void
+  log(message: string): void
 }
 
 export class Session {
@@ -32,40 +33,54 @@ export class Session {
   private flushing = false
   private readonly streams = new Map<number, Stream>()
   private closed = false
+  private readonly closeListeners = new Set<() => void>()
+  /** Calls still being answered. */
+  private inflight = 0
+  /** The client has sent all it will: once everything is answered, the connection ends. */
+  private peerEnded = false
 
   constructor(
-    readonly socket: Socket,
-    private readonly daemon: Daemon,
-    private readonly onStopRequested: (keep: boolean) => void,
+    private readonly channel: Duplex,
+    readonly host: SessionHost,
   ) {
     const reader = new FrameReader(
       (frame) => this.onFrame(frame),
       (error) => this.fail(error.code, error.message),
     )
-    socket.on('data', (chunk) => reader.push(chunk))
-    socket.on('error', () => this.close())
-    socket.on('close', () => this.close())
+    channel.on('data', (chunk: Buffer) => reader.push(chunk))
+    channel.on('error', () => this.close())
+    channel.on('close', () => this.close())
+    channel.on('end', () => {
+      this.peerEnded = true
+      this.endIfDone()
+    })
   }
 
+  get daemon(): Daemon {
+    return this.host.daemon
+  }
+
+  /** Bytes handed to this connection that its reader has not taken yet. */
   get backlog(): number {
-    return this.socket.writableLength + this.queuedBytes
+    return this.channel.writableLength + this.queuedBytes
   }
 
   /**
-   * Queue one reply; frames queued in one turn of the event loop go out in
+   * Queue one frame; frames queued in one turn of the event loop go out in
    * one write (an `up` of 200 instances makes ~600 events: one syscall each
-   * cost the daemon 60 ms). False means the client is behind: wait for
+   * cost the daemon 60 ms). False means the reader is behind: wait for
    * whenDrained before producing more.
    */
-  send(reply: Reply): boolean {
+  send(frame: ReplyFrame): boolean {
     if (this.closed) return false
-    this.queued.push(encodeFrame(reply))
-    this.queuedBytes += this.queued[this.queued.length - 1]!.length
+    const text = encodeFrame(frame)
+    this.queued.push(text)
+    this.queuedBytes += text.length
     if (!this.flushing) {
       this.flushing = true
       setImmediate(() => this.flush())
     }
-    return this.queuedBytes < FLUSH_BYTES && !this.socket.writableNeedDrain
+    return this.queuedBytes < FLUSH_BYTES && !this.channel.writableNeedDrain
   }
 
   private flush(): void {
@@ -74,20 +89,20 @@ export class Session {
     const text = this.queued.length === 1 ? this.queued[0]! : this.queued.join('')
     this.queued = []
     this.queuedBytes = 0
-    this.socket.write(text)
+    this.channel.write(text)
   }
 
   whenDrained(): Promise<void> {
     this.flush()
-    if (this.closed || !this.socket.writableNeedDrain) return Promise.resolve()
+    if (this.closed || !this.channel.writableNeedDrain) return Promise.resolve()
     return new Promise((resolve) => {
       const done = () => {
-        this.socket.off('drain', done)
-        this.socket.off('close', done)
+        this.channel.off('drain', done)
+        this.channel.off('close', done)
         resolve()
       }
-      this.socket.once('drain', done)
-      this.socket.once('close', done)
+      this.channel.once('drain', done)
+      this.channel.once('close', done)
     })
   }
 
@@ -95,12 +110,20 @@ export class Session {
     return this.closed
   }
 
+  onClose(listener: () => void): void {
+    this.closeListeners.add(listener)
+  }
+
+  sendError(id: number, error: unknown): void {
+    this.send({id, type: 'error', error: errorInfo(error, this.host.log)})
+  }
+
   /** Answer a broken connection with one error frame, then end it once that frame is written. */
-  private fail(code: string, message: string): void {
+  private fail(code: ErrorCode, message: string): void {
     this.send({id: 0, type: 'error', error: {code, message}})
     this.flush()
     this.failed = true
-    this.socket.end()
+    this.channel.end()
   }
 
   /**
@@ -120,9 +143,16 @@ export class Session {
     const inTime = await Promise.race([ended, cutOff])
     clearTimeout(timer)
     if (!inTime) return this.close()
-    this.socket.end()
+    this.channel.end()
     // A client that never closes its side still must not hold the daemon up.
     setTimeout(() => this.close(), graceMs).unref()
+  }
+
+  /** A client that has finished sending gets its last answers, then the end of the connection. */
+  private endIfDone(): void {
+    if (!this.peerEnded || this.closed || this.inflight > 0 || this.streams.size > 0) return
+    this.flush()
+    this.channel.end()
   }
 
   private close(): void {
@@ -130,113 +160,65 @@ export class Session {
     this.closed = true
     for (const stream of this.streams.values()) stream.cancel()
     this.streams.clear()
-    this.socket.destroy()
+    this.channel.destroy()
+    for (const listener of this.closeListeners) listener()
   }
 
   private onFrame(frame: unknown): void {
     if (this.failed) return
     if (!frame || typeof frame !== 'object') return this.fail('bad-request', 'a frame must be a JSON object')
-    const message = frame as {type?: unknown; protocol?: unknown; id?: unknown}
+    const message = frame as {type?: unknown; protocol?: unknown; id?: unknown; method?: unknown; params?: unknown}
     if (!this.greeted) {
       if (message.type !== 'hello') return this.fail('protocol', 'the first frame must be a hello')
       if (message.protocol !== PROTOCOL_VERSION) {
-        return this.fail('protocol-mismatch', `this daemon speaks protocol ${PROTOCOL_VERSION}, the client ${String(message.protocol)}`)
+        return this.fail('protocol-mismatch', `this mar (${marVersion()}) speaks protocol ${PROTOCOL_VERSION}, the client ${String(message.protocol)}`)
       }
       this.greeted = true
-      this.send({type: 'hello', protocol: PROTOCOL_VERSION, version: marVersion(), pid: process.pid})
+      this.send({type: 'hello', protocol: PROTOCOL_VERSION, version: marVersion(), pid: process.pid, role: this.host.role})
       return
     }
-    if (typeof message.id !== 'number' || typeof message.type !== 'string') {
-      this.send({id: typeof message.id === 'number' ? message.id : 0, type: 'error', error: {code: 'bad-request', message: 'a request needs a numeric id and a type'}})
+    const id = typeof message.id === 'number' && Number.isSafeInteger(message.id) ? message.id : 0
+    let request: ReturnType<typeof checkRequest>
+    try {
+      request = checkRequest(frame)
+    } catch (error) {
+      return this.sendError(id, error)
+    }
+    if (request.method === 'cancel') {
+      this.streams.get(request.params.target)?.cancel()
+      this.send({id, type: 'result', data: null})
       return
     }
-    const request = frame as Request
-    this.handle(request).catch((error: unknown) => {
-      const reply = isMarError(error)
-        ? {code: error.code, message: error.message, hint: error.hint}
-        : {code: 'internal', message: error instanceof Error ? error.message : String(error)}
-      if (!isMarError(error)) this.daemon.deps.log(`request ${request.type} failed: ${error instanceof Error ? error.stack : String(error)}`)
-      this.send({id: request.id, type: 'error', error: reply})
-    })
-  }
-
-  private ok(id: number, data: unknown): void {
-    this.send({id, type: 'ok', data})
-  }
-
-  private async handle(request: Request): Promise<void> {
-    const d = this.daemon
-    const targets = 'targets' in request && Array.isArray(request.targets) ? request.targets.map(String) : []
-    switch (request.type) {
-      case 'ping':
-        return this.ok(request.id, d.info())
-      case 'status':
-        return this.ok(request.id, d.status())
-      case 'up':
-        requirePlan(request.plan)
-        return this.ok(request.id, await d.up(request.plan, targets))
-      case 'reload':
-        requirePlan(request.plan)
-        return this.ok(request.id, await d.reload(request.plan, Boolean(request.dryRun)))
-      case 'down':
-        return this.ok(request.id, await d.down(request.stack, targets))
-      case 'start':
-      case 'stop':
-      case 'restart':
-        return this.ok(request.id, await d.control(request.type, request.stack, targets))
-      case 'signal': {
-        const runtime = d.find(request.stack)
-        const signal = parseSignal(request.signal)
-        return this.ok(request.id, {stack: runtime.name, signal, results: runtime.signalInstances(runtime.resolve(targets), signal)})
+    if (request.method === 'logs' || request.method === 'watch') {
+      if (this.streams.has(id)) return this.sendError(id, new MarError('bad-request', `request id ${id} is already in use`))
+      try {
+        const stream = openStream(this, request, () => {
+          this.streams.delete(id)
+          this.endIfDone()
+        })
+        this.streams.set(id, stream)
+      } catch (error) {
+        this.sendError(id, error)
       }
-      case 'watch':
-        return this.watch(request.id)
-      case 'logs':
-        this.streams.set(request.id, streamLogs(this, d, request, () => this.streams.delete(request.id)))
-        return
-      case 'cancel':
-        this.streams.get(request.target)?.cancel()
-        this.streams.delete(request.target)
-        return this.ok(request.id, null)
-      case 'daemon-stop':
-        this.ok(request.id, {stopping: true, keep: Boolean(request.keep)})
-        this.onStopRequested(Boolean(request.keep))
-        return
-      default:
-        throw new MarError('bad-request', `unknown request type ${(request as {type: string}).type}`)
+      return
     }
-  }
-
-  private watch(id: number): void {
-    this.send({id, type: 'snapshot', status: this.daemon.status()})
-    const unsubscribe = this.daemon.subscribe((change) => {
-      if (this.backlog > MAX_WATCH_BACKLOG) {
-        // Too slow to read its events: drop it rather than buffer for ever.
-        this.send({id, type: 'notice', message: 'dropped: this client read events too slowly'})
-        this.send({id, type: 'end'})
-        stream.cancel()
-        return
-      }
-      this.send({id, type: 'change', change})
-    })
-    const stream: Stream = {
-      cancel: () => {
-        unsubscribe()
-        this.streams.delete(id)
-      },
-      close: async (message) => {
-        this.send({id, type: 'notice', message})
-        this.send({id, type: 'end'})
-        stream.cancel()
-      },
-    }
-    this.streams.set(id, stream)
+    const handle = callHandlers[request.method] as (params: unknown, session: Session) => Promise<unknown>
+    this.inflight++
+    handle(request.params, this)
+      .then(
+        (data) => this.send({id, type: 'result', data}),
+        (error: unknown) => this.sendError(id, error),
+      )
+      .finally(() => {
+        this.inflight--
+        this.endIfDone()
+      })
   }
 }
 
-function requirePlan(plan: unknown): void {
-  const p = plan as {name?: unknown; groups?: unknown; startOrder?: unknown} | null
-  if (!p || typeof p.name !== 'string' || !Array.isArray(p.groups) || !Array.isArray(p.startOrder)) {
-    throw new MarError('bad-request', 'the request needs a plan (name, groups, startOrder)')
-  }
+/** What a client is told of a failure; anything that is not a MarError is an internal error, logged with its stack. */
+export function errorInfo(error: unknown, log: (message: string) => void): ErrorInfo {
+  if (isMarError(error)) return {code: error.code, message: error.message, ...(error.hint ? {hint: error.hint} : {})}
+  log(`request failed: ${error instanceof Error ? error.stack : String(error)}`)
+  return {code: 'internal', message: error instanceof Error ? error.message : String(error)}
 }

@@ -1,18 +1,25 @@
-// One stack inside the daemon: its plan, its running tree of runners, the
-// status of each instance and its captured logs. The actor owns these; this
-// class knows how to start, stop, change and inspect one stack.
-import type {InstancePlan, LogSpec, StackPlan} from '../config/types.js'
+// One stack at run time: its plan, its running tree of runners, the status
+// of each instance and group, its adoption records and its captured logs.
+// The runtime is their only owner: the daemon and its sessions read them
+// through methods and change them only through the operations below, each
+// of which passes through the stack's queue (operation-queue.ts).
+import type {GroupInfo, PlanChange, StackInfo, TargetResult} from '../api/protocol.js'
+import {resolveTargets, selectTargets} from '../api/targets.js'
 import {buildMember, buildStack, type BuildOptions, type BuiltStack} from '../config/to-runners.js'
+import {allInstances, type InstancePlan, type LogSpec, type StackPlan} from '../config/types.js'
 import type {CgroupManager} from '../supervisor/cgroup.js'
-import {applyEvent, initialStatus, type InstanceStatus} from '../supervisor/instance-status.js'
-import {isRunning} from '../supervisor/proc.js'
 import {openCgroup} from '../supervisor/cgroup.js'
 import type {AdoptRecord} from '../supervisor/child.js'
-import {start, type Process, type SupervisorEvent} from '../supervisor/runner.js'
-import type {TargetResult} from '../api/protocol.js'
-import {resolveTargets, selectTargets} from '../api/targets.js'
-import {journalKey, type Journal, type SpawnRecord} from './journal.js'
+import {realClock, type Clock} from '../supervisor/clock.js'
+import {isRunning} from '../supervisor/proc.js'
+import {because} from '../supervisor/reasons.js'
+import {start, type GroupEvent, type Process, type SupervisorEvent} from '../supervisor/runner.js'
+import {MarError, isMarError} from '../util/errors.js'
+import {applyEvent, initialStatus, replanStatus, toInstanceInfo, type InstanceStatus} from './instance-status.js'
+import type {Journal, SpawnRecord} from './journal.js'
+import {OperationQueue} from './operation-queue.js'
 import type {MarPaths} from './paths.js'
+import {diffPlans, type PlanDiff} from './plan-diff.js'
 import {StackLogs, type InstanceLogStore} from './stack-logs.js'
 
 export type {InstanceLogStore} from './stack-logs.js'
@@ -32,30 +39,56 @@ export interface RuntimeDeps {
   paths: MarPaths
   journal: Journal
   cgroups: CgroupManager
-  /** Processes a previous daemon left running, by journalKey; taken once each. */
-  adoption: Map<string, SpawnRecord>
   createLogs(dir: string, spec: LogSpec): InstanceLogStore
-  onChange(stack: string, status: InstanceStatus): void
-  /** New output of an instance was stored (followers of `mar logs -f` read it). */
+  /** An instance's status changed. */
+  onInstance(runtime: StackRuntime, status: InstanceStatus): void
+  /** A group's phase changed. */
+  onGroup(runtime: StackRuntime, group: GroupInfo): void
+  /** The stack started over (a new up, a reload that restarts it whole): watchers need all of it again. */
+  onReset(runtime: StackRuntime): void
+  /** New output of an instance was stored at [start, end) (followers of `mar logs -f` read it). */
   onStored(stack: string, instance: string, stream: 'stdout' | 'stderr', end: number, start: number): void
   log(message: string): void
+  /** false (foreground mode): the stack ends once every instance has ended, as foreman's does. */
+  keepAlive: boolean
+  clock?: Clock
+  /** The leaf runner of an instance (tests: fake programs); default a real program. */
+  instanceRunner?: BuildOptions['instanceRunner']
 }
 
+/** What a running stack does with the instances of a changed plan, for `up` and `reload`. */
+export interface Applied extends PlanDiff {
+  /** The instances `up` asked for, which it waits for. */
+  wanted: string[]
+}
+
+const initialGroups = (plan: StackPlan): Map<string, GroupInfo> =>
+  new Map(plan.groups.map((g) => [g.name, {name: g.name, phase: 'pending', reason: null, reasonCode: null, dependsOn: g.dependsOn.map((d) => ({group: d.group, condition: d.condition}))}]))
+
 export class StackRuntime {
-  readonly statuses = new Map<string, InstanceStatus>()
-  readonly logs: StackLogs
+  private current: StackPlan
+  private readonly statuses = new Map<string, InstanceStatus>()
+  private groups: Map<string, GroupInfo>
   /** Cgroup of each running instance, for usage sampling. */
-  readonly cgroupOf = new Map<string, string | undefined>()
+  private readonly cgroupOf = new Map<string, string | undefined>()
   /** The current run of each instance, for the journal's ready records. */
   private readonly runIdOf = new Map<string, string>()
+  /** Instances the user stopped or did not ask for: they stay stopped, also across daemon restarts. */
+  private readonly held = new Set<string>()
+  private readonly queue = new OperationQueue()
+  readonly logs: StackLogs
   private built: BuiltStack | null = null
   private proc: Process | null = null
 
   constructor(
-    public plan: StackPlan,
+    plan: StackPlan,
     private readonly deps: RuntimeDeps,
+    /** Processes a previous daemon left running, by instance name; each is taken once. */
+    private readonly adoption: Map<string, SpawnRecord> = new Map(),
   ) {
-    for (const instance of this.instances()) this.statuses.set(instance.name, initialStatus(instance))
+    this.current = plan
+    this.groups = initialGroups(plan)
+    for (const instance of allInstances(plan)) this.statuses.set(instance.name, initialStatus(instance))
     this.logs = new StackLogs(plan.name, {
       paths: deps.paths,
       createLogs: deps.createLogs,
@@ -65,24 +98,77 @@ export class StackRuntime {
   }
 
   get name(): string {
-    return this.plan.name
+    return this.current.name
   }
 
-  instances(plan: StackPlan = this.plan): InstancePlan[] {
-    return plan.groups.flatMap((g) => g.runners.flatMap((r) => r.instances))
+  get plan(): StackPlan {
+    return this.current
   }
+
+  /** Its tree of runners runs (false before up, after down, or once a foreground stack ended by itself). */
+  get isRunning(): boolean {
+    return this.proc !== null && !this.proc.isExited
+  }
+
+  /** Resolves once the tree of runners has ended (foreground mode: every instance ended). */
+  async ended(): Promise<void> {
+    await this.proc?.exited.catch(() => {})
+  }
+
+  instanceNames(): string[] {
+    return [...this.statuses.keys()]
+  }
+
+  status(name: string): InstanceStatus | undefined {
+    return this.statuses.get(name)
+  }
+
+  /** Instances kept stopped, for the stack file: they stay stopped when the stack comes back. */
+  heldNames(): string[] {
+    return [...this.held]
+  }
+
+  info(usageOf: (name: string) => {cpu: number; memory: number} | undefined): StackInfo {
+    return {
+      name: this.name,
+      config: this.current.configPath,
+      groups: [...this.groups.values()],
+      instances: [...this.statuses.values()].map((s) => toInstanceInfo(s, usageOf(s.name))),
+    }
+  }
+
+  /** Running instances with what the usage sampler needs. */
+  running(): {name: string; pid: number; cgroupPath?: string}[] {
+    return [...this.statuses.values()].filter((s) => s.pid !== null).map((s) => ({name: s.name, pid: s.pid!, cgroupPath: this.cgroupOf.get(s.name)}))
+  }
+
+  /** Every instance the targets name (all for none); throws a usage error for unknown ones. */
+  resolve(targets: readonly string[]): string[] {
+    return resolveTargets(this.current, targets)
+  }
+
+  // ------------------------------------------------------------ events
 
   private onEvent = (event: SupervisorEvent): void => {
-    if (event.kind !== 'instance') return
+    if (event.kind === 'group') return this.onGroupEvent(event)
     const status = this.statuses.get(event.name)
     if (!status) return
     const next = applyEvent(status, event)
+    if (next === status) return
     this.statuses.set(event.name, next)
     if (event.state === 'ready') {
       const runId = this.runIdOf.get(event.name)
       if (runId) this.journaled(() => this.deps.journal.readied(this.name, event.name, runId))
     }
-    this.deps.onChange(this.name, next)
+    this.deps.onInstance(this, next)
+  }
+
+  private onGroupEvent(event: GroupEvent): void {
+    const group = this.groups.get(event.name)
+    if (!group) return
+    const next: GroupInfo = {...group, phase: event.phase, reason: event.why?.reason ?? null, reasonCode: event.why?.reasonCode ?? null}
+    this.groups.set(event.name, next)
+    this.deps.onGroup(this, next)
   }
 
   /** Journal writes can fail (a full disk): the services run on; only a later takeover may miss them. */
@@ -95,19 +181,20 @@ export class StackRuntime {
   }
 
   private buildOptions(): BuildOptions {
-    const {paths, journal, cgroups, adoption} = this.deps
+    const {paths, journal, cgroups} = this.deps
     return {
       output: (instance) => ({kind: 'files', open: () => this.logs.filesForSpawn(instance)}),
       lines: (instance) => this.logs.store(instance).bus,
       runtimeDir: paths.run,
       emit: this.onEvent,
       cgroups,
-      keepAlive: true,
-      autostart: (instance) => !this.stopped.has(instance.name),
+      clock: this.deps.clock,
+      keepAlive: this.deps.keepAlive,
+      instanceRunner: this.deps.instanceRunner,
+      autostart: (instance) => !this.held.has(instance.name),
       takeAdoption: (instance) => {
-        const key = journalKey(this.name, instance.name)
-        const record = adoption.get(key)
-        adoption.delete(key)
+        const record = this.adoption.get(instance.name)
+        this.adoption.delete(instance.name)
         if (!record) return undefined
         const status = this.statuses.get(instance.name)
         if (status && record.restarts) this.statuses.set(instance.name, {...status, restarts: record.restarts})
@@ -115,7 +202,7 @@ export class StackRuntime {
         return isRunning(record.pid, record.startTime) ? record : undefined
       },
       assumeReady: (instance) => {
-        const record = adoption.get(journalKey(this.name, instance.name))
+        const record = this.adoption.get(instance.name)
         return Boolean(record?.ready && !record.ended && isRunning(record.pid, record.startTime))
       },
       onSpawn: (instance, record) => {
@@ -132,166 +219,100 @@ export class StackRuntime {
     }
   }
 
-  /** Instances the user stopped or did not ask for: kept across daemon restarts. */
-  readonly stopped = new Set<string>()
+  // ------------------------------------------------------------ operations (each through the queue)
 
-  /** Start the stack; with targets, only those instances and what they depend on. Instances in `stopped` stay stopped. */
-  async start(targets: string[], stopped: Iterable<string> = []): Promise<string[]> {
-    const wanted = targets.length === 0 ? this.instances() : this.instances(selectTargets(this.plan, targets))
-    const held = new Set(stopped)
-    const chosen = new Set(wanted.map((i) => i.name).filter((name) => !held.has(name)))
-    for (const instance of this.instances()) {
+  /** Start the stack; with targets, only those instances and what they depend on. `held` instances stay stopped. */
+  up(targets: string[], held: Iterable<string> = []): Promise<string[]> {
+    return this.queue.run('stack', async () => this.startTree(targets, held))
+  }
+
+  private startTree(targets: string[], held: Iterable<string>): string[] {
+    const instances = allInstances(this.current)
+    const wanted = targets.length === 0 ? instances : allInstances(selectTargets(this.current, targets))
+    const keep = new Set(held)
+    const chosen = new Set(wanted.map((i) => i.name).filter((name) => !keep.has(name)))
+    this.held.clear()
+    for (const instance of instances) {
       if (chosen.has(instance.name)) continue
-      this.stopped.add(instance.name)
-      const status = this.statuses.get(instance.name)!
-      this.statuses.set(instance.name, {...status, state: 'stopped', reason: held.has(instance.name) ? 'stopped by mar stop' : 'not started (not among the targets of mar up)'})
+      this.held.add(instance.name)
+      const stopped = keep.has(instance.name) ? because('stopped-by-user', 'stopped by mar stop') : because('not-targeted', 'not started (not among the targets of mar up)')
+      this.statuses.set(instance.name, {...this.statuses.get(instance.name)!, state: 'stopped', ...stopped})
     }
-    this.built = buildStack(this.plan, this.buildOptions())
-    this.proc = start(this.built.runner, {name: this.name, emit: this.onEvent})
+    this.built = buildStack(this.current, this.buildOptions())
+    const proc = start(this.built.runner, {name: this.name, emit: this.onEvent, clock: this.deps.clock})
+    this.proc = proc
     // Output written while no daemon ran is caught up on after the spawns.
-    const proc = this.proc
     setImmediate(() => {
-      if (this.proc === proc) this.logs.catchUp(this.instances()) // unless stopped already: its stores were closed
+      if (this.proc === proc) this.logs.catchUp(allInstances(this.current)) // unless stopped already: its stores were closed
     })
     return [...chosen]
   }
 
-  get isRunning(): boolean {
-    return this.proc !== null && !this.proc.isExited
-  }
-
-  /** Stop every instance (dependents first). The logs stay open until closeAllLogs. */
-  async stop(): Promise<void> {
-    await this.proc?.stop()
-    this.proc = null
-    this.built = null
-    // Processes of a previous daemon that no instance took over yet (their group
-    // was still waiting for a dependency) would otherwise outlive the stack.
-    for (const instance of this.instances()) {
-      const key = journalKey(this.name, instance.name)
-      const record = this.deps.adoption.get(key)
-      if (!record) continue
-      this.deps.adoption.delete(key)
-      if (!record.ended) killRecorded(record)
-    }
-  }
-
-  /** Store what is left of every instance's output and close the log stores. */
-  closeAllLogs(): Promise<void> {
-    return this.logs.closeAll()
-  }
-
-  /** Every instance the targets name (all for none); throws a usage error for unknown ones. */
-  resolve(targets: string[]): string[] {
-    return resolveTargets(this.plan, targets)
-  }
-
-  private control(instance: string) {
-    const group = this.statuses.get(instance)?.group
-    const control = group ? this.built?.groups.get(group) : undefined
-    if (!control) throw new Error(`the stack ${this.name} is not running`)
-    return control
-  }
-
-  private async each(names: string[], op: (name: string) => Promise<void>, okMessage: string, sequential = false): Promise<TargetResult[]> {
-    const run = async (instance: string): Promise<TargetResult> => {
-      try {
-        await op(instance)
-        return {instance, ok: true, message: okMessage}
-      } catch (error) {
-        return {instance, ok: false, message: (error as Error).message}
-      }
-    }
-    if (sequential) {
-      const results: TargetResult[] = []
-      for (const name of names) results.push(await run(name))
-      return results
-    }
-    return Promise.all(names.map(run))
-  }
-
-  startInstances(names: string[]): Promise<TargetResult[]> {
-    for (const name of names) this.stopped.delete(name)
-    return this.each(names, (name) => this.control(name).startMember(name), 'started')
-  }
-
-  stopInstances(names: string[]): Promise<TargetResult[]> {
-    for (const name of names) this.stopped.add(name)
-    return this.each([...names].reverse(), (name) => this.control(name).stopMember(name), 'stopped')
-  }
-
-  /** Restart; a scaled runner restarts one instance at a time, each after the previous is ready again. */
-  async restartInstances(names: string[]): Promise<TargetResult[]> {
-    const byRunner = new Map<string, string[]>()
-    for (const name of names) {
-      const runner = this.statuses.get(name)!.runner
-      byRunner.set(runner, [...(byRunner.get(runner) ?? []), name])
-    }
-    const perRunner = await Promise.all(
-      [...byRunner.values()].map((instances) => this.each(instances, (name) => this.control(name).restartMember(name), 'restarted', instances.length > 1)),
-    )
-    const results = perRunner.flat()
-    return names.map((n) => results.find((r) => r.instance === n)!)
-  }
-
   /**
-   * Deliver a signal to each running instance's process group. One that is
-   * not running is skipped (a completed oneshot in a stack-wide signal is not
-   * a failure); only when nothing received it is the whole delivery failed.
+   * `mar up` of a stack that is up: apply the plan as reload would, then
+   * start what the targets name that is not running.
    */
-  signalInstances(names: string[], signal: NodeJS.Signals | number): TargetResult[] {
-    const results = names.map((instance): TargetResult & {delivered: boolean} => {
-      const pid = this.statuses.get(instance)?.pid
-      if (!pid) return {instance, ok: true, delivered: false, message: 'not running: skipped'}
-      try {
-        process.kill(-pid, signal)
-        return {instance, ok: true, delivered: true, message: `sent ${signal} to process group ${pid}`}
-      } catch (error) {
-        const gone = (error as NodeJS.ErrnoException).code === 'ESRCH'
-        return {instance, ok: gone, delivered: false, message: gone ? 'not running: skipped' : (error as Error).message}
-      }
+  apply(plan: StackPlan, targets: string[]): Promise<Applied> {
+    return this.queue.run('stack', async (signal) => {
+      const diff = await this.applyPlan(plan, signal)
+      const wanted = allInstances(selectTargets(plan, targets)).map((i) => i.name)
+      const idle = wanted.filter((name) => {
+        const state = this.statuses.get(name)!.state
+        return state === 'stopped' || state === 'failed' || state === 'crashed' || state === 'pending'
+      })
+      for (const name of idle) this.held.delete(name)
+      // They start in the background: `mar up` waits for them through its watch, not this reply.
+      void this.startInstances(idle).then((results) => {
+        for (const r of results) if (!r.ok) this.deps.log(`start ${this.name}/${r.instance}: ${r.message}`)
+      })
+      return {...diff, wanted}
     })
-    const none = !results.some((r) => r.delivered)
-    return results.map(({delivered: _d, ...r}) => (none ? {...r, ok: false} : r))
   }
 
-  /**
-   * `mar start`: the named instances and, first, the stopped instances of the
-   * groups they depend on, group by group in start order, each group ready
-   * before the next. A completed oneshot runs again only when named itself.
-   */
-  async startTargets(targets: string[]): Promise<TargetResult[]> {
-    const named = new Set(this.resolve(targets))
-    const needed = this.instances(selectTargets(this.plan, targets)).map((i) => i.name)
-    const results: TargetResult[] = []
-    for (const group of this.plan.startOrder) {
-      const todo: string[] = []
-      for (const name of needed) {
-        const status = this.statuses.get(name)!
-        if (status.group !== group) continue
-        const report = named.has(name)
-        if (status.pid !== null || status.state === 'backoff') {
-          if (report) results.push({instance: name, ok: true, message: 'already running'})
-        } else if (status.oneshot && status.state === 'exited' && (targets.length === 0 || !report)) {
-          if (report) results.push({instance: name, ok: true, message: 'already completed'})
-        } else todo.push(name)
-      }
-      results.push(...(await this.startInstances(todo)))
+  /** `mar reload`: the changes a plan makes; applied unless it is a dry run. */
+  reload(plan: StackPlan, dryRun: boolean): Promise<PlanDiff> {
+    if (dryRun) return Promise.resolve(diffPlans(this.current, plan))
+    // The diff applied is computed in the queue: an earlier reload may have changed the plan meanwhile.
+    return this.queue.run('stack', (signal) => this.applyPlan(plan, signal))
+  }
+
+  /** Make the running stack match `plan`: instance by instance where possible, else restart it whole. */
+  private async applyPlan(plan: StackPlan, signal: AbortSignal): Promise<PlanDiff> {
+    const diff = diffPlans(this.current, plan)
+    if (!this.isRunning || diff.structural.length > 0) {
+      if (this.isRunning) this.deps.log(`restarting stack ${plan.name}: ${diff.structural.join('; ')}`)
+      const held = [...this.held].filter((name) => allInstances(plan).some((i) => i.name === name))
+      await this.stopTree()
+      await this.logs.closeAll()
+      this.current = plan
+      this.statuses.clear()
+      for (const instance of allInstances(plan)) this.statuses.set(instance.name, initialStatus(instance))
+      this.groups = initialGroups(plan)
+      this.startTree([], held)
+      this.deps.onReset(this)
+    } else if (diff.changes.length > 0) {
+      await this.applyChanges(plan, diff.changes, signal)
+    } else {
+      this.current = plan
     }
-    return results
+    return diff
   }
 
-  /** Apply a new plan instance by instance (the caller handles structural changes). */
-  async applyChanges(next: StackPlan, changes: {instance: string; change: 'added' | 'removed' | 'changed'}[]): Promise<void> {
-    const nextInstances = new Map(this.instances(next).map((i) => [i.name, i]))
+  /** Apply a new plan instance by instance (structural changes restart the stack instead). */
+  private async applyChanges(next: StackPlan, changes: PlanChange[], signal: AbortSignal): Promise<void> {
+    const nextInstances = new Map(allInstances(next).map((i) => [i.name, i]))
     const removed = changes.filter((c) => c.change === 'removed').map((c) => c.instance)
     for (const name of removed) await this.control(name).removeMember(name)
     await this.logs.close(removed)
-    for (const name of removed) this.statuses.delete(name)
-    this.plan = next
+    for (const name of removed) {
+      this.statuses.delete(name)
+      this.held.delete(name)
+    }
+    this.current = next
     const options = this.buildOptions()
     // Changed instances of one runner restart one at a time (rolling); runners in parallel.
     const work = new Map<string, Array<() => Promise<void>>>()
+    const queue = (instance: InstancePlan, step: () => Promise<void>) => work.set(instance.runner, [...(work.get(instance.runner) ?? []), step])
     for (const change of changes) {
       if (change.change === 'removed') continue
       const instance = nextInstances.get(change.instance)!
@@ -306,15 +327,166 @@ export class StackRuntime {
           const existing = new Set(control.memberNames())
           return order.slice(0, order.indexOf(instance.name)).filter((name) => existing.has(name)).length
         }
-        work.set(instance.runner, [...(work.get(instance.runner) ?? []), () => control.addMember(member, place())])
+        queue(instance, () => control.addMember(member, place(), signal))
       } else {
-        const status = this.statuses.get(instance.name)!
-        this.statuses.set(instance.name, {...initialStatus(instance), ...status, host: instance.host, hasReadyProbe: instance.ready !== undefined, oneshot: instance.oneshot})
-        work.set(instance.runner, [...(work.get(instance.runner) ?? []), () => control.replaceMember(member)])
+        this.statuses.set(instance.name, replanStatus(this.statuses.get(instance.name)!, instance))
+        queue(instance, () => control.replaceMember(member, signal))
       }
     }
-    await Promise.all([...work.values()].map(async (steps) => {
-      for (const step of steps) await step()
-    }))
+    await Promise.all(
+      [...work.values()].map(async (steps) => {
+        for (const step of steps) await step()
+      }),
+    )
+  }
+
+  /** start / stop / restart / signal of targets: per instance, through the queue. */
+  startTargets(targets: string[]): Promise<TargetResult[]> {
+    const named = new Set(this.resolve(targets))
+    const needed = allInstances(selectTargets(this.current, targets)).map((i) => i.name)
+    return this.queue.run(new Set(needed), async (signal) => {
+      const results: TargetResult[] = []
+      // The stopped instances of the groups the targets depend on come first, group by group in start order.
+      for (const group of this.current.startOrder) {
+        const todo: string[] = []
+        for (const name of needed) {
+          const status = this.statuses.get(name)!
+          if (status.group !== group) continue
+          const report = named.has(name)
+          if (status.pid !== null || status.state === 'backoff') {
+            if (report) results.push({instance: name, ok: true, message: 'already running'})
+          } else if (status.oneshot && status.state === 'exited' && (targets.length === 0 || !report)) {
+            if (report) results.push({instance: name, ok: true, message: 'already completed'})
+          } else todo.push(name)
+        }
+        results.push(...(await this.startInstances(todo, signal)))
+      }
+      return results
+    })
+  }
+
+  stopTargets(targets: string[]): Promise<TargetResult[]> {
+    const names = this.resolve(targets)
+    return this.queue.run(new Set(names), () => this.stopInstances(names), {preempt: true, label: 'mar stop'})
+  }
+
+  /** Restart; a scaled runner restarts one instance at a time, each after the previous is ready again. */
+  restartTargets(targets: string[]): Promise<TargetResult[]> {
+    const names = this.resolve(targets)
+    return this.queue.run(new Set(names), async (signal) => {
+      const byRunner = new Map<string, string[]>()
+      for (const name of names) {
+        const runner = this.statuses.get(name)!.runner
+        byRunner.set(runner, [...(byRunner.get(runner) ?? []), name])
+      }
+      const perRunner = await Promise.all(
+        [...byRunner.values()].map((instances) => this.each(instances, (name) => this.control(name).restartMember(name, signal), 'restarted', instances.length > 1)),
+      )
+      const results = perRunner.flat()
+      return names.map((n) => results.find((r) => r.instance === n)!)
+    })
+  }
+
+  /**
+   * Deliver a signal to each running instance's process group. One that is
+   * not running is skipped (a completed oneshot in a stack-wide signal is not
+   * a failure); only when nothing received it is the whole delivery failed.
+   */
+  signalTargets(targets: string[], signal: NodeJS.Signals): Promise<TargetResult[]> {
+    const names = this.resolve(targets)
+    return this.queue.run(new Set(names), async () => {
+      const results = names.map((instance): TargetResult & {delivered: boolean} => {
+        const pid = this.statuses.get(instance)?.pid
+        if (!pid) return {instance, ok: true, delivered: false, message: 'not running: skipped'}
+        try {
+          process.kill(-pid, signal)
+          return {instance, ok: true, delivered: true, message: `sent ${signal} to process group ${pid}`}
+        } catch (error) {
+          const gone = (error as NodeJS.ErrnoException).code === 'ESRCH'
+          return {instance, ok: gone, delivered: false, message: gone ? 'not running: skipped' : (error as Error).message}
+        }
+      })
+      const none = !results.some((r) => r.delivered)
+      return results.map(({delivered: _d, ...r}) => (none ? {...r, ok: false} : r))
+    })
+  }
+
+  /** Stop every instance, dependents first; cancels waits of operations under way. */
+  down(): Promise<void> {
+    return this.queue.run('stack', () => this.stopTree(), {preempt: true, label: 'mar down'})
+  }
+
+  /** The daemon is stopping: stop every instance, or with keep leave them running to be adopted. */
+  shutdown(keep: boolean): Promise<void> {
+    return this.queue.run('stack', async () => {
+      if (!keep) await this.stopTree()
+    }, {preempt: true, label: 'the daemon stopping'})
+  }
+
+  /** Foreground mode's second Ctrl-C: kill everything now, whatever is under way. */
+  kill(): Promise<void> {
+    return this.proc?.stop('kill') ?? Promise.resolve()
+  }
+
+  /** Store what is left of every instance's output and close the log stores. */
+  closeLogs(): Promise<void> {
+    return this.logs.closeAll()
+  }
+
+  // ------------------------------------------------------------ the work
+
+  private async stopTree(): Promise<void> {
+    await this.proc?.stop()
+    this.proc = null
+    this.built = null
+    // Processes of a previous daemon that no instance took over yet (their group
+    // was still waiting for a dependency) would otherwise outlive the stack.
+    for (const [name, record] of this.adoption) {
+      this.adoption.delete(name)
+      if (!record.ended) killRecorded(record)
+    }
+  }
+
+  private control(instance: string) {
+    const group = this.statuses.get(instance)?.group
+    const control = group ? this.built?.groups.get(group) : undefined
+    if (!control) throw new MarError('stack-not-up', `the stack ${this.name} is not running`)
+    return control
+  }
+
+  private async each(names: string[], op: (name: string) => Promise<void>, okMessage: string, sequential = false): Promise<TargetResult[]> {
+    const run = async (instance: string): Promise<TargetResult> => {
+      try {
+        await op(instance)
+        return {instance, ok: true, message: okMessage}
+      } catch (error) {
+        const why = this.statuses.get(instance)?.reason
+        const message = (error as Error).message
+        return {instance, ok: false, message: why && !message.includes(why) ? `${message}: ${why}` : message, code: isMarError(error) ? error.code : 'internal'}
+      }
+    }
+    if (sequential) {
+      const results: TargetResult[] = []
+      for (const name of names) results.push(await run(name))
+      return results
+    }
+    return Promise.all(names.map(run))
+  }
+
+  private startInstances(names: string[], signal?: AbortSignal): Promise<TargetResult[]> {
+    for (const name of names) this.held.delete(name)
+    return this.each(names, (name) => this.control(name).startMember(name, signal), 'started')
+  }
+
+  private async stopInstances(names: string[]): Promise<TargetResult[]> {
+    for (const name of names) this.held.add(name)
+    return this.each(
+      [...names].reverse(),
+      async (name) => {
+        await this.control(name).stopMember(name)
+        if (this.held.has(name)) this.onEvent({kind: 'instance', name, at: (this.deps.clock ?? realClock).now(), state: 'stopped', why: because('stopped-by-user', 'stopped by mar stop')})
+      },
+      'stopped',
+    )
   }
 }

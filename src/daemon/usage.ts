@@ -10,7 +10,13 @@
 import {readSmallText} from '../util/read-small.js'
 import {openCgroup} from '../supervisor/cgroup.js'
 import {isLive, listPids, readProcStat, type ProcStat} from '../supervisor/proc.js'
-import type {Usage} from './status-json.js'
+
+export interface Usage {
+  /** Percent of one core since the last sample. */
+  cpu: number
+  /** Resident bytes of the whole process tree. */
+  memory: number
+}
 
 export interface Sampled {
   key: string
@@ -55,7 +61,9 @@ export class UsageSampler {
 
   constructor(
     private readonly list: () => Sampled[],
-    private readonly intervalMs = 2000,
+    readonly intervalMs = 2000,
+    /** Told after each sample (the daemon sends it to watchers that asked for usage). */
+    private readonly onSample: () => void = () => {},
   ) {}
 
   get(key: string): Usage | undefined {
@@ -67,6 +75,7 @@ export class UsageSampler {
     const tick = () => {
       try {
         this.sample()
+        this.onSample()
       } catch {
         // a cgroup removed mid-sample and the like: the next sample sees the new state
       }

@@ -4,6 +4,7 @@
 import {accessSync, constants, statSync} from 'node:fs'
 import {delimiter, isAbsolute, join, resolve} from 'node:path'
 import type {CommandSpec} from './spec.js'
+import type {ReasonCode} from './reasons.js'
 
 export interface Argv {
   file: string
@@ -140,13 +141,19 @@ function isExecutableFile(path: string): boolean {
 }
 
 /** Why a command cannot start, when that can be told before spawning; null when it looks runnable. */
-export function precheckCommand(command: CommandSpec, env: Record<string, string>, cwd: string): string | null {
+export function precheckCommand(command: CommandSpec, env: Record<string, string>, cwd: string): SpawnProblem | null {
   try {
-    if (!statSync(cwd).isDirectory()) return `cwd is not a directory: ${cwd}`
+    if (!statSync(cwd).isDirectory()) return {reasonCode: 'spawn-failed', message: `cwd is not a directory: ${cwd}`}
   } catch {
-    return `cwd does not exist: ${cwd}`
+    return {reasonCode: 'spawn-failed', message: `cwd does not exist: ${cwd}`}
   }
   const program = programOf(command)
-  if (program === null) return 'argv' in command ? 'empty command' : null
-  return resolveProgram(program, env, cwd) ? null : `not found: ${program}`
+  if (program === null) return 'argv' in command ? {reasonCode: 'spawn-failed', message: 'empty command'} : null
+  return resolveProgram(program, env, cwd) ? null : {reasonCode: 'spawn-not-found', message: `not found: ${program}`}
+}
+
+/** Why a program cannot be started. */
+export interface SpawnProblem {
+  reasonCode: Extract<ReasonCode, 'spawn-failed' | 'spawn-not-found' | 'spawn-not-executable'>
+  message: string
 }

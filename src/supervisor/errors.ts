@@ -1,17 +1,18 @@
 // Failures of runners, as data. Tests and the daemon match on `code`.
-import {MarError} from '../util/errors.js'
+import {MarError, type ErrorCode} from '../util/errors.js'
+import type {ReasonCode} from './reasons.js'
 
 export const SupervisorCode = {
   exited: 'runner-exited',
   spawnFailed: 'spawn-failed',
-  readyTimeout: 'ready-timeout',
+  readyFailed: 'ready-failed',
   exitedBeforeReady: 'exited-before-ready',
   unhealthy: 'unhealthy',
   memoryLimit: 'memory-limit',
   restartLimit: 'restart-limit',
   groupFailed: 'group-failed',
   dependencyFailed: 'dependency-failed',
-} as const
+} as const satisfies Record<string, ErrorCode>
 
 export interface ExitInfo {
   code: number | null
@@ -45,4 +46,21 @@ export class GroupError extends MarError {
     super(SupervisorCode.groupFailed, `group ${group} failed (${reason})${summary}`, {details: {trace: trace.map((t) => t.name)}})
     this.trace = trace
   }
+}
+
+/** A program that could not be started, and why as a reason token. */
+export class SpawnFailed extends MarError {
+  constructor(
+    readonly reasonCode: Extract<ReasonCode, 'spawn-failed' | 'spawn-not-found' | 'spawn-not-executable'>,
+    message: string,
+  ) {
+    super(SupervisorCode.spawnFailed, message)
+  }
+}
+
+/** A failure in a few words, for a reason: "exited: 1", "ready probe failed: …". */
+export function failureSummary(error: unknown): string {
+  if (error === undefined) return 'exited: 0'
+  if (error instanceof ExitError) return `exited: ${describeExit(error.exit)}`
+  return error instanceof Error ? error.message : String(error)
 }

@@ -7,7 +7,8 @@ import type {CommandSpec, StopSpec} from './spec.js'
 import type {CgroupManager} from './cgroup.js'
 import {adoptChild, spawnChild, SpawnError, type AdoptRecord, type ChildHandle} from './child.js'
 import {precheckCommand} from './command.js'
-import {describeExit, ExitError, SupervisorCode, type ExitInfo} from './errors.js'
+import {describeExit, ExitError, SpawnFailed, type ExitInfo} from './errors.js'
+import {because, noReason} from './reasons.js'
 import type {OutputTarget} from './output.js'
 import type {Runner, RunContext} from './runner.js'
 import {openCgroup} from './cgroup.js'
@@ -55,18 +56,18 @@ function recordOf(handle: ChildHandle): AdoptRecord {
 function reportEnded(spec: ExecSpec, ctx: RunContext, exit: ExitInfo): void {
   const at = ctx.clock.now()
   if (exit.code === 0) {
-    ctx.emit({kind: 'instance', name: spec.instance, at, state: 'exited', pid: null, exit, reason: 'exited: 0'})
+    ctx.emit({kind: 'instance', name: spec.instance, at, state: 'exited', pid: null, exit, why: because(spec.oneshot ? 'completed' : 'exited', 'exited: 0')})
     if (spec.oneshot) ctx.ready()
     return
   }
-  ctx.emit({kind: 'instance', name: spec.instance, at, state: 'crashed', pid: null, exit, reason: `exited: ${describeExit(exit)}`})
+  ctx.emit({kind: 'instance', name: spec.instance, at, state: 'crashed', pid: null, exit, why: because('crashed', `exited: ${describeExit(exit)}`)})
   throw new ExitError(spec.instance, exit)
 }
 
 async function launch(spec: ExecSpec, ctx: RunContext, adopted: AdoptRecord | undefined): Promise<ChildHandle> {
   if (adopted) return adoptChild(adopted, ctx.clock, adopted.cgroupPath ? openCgroup(adopted.cgroupPath) : null)
   const problem = precheckCommand(spec.command, spec.env, spec.cwd)
-  if (problem) throw new MarError(SupervisorCode.spawnFailed, `spawn failed: ${problem}`)
+  if (problem) throw new SpawnFailed(problem.reasonCode, `spawn failed: ${problem.message}`)
   try {
     return await spawnChild({
       instance: spec.instance,
@@ -81,8 +82,10 @@ async function launch(spec: ExecSpec, ctx: RunContext, adopted: AdoptRecord | un
     })
   } catch (error) {
     if (error instanceof SpawnError) {
-      const what = error.errno === 'ENOENT' ? `not found: ${'argv' in spec.command ? spec.command.argv[0] : '/bin/sh'}` : error.message
-      throw new MarError(SupervisorCode.spawnFailed, `spawn failed: ${what}`)
+      const program = 'argv' in spec.command ? spec.command.argv[0] : '/bin/sh'
+      if (error.errno === 'ENOENT') throw new SpawnFailed('spawn-not-found', `spawn failed: not found: ${program}`)
+      if (error.errno === 'EACCES') throw new SpawnFailed('spawn-not-executable', `spawn failed: not executable: ${program}`)
+      throw new SpawnFailed('spawn-failed', `spawn failed: ${error.message}`)
     }
     throw error
   }
@@ -95,19 +98,19 @@ export function exec(spec: ExecSpec): Runner {
     if (ctx.signal.aborted) return
     const adopted = spec.takeAdoption?.()
     if (adopted?.ended) return reportEnded(spec, ctx, adopted.ended)
-    ctx.emit({kind: 'instance', name, at: at(), state: 'starting', reason: undefined})
+    ctx.emit({kind: 'instance', name, at: at(), state: 'starting', why: noReason})
     let handle: ChildHandle
     try {
       handle = await launch(spec, ctx, adopted)
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error)
-      ctx.emit({kind: 'instance', name, at: at(), state: 'crashed', pid: null, reason})
+      const why = error instanceof SpawnFailed ? because(error.reasonCode, error.message) : because('spawn-failed', error instanceof Error ? error.message : String(error))
+      ctx.emit({kind: 'instance', name, at: at(), state: 'crashed', pid: null, why})
       throw error
     }
     const record = recordOf(handle)
     // A failing observer (a journal on a full disk) must not lose track of a running program.
     tryCall(() => spec.onSpawn?.(record))
-    ctx.emit({kind: 'instance', name, at: at(), state: 'running', pid: handle.pid, startedAt: handle.startedAt, reason: undefined})
+    ctx.emit({kind: 'instance', name, at: at(), state: 'running', pid: handle.pid, startedAt: handle.startedAt, why: noReason})
     if (!spec.oneshot) ctx.ready()
 
     const stopRequested = new Promise<'stop'>((resolve) => {
@@ -122,7 +125,8 @@ export function exec(spec: ExecSpec): Runner {
       const exit = await terminate(handle, termination)
       await handle.drained
       tryCall(() => spec.onExit?.(record, exit, true))
-      ctx.emit({kind: 'instance', name, at: at(), state: 'stopped', pid: null, exit, reason: 'stopped'})
+      // Whoever asked for the stop says why (a user, a sibling's restart, a failed group).
+      ctx.emit({kind: 'instance', name, at: at(), state: 'stopped', pid: null, exit, why: noReason})
       return
     }
 
@@ -132,18 +136,19 @@ export function exec(spec: ExecSpec): Runner {
     tryCall(() => spec.onExit?.(record, exit, ctx.signal.aborted))
     if (ctx.signal.aborted) {
       // It ended just as we were asked to stop: that is a stop, not a crash.
-      ctx.emit({kind: 'instance', name, at: at(), state: 'stopped', pid: null, exit, reason: 'stopped'})
+      ctx.emit({kind: 'instance', name, at: at(), state: 'stopped', pid: null, exit, why: noReason})
       return
     }
     if (exit.code === 0) {
       // SPEC §2: `exited` for a oneshot or exit 0 under on-failure; a service under `always` should not end.
       const expected = spec.exitZeroExpected ?? true
-      ctx.emit({kind: 'instance', name, at: at(), state: expected ? 'exited' : 'crashed', pid: null, exit, reason: expected ? 'exited: 0' : 'exited: 0 (unexpected for a service that restarts always)'})
+      const why = expected ? because(spec.oneshot ? 'completed' : 'exited', 'exited: 0') : because('crashed', 'exited: 0 (unexpected for a service that restarts always)')
+      ctx.emit({kind: 'instance', name, at: at(), state: expected ? 'exited' : 'crashed', pid: null, exit, why})
       if (spec.oneshot) ctx.ready()
       return
     }
     const reason = exit.code === null && exit.signal === null ? 'exited (status unknown: adopted process)' : `exited: ${describeExit(exit)}`
-    ctx.emit({kind: 'instance', name, at: at(), state: 'crashed', pid: null, exit, reason})
+    ctx.emit({kind: 'instance', name, at: at(), state: 'crashed', pid: null, exit, why: because('crashed', reason)})
     throw new ExitError(name, exit)
   }
 }

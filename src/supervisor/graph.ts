@@ -6,13 +6,16 @@
 import {GroupError, type TraceEntry} from './errors.js'
 import {start, type GroupPhase, type Process, type Runner} from './runner.js'
 import type {DependencyCondition} from './spec.js'
+import {because, type Reason} from './reasons.js'
 
 export interface GraphNode {
   name: string
   runner: Runner
   dependsOn: {name: string; condition: DependencyCondition}[]
   /** Told when the node does not start, or is stopped, because a dependency failed. */
-  onBlocked?(reason: string): void
+  onBlocked?(why: Reason): void
+  /** Told when the node waits for a dependency before it can start. */
+  onWaiting?(why: Reason): void
 }
 
 interface NodeState {
@@ -22,6 +25,8 @@ interface NodeState {
   ended: boolean
   failed: boolean
   blocked: boolean
+  /** Told it waits (once per wait). */
+  waiting: boolean
 }
 
 const conditionPhase: Record<DependencyCondition, GroupPhase[]> = {
@@ -33,7 +38,7 @@ const conditionPhase: Record<DependencyCondition, GroupPhase[]> = {
 export function dependencyGraph(nodes: GraphNode[], options: {keepAlive?: boolean} = {}): Runner {
   return async (ctx) => {
     const states = new Map<string, NodeState>(
-      nodes.map((node) => [node.name, {node, phases: new Set(), proc: null, ended: false, failed: false, blocked: false}]),
+      nodes.map((node) => [node.name, {node, phases: new Set(), proc: null, ended: false, failed: false, blocked: false, waiting: false}]),
     )
     const trace: TraceEntry[] = []
     let wake: () => void = () => {}
@@ -48,11 +53,22 @@ export function dependencyGraph(nodes: GraphNode[], options: {keepAlive?: boolea
     const block = async (state: NodeState, reason: string) => {
       if (state.blocked) return
       state.blocked = true
+      state.waiting = false
       if (state.proc && !state.ended) await state.proc.stop()
       state.ended = true
-      state.node.onBlocked?.(reason)
+      const why = because('dependency-failed', reason)
+      ctx.emit({kind: 'group', name: state.node.name, at: ctx.clock.now(), phase: 'blocked', why})
+      state.node.onBlocked?.(why)
       for (const dependent of dependentsOf(state.node.name)) void block(dependent, reason)
       wake()
+    }
+
+    const wait = (state: NodeState, dep: GraphNode['dependsOn'][number]) => {
+      if (state.waiting) return
+      state.waiting = true
+      const why = because('dependency-waiting', `waiting for ${dep.name} (${dep.condition})`)
+      ctx.emit({kind: 'group', name: state.node.name, at: ctx.clock.now(), phase: 'waiting', why})
+      state.node.onWaiting?.(why)
     }
 
     const onFailure = (state: NodeState, error: unknown) => {
@@ -64,6 +80,7 @@ export function dependencyGraph(nodes: GraphNode[], options: {keepAlive?: boolea
 
     const launch = (state: NodeState) => {
       state.ended = false
+      state.waiting = false
       state.phases.clear()
       const proc = start(state.node.runner, {
         name: state.node.name,
@@ -73,7 +90,7 @@ export function dependencyGraph(nodes: GraphNode[], options: {keepAlive?: boolea
           if (event.kind !== 'group' || event.name !== state.node.name) return
           if (event.phase === 'failed') {
             state.phases.clear()
-            onFailure(state, new Error(event.reason ?? 'failed'))
+            onFailure(state, new Error(event.why?.reason ?? 'failed'))
           } else {
             // Started again after a failure (the daemon keeps failed groups addressable).
             if (state.failed && (event.phase === 'started' || event.phase === 'ready' || event.phase === 'completed')) state.failed = false
@@ -108,7 +125,11 @@ export function dependencyGraph(nodes: GraphNode[], options: {keepAlive?: boolea
         if (state.proc || state.blocked) continue
         const bad = state.node.dependsOn.find(broken)
         if (bad) void block(state, `dependency ${bad.name} ${get(bad.name).failed || get(bad.name).blocked ? 'failed' : `ended before it was ${bad.condition}`}`)
-        else if (state.node.dependsOn.every(satisfied)) launch(state)
+        else {
+          const unmet = state.node.dependsOn.find((dep) => !satisfied(dep))
+          if (unmet) wait(state, unmet)
+          else launch(state)
+        }
       }
       if ([...states.values()].every((s) => s.phases.has('ready'))) ctx.ready()
     }

@@ -3,6 +3,7 @@
 //   ready     — every service is ready and every oneshot has completed;
 //   completed — every oneshot has exited 0 (services need only be up).
 // Milestones are reported once; dependents start on the first report.
+import type {Reason} from './reasons.js'
 import type {GroupPhase, RunContext} from './runner.js'
 import type {Slot} from './slot.js'
 
@@ -18,15 +19,15 @@ export class GroupPhases {
     return this.reached.has(phase)
   }
 
-  enter(phase: GroupPhase, reason?: string): void {
-    const repeatable = phase === 'failed' || phase === 'stopped'
+  enter(phase: GroupPhase, why?: Reason): void {
+    const repeatable = phase === 'failed' || phase === 'stopped' || phase === 'stopping'
     if (this.reached.has(phase) && !repeatable) return
     // A failed group that is started again (daemon: mar start) goes through
     // its milestones anew, so what depends on it can come back.
     if (phase === 'failed') this.reached.clear()
     else this.reached.delete('failed')
     this.reached.add(phase)
-    this.ctx.emit({kind: 'group', name: this.group, at: this.ctx.clock.now(), phase, reason})
+    this.ctx.emit({kind: 'group', name: this.group, at: this.ctx.clock.now(), phase, why})
     if (phase === 'ready') this.ctx.ready()
   }
 

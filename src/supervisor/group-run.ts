@@ -1,7 +1,9 @@
 // One run of a supervised group: the slots, their restart bookkeeping and
 // the OTP strategy in action (see supervise.ts for the semantics).
 import {sleep} from './clock.js'
-import {GroupError, type TraceEntry} from './errors.js'
+import {failureSummary, GroupError, type TraceEntry} from './errors.js'
+import {because, type Reason} from './reasons.js'
+import {MarError} from '../util/errors.js'
 import {decideRestart, recordRestart} from './restart-decision.js'
 import {aborted, start, type Process, type RunContext, type SupervisorEvent} from './runner.js'
 import {Slot, type MemberSpec} from './slot.js'
@@ -59,8 +61,9 @@ export class GroupRun {
       await new Promise<void>((resolve) => (this.wake = resolve))
     }
     this.stopping = true
-    await this.stopAll(this.failure ? `group ${this.options.name} failed` : undefined)
-    this.phases.enter(this.failure ? 'failed' : 'stopped', this.failure ?? undefined)
+    this.phases.enter('stopping')
+    await this.stopAll(this.failure ? because('group-failed', `group ${this.options.name} failed`) : undefined)
+    this.phases.enter(this.failure ? 'failed' : 'stopped', this.failure ? because('group-failed', this.failure) : undefined)
     const ended = this.trace.length > 0 && !this.ctx.signal.aborted
     if (this.failure || ended) throw new GroupError(this.options.name, this.failure ?? 'members failed', this.trace)
   }
@@ -97,6 +100,7 @@ export class GroupRun {
     if (slot.proc !== proc) return
     const uptimeMs = this.now() - slot.startedAt
     slot.proc = null
+    slot.runEnded()
     if (slot.state === 'stopping' || this.stopping) return
     const decision = decideRestart({
       restart: slot.spec.restart,
@@ -121,12 +125,12 @@ export class GroupRun {
       case 'give-up':
         slot.end('failed')
         this.trace.push({name: slot.name, error})
-        this.emit({kind: 'instance', name: slot.name, at: this.now(), state: 'failed', reason: `${decision.reason}; last ${reasonOf(error)}`})
+        this.emit({kind: 'instance', name: slot.name, at: this.now(), state: 'failed', why: because('restart-limit', `${decision.reason}; last ${failureSummary(error)}`)})
         if (decision.scope === 'group' || this.options.strategy !== 'one-for-one') this.fail(`${slot.name}: ${decision.reason}`)
         break
       case 'restart':
         slot.failures = decision.attempt
-        this.scheduleRestart(slot, decision.delayMs, reasonOf(error))
+        this.scheduleRestart(slot, decision.delayMs, failureSummary(error))
         return
     }
     this.updatePhases()
@@ -151,12 +155,13 @@ export class GroupRun {
     this.groupRestarts = recordRestart(this.groupRestarts, now, this.options.limit)
     const scope = this.scopeOf(trigger)
     for (const slot of scope) slot.state = 'backoff'
-    this.emit({kind: 'instance', name: trigger.name, at: now, state: 'backoff', reason: `${why}; restarting in ${formatDelay(delayMs)} (at ${clockTime(now + delayMs)})`})
+    const due = now + delayMs
+    this.emit({kind: 'instance', name: trigger.name, at: now, state: 'backoff', why: because('backoff', why), nextRestartAt: due})
     const restartScope = async () => {
       const siblings = scope.filter((s) => s !== trigger && s.proc)
       for (const slot of [...siblings].reverse()) {
         await slot.stop()
-        this.emit({kind: 'instance', name: slot.name, at: this.now(), state: 'backoff', reason: `restarting with ${trigger.name} (${this.options.strategy})`})
+        this.emit({kind: 'instance', name: slot.name, at: this.now(), state: 'backoff', why: because('group-restart', `restarting with ${trigger.name} (${this.options.strategy})`), nextRestartAt: due})
       }
       if (!(await sleep(this.ctx.clock, delayMs, trigger.cancel.signal)) || this.stopping) return
       for (const slot of scope) {
@@ -176,7 +181,7 @@ export class GroupRun {
     if (this.options.keepAlive) {
       // The group stays addressable so users can start it again; the graph
       // learns of the failure from the phase and stops what depends on it.
-      void this.stopAll(`group ${this.options.name} failed`).then(() => this.phases.enter('failed', reason))
+      void this.stopAll(because('group-failed', `group ${this.options.name} failed`)).then(() => this.phases.enter('failed', because('group-failed', reason)))
     }
     this.wake()
   }
@@ -185,12 +190,12 @@ export class GroupRun {
     this.phases.update(this.slots)
   }
 
-  private async stopAll(reason?: string): Promise<void> {
+  private async stopAll(why?: Reason): Promise<void> {
     const order = [...this.slots].reverse()
     const stopOne = async (slot: Slot) => {
       const wasRunning = slot.proc !== null || slot.state === 'backoff'
       await slot.stop()
-      if (reason && wasRunning) this.emit({kind: 'instance', name: slot.name, at: this.now(), reason})
+      if (why && wasRunning) this.emit({kind: 'instance', name: slot.name, at: this.now(), why})
     }
     if (this.options.start === 'ordered') for (const slot of order) await stopOne(slot)
     else await Promise.all(order.map(stopOne))
@@ -202,15 +207,15 @@ export class GroupRun {
     return slot
   }
 
-  async startMember(name: string): Promise<void> {
+  async startMember(name: string, signal?: AbortSignal): Promise<void> {
     const slot = this.find(name)
     slot.wanted = true
     await slot.settled()
-    if (slot.proc) return void (await slot.untilReadyOrEnded())
+    if (slot.proc) return void (await untilAborted(slot.untilReadyOrEnded(), signal))
     this.failure = null
     slot.failures = 0
     this.launch(slot)
-    if (!(await slot.untilReadyOrEnded())) throw new Error(`${name} did not become ready`)
+    if (!(await untilAborted(slot.untilReadyOrRunEnded(), signal))) throw new MarError('exited-before-ready', `${name} did not become ready`)
   }
 
   async stopMember(name: string): Promise<void> {
@@ -223,31 +228,31 @@ export class GroupRun {
     this.updatePhases()
   }
 
-  async restartMember(name: string): Promise<void> {
+  async restartMember(name: string, signal?: AbortSignal): Promise<void> {
     const slot = this.find(name)
     await slot.stop()
     this.emit({kind: 'instance', name, at: this.now(), restarted: true})
-    await this.startMember(name)
+    await this.startMember(name, signal)
   }
 
-  async addMember(spec: MemberSpec, index: number): Promise<void> {
+  async addMember(spec: MemberSpec, index: number, signal?: AbortSignal): Promise<void> {
     const slot = new Slot(spec)
     this.slots.splice(index, 0, slot)
     if (slot.state === 'stopped') return
     this.launch(slot)
-    await slot.untilReadyOrEnded()
+    await untilAborted(slot.untilReadyOrEnded(), signal)
   }
 
-  async replaceMember(spec: MemberSpec): Promise<void> {
+  async replaceMember(spec: MemberSpec, signal?: AbortSignal): Promise<void> {
     const slot = this.find(spec.name)
     await slot.stop()
     slot.spec = spec
     slot.failures = 0
     slot.restarts = []
     if (!slot.wanted) return
-    this.emit({kind: 'instance', name: spec.name, at: this.now(), restarted: true, reason: 'config changed'})
+    this.emit({kind: 'instance', name: spec.name, at: this.now(), restarted: true, why: because('config-changed', 'config changed')})
     this.launch(slot)
-    await slot.untilReadyOrEnded()
+    await untilAborted(slot.untilReadyOrEnded(), signal)
   }
 
   async removeMember(name: string): Promise<void> {
@@ -259,17 +264,22 @@ export class GroupRun {
   }
 }
 
-function formatDelay(ms: number): string {
-  return ms < 1000 ? `${ms}ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`
-}
-
-/** Local wall-clock time of day, so a reason read later still says when (not "in 200ms"). */
-function clockTime(epochMs: number): string {
-  return new Date(epochMs).toTimeString().slice(0, 8)
-}
-
-function reasonOf(error: unknown): string {
-  if (error === undefined) return 'exited: 0'
-  const message = error instanceof Error ? error.message : String(error)
-  return message.replace(/^\S+ (exited: )/, '$1')
+/** Wait for `promise` unless `signal` aborts first (then reject with its reason: a later stop cancelled the wait). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, {once: true})
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error)
+      },
+    )
+  })
 }

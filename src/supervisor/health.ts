@@ -7,7 +7,7 @@ import type {Check} from './checks/check.js'
 import {SupervisorCode} from './errors.js'
 import type {Runner} from './runner.js'
 import {failChild, startWatched} from './watched-child.js'
-import {prepareCheck} from './probe.js'
+import {prepareCheck, probeReporter} from './probe.js'
 
 export function health(inner: Runner, spec: HealthSpec, createCheck: () => Check): Runner {
   return async (ctx) => {
@@ -42,6 +42,7 @@ export function health(inner: Runner, spec: HealthSpec, createCheck: () => Check
 async function watch(check: Check, spec: HealthSpec, ctx: Parameters<Runner>[0], signal: AbortSignal): Promise<string | null> {
   let failures = 0
   let healthy: boolean | null = null
+  const report = probeReporter(ctx, 'liveness')
   let since = ctx.clock.now()
   while (await sleep(ctx.clock, spec.intervalMs, signal)) {
     let why: string | null = null
@@ -53,6 +54,7 @@ async function watch(check: Check, spec: HealthSpec, ctx: Parameters<Runner>[0],
     }
     since = ctx.clock.now()
     if (signal.aborted) return null
+    report(why === null ? {passed: true} : {passed: false, message: why})
     if (why === null) {
       failures = 0
       if (healthy !== true) ctx.emit({kind: 'instance', name: ctx.name, at: since, health: 'healthy'})

@@ -6,12 +6,27 @@ import type {ProbeSpec} from './spec.js'
 import {sleep, STOPPING} from './clock.js'
 import type {Check} from './checks/check.js'
 import {SupervisorCode} from './errors.js'
-import type {RunContext, Runner} from './runner.js'
+import type {ProbeOutcome, RunContext, Runner} from './runner.js'
+import {because, noReason} from './reasons.js'
 import {failChild, startWatched} from './watched-child.js'
 import type {Clock} from './clock.js'
 
+/** Tells how each try went; `probeReporter` passes on only changes. */
+export type ProbeReport = (outcome: Omit<ProbeOutcome, 'which'>) => void
+
+/** Emit a probe's outcome when it differs from the last one emitted (a probe tried every 250 ms is not news every time). */
+export function probeReporter(ctx: RunContext, which: ProbeOutcome['which']): ProbeReport {
+  let last = ''
+  return (outcome) => {
+    const key = `${outcome.passed}\u0000${outcome.message ?? ''}`
+    if (key === last) return
+    last = key
+    ctx.emit({kind: 'instance', name: ctx.name, at: ctx.clock.now(), probe: {which, ...outcome}})
+  }
+}
+
 /** Wait until `check` passes; rejects with the last failure once `timeoutMs` has passed. */
-export async function waitUntilPassing(check: Check, spec: Omit<ProbeSpec, 'check'>, clock: Clock, signal: AbortSignal): Promise<void> {
+export async function waitUntilPassing(check: Check, spec: Omit<ProbeSpec, 'check'>, clock: Clock, signal: AbortSignal, report: ProbeReport = () => {}): Promise<void> {
   const deadline = clock.now() + spec.timeoutMs
   if (check.waitPass) {
     // Whichever wins, the other is cancelled: no waiter or timer outlives the wait.
@@ -21,7 +36,12 @@ export async function waitUntilPassing(check: Check, spec: Omit<ProbeSpec, 'chec
     const timedOut = sleep(clock, spec.timeoutMs, either).then(() => false)
     const won = await Promise.race([passed, timedOut])
     timer.abort(STOPPING)
-    if (!won && !signal.aborted) throw new Error(`no ${check.describe()} within ${spec.timeoutMs}ms`)
+    if (won) report({passed: true})
+    else if (!signal.aborted) {
+      const message = `no ${check.describe()} within ${spec.timeoutMs}ms`
+      report({passed: false, message})
+      throw new Error(message)
+    }
     return
   }
   let last: unknown = new Error(`${check.describe()} never answered`)
@@ -30,9 +50,11 @@ export async function waitUntilPassing(check: Check, spec: Omit<ProbeSpec, 'chec
     if (left <= 0) break
     try {
       await check.attempt!(Math.min(left, Math.max(1000, spec.intervalMs * 4)))
+      report({passed: true})
       return
     } catch (error) {
       last = error
+      report({passed: false, message: (error as Error).message ?? String(error)})
     }
     if (!(await sleep(clock, Math.min(spec.intervalMs, Math.max(0, deadline - clock.now())), signal))) return
   }
@@ -45,7 +67,7 @@ export async function prepareCheck(check: Check, ctx: RunContext, label: string)
     await check.prepare?.()
   } catch (error) {
     const reason = `${label}: ${(error as Error).message}`
-    ctx.emit({kind: 'instance', name: ctx.name, at: ctx.clock.now(), state: 'crashed', pid: null, reason})
+    ctx.emit({kind: 'instance', name: ctx.name, at: ctx.clock.now(), state: 'crashed', pid: null, why: because('spawn-failed', reason)})
     throw new MarError(SupervisorCode.spawnFailed, reason)
   }
 }
@@ -75,13 +97,13 @@ export function probe(inner: Runner, spec: ProbeSpec, createCheck: () => Check, 
         const first = await Promise.race([wasSpawned.then(() => 'spawned' as const), child.exited.then(() => 'ended' as const, () => 'ended' as const)])
         if (first === 'spawned' && !watching.aborted) {
           try {
-            if (!assumeReady) await waitUntilPassing(check, spec, ctx.clock, watching)
+            if (!assumeReady) await waitUntilPassing(check, spec, ctx.clock, watching, probeReporter(ctx, 'ready'))
             if (!watching.aborted) {
-              ctx.emit({kind: 'instance', name: ctx.name, at: ctx.clock.now(), state: 'ready', reason: undefined})
+              ctx.emit({kind: 'instance', name: ctx.name, at: ctx.clock.now(), state: 'ready', why: noReason})
               ctx.ready()
             }
           } catch (error) {
-            await failChild(ctx, child, SupervisorCode.readyTimeout, `ready probe failed: ${(error as Error).message}`)
+            await failChild(ctx, child, SupervisorCode.readyFailed, `ready probe failed: ${(error as Error).message}`)
           }
         }
         await child.exited

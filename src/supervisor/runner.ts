@@ -8,6 +8,7 @@ import {setMaxListeners} from 'node:events'
 import {realClock, type Clock, STOPPING} from './clock.js'
 import {MarError} from '../util/errors.js'
 import {SupervisorCode, type ExitInfo} from './errors.js'
+import type {Reason} from './reasons.js'
 
 export type InstanceState =
   | 'pending'
@@ -33,22 +34,38 @@ export interface InstanceEvent {
   pid?: number | null
   startedAt?: number | null
   exit?: ExitInfo
-  reason?: string
+  /** Why it is in its state now (noReason clears it). */
+  why?: Reason
+  /** In backoff: when the restart is due (ms since the epoch). */
+  nextRestartAt?: number
   health?: Health
+  /** A probe was tried: how it went (reported when its outcome or message changes). */
+  probe?: ProbeOutcome
   /** This event is a restart: the instance's restart count goes up by one. */
   restarted?: boolean
   /** Free text the program reported (systemd notify STATUS=). */
   status?: string
 }
 
-export type GroupPhase = 'starting' | 'started' | 'ready' | 'completed' | 'failed' | 'stopping' | 'stopped'
+export interface ProbeOutcome {
+  which: 'ready' | 'liveness'
+  passed: boolean
+  message?: string
+}
+
+/**
+ * A group's milestones and states: `waiting` for a dependency, `blocked`
+ * because one failed, then `starting`, `started` (all spawned), `completed`
+ * (oneshots done), `ready`; `failed`, `stopping`, `stopped`.
+ */
+export type GroupPhase = 'waiting' | 'blocked' | 'starting' | 'started' | 'ready' | 'completed' | 'failed' | 'stopping' | 'stopped'
 
 export interface GroupEvent {
   kind: 'group'
   name: string
   at: number
   phase: GroupPhase
-  reason?: string
+  why?: Reason
 }
 
 export type SupervisorEvent = InstanceEvent | GroupEvent

@@ -46,6 +46,8 @@ export class Slot {
   /** A stop in progress: a start waits for it, so two runs never overlap. */
   private stopping: Promise<void> | null = null
   private waiters: Array<(ready: boolean) => void> = []
+  /** Waiting for this run only: ready, or its end (a crash that will be restarted counts). */
+  private runWaiters: Array<(ready: boolean) => void> = []
 
   constructor(public spec: MemberSpec) {
     this.wanted = spec.autostart !== false
@@ -70,6 +72,13 @@ export class Slot {
     this.settle(true)
   }
 
+  /** The current run ended (whatever comes next: a restart, or nothing). */
+  runEnded(): void {
+    const waiters = this.runWaiters
+    this.runWaiters = []
+    for (const resolve of waiters) resolve(this.ready)
+  }
+
   end(state: 'done' | 'left' | 'failed' | 'stopped'): void {
     this.state = state
     if (state !== 'done') this.ready = false
@@ -86,6 +95,16 @@ export class Slot {
     if (this.ready) return Promise.resolve(true)
     if (this.isParked()) return Promise.resolve(false)
     return new Promise((resolve) => this.waiters.push(resolve))
+  }
+
+  /** True once ready, false when the current run ends first: a start that reports a crash rather than wait out a crash loop. */
+  untilReadyOrRunEnded(): Promise<boolean> {
+    if (this.ready) return Promise.resolve(true)
+    if (this.isParked() || !this.proc) return Promise.resolve(false)
+    return new Promise((resolve) => {
+      this.runWaiters.push(resolve)
+      this.waiters.push(resolve)
+    })
   }
 
   /** Resolves once no stop of this slot is in progress. */

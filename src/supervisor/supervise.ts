@@ -29,16 +29,19 @@ export interface SupervisorOptions {
 export interface GroupControl {
   readonly name: string
   memberNames(): string[]
-  /** Start a stopped (or ended) member; resolves once it is ready. */
-  startMember(name: string): Promise<void>
+  /**
+   * Start a stopped (or ended) member; resolves once it is ready, rejects
+   * when this run ends first. `signal` cancels the wait (not the start).
+   */
+  startMember(name: string, signal?: AbortSignal): Promise<void>
   /** Stop a member and keep it stopped until started again. */
   stopMember(name: string): Promise<void>
   /** Stop and start a member; resolves once it is ready again. */
-  restartMember(name: string): Promise<void>
-  addMember(spec: MemberSpec, index?: number): Promise<void>
+  restartMember(name: string, signal?: AbortSignal): Promise<void>
+  addMember(spec: MemberSpec, index?: number, signal?: AbortSignal): Promise<void>
   removeMember(name: string): Promise<void>
   /** Swap a member's spec (reload): stop the old run, start the new one, resolve once ready. */
-  replaceMember(spec: MemberSpec): Promise<void>
+  replaceMember(spec: MemberSpec, signal?: AbortSignal): Promise<void>
 }
 
 export function supervise(members: MemberSpec[], options: SupervisorOptions): {runner: Runner; control: GroupControl} {
@@ -59,22 +62,22 @@ export function supervise(members: MemberSpec[], options: SupervisorOptions): {r
   const control: GroupControl = {
     name: options.name,
     memberNames: () => specs.map((s) => s.name),
-    startMember: async (name) => need().startMember(name),
+    startMember: async (name, signal) => need().startMember(name, signal),
     stopMember: async (name) => need().stopMember(name),
-    restartMember: async (name) => need().restartMember(name),
-    async addMember(spec, index = specs.length) {
+    restartMember: async (name, signal) => need().restartMember(name, signal),
+    async addMember(spec, index = specs.length, signal) {
       specs.splice(index, 0, spec)
-      await current?.addMember(spec, index)
+      await current?.addMember(spec, index, signal)
     },
     async removeMember(name) {
       const at = specs.findIndex((s) => s.name === name)
       if (at >= 0) specs.splice(at, 1)
       await current?.removeMember(name)
     },
-    async replaceMember(spec) {
+    async replaceMember(spec, signal) {
       const at = specs.findIndex((s) => s.name === spec.name)
       if (at >= 0) specs[at] = spec
-      await current?.replaceMember(spec)
+      await current?.replaceMember(spec, signal)
     },
   }
   return {runner, control}

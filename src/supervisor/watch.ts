@@ -3,6 +3,7 @@
 // runner has `watch`, keeping it out of every other code path.
 import type {WatchSpec} from './spec.js'
 import {start, type Process, type Runner} from './runner.js'
+import {because} from './reasons.js'
 
 export function watch(inner: Runner, spec: WatchSpec, cwd: string): Runner {
   return async (ctx) => {
@@ -16,7 +17,7 @@ export function watch(inner: Runner, spec: WatchSpec, cwd: string): Runner {
     // A watcher that fails (inotify limit, a vanished path) must not take the
     // instance down: it runs on, unwatched, and says why.
     watcher.on('error', (error: unknown) => {
-      ctx.emit({kind: 'instance', name: ctx.name, at: ctx.clock.now(), reason: `watch: ${(error as Error).message}; files are no longer watched`})
+      ctx.emit({kind: 'instance', name: ctx.name, at: ctx.clock.now(), why: because('watch-failed', `watch: ${(error as Error).message}; files are no longer watched`)})
     })
     await new Promise<void>((resolve) => {
       watcher.once('ready', () => resolve())
@@ -36,7 +37,7 @@ export function watch(inner: Runner, spec: WatchSpec, cwd: string): Runner {
       restarting = restarting.then(async () => {
         if (ctx.signal.aborted) return
         swapping = true
-        ctx.emit({kind: 'instance', name: ctx.name, at: ctx.clock.now(), reason: 'files changed'})
+        ctx.emit({kind: 'instance', name: ctx.name, at: ctx.clock.now(), why: because('files-changed', 'files changed')})
         await child.stop()
         if (!ctx.signal.aborted) {
           ctx.emit({kind: 'instance', name: ctx.name, at: ctx.clock.now(), restarted: true})

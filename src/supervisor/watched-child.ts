@@ -2,9 +2,10 @@
 // memory limit): start it as a child, pass a stop request on to it, and
 // provide a signal that aborts when either the child ends or the wrapper is
 // asked to stop — the signal the wrapper's watch loop sleeps on.
-import {MarError} from '../util/errors.js'
+import {MarError, type ErrorCode} from '../util/errors.js'
 import {STOPPING} from './clock.js'
 import {start, type InstanceEvent, type Process, type RunContext, type Runner, type StartOptions} from './runner.js'
+import {because, type ReasonCode} from './reasons.js'
 
 export interface WatchedChild {
   child: Process
@@ -40,8 +41,8 @@ export function startWatched(inner: Runner, ctx: RunContext, options: Pick<Start
  * memory over the limit, bad health): report it, stop the child, and fail
  * with it, so the restart policy decides what comes next.
  */
-export async function failChild(ctx: RunContext, child: Process, code: string, reason: string, event: Pick<InstanceEvent, 'state' | 'health'> = {}): Promise<never> {
-  ctx.emit({kind: 'instance', name: ctx.name, at: ctx.clock.now(), ...event, reason})
+export async function failChild(ctx: RunContext, child: Process, code: ErrorCode & ReasonCode, reason: string, event: Pick<InstanceEvent, 'state' | 'health'> = {}): Promise<never> {
+  ctx.emit({kind: 'instance', name: ctx.name, at: ctx.clock.now(), ...event, why: because(code, reason)})
   await child.stop()
   throw new MarError(code, reason)
 }

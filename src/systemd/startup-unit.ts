@@ -5,7 +5,7 @@ import {homedir, userInfo} from 'node:os'
 import {join, resolve} from 'node:path'
 import {MarError} from '../util/errors.js'
 import {escapeSpecifiers, execLine, quoteEnvAssignment} from './unit-syntax.js'
-import {DAEMON_ENV, DAEMON_NODE_FLAGS} from '../daemon/node-flags.js'
+import {DAEMON_ENV, DAEMON_NODE_FLAGS} from '../api/daemon-process.js'
 
 export type Scope = 'user' | 'system'
 

@@ -1,6 +1,7 @@
-// Errors are data: every failure mar reports carries a stable `code` that
-// tests and `--json` consumers match on, and the exit code the CLI uses.
-// Messages are for people and may change; codes may not.
+// Errors are data: every failure mar reports carries a stable `code` from
+// the one list below — what tests, `--json` consumers and the other side of
+// the protocol switch on — and the exit code the CLI uses. Messages are for
+// people and may change; codes may not, and no code matches message text.
 
 export const ExitCode = {
   ok: 0,
@@ -10,9 +11,71 @@ export const ExitCode = {
 } as const
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
 
+/** Every error code mar reports, with the exit code it means unless the thrower says otherwise. */
+export const errorCodes = {
+  // The caller's mistake (exit 2).
+  'bad-flag': ExitCode.usage,
+  'bad-request': ExitCode.usage,
+  'bad-signal': ExitCode.usage,
+  'config-invalid': ExitCode.usage,
+  'config-not-found': ExitCode.usage,
+  'no-stack': ExitCode.usage,
+  'not-found': ExitCode.usage,
+  'unknown-host': ExitCode.usage,
+  'unknown-stack': ExitCode.usage,
+  'unknown-target': ExitCode.usage,
+  'bad-cursor': ExitCode.usage,
+  // The daemon could not be reached, started or understood (exit 3).
+  'client-closed': ExitCode.daemon,
+  'daemon-lost': ExitCode.daemon,
+  'daemon-start-failed': ExitCode.daemon,
+  'daemon-unreachable': ExitCode.daemon,
+  'mar-home': ExitCode.daemon,
+  protocol: ExitCode.daemon,
+  'protocol-mismatch': ExitCode.daemon,
+  'frame-too-large': ExitCode.daemon,
+  'bad-json': ExitCode.daemon,
+  // The operation failed (exit 1).
+  cancelled: ExitCode.failed,
+  'daemon-stopping': ExitCode.failed,
+  'daemon-stop-timeout': ExitCode.failed,
+  'file-exists': ExitCode.failed,
+  internal: ExitCode.failed,
+  'not-a-daemon': ExitCode.failed,
+  'not-available': ExitCode.failed,
+  'nothing-to-export': ExitCode.failed,
+  'remote-unsupported': ExitCode.failed,
+  'stack-in-daemon': ExitCode.failed,
+  'stack-in-foreground': ExitCode.failed,
+  'stack-name-taken': ExitCode.failed,
+  'stack-not-up': ExitCode.failed,
+  'systemctl-failed': ExitCode.failed,
+  'unexportable-path': ExitCode.failed,
+  'unit-name-too-long': ExitCode.failed,
+  'unit-not-written': ExitCode.failed,
+  'unknown-user': ExitCode.failed,
+  // Runners (src/supervisor): why one ended or could not start.
+  'runner-exited': ExitCode.failed,
+  'spawn-failed': ExitCode.failed,
+  'ready-failed': ExitCode.failed,
+  'exited-before-ready': ExitCode.failed,
+  unhealthy: ExitCode.failed,
+  'memory-limit': ExitCode.failed,
+  'restart-limit': ExitCode.failed,
+  'group-failed': ExitCode.failed,
+  'dependency-failed': ExitCode.failed,
+} as const satisfies Record<string, ExitCode>
+
+export type ErrorCode = keyof typeof errorCodes
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(errorCodes, code)
+}
+
 export interface MarErrorOptions {
   /** What the user can do about it, printed after the message. */
   hint?: string
+  /** Overrides the code's own exit code (rarely needed). */
   exitCode?: ExitCode
   cause?: unknown
   /** Structured facts for --json output and tests. */
@@ -20,17 +83,17 @@ export interface MarErrorOptions {
 }
 
 export class MarError extends Error {
-  readonly code: string
+  readonly code: ErrorCode
   readonly hint?: string
   readonly exitCode: ExitCode
   readonly details?: Record<string, unknown>
 
-  constructor(code: string, message: string, options: MarErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: MarErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : {cause: options.cause})
     this.name = 'MarError'
     this.code = code
     this.hint = options.hint
-    this.exitCode = options.exitCode ?? ExitCode.failed
+    this.exitCode = options.exitCode ?? errorCodes[code]
     this.details = options.details
   }
 

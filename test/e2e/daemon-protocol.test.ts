@@ -44,7 +44,7 @@ describe('the control socket', () => {
     expect(bad.frames[0]).toMatchObject({type: 'error', error: {code: 'bad-json'}})
 
     const noHello = await rawConnect(socket)
-    noHello.send(`${JSON.stringify({id: 1, type: 'status'})}\n`)
+    noHello.send(`${JSON.stringify({id: 1, method: 'status', params: {}})}\n`)
     await noHello.closed
     expect(noHello.frames[0]).toMatchObject({type: 'error', error: {code: 'protocol'}})
 
@@ -55,19 +55,20 @@ describe('the control socket', () => {
 
     const weird = await rawConnect(socket)
     weird.hello()
-    weird.send('{"id": "x"}\n[1,2,3]\n{"id": 7, "type": "frobnicate"}\n{"id": 8, "type": "up", "plan": 5}\n')
-    await waitFor('four error replies', () => weird.frames.length >= 5)
+    weird.send('{"id": "x"}\n[1,2,3]\n{"id": 7, "method": "frobnicate"}\n{"id": 8, "method": "up", "params": {"plan": 5}}\n{"id": 9, "method": "status", "params": {}}\n')
+    await waitFor('four error replies and a status', () => weird.frames.length >= 6)
     expect(weird.frames.slice(1)).toMatchObject([
-      {type: 'error', error: {code: 'bad-request', message: 'a request needs a numeric id and a type'}},
-      {type: 'error', error: {code: 'bad-request', message: 'a request needs a numeric id and a type'}},
-      {id: 7, type: 'error', error: {code: 'bad-request', message: 'unknown request type frobnicate'}},
-      {id: 8, type: 'error', error: {code: 'bad-request'}},
+      {id: 0, type: 'error', error: {code: 'bad-request', message: 'a request needs a numeric id'}},
+      {id: 0, type: 'error', error: {code: 'bad-request', message: 'a request must be a JSON object'}},
+      {id: 7, type: 'error', error: {code: 'bad-request', message: 'unknown method "frobnicate"'}},
+      {id: 8, type: 'error', error: {code: 'bad-request', message: 'up: plan must be a plan (name, configPath, groups, startOrder)'}},
+      {id: 9, type: 'result', data: {stacks: [{name: 'garbage'}]}},
     ])
     weird.socket.destroy()
 
     const truncated = await rawConnect(socket)
     truncated.hello()
-    truncated.send('{"id": 1, "type": "sta')
+    truncated.send('{"id": 1, "method": "sta')
     truncated.socket.end()
     await truncated.closed
 
@@ -83,7 +84,7 @@ describe('the control socket', () => {
     const daemon = home.daemonPid()!
     const follower = await rawConnect(socket)
     follower.hello()
-    follower.send(`${JSON.stringify({id: 1, type: 'logs', stack: {name: 'slow'}, targets: [], lines: 0, follow: true})}\n`)
+    follower.send(`${JSON.stringify({id: 1, method: 'logs', params: {stack: {name: 'slow'}, targets: [], lines: 0, follow: true}})}\n`)
     await waitFor('hello', () => follower.frames.length >= 1)
     follower.socket.pause()
     const rssBefore = rssOf(daemon)
@@ -96,8 +97,8 @@ describe('the control socket', () => {
     // ~2.5 MB of output went by; the daemon must not have queued it for the paused reader.
     expect(rssPaused - rssBefore).toBeLessThan(20 * 1024 * 1024)
     follower.socket.resume()
-    type LogFrame = {type: string; line: {stream: string; line: string}}
-    const stdoutLines = () => (follower.frames as LogFrame[]).filter((f) => f.type === 'log' && f.line.stream === 'stdout').map((f) => f.line.line)
+    type LogFrame = {type: string; item: {stream: string; line: string}}
+    const stdoutLines = () => (follower.frames as LogFrame[]).filter((f) => f.type === 'item' && f.item.stream === 'stdout').map((f) => f.item.line)
     await waitFor('every line to reach the follower', () => stdoutLines().length >= count, 60_000)
     const lines = stdoutLines()
     expect(lines).toHaveLength(count)

@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {instance, project, waitForState, withHome, type Home} from '../helpers/daemon.js'
 import {isAlive, waitFor} from '../helpers/wait.js'
-import type {LogLineJson} from '../../src/api/protocol.js'
+import type {LogLineJson} from '../../src/api/json.js'
 
 const homes: Home[] = []
 const cleanups: Array<() => void> = []

@@ -8,7 +8,7 @@ import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {mar, project} from '../helpers/cli.js'
 import {hasAnalyze, problemsAbout, verify} from '../unit/systemd/systemd-tools.js'
-import {DAEMON_NODE_FLAGS} from '../../src/daemon/node-flags.js'
+import {DAEMON_NODE_FLAGS} from '../../src/api/daemon-process.js'
 
 const root = new URL('../../', import.meta.url).pathname
 const fakeSystemctl = new URL('../fixtures/systemd/fake-systemctl', import.meta.url).pathname

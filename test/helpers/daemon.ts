@@ -6,7 +6,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {mar, project, type CliOptions, type RunResult} from './cli.js'
 import {isAlive, killQuietly, waitFor} from './wait.js'
-import type {StatusJson} from '../../src/api/protocol.js'
+import type {StatusJson} from '../../src/api/json.js'
 
 export interface Home {
   home: string

@@ -1,6 +1,7 @@
 // A hand-driven connection to the daemon's socket, for testing what the
 // daemon does with frames no well-behaved client would send.
 import {connect, type Socket} from 'node:net'
+import {PROTOCOL_VERSION} from '../../src/api/protocol.js'
 
 export interface RawConnection {
   socket: Socket
@@ -32,7 +33,7 @@ export function rawConnect(path: string): Promise<RawConnection> {
         frames,
         closed,
         send: (text) => socket.write(text),
-        hello: () => socket.write(`${JSON.stringify({type: 'hello', protocol: 1, version: 'test', pid: process.pid})}\n`),
+        hello: () => socket.write(`${JSON.stringify({type: 'hello', protocol: PROTOCOL_VERSION, version: 'test', pid: process.pid, role: 'client'})}\n`),
       }),
     )
   })

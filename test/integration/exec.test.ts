@@ -117,7 +117,7 @@ describe('spawning', () => {
     await harness.waitForState('web.1', 'failed')
     const crashed = harness.events.filter((e) => e.kind === 'instance' && e.name === 'web.1' && e.state === 'crashed')
     expect(crashed).toHaveLength(3)
-    expect(crashed[0]).toMatchObject({reason: 'spawn failed: not found: foo-does-not-exist'})
+    expect(crashed[0]).toMatchObject({why: {reasonCode: 'spawn-not-found', reason: 'spawn failed: not found: foo-does-not-exist'}})
   })
 
   it('runs argv commands without a shell', async () => {

@@ -64,7 +64,7 @@ describe('probes that never pass end in a defined state', () => {
     const port = await freePort()
     harness = await runStack(`runners: { s: { cmd: "sleep 60", ready: { tcp: ${port}, timeout: 400ms, interval: 50ms }, restart: never } }`)
     await harness.waitForState('s.1', 'stopped')
-    const reasons = harness.events.flatMap((e) => (e.kind === 'instance' && e.reason ? [e.reason] : []))
+    const reasons = harness.events.flatMap((e) => (e.kind === 'instance' && e.why?.reason ? [e.why.reason] : []))
     expect(reasons.some((r) => /^ready probe failed: tcp 127\.0\.0\.1:\d+: connection refused \(gave up after 400ms\)$/.test(r))).toBe(true)
     await expect(harness.proc.exited).rejects.toMatchObject({code: 'group-failed'})
   })
@@ -72,7 +72,7 @@ describe('probes that never pass end in a defined state', () => {
   it('a hanging exec probe is killed by its own timeout', async () => {
     harness = await runStack(`runners: { s: { cmd: "sleep 60", ready: { exec: "sleep 600", timeout: 600ms, interval: 50ms }, restart: never } }`)
     await harness.waitForState('s.1', 'stopped', 5000)
-    const reasons = harness.events.flatMap((e) => (e.kind === 'instance' && e.reason ? [e.reason] : []))
+    const reasons = harness.events.flatMap((e) => (e.kind === 'instance' && e.why?.reason ? [e.why.reason] : []))
     expect(reasons.some((r) => r.startsWith('ready probe failed: exec "sleep 600": still running after'))).toBe(true)
   })
 
@@ -80,7 +80,7 @@ describe('probes that never pass end in a defined state', () => {
     const port = await freePort()
     harness = await runStack(`runners: { s: { cmd: [node, $FIXTURES/http-server.mjs, "${port}", "0", hang], ready: { http: "http://127.0.0.1:${port}/", timeout: 700ms }, restart: never } }`)
     await harness.waitForState('s.1', 'stopped', 5000)
-    const reasons = harness.events.flatMap((e) => (e.kind === 'instance' && e.reason ? [e.reason] : []))
+    const reasons = harness.events.flatMap((e) => (e.kind === 'instance' && e.why?.reason ? [e.why.reason] : []))
     expect(reasons.some((r) => r.includes('no answer within') || r.includes('connection refused'))).toBe(true)
   })
 
@@ -100,7 +100,7 @@ describe('liveness', () => {
     await waitFor('the alive file', () => existsSync(`${harness!.dir}/alive`))
     rmSync(`${harness.dir}/alive`)
     const unhealthy = await harness.waitForState('s.1', 'unhealthy', 5000)
-    expect(unhealthy.reason).toMatch(/^health check failed 2 times: exec "test -e alive": exit 1/)
+    expect(unhealthy.why?.reason).toMatch(/^health check failed 2 times: exec "test -e alive": exit 1/)
     await waitFor('a restart', () => harness!.events.some((e) => e.kind === 'instance' && e.restarted))
   })
 })

@@ -49,8 +49,8 @@ describe('memory_limit', () => {
   it('restarts an instance whose tree stays above the limit', async () => {
     harness = await runStack(`runners: { hog: { cmd: [node, $FIXTURES/alloc.mjs, "150"], memory_limit: 100M } }`)
     const event = await waitFor('the memory limit to act', () =>
-      harness!.events.find((e) => e.kind === 'instance' && e.reason?.includes('stayed above memory_limit')), 15_000)
-    expect(event.reason).toMatch(/^memory \d+(\.\d)?M stayed above memory_limit 100M$/)
+      harness!.events.find((e) => e.kind === 'instance' && e.why?.reason?.includes('stayed above memory_limit')), 15_000)
+    expect((event as {why?: {reason: string | null}}).why?.reason).toMatch(/^memory \d+(\.\d)?M stayed above memory_limit 100M$/)
     await waitFor('a restart', () => restarts(harness!, 'hog.1') >= 1)
   })
 })

@@ -3,7 +3,7 @@
 // the race is in the bookkeeping, and a real store cannot be held half-open.
 import {describe, expect, it} from 'vitest'
 import type {InstancePlan} from '../../../src/config/types.js'
-import {marPaths} from '../../../src/daemon/paths.js'
+import {marPaths} from '../../../src/api/home.js'
 import {StackLogs, type InstanceLogStore} from '../../../src/daemon/stack-logs.js'
 import {LineBus} from '../../../src/supervisor/output.js'
 

@@ -22,7 +22,7 @@ function setup(groups: GroupDef[]) {
   const nodes: GraphNode[] = groups.map((g) => ({
     name: g.name,
     dependsOn: g.dependsOn ?? [],
-    onBlocked: (reason) => (blocked[g.name] = reason),
+    onBlocked: (why) => (blocked[g.name] = why.reason ?? ''),
     runner: supervise(
       g.members.map((m) => ({
         name: m.name,

@@ -122,7 +122,7 @@ describe('probe and health', () => {
     const proc = start(probe(fleet.runner('web.1'), {check: {kind: 'notify'}, timeoutMs: 1000, intervalMs: 100}, () => scriptedCheck([false])), {name: 'web.1', clock, emit: fleet.record})
     await clock.advance(1200)
     expect(proc.isExited).toBe(true)
-    await expect(proc.exited).rejects.toMatchObject({code: 'ready-timeout'})
+    await expect(proc.exited).rejects.toMatchObject({code: 'ready-failed'})
     await expect(proc.exited).rejects.toThrow(/attempt \d+ failed \(gave up after 1000ms\)/)
     expect(fleet.isRunning('web.1')).toBe(false)
   })

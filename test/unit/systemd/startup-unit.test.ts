@@ -6,7 +6,7 @@ import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {defaultScope, invokingAccount, manualEnable, renderStartupUnit, unitDir, type StartupUnitOptions} from '../../../src/systemd/startup-unit.js'
 import {canDump, dumpUnit, execTimeArgv, hasAnalyze, problemsAbout, verify} from './systemd-tools.js'
-import {DAEMON_ENV, DAEMON_NODE_FLAGS} from '../../../src/daemon/node-flags.js'
+import {DAEMON_ENV, DAEMON_NODE_FLAGS} from '../../../src/api/daemon-process.js'
 
 const root = new URL('../../../', import.meta.url).pathname
 const template = readFileSync(join(root, 'templates/mar.service'), 'utf8')

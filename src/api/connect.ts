@@ -1,0 +1,74 @@
+// Finding who runs a stack: the daemon (its socket in MAR_HOME, started
+// first when the caller may: mar up, mar daemon start, dial-stdio), or a
+// `mar up -f` serving that one stack on a socket of its own. A client that
+// imports only src/api can reach them; nothing here loads daemon code.
+import {readdirSync} from 'node:fs'
+import {join} from 'node:path'
+import {MarError} from '../util/errors.js'
+import type {DaemonClient} from './client.js'
+import {startDaemon} from './daemon-process.js'
+import {foregroundSocket, marPaths, type MarPaths} from './home.js'
+import type {StackRef} from './protocol.js'
+import {connectSocket} from './transports.js'
+
+export interface ConnectOptions {
+  /** Start the daemon when none answers. */
+  start: boolean
+  paths?: MarPaths
+}
+
+export async function connectDaemon(options: ConnectOptions): Promise<DaemonClient> {
+  const paths = options.paths ?? marPaths()
+  try {
+    return await connectSocket(paths.socket)
+  } catch (error) {
+    if (!options.start || !(error instanceof MarError) || error.code !== 'daemon-unreachable' || error.details?.errno === 'EACCES') throw error
+  }
+  await startDaemon(paths)
+  return connectSocket(paths.socket)
+}
+
+/** The daemon if one answers, else null (mar daemon status, mar status, mar down). */
+export async function probeDaemon(paths: MarPaths = marPaths()): Promise<DaemonClient | null> {
+  try {
+    return await connectSocket(paths.socket, 2000)
+  } catch {
+    return null
+  }
+}
+
+/** The API of every stack that `mar up -f` runs (each serves its own socket), as far as they answer. */
+export async function foregroundClients(paths: MarPaths = marPaths()): Promise<DaemonClient[]> {
+  let names: string[]
+  try {
+    names = readdirSync(paths.foreground).filter((name) => name.endsWith('.sock'))
+  } catch {
+    return []
+  }
+  const clients = await Promise.all(names.map((name) => connectSocket(join(paths.foreground, name), 2000, {peer: `the foreground stack ${name.slice(0, -5)}`}).catch(() => null)))
+  return clients.filter((client): client is DaemonClient => client !== null)
+}
+
+/**
+ * Whoever runs the stack `ref` names: a `mar up -f` of it, else the
+ * daemon (started first if `start`). With no ref, the daemon.
+ */
+export async function clientForStack(ref: StackRef | null, options: ConnectOptions): Promise<DaemonClient> {
+  const paths = options.paths ?? marPaths()
+  if (ref) {
+    const named = ref.name ? await connectSocket(foregroundSocket(paths, ref.name), 2000).catch(() => null) : null
+    const candidates = ref.name ? (named ? [named] : []) : await foregroundClients(paths)
+    let found: DaemonClient | null = null
+    for (const client of candidates) {
+      if (!found && (await runsStack(client, ref))) found = client
+      else client.close()
+    }
+    if (found) return found
+  }
+  return connectDaemon({...options, paths})
+}
+
+async function runsStack(client: DaemonClient, ref: StackRef): Promise<boolean> {
+  const status = await client.call('status', {}).catch(() => null)
+  return Boolean(status?.stacks.some((s) => (ref.name !== undefined ? s.name === ref.name : s.config === ref.config)))
+}

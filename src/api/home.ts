@@ -1,0 +1,77 @@
+// Where mar keeps its state: everything under MAR_HOME (default ~/.mar), a
+// directory only its user can enter. The daemon lives there (its socket),
+// so finding it starts here — for the CLI and for any client of the API.
+import {chmodSync, existsSync, mkdirSync, statSync} from 'node:fs'
+import {homedir} from 'node:os'
+import {dirname, join, resolve} from 'node:path'
+import {MarError} from '../util/errors.js'
+
+export interface MarPaths {
+  home: string
+  /** The daemon's control socket (mode 0600). */
+  socket: string
+  /**
+   * MAR_HOME/daemon.pid: only a record of the running daemon's pid, written
+   * once it holds the lock. The single-instance lock itself is an
+   * abstract-namespace socket (src/daemon/server.ts), not this file.
+   */
+  lock: string
+  /** The daemon's own diagnostics when it runs in the background. */
+  daemonLog: string
+  /** Captured output: logs/<stack>/<instance>/. */
+  logs: string
+  /** One JSON plan per stack that is up. */
+  stacks: string
+  /** Append-only record of spawns and exits, for adoption. */
+  journal: string
+  /** Short-lived runtime files: notify sockets. */
+  run: string
+  /** Stacks that `mar up -f` runs: a socket (and a journal) per stack. */
+  foreground: string
+}
+
+export function marHome(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.MAR_HOME && env.MAR_HOME !== '' ? env.MAR_HOME : join(homedir(), '.mar'))
+}
+
+export function marPaths(home: string = marHome()): MarPaths {
+  return {
+    home,
+    socket: join(home, 'daemon.sock'),
+    lock: join(home, 'daemon.pid'),
+    daemonLog: join(home, 'daemon.log'),
+    logs: join(home, 'logs'),
+    stacks: join(home, 'stacks'),
+    journal: join(home, 'journal.jsonl'),
+    run: join(home, 'run'),
+    foreground: join(home, 'foreground'),
+  }
+}
+
+/** Create MAR_HOME and its subdirectories, private to this user; a MAR_HOME that cannot be one is a clear error (exit 3). */
+export function ensureHome(paths: MarPaths): void {
+  const fail = (why: string) =>
+    new MarError('mar-home', `MAR_HOME ${paths.home} cannot be used: ${why}`, {hint: 'set MAR_HOME to a directory of yours (default ~/.mar)'})
+  const existing = statSync(paths.home, {throwIfNoEntry: false})
+  if (existing && !existing.isDirectory()) throw fail('it is not a directory')
+  try {
+    // Not recursive when the parent exists: Node's recursive mkdir loops for ever under /proc.
+    if (!existing) mkdirSync(paths.home, {recursive: !existsSync(dirname(paths.home)), mode: 0o700})
+    // An existing directory keeps its mode under mkdir: make sure it is private.
+    chmodSync(paths.home, 0o700)
+    for (const dir of [paths.logs, paths.stacks, paths.run, paths.foreground]) mkdirSync(dir, {recursive: true, mode: 0o700})
+  } catch (error) {
+    throw fail((error as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (error as Error).message)
+  }
+}
+
+/** A file-system-safe form of a stack or instance name. */
+export function safeName(name: string): string {
+  const cleaned = name.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^\.+/, '_')
+  return cleaned === '' ? '_' : cleaned
+}
+
+/** The socket a `mar up -f` of this stack serves its API on. */
+export function foregroundSocket(paths: MarPaths, stack: string): string {
+  return join(paths.foreground, `${safeName(stack)}.sock`)
+}

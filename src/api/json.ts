@@ -1,0 +1,70 @@
+// The documented `--json` output of status and logs (README, "Commands"):
+// a stable contract with exactly these fields, made from the protocol's
+// richer facts.
+import {describeReason} from './describe.js'
+import type {ExitJson, InstanceInfo, LogLine, ReasonCode, StatusReply} from './protocol.js'
+
+/** One instance in `mar status --json`. */
+export interface InstanceJson {
+  name: string
+  runner: string
+  group: string
+  host: string
+  state: string
+  health: string | null
+  pid: number | null
+  startedAt: string | null
+  restarts: number
+  lastExit: ExitJson | null
+  cpu: number | null
+  memory: number | null
+  reason: string | null
+  reasonCode: ReasonCode | null
+}
+
+export interface StackJson {
+  name: string
+  config: string
+  instances: InstanceJson[]
+}
+
+export interface StatusJson {
+  stacks: StackJson[]
+}
+
+/** One line of `mar logs --json`. */
+export interface LogLineJson {
+  time: string
+  stack: string
+  instance: string
+  host: string
+  stream: 'stdout' | 'stderr'
+  line: string
+}
+
+export function instanceJson(info: InstanceInfo, now = Date.now()): InstanceJson {
+  return {
+    name: info.name,
+    runner: info.runner,
+    group: info.group,
+    host: info.host,
+    state: info.state,
+    health: info.health,
+    pid: info.pid,
+    startedAt: info.startedAt,
+    restarts: info.restarts,
+    lastExit: info.lastExit,
+    cpu: info.cpu,
+    memory: info.memory,
+    reason: describeReason(info, now),
+    reasonCode: info.reasonCode,
+  }
+}
+
+export function statusJson(status: StatusReply, now = Date.now()): StatusJson {
+  return {stacks: status.stacks.map((s) => ({name: s.name, config: s.config, instances: s.instances.map((i) => instanceJson(i, now))}))}
+}
+
+export function logLineJson(line: LogLine): LogLineJson {
+  return {time: line.time, stack: line.stack, instance: line.instance, host: line.host, stream: line.stream, line: line.line}
+}

@@ -1,0 +1,380 @@
+// The daemon's actor: which stacks are up, who watches them, and the
+// answers to requests. Node runs it on one thread, so each handler's
+// synchronous part is the serial loop that changes state; long operations
+// (stopping a stack, a rolling restart) are awaited without blocking other
+// requests. Each stack's state belongs to its StackRuntime, and every
+// operation on a stack goes through that runtime's queue; this class owns
+// only the set of stacks, the subscribers and what is shared (usage
+// samples, adoption records, the journal and the stack files).
+// Foreground mode (`mar up -f`) runs this same class for its one stack.
+import type {DaemonInfo, HostInfo, PeerRole, ReloadReply, SignalReply, StackRef, StatusReply, TargetsReply, UpReply, DownReply, WatchEvent} from '../api/protocol.js'
+import {resolveTargets} from '../api/targets.js'
+import type {LogSpec, StackPlan} from '../config/types.js'
+import type {CgroupManager} from '../supervisor/cgroup.js'
+import type {Clock} from '../supervisor/clock.js'
+import {isRunning} from '../supervisor/proc.js'
+import {MarError} from '../util/errors.js'
+import {marVersion} from '../util/version.js'
+import {toInstanceInfo} from './instance-status.js'
+import {journalKey, type Journal, type SpawnRecord} from './journal.js'
+import type {MarPaths} from './paths.js'
+import {killRecorded, StackRuntime, type InstanceLogStore, type RuntimeDeps} from './stack-runtime.js'
+import type {StackStore} from './stack-store.js'
+import {UsageSampler} from './usage.js'
+import type {StoredListener} from './logs/index.js'
+
+/** New output of an instance was stored at [start, end) of its stream, in any stack. */
+export type StackStoredListener = (stack: string, instance: string, ...chunk: Parameters<StoredListener>) => void
+
+export interface DaemonDeps {
+  paths: MarPaths
+  journal: Journal
+  /** Where stacks that are up are recorded for the next daemon; null: nowhere (foreground mode). */
+  stackStore: StackStore | null
+  cgroups: CgroupManager
+  createLogs(dir: string, spec: LogSpec): InstanceLogStore
+  log(message: string): void
+  role: Extract<PeerRole, 'daemon' | 'foreground'>
+  /** false in foreground mode: a stack ends once all its instances ended. */
+  keepAlive: boolean
+  clock?: Clock
+  instanceRunner?: RuntimeDeps['instanceRunner']
+  /** How often CPU and memory are sampled (ms). */
+  usageIntervalMs?: number
+}
+
+export type Watcher = (event: WatchEvent) => void
+
+export class Daemon {
+  private readonly stacks = new Map<string, StackRuntime>()
+  /** Stacks taken down that are still stopping or closing their logs: a new up of the same name waits for them. */
+  private readonly retiring = new Map<string, {runtime: StackRuntime; gone: Promise<void>}>()
+  private readonly watchers = new Map<Watcher, {usage: boolean}>()
+  private readonly storedListeners = new Set<StackStoredListener>()
+  /** Processes a previous daemon left running, per stack and instance, until the stack takes them. */
+  private readonly adoption = new Map<string, Map<string, SpawnRecord>>()
+  /** Set by shutdown: no new operation on any stack starts after it. */
+  private closing = false
+  private readonly usage: UsageSampler
+  readonly startedAt = new Date()
+
+  constructor(readonly deps: DaemonDeps) {
+    this.usage = new UsageSampler(
+      () => [...this.stacks.values()].flatMap((rt) => rt.running().map((r) => ({key: journalKey(rt.name, r.name), pid: r.pid, cgroupPath: r.cgroupPath}))),
+      deps.usageIntervalMs,
+      () => this.broadcastUsage(),
+    )
+  }
+
+  // ------------------------------------------------------------ reading
+
+  /** The stacks that are up (read them; change them only through their operations). */
+  runtimes(): StackRuntime[] {
+    return [...this.stacks.values()]
+  }
+
+  runtime(name: string): StackRuntime | undefined {
+    return this.stacks.get(name)
+  }
+
+  find(ref: StackRef | null): StackRuntime {
+    if (ref?.name) {
+      const runtime = this.stacks.get(ref.name)
+      if (runtime) return runtime
+      throw new MarError('stack-not-up', `stack "${ref.name}" is not up`, {hint: 'start it with `mar up`', details: {known: [...this.stacks.keys()]}})
+    }
+    if (ref?.config) {
+      for (const runtime of this.stacks.values()) if (runtime.plan.configPath === ref.config) return runtime
+      throw new MarError('stack-not-up', `the stack of ${ref.config} is not up`, {hint: 'start it with `mar up`'})
+    }
+    throw new MarError('no-stack', 'no stack named', {hint: 'run mar in the directory of a mar.yaml, or name it: STACK/TARGET'})
+  }
+
+  private usageOf(stack: string) {
+    return (instance: string) => this.usage.get(journalKey(stack, instance))
+  }
+
+  status(): StatusReply {
+    return {stacks: this.runtimes().map((rt) => rt.info(this.usageOf(rt.name))), hosts: this.hosts()}
+  }
+
+  /** `local`, and the remote hosts the stacks declare (which this version cannot reach yet). */
+  private hosts(): HostInfo[] {
+    const hosts: HostInfo[] = [{name: 'local', ssh: null, state: 'up', reason: null}]
+    for (const runtime of this.stacks.values()) {
+      for (const host of runtime.plan.hosts) {
+        if (host.name === 'local' || hosts.some((h) => h.name === host.name)) continue
+        hosts.push({name: host.name, ssh: host.ssh ?? null, state: 'unsupported', reason: 'remote hosts are not supported yet'})
+      }
+    }
+    return hosts
+  }
+
+  info(): DaemonInfo {
+    const {cgroups} = this.deps
+    return {
+      pid: process.pid,
+      version: marVersion(),
+      home: this.deps.paths.home,
+      startedAt: this.startedAt.toISOString(),
+      stacks: this.stacks.size,
+      instances: this.runtimes().reduce((n, rt) => n + rt.instanceNames().length, 0),
+      containment: `${cgroups.mode === 'cgroup' ? 'a cgroup per instance' : 'process groups'} (${cgroups.reason}); resources ${cgroups.enforcesResources ? 'enforced' : 'not enforced'}`,
+      role: this.deps.role,
+    }
+  }
+
+  // ------------------------------------------------------------ subscribers
+
+  /** Events from now on; the caller sends its snapshot first (status()). */
+  subscribe(watcher: Watcher, options: {usage?: boolean} = {}): () => void {
+    this.watchers.set(watcher, {usage: Boolean(options.usage)})
+    return () => this.watchers.delete(watcher)
+  }
+
+  private broadcast(event: WatchEvent): void {
+    for (const watcher of this.watchers.keys()) watcher(event)
+  }
+
+  private broadcastUsage(): void {
+    const wanting = [...this.watchers].filter(([, options]) => options.usage).map(([watcher]) => watcher)
+    if (wanting.length === 0) return
+    const stacks = this.runtimes().map((rt) => ({
+      stack: rt.name,
+      instances: rt.running().flatMap(({name}) => {
+        const usage = this.usage.get(journalKey(rt.name, name))
+        return usage ? [{name, cpu: Math.round(usage.cpu * 10) / 10, memory: usage.memory}] : []
+      }),
+    }))
+    const event: WatchEvent = {kind: 'usage', at: new Date().toISOString(), stacks}
+    for (const watcher of wanting) watcher(event)
+  }
+
+  /** Told of every chunk of output stored, in any stack, now or later (logs -f). */
+  onStored(listener: StackStoredListener): () => void {
+    this.storedListeners.add(listener)
+    return () => this.storedListeners.delete(listener)
+  }
+
+  /** Up, or on its way down: watchers hear of its instances stopping. */
+  private isCurrent(runtime: StackRuntime): boolean {
+    return this.stacks.get(runtime.name) === runtime || this.retiring.get(runtime.name)?.runtime === runtime
+  }
+
+  private runtimeDeps(): RuntimeDeps {
+    const {paths, journal, cgroups, createLogs, log, keepAlive, clock, instanceRunner} = this.deps
+    return {
+      paths,
+      journal,
+      cgroups,
+      createLogs,
+      log,
+      keepAlive,
+      clock,
+      instanceRunner,
+      onInstance: (runtime, status) => {
+        if (this.watchers.size > 0 && this.isCurrent(runtime)) {
+          this.broadcast({kind: 'instance', stack: runtime.name, instance: toInstanceInfo(status, this.usage.get(journalKey(runtime.name, status.name)))})
+        }
+      },
+      onGroup: (runtime, group) => {
+        if (this.isCurrent(runtime)) this.broadcast({kind: 'group', stack: runtime.name, group})
+      },
+      onReset: (runtime) => {
+        if (this.stacks.get(runtime.name) === runtime) this.broadcast({kind: 'stack-added', stack: runtime.info(this.usageOf(runtime.name))})
+      },
+      onStored: (stack, instance, stream, end, start) => {
+        for (const listener of this.storedListeners) listener(stack, instance, stream, end, start)
+      },
+    }
+  }
+
+  // ------------------------------------------------------------ operations
+
+  private refuseWhenClosing(): void {
+    if (this.closing) throw new MarError('daemon-stopping', 'the daemon is stopping', {hint: 'start it again with `mar daemon start`'})
+  }
+
+  /** Record a stack's plan and what is held stopped in it, for the next daemon. */
+  private persist(runtime: StackRuntime): void {
+    if (this.stacks.get(runtime.name) === runtime) this.deps.stackStore?.save(runtime.plan, runtime.heldNames())
+  }
+
+  /** Add a stack (or update one that is up, as reload would) and start its targets; `held` stay stopped (a stack coming back). */
+  async up(plan: StackPlan, targets: string[], held: string[] = []): Promise<UpReply> {
+    this.refuseWhenClosing()
+    resolveTargets(plan, targets) // a bad target changes nothing
+    for (;;) {
+      const existing = this.stacks.get(plan.name)
+      if (existing) {
+        if (existing.plan.configPath !== plan.configPath) {
+          throw new MarError('stack-name-taken', `a stack named "${plan.name}" from ${existing.plan.configPath} is already up`, {
+            hint: 'give this one another `name:` in its mar.yaml, or take the other down first',
+          })
+        }
+        const applied = await existing.apply(plan, targets)
+        this.persist(existing)
+        return {stack: plan.name, instances: applied.wanted, changes: applied.changes}
+      }
+      // An earlier run of this name stops and closes its logs before a new one starts.
+      const retiring = this.retiring.get(plan.name)
+      if (!retiring) break
+      await retiring.gone
+      this.refuseWhenClosing()
+    }
+    // From here to the registration nothing waits: a second `up` of the same stack finds this one.
+    const runtime = new StackRuntime(plan, this.runtimeDeps(), this.adoption.get(plan.name))
+    this.adoption.delete(plan.name)
+    this.stacks.set(plan.name, runtime)
+    this.broadcast({kind: 'stack-added', stack: runtime.info(this.usageOf(runtime.name))})
+    const instances = await runtime.up(targets, held)
+    this.persist(runtime)
+    return {stack: plan.name, instances, changes: []}
+  }
+
+  async reload(plan: StackPlan, dryRun: boolean): Promise<ReloadReply> {
+    if (!dryRun) this.refuseWhenClosing()
+    const runtime = this.find({name: plan.name})
+    const diff = await runtime.reload(plan, dryRun)
+    if (!dryRun) this.persist(runtime)
+    return {...diff, applied: !dryRun}
+  }
+
+  async start(ref: StackRef, targets: string[]): Promise<TargetsReply> {
+    this.refuseWhenClosing()
+    const runtime = this.find(ref)
+    const results = await runtime.startTargets(targets)
+    this.persist(runtime)
+    return {stack: runtime.name, results}
+  }
+
+  async stop(ref: StackRef, targets: string[]): Promise<TargetsReply> {
+    this.refuseWhenClosing()
+    const runtime = this.find(ref)
+    const results = await runtime.stopTargets(targets)
+    this.persist(runtime)
+    return {stack: runtime.name, results}
+  }
+
+  async restart(ref: StackRef, targets: string[]): Promise<TargetsReply> {
+    this.refuseWhenClosing()
+    const runtime = this.find(ref)
+    const results = await runtime.restartTargets(targets)
+    this.persist(runtime)
+    return {stack: runtime.name, results}
+  }
+
+  async signal(ref: StackRef, targets: string[], signal: NodeJS.Signals): Promise<SignalReply> {
+    const runtime = this.find(ref)
+    return {stack: runtime.name, signal, results: await runtime.signalTargets(targets, signal)}
+  }
+
+  /** Stop targets; with none (or all of them), stop the whole stack and forget it. */
+  async down(ref: StackRef, targets: string[]): Promise<DownReply> {
+    this.refuseWhenClosing()
+    const runtime = this.find(ref)
+    const names = runtime.resolve(targets)
+    if (targets.length > 0 && names.length < runtime.instanceNames().length) {
+      const results = await runtime.stopTargets(targets)
+      this.persist(runtime)
+      return {stack: runtime.name, removed: false, results}
+    }
+    // It leaves at once (a new `up` of the name waits for it to be gone); operations under way are cancelled.
+    this.stacks.delete(runtime.name)
+    this.deps.stackStore?.remove(runtime.name)
+    this.broadcast({kind: 'stack-removed', stack: runtime.name})
+    const stopped = runtime.down()
+    // The caller hears back once it stopped; its last output is stored right after.
+    const gone = stopped
+      .catch((e: Error) => this.deps.log(`stopping ${runtime.name}: ${e.message}`))
+      .then(() => runtime.closeLogs())
+      .catch((e: Error) => this.deps.log(`closing logs of ${runtime.name}: ${e.message}`))
+    this.retiring.set(runtime.name, {runtime, gone})
+    void gone.then(() => {
+      if (this.retiring.get(runtime.name)?.runtime === runtime) this.retiring.delete(runtime.name)
+    })
+    await stopped
+    return {stack: runtime.name, removed: true, results: names.map((instance) => ({instance, ok: true, message: 'stopped'}))}
+  }
+
+  // ------------------------------------------------------------ life
+
+  /** Bring back the stacks that were up, adopting the processes a previous daemon left running. */
+  async resurrect(): Promise<void> {
+    const records = this.deps.journal.load()
+    // Only what is still worth knowing survives compaction: live runs and how ended ones ended.
+    this.deps.journal.compact(records.values())
+    this.sweepLeftovers(new Set([...records.values()].flatMap((r) => (r.cgroupPath && !r.ended ? [r.cgroupPath] : []))))
+    for (const record of records.values()) {
+      const perStack = this.adoption.get(record.stack) ?? new Map<string, SpawnRecord>()
+      perStack.set(record.instance, record)
+      this.adoption.set(record.stack, perStack)
+    }
+    const {stacks, problems} = this.deps.stackStore?.loadAll() ?? {stacks: [], problems: []}
+    for (const problem of problems) this.deps.log(`cannot restore stack ${problem}`)
+    await Promise.all(
+      stacks.map(({plan, stopped}) => this.up(plan, [], stopped).catch((error: Error) => this.deps.log(`cannot restore stack ${plan.name}: ${error.message}`))),
+    )
+    // Records of stacks that did not come back belong to no stack that is up:
+    // their processes would be orphans, so they go. (Records of stacks that did
+    // come back are their runtimes' now, taken as their instances start.)
+    for (const [stack, perStack] of this.adoption) {
+      for (const [instance, record] of perStack) {
+        if (record.ended || !isRunning(record.pid, record.startTime)) continue
+        this.deps.log(`killing process ${record.pid} (${stack}/${instance}): its stack is not up`)
+        killRecorded(record)
+      }
+    }
+    this.adoption.clear()
+    this.usage.start()
+  }
+
+  /** Start sampling CPU and memory (resurrect does, for the daemon). */
+  startSampling(): void {
+    this.usage.start()
+  }
+
+  /**
+   * Instance cgroups that no running instance owns hold processes no daemon
+   * tracks (a journal lost or from another version): they would hold ports
+   * and files the real instances need, so they are killed.
+   */
+  private sweepLeftovers(owned: Set<string>): void {
+    for (const cgroup of this.deps.cgroups.list()) {
+      if (owned.has(cgroup.path)) continue
+      const members = cgroup.members()
+      if (members.length > 0) {
+        this.deps.log(`killing ${members.length} untracked process(es) left in ${cgroup.path}: ${members.join(' ')}`)
+        cgroup.kill()
+      }
+      cgroup.remove()
+    }
+  }
+
+  /**
+   * An upper bound on how long stopping everything can take: stacks stop in
+   * parallel; within one, each group's stop timeouts add up if it is ordered.
+   */
+  stopBoundMs(): number {
+    let worst = 0
+    for (const runtime of this.stacks.values()) {
+      let total = 0
+      for (const group of runtime.plan.groups) {
+        const timeouts = group.runners.flatMap((r) => r.instances.map((i) => i.stop.timeoutMs))
+        total += group.strategy === 'ordered' ? timeouts.reduce((a, b) => a + b, 0) : Math.max(0, ...timeouts)
+      }
+      worst = Math.max(worst, total)
+    }
+    return worst
+  }
+
+  /** Stop every stack; with keep, leave the processes running for the next daemon to adopt. */
+  async shutdown(keep: boolean): Promise<void> {
+    this.closing = true
+    this.usage.stop()
+    const runtimes = this.runtimes()
+    await Promise.all(runtimes.map((rt) => rt.shutdown(keep).catch((e: Error) => this.deps.log(`stopping ${rt.name}: ${e.message}`))))
+    await Promise.all([...runtimes.map((rt) => rt.closeLogs().catch(() => {})), ...[...this.retiring.values()].map((r) => r.gone)])
+    this.deps.journal.close()
+  }
+}

@@ -1,0 +1,125 @@
+// Foreground mode (`mar up -f`) is a daemon bound to a terminal: the same
+// Daemon and runtime, for one stack, in this process, serving the same API
+// on a socket of its own (MAR_HOME/foreground/STACK.sock) so that `mar
+// status`, `mar logs -f` and the TUI work against it from another
+// terminal. Its output is kept like the daemon's. Unlike the daemon it does
+// not outlive itself: when it ends, so do its programs; and the next
+// foreground run of the stack kills what a crashed one left behind (its
+// journal says what that is).
+import {rmSync} from 'node:fs'
+import {join} from 'node:path'
+import type {Server} from 'node:net'
+import {DaemonClient} from '../api/client.js'
+import {ensureHome, foregroundSocket, marPaths, safeName, type MarPaths} from '../api/home.js'
+import {duplexPair} from '../api/transports.js'
+import type {StackPlan} from '../config/types.js'
+import {createCgroupManager, sweepStaleForeground} from '../supervisor/cgroup.js'
+import {MarError} from '../util/errors.js'
+import {ApiServer} from './api-server.js'
+import {Daemon} from './daemon.js'
+import {Journal} from './journal.js'
+import {InstanceLogs, stopHolePunchers} from './logs/index.js'
+import {acquireLock, closeServer} from './server.js'
+import {killRecorded, type StackRuntime} from './stack-runtime.js'
+
+export interface ForegroundStack {
+  /** This process's own client of the stack's API (what the terminal prints comes through it). */
+  client: DaemonClient
+  /** Start the stack (subscribe first: nothing is missed then); resolves once it has ended: every instance ended, or it was taken down (Ctrl-C, `mar down`). */
+  run(): Promise<void>
+  /** Stop every instance gracefully (dependents first). */
+  stop(): Promise<void>
+  /** Kill every instance now (a second Ctrl-C). */
+  kill(): Promise<void>
+  /** After the stack ended: store the last output, end the API's streams (followers get their last lines), release everything. */
+  close(): Promise<void>
+}
+
+export interface ForegroundOptions {
+  home?: string
+  log?: (message: string) => void
+}
+
+export async function startForeground(plan: StackPlan, options: ForegroundOptions = {}): Promise<ForegroundStack> {
+  const paths: MarPaths = marPaths(options.home)
+  ensureHome(paths)
+  const log = options.log ?? (() => {})
+  const lock = await acquireLock(`${paths.home}\u0000foreground\u0000${plan.name}`)
+  if (!lock) {
+    throw new MarError('stack-in-foreground', `the stack ${plan.name} already runs in the foreground (another \`mar up -f\`)`, {
+      hint: 'stop it there with Ctrl-C, or follow it with `mar logs -f`',
+    })
+  }
+  const journal = new Journal(join(paths.foreground, `${safeName(plan.name)}.journal`))
+  killLeftovers(journal, log)
+  sweepStaleForeground()
+  const cgroups = createCgroupManager({namespace: `fg-${process.pid}`})
+  const daemon = new Daemon({
+    paths,
+    journal,
+    stackStore: null,
+    cgroups,
+    createLogs: (dir, spec) => new InstanceLogs(dir, {maxSize: spec.maxSize, keep: spec.keep, onError: (error) => log(`logs ${dir}: ${error.message}`)}),
+    log,
+    role: 'foreground',
+    keepAlive: false,
+  })
+  let stopRequested: () => void = () => {}
+  const server = new ApiServer(daemon, {role: 'foreground', log, onStopRequested: () => stopRequested()})
+  const socket = foregroundSocket(paths, plan.name)
+  try {
+    await server.listen(socket)
+  } catch (error) {
+    await closeServer(lock).catch(() => {})
+    cgroups.dispose()
+    throw error
+  }
+  const [ours, theirs] = duplexPair()
+  server.serve(theirs)
+  const client = await DaemonClient.over(ours, {peer: `the foreground stack ${plan.name}`})
+
+  let removed: () => void = () => {}
+  const gone = new Promise<void>((resolve) => (removed = resolve))
+  const unsubscribe = daemon.subscribe((event) => {
+    if (event.kind === 'stack-removed' && event.stack === plan.name) removed()
+  })
+  let runtime: StackRuntime | undefined
+  const stop = async () => {
+    if (daemon.runtime(plan.name)) await daemon.down({name: plan.name}, []).catch(() => {})
+  }
+  stopRequested = () => void stop()
+  return {
+    client,
+    async run() {
+      await daemon.up(plan, [])
+      runtime = daemon.runtime(plan.name)
+      daemon.startSampling()
+      if (runtime) await Promise.race([runtime.ended(), gone])
+    },
+    stop,
+    kill: async () => {
+      await runtime?.kill()
+    },
+    async close() {
+      unsubscribe()
+      await daemon.shutdown(false)
+      await server.stopListening()
+      await server.endSessions('the stack stopped', true)
+      client.close()
+      rmSync(socket, {force: true})
+      await closeServer(lock).catch(() => {})
+      stopHolePunchers()
+      cgroups.dispose()
+    },
+  }
+}
+
+/** Programs a foreground run that died (kill -9, a closed terminal) left running: they go. */
+function killLeftovers(journal: Journal, log: (message: string) => void): void {
+  for (const record of journal.load().values()) {
+    if (record.ended) continue
+    log(`killing process ${record.pid} (${record.instance}) left by an earlier foreground run`)
+    killRecorded(record)
+  }
+  journal.compact([])
+}
