@@ -71,11 +71,12 @@ export function dependencyGraph(nodes: GraphNode[], options: {keepAlive?: boolea
       state.node.onWaiting?.(why)
     }
 
-    const onFailure = (state: NodeState, error: unknown) => {
+    const onFailure = (state: NodeState, error: unknown, why?: string) => {
       if (state.failed) return
       state.failed = true
       trace.push({name: state.node.name, error})
-      for (const dependent of dependentsOf(state.node.name)) void block(dependent, `dependency ${state.node.name} failed`)
+      const cause = why ? ` (${why})` : ''
+      for (const dependent of dependentsOf(state.node.name)) void block(dependent, `dependency ${state.node.name} failed${cause}`)
     }
 
     const launch = (state: NodeState) => {
@@ -90,7 +91,7 @@ export function dependencyGraph(nodes: GraphNode[], options: {keepAlive?: boolea
           if (event.kind !== 'group' || event.name !== state.node.name) return
           if (event.phase === 'failed') {
             state.phases.clear()
-            onFailure(state, new Error(event.why?.reason ?? 'failed'))
+            onFailure(state, new Error(event.why?.reason ?? 'failed'), event.why?.reason ?? undefined)
           } else {
             // Started again after a failure (the daemon keeps failed groups addressable).
             if (state.failed && (event.phase === 'started' || event.phase === 'ready' || event.phase === 'completed')) state.failed = false

@@ -121,12 +121,14 @@ export class GroupRun {
       case 'leave':
         slot.end('left')
         this.trace.push({name: slot.name, error})
+        // Ended for good before the group was ready: the group never will be, and what depends on it must hear so.
+        if (!this.phases.has('ready')) this.fail(`${slot.name} failed: ${failureSummary(error)}`)
         break
       case 'give-up':
         slot.end('failed')
         this.trace.push({name: slot.name, error})
         this.emit({kind: 'instance', name: slot.name, at: this.now(), state: 'failed', why: because('restart-limit', `${decision.reason}; last ${failureSummary(error)}`)})
-        if (decision.scope === 'group' || this.options.strategy !== 'one-for-one') this.fail(`${slot.name}: ${decision.reason}`)
+        if (decision.scope === 'group' || this.options.strategy !== 'one-for-one' || !this.phases.has('ready')) this.fail(`${slot.name}: ${decision.reason}`)
         break
       case 'restart':
         slot.failures = decision.attempt

@@ -4,6 +4,7 @@
 import {sleep, type Clock} from '../../src/supervisor/clock.js'
 import {ExitError} from '../../src/supervisor/errors.js'
 import type {Runner, SupervisorEvent} from '../../src/supervisor/runner.js'
+import {because, noReason} from '../../src/supervisor/reasons.js'
 
 interface Run {
   name: string
@@ -19,6 +20,8 @@ export interface FakeOptions {
   exitAfter?: {ms: number; code: number}
   /** Ready only once it exited 0. */
   oneshot?: boolean
+  /** A graceful stop takes this long (fake time). */
+  stopAfterMs?: number
 }
 
 export class FakeFleet {
@@ -26,7 +29,14 @@ export class FakeFleet {
   readonly events: SupervisorEvent[] = []
   readonly log: string[] = []
 
-  constructor(private readonly clock: Clock) {}
+  /**
+   * `pidBase`: fake pids start above it. Tests that signal process groups use
+   * one above the kernel's pid_max (2^22), so no real process can be hit.
+   */
+  constructor(
+    private readonly clock: Clock,
+    private readonly pidBase = 1000,
+  ) {}
 
   record = (event: SupervisorEvent): void => {
     this.events.push(event)
@@ -39,7 +49,7 @@ export class FakeFleet {
       const run: Run = {name, startedAt: this.clock.now(), end}
       this.runs.push(run)
       this.log.push(`start ${name}`)
-      ctx.emit({kind: 'instance', name, at: this.clock.now(), state: 'running', pid: 1000 + this.runs.length})
+      ctx.emit({kind: 'instance', name, at: this.clock.now(), state: 'running', pid: this.pidBase + this.runs.length, startedAt: this.clock.now()})
       const stop = new Promise<'stop'>((resolve) => ctx.signal.addEventListener('abort', () => resolve('stop'), {once: true}))
       if (options.exitAfter) {
         const {ms, code} = options.exitAfter
@@ -59,17 +69,22 @@ export class FakeFleet {
       const outcome = await Promise.race([ended, stop])
       run.endedAt = this.clock.now()
       if (outcome === 'stop') {
+        if (options.stopAfterMs) {
+          ctx.emit({kind: 'instance', name, at: this.clock.now(), state: 'stopping'})
+          await sleep(this.clock, options.stopAfterMs, ctx.killSignal)
+        }
         this.log.push(`stop ${name}`)
-        ctx.emit({kind: 'instance', name, at: this.clock.now(), state: 'stopped', pid: null})
+        ctx.emit({kind: 'instance', name, at: this.clock.now(), state: 'stopped', pid: null, exit: {code: 0, signal: null}, why: noReason})
         return
       }
       this.log.push(`exit ${name} ${outcome.code}`)
+      const exit = {code: outcome.code, signal: null}
       if (outcome.code === 0) {
-        ctx.emit({kind: 'instance', name, at: this.clock.now(), state: 'exited', pid: null})
+        ctx.emit({kind: 'instance', name, at: this.clock.now(), state: 'exited', pid: null, exit, why: because(options.oneshot ? 'completed' : 'exited', 'exited: 0')})
         if (options.oneshot) markReady()
         return
       }
-      ctx.emit({kind: 'instance', name, at: this.clock.now(), state: 'crashed', pid: null})
+      ctx.emit({kind: 'instance', name, at: this.clock.now(), state: 'crashed', pid: null, exit, why: because('crashed', `exited: ${outcome.code}`)})
       throw new ExitError(name, {code: outcome.code, signal: null})
     }
   }

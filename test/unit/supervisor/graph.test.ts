@@ -81,7 +81,7 @@ describe('dependency graph', () => {
     ])
     await clock.advance(200)
     expect(fleet.runsOf('web.1')).toHaveLength(0)
-    expect(blocked.app).toBe('dependency setup failed')
+    expect(blocked.app).toBe('dependency setup failed (migrate.1 failed: exited: 3)')
     expect(proc.isExited).toBe(true)
     await expect(proc.exited).rejects.toMatchObject({code: 'group-failed'})
   })
@@ -100,7 +100,7 @@ describe('dependency graph', () => {
     fleet.crash('db.1')
     await clock.advance(200)
     expect(fleet.runningNames()).toEqual(['side.1'])
-    expect(blocked.app).toBe('dependency infra failed')
+    expect(blocked.app).toMatch(/^dependency infra failed \(db.1: restart limit \S+ reached\)$/)
     await proc.stop()
   })
 
