@@ -1,10 +1,9 @@
 // `mar up -f`: the stack in this process (src/daemon/foreground.ts), printed
-// foreman-style. What the terminal shows comes through the stack's own API,
-// like any other client's: every instance's output with its prefix, and
-// mar's notes on what happens to it. Ctrl-C or SIGTERM stops everything
+// foreman-style: every instance's output with its prefix, and mar's notes on
+// what happens to it — the same events every client of the API gets, taken
+// in this process so that lines and notes keep the order they happened in. Ctrl-C or SIGTERM stops everything
 // gracefully (a second Ctrl-C kills at once); the exit code says whether
 // anything failed.
-import type {DaemonClient} from '../api/client.js'
 import {formatCountdown} from '../api/describe.js'
 import {isTerminalFailure} from '../api/instance-state.js'
 import type {InstanceInfo} from '../api/protocol.js'
@@ -29,23 +28,25 @@ export async function runForeground(plan: StackPlan, options: ForegroundOptions)
   const printer = new LinePrinter(process.stdout, paint, instances.map((i) => i.name))
   const latest = new Map<string, InstanceInfo>()
 
-  const stack = await startForeground(plan)
   const note = (info: InstanceInfo, text: string, color: NoteColor) => {
     if (!options.quiet || color === 'red') printer.note(info.name, info.runner, text, color)
   }
-  const watching = follow(stack.client, plan.name, {
-    instance(info) {
-      const before = latest.get(info.name)
-      latest.set(info.name, info)
-      const told = describeChange(before, info)
-      if (told) note(info, told.text, told.color)
+  const onInstance = (info: InstanceInfo) => {
+    const before = latest.get(info.name)
+    latest.set(info.name, info)
+    const told = describeChange(before, info)
+    if (told) note(info, told.text, told.color)
+  }
+  // The stack's own events and lines, in this process and in the order they happened.
+  const stack = await startForeground(plan, {
+    onEvent(event) {
+      if (event.kind === 'stack-added' && event.stack.name === plan.name) event.stack.instances.forEach(onInstance)
+      else if (event.kind === 'instance' && event.stack === plan.name) onInstance(event.instance)
     },
-    line(instance, text) {
-      printer.line(instance, runnerOf.get(instance) ?? instance, text)
+    onLine(instance, line) {
+      printer.line(instance, runnerOf.get(instance) ?? instance, line.line)
     },
   })
-  // Frames are handled in order: once this answers, both subscriptions are in place.
-  await stack.client.call('ping', {})
 
   let stops = 0
   const onSignal = (signal: NodeJS.Signals) => {
@@ -64,7 +65,6 @@ export async function runForeground(plan: StackPlan, options: ForegroundOptions)
     await stack.run()
   } finally {
     await stack.close()
-    await watching
     for (const signal of signals) process.off(signal, onSignal)
     await printer.drain()
   }
@@ -75,22 +75,6 @@ export async function runForeground(plan: StackPlan, options: ForegroundOptions)
     process.stderr.write(paint('red', `mar: ${info.name} ${info.state}${exit}${reason}\n`))
   }
   return failed.length > 0 ? ExitCode.failed : ExitCode.ok
-}
-
-/** Watch the stack's instances and follow its output; resolves once both streams ended. */
-function follow(client: DaemonClient, stack: string, on: {instance(info: InstanceInfo): void; line(instance: string, text: string): void}): Promise<void> {
-  const watch = client.stream('watch', {}, {
-    item(event) {
-      if (event.kind === 'snapshot') for (const s of event.status.stacks.filter((s) => s.name === stack)) s.instances.forEach(on.instance)
-      else if (event.kind === 'stack-added' && event.stack.name === stack) event.stack.instances.forEach(on.instance)
-      else if (event.kind === 'instance' && event.stack === stack) on.instance(event.instance)
-    },
-  })
-  const logs = client.stream('logs', {stack: null, targets: [], lines: 0, follow: true}, {item: (line) => on.line(line.instance, line.line)})
-  return Promise.all([watch.done, logs.done]).then(
-    () => {},
-    () => {},
-  )
 }
 
 /** What a terminal user is told when an instance changes, foreman-style; null for nothing worth a line. */

@@ -49,7 +49,7 @@ export interface BuildOptions {
   /** A process to be taken over had passed its readiness probe already. */
   assumeReady?(instance: InstancePlan): boolean
   onSpawn?(instance: InstancePlan, record: AdoptRecord): void
-  onExit?(instance: InstancePlan, record: AdoptRecord, exit: ExitInfo, stopped: boolean): void
+  onExit?(instance: InstancePlan, record: AdoptRecord, exit: ExitInfo, stopped: boolean): void | Promise<void>
   /**
    * Makes the leaf runner of an instance (default: buildInstanceRunner, a
    * real program with its probes). Tests of the daemon put fake programs here.

@@ -21,10 +21,11 @@ import type {MarPaths} from './paths.js'
 import {killRecorded, StackRuntime, type InstanceLogStore, type RuntimeDeps} from './stack-runtime.js'
 import type {StackStore} from './stack-store.js'
 import {UsageSampler} from './usage.js'
-import type {StoredListener} from './logs/index.js'
+import type {StampClock, StoredChunk} from './logs/index.js'
+import type {OutputLine} from '../supervisor/output.js'
 
 /** New output of an instance was stored at [start, end) of its stream, in any stack. */
-export type StackStoredListener = (stack: string, instance: string, ...chunk: Parameters<StoredListener>) => void
+export type StackStoredListener = (stack: string, instance: string, chunk: StoredChunk) => void
 
 export interface DaemonDeps {
   paths: MarPaths
@@ -39,6 +40,10 @@ export interface DaemonDeps {
   keepAlive: boolean
   clock?: Clock
   instanceRunner?: RuntimeDeps['instanceRunner']
+  /** The stamps of every log store's chunks: one order for all output (src/daemon/logs/stamp-clock.ts). */
+  stamps: StampClock
+  /** Every line of every instance as it is stored, in order with the events (foreground mode prints them). */
+  onLine?(stack: string, instance: string, line: OutputLine): void
   /** How often CPU and memory are sampled (ms). */
   usageIntervalMs?: number
 }
@@ -162,7 +167,7 @@ export class Daemon {
   }
 
   private runtimeDeps(): RuntimeDeps {
-    const {paths, journal, cgroups, createLogs, log, keepAlive, clock, instanceRunner} = this.deps
+    const {paths, journal, cgroups, createLogs, log, keepAlive, clock, instanceRunner, onLine} = this.deps
     return {
       paths,
       journal,
@@ -172,6 +177,7 @@ export class Daemon {
       keepAlive,
       clock,
       instanceRunner,
+      onLine,
       onInstance: (runtime, status) => {
         if (this.watchers.size > 0 && this.isCurrent(runtime)) {
           this.broadcast({kind: 'instance', stack: runtime.name, instance: toInstanceInfo(status, this.usage.get(journalKey(runtime.name, status.name)))})
@@ -183,8 +189,8 @@ export class Daemon {
       onReset: (runtime) => {
         if (this.stacks.get(runtime.name) === runtime) this.broadcast({kind: 'stack-added', stack: runtime.info(this.usageOf(runtime.name))})
       },
-      onStored: (stack, instance, stream, end, start) => {
-        for (const listener of this.storedListeners) listener(stack, instance, stream, end, start)
+      onStored: (stack, instance, chunk) => {
+        for (const listener of this.storedListeners) listener(stack, instance, chunk)
       },
     }
   }

@@ -9,23 +9,21 @@
 import {rmSync} from 'node:fs'
 import {join} from 'node:path'
 import type {Server} from 'node:net'
-import {DaemonClient} from '../api/client.js'
 import {ensureHome, foregroundSocket, marPaths, safeName, type MarPaths} from '../api/home.js'
-import {duplexPair} from '../api/transports.js'
+import type {WatchEvent} from '../api/protocol.js'
+import type {OutputLine} from '../supervisor/output.js'
 import type {StackPlan} from '../config/types.js'
 import {createCgroupManager, sweepStaleForeground} from '../supervisor/cgroup.js'
 import {MarError} from '../util/errors.js'
 import {ApiServer} from './api-server.js'
 import {Daemon} from './daemon.js'
 import {Journal} from './journal.js'
-import {InstanceLogs, stopHolePunchers} from './logs/index.js'
+import {InstanceLogs, StampClock, stopHolePunchers} from './logs/index.js'
 import {acquireLock, closeServer} from './server.js'
 import {killRecorded, type StackRuntime} from './stack-runtime.js'
 
 export interface ForegroundStack {
-  /** This process's own client of the stack's API (what the terminal prints comes through it). */
-  client: DaemonClient
-  /** Start the stack (subscribe first: nothing is missed then); resolves once it has ended: every instance ended, or it was taken down (Ctrl-C, `mar down`). */
+  /** Start the stack; resolves once it has ended: every instance ended, or it was taken down (Ctrl-C, `mar down`). */
   run(): Promise<void>
   /** Stop every instance gracefully (dependents first). */
   stop(): Promise<void>
@@ -38,9 +36,16 @@ export interface ForegroundStack {
 export interface ForegroundOptions {
   home?: string
   log?: (message: string) => void
+  /**
+   * What the terminal shows, in the order it happened: every change of the
+   * stack (the events every watcher gets) and every line of output as it is
+   * stored — an instance's last lines before its end.
+   */
+  onEvent(event: WatchEvent): void
+  onLine(instance: string, line: OutputLine): void
 }
 
-export async function startForeground(plan: StackPlan, options: ForegroundOptions = {}): Promise<ForegroundStack> {
+export async function startForeground(plan: StackPlan, options: ForegroundOptions): Promise<ForegroundStack> {
   const paths: MarPaths = marPaths(options.home)
   ensureHome(paths)
   const log = options.log ?? (() => {})
@@ -54,15 +59,18 @@ export async function startForeground(plan: StackPlan, options: ForegroundOption
   killLeftovers(journal, log)
   sweepStaleForeground()
   const cgroups = createCgroupManager({namespace: `fg-${process.pid}`})
+  const stamps = new StampClock()
   const daemon = new Daemon({
     paths,
+    stamps,
     journal,
     stackStore: null,
     cgroups,
-    createLogs: (dir, spec) => new InstanceLogs(dir, {maxSize: spec.maxSize, keep: spec.keep, onError: (error) => log(`logs ${dir}: ${error.message}`)}),
+    createLogs: (dir, spec) => new InstanceLogs(dir, {maxSize: spec.maxSize, keep: spec.keep, stamps, onError: (error) => log(`logs ${dir}: ${error.message}`)}),
     log,
     role: 'foreground',
     keepAlive: false,
+    onLine: (_stack, instance, line) => options.onLine(instance, line),
   })
   let stopRequested: () => void = () => {}
   const server = new ApiServer(daemon, {role: 'foreground', log, onStopRequested: () => stopRequested()})
@@ -74,13 +82,10 @@ export async function startForeground(plan: StackPlan, options: ForegroundOption
     cgroups.dispose()
     throw error
   }
-  const [ours, theirs] = duplexPair()
-  server.serve(theirs)
-  const client = await DaemonClient.over(ours, {peer: `the foreground stack ${plan.name}`})
-
   let removed: () => void = () => {}
   const gone = new Promise<void>((resolve) => (removed = resolve))
   const unsubscribe = daemon.subscribe((event) => {
+    options.onEvent(event)
     if (event.kind === 'stack-removed' && event.stack === plan.name) removed()
   })
   let runtime: StackRuntime | undefined
@@ -89,7 +94,6 @@ export async function startForeground(plan: StackPlan, options: ForegroundOption
   }
   stopRequested = () => void stop()
   return {
-    client,
     async run() {
       await daemon.up(plan, [])
       runtime = daemon.runtime(plan.name)
@@ -101,11 +105,13 @@ export async function startForeground(plan: StackPlan, options: ForegroundOption
       await runtime?.kill()
     },
     async close() {
-      unsubscribe()
+      // Still subscribed while it stops: the terminal shows every instance's end.
       await daemon.shutdown(false)
-      await server.stopListening()
+      unsubscribe()
+      // Closing the listener completes once its connections have: end them while it closes.
+      const closed = server.stopListening()
       await server.endSessions('the stack stopped', true)
-      client.close()
+      await closed
       rmSync(socket, {force: true})
       await closeServer(lock).catch(() => {})
       stopHolePunchers()

@@ -1,16 +1,23 @@
-// `mar logs`: the last N lines of the chosen instances merged by time, then
-// (with -f) new lines as they are stored. Following reads from the store on
-// disk at the client's pace: a client that stops reading costs the daemon
-// nothing but a cursor, and resumes where it stopped.
-import type {LogsParams} from '../api/protocol.js'
+// `logs`: stored output of the chosen instances, in its one order (by
+// stamp; src/api/cursor.ts), every line with a cursor to resume after it.
+//   - no `after`: the last N lines up to now, merged in order; with
+//     `follow`, then every line stored from now on;
+//   - `after: CURSOR`: the lines after that point (at most N of them, or all
+//     with N = 0); with `follow`, on into new ones.
+// Followers read from the store at their own pace: one that stops reading
+// costs the daemon nothing but its cursors, and resumes where it stopped.
+// Instances that appear later (a stack brought up, a runner added by a
+// reload) are followed from the starting point on: what earlier runs of the
+// same name left on disk is not replayed.
+import {decodeCursor, encodeCursor, type LogPosition} from '../api/cursor.js'
+import type {LogLine, LogsParams, StackRef} from '../api/protocol.js'
 import {MarError} from '../util/errors.js'
 import type {Daemon} from './daemon.js'
 import type {Stream} from './handlers.js'
-import {follow, toLogLine, type Following, type Source, type StoredChunk} from './log-follow.js'
+import {LogReader, type Source} from './log-reader.js'
 import {instanceLogDir} from './paths.js'
-import {followStart, mergeByTime, readLastLines, type StoredLine} from './logs/index.js'
-import type {Session} from './session.js'
-import {errorInfo} from './session.js'
+import {lineText, mergeByTime, readLastLines, STREAMS, type StoredLine} from './logs/index.js'
+import {errorInfo, type Session} from './session.js'
 
 function compileGrep(pattern: string | undefined): RegExp | undefined {
   if (pattern === undefined || pattern === '') return undefined
@@ -21,96 +28,168 @@ function compileGrep(pattern: string | undefined): RegExp | undefined {
   }
 }
 
-function sourcesOf(daemon: Daemon, request: LogsParams): {sources: Source[]} {
-  const runtimes = request.stack ? [daemon.find(request.stack)] : daemon.runtimes()
-  const sources: Source[] = []
-  for (const runtime of runtimes) {
-    const names = request.stack ? runtime.resolve(request.targets ?? []) : runtime.resolve([])
-    for (const name of names) {
-      const status = runtime.status(name)!
-      for (const stream of ['stdout', 'stderr'] as const) {
-        sources.push({stack: runtime.name, instance: name, host: status.host, stream, dir: instanceLogDir(daemon.deps.paths, runtime.name, name), cursor: 0})
-      }
-    }
+/** Whether an instance of a stack is among those a request names (asked again when a new one appears). */
+function inScope(daemon: Daemon, ref: StackRef | null, targets: string[], stack: string, instance: string): boolean {
+  const runtime = daemon.runtime(stack)
+  if (!runtime?.status(instance)) return false
+  if (ref?.name && ref.name !== stack) return false
+  if (ref?.config && runtime.plan.configPath !== ref.config) return false
+  if (!ref) return true
+  try {
+    return runtime.resolve(targets).includes(instance)
+  } catch {
+    return false
   }
-  return {sources}
 }
 
-export function streamLogs(session: Session, id: number, request: LogsParams, onDone: () => void): Stream {
+function sourceOf(daemon: Daemon, stack: string, instance: string, stream: 'stdout' | 'stderr'): Source {
+  const host = daemon.runtime(stack)?.status(instance)?.host ?? 'local'
+  return {stack, instance, stream, host, dir: instanceLogDir(daemon.deps.paths, stack, instance)}
+}
+
+const keyOf = (s: Source) => `${s.stack}\u0000${s.instance}\u0000${s.stream}`
+
+function toLogLine(source: Source, line: StoredLine): LogLine {
+  return {
+    time: new Date(line.time).toISOString(),
+    stack: source.stack,
+    instance: source.instance,
+    host: source.host,
+    stream: source.stream,
+    line: lineText(line.bytes),
+    cursor: encodeCursor({stamp: line.time, at: {stack: source.stack, instance: source.instance, stream: source.stream, end: line.end}}),
+  }
+}
+
+export function streamLogs(session: Session, id: number, params: LogsParams, onDone: () => void): Stream {
   const daemon = session.daemon
-  let cancelled = false
-  /** Set once the backlog is sent and following has begun (with -f). */
-  let following: Following | undefined
-  let stopNoting: (() => void) | undefined
-  let followStarted!: () => void
-  const startedFollowing = new Promise<void>((resolve) => (followStarted = resolve))
+  const stamps = daemon.deps.stamps
+  const grep = compileGrep(params.grep)
+  const start = params.after === undefined ? undefined : decodeCursor(params.after)
+  const runtimes = params.stack ? [daemon.find(params.stack)] : daemon.runtimes()
+  const sources = runtimes
+    .flatMap((runtime) => (params.stack ? runtime.resolve(params.targets) : runtime.instanceNames()).map((instance) => [runtime.name, instance] as const))
+    .flatMap(([stack, instance]) => STREAMS.map((stream) => sourceOf(daemon, stack, instance, stream)))
+    .sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : 1))
+
+  let ended = false
+  let closing: {message: string; programsEnded: boolean} | null = null
+  /** Just past the last line sent: where a later request resumes. */
+  let resumeAt: LogPosition | undefined = start
+  let reader: LogReader | undefined
+  /** Sources that appeared before the reader was ready to take them. */
+  const appeared: Source[] = []
+  let wake: () => void = () => {}
+  let waitingForStamps = false
+
   const finish = () => {
-    if (cancelled) return
-    cancelled = true
-    stopNoting?.()
-    following?.stop()
+    if (ended) return
+    ended = true
+    stopStored()
+    stopStamps()
+    wake()
     onDone()
   }
+  const end = () => {
+    if (ended) return
+    session.send({id, type: 'end', data: {cursor: encodeCursor(resumeAt ?? {stamp: stamps.boundary()})}})
+    finish()
+  }
   const fail = (error: unknown) => {
-    if (cancelled) return
+    if (ended) return
     session.send({id, type: 'error', error: errorInfo(error, session.host.log)})
     finish()
   }
+  const send = async (source: Source, line: StoredLine): Promise<void> => {
+    resumeAt = {stamp: line.time, at: {stack: source.stack, instance: source.instance, stream: source.stream, end: line.end}}
+    if (grep) {
+      grep.lastIndex = 0
+      if (!grep.test(lineText(line.bytes))) return
+    }
+    if (!session.send({id, type: 'item', item: toLogLine(source, line)})) await session.whenDrained()
+  }
+
+  // Listen before anything is read: a chunk stored meanwhile is not missed.
+  const stopStored = daemon.onStored((stack, instance, chunk) => {
+    const source = {stack, instance, stream: chunk.stream}
+    if (reader?.has(source)) {
+      reader.stored(source)
+      return wake()
+    }
+    if (!params.follow || !inScope(daemon, params.stack, params.targets, stack, instance)) return
+    const appearing = sourceOf(daemon, stack, instance, chunk.stream)
+    if (!reader) return void appeared.push(appearing)
+    void reader.add(appearing).then(wake, fail)
+  })
+  const stopStamps = stamps.onDone(() => {
+    if (waitingForStamps) wake()
+  })
+
+  const deliverFrom = async (from: LogPosition): Promise<void> => {
+    reader = new LogReader(stamps, from)
+    for (const source of [...sources, ...appeared]) await reader.add(source)
+    const limit = params.follow ? 0 : Math.max(0, Math.floor(params.lines))
+    let sent = 0
+    for (;;) {
+      if (ended) return
+      const drainAll = closing !== null
+      let step = await reader.step()
+      // The programs have ended: last lines without a newline come too.
+      if (!step && closing?.programsEnded) step = await reader.step(true)
+      if (step) {
+        if (step.skipped) session.send({id, type: 'notice', notice: {code: 'lines-skipped', message: `${step.skipped.source.instance}: ${step.skipped.bytes} bytes rotated away before they were read`}})
+        for (const {source, line} of step.lines) {
+          if (ended) return
+          await send(source, line)
+          if (limit > 0 && ++sent >= limit) return end()
+        }
+        continue
+      }
+      if (!params.follow || drainAll) {
+        if (closing) session.send({id, type: 'notice', notice: {code: 'daemon-stopped', message: closing.message}})
+        return end()
+      }
+      // Nothing to hand out now: wait for a new chunk, the stamp clock, or the end.
+      waitingForStamps = true
+      await new Promise<void>((resolve) => (wake = resolve))
+      waitingForStamps = false
+    }
+  }
 
   const done = (async () => {
-    const grep = compileGrep(request.grep)
-    const {sources} = sourcesOf(daemon, request)
-    const limit = Math.max(0, Math.floor(Number(request.lines ?? 100)))
-    // With -f, output of instances not among the sources (yet) is noted from
-    // now on: one that appears while the backlog goes out is followed from its first chunk.
-    const earlier = new Map<string, StoredChunk>()
-    if (request.follow) {
-      const note = daemon.onStored((stack, instance, stream, _end, start) => {
-        const key = `${stack}\0${instance}\0${stream}`
-        if (!earlier.has(key)) earlier.set(key, {stack, instance, stream, start})
-      })
-      stopNoting = note
+    if (start) return deliverFrom(start)
+    // Everything written so far is stored first, then nothing up to the boundary is still on its way.
+    await Promise.all(runtimes.flatMap((runtime) => runtime.instanceNames().map((name) => runtime.logs.get(name)?.pump().catch(() => {}))))
+    const boundary = stamps.boundary()
+    await stamps.settled(boundary)
+    resumeAt = {stamp: boundary}
+    const limit = Math.max(0, Math.floor(params.lines))
+    if (limit > 0) {
+      const lists = await Promise.all(
+        sources.map(async (source) => {
+          const lines = await readLastLines(source.dir, source.stream, {limit, sinceMs: params.sinceMs, grep, maxStamp: boundary}).catch(() => [] as StoredLine[])
+          return lines.map((line) => ({time: line.time, source, line}))
+        }),
+      )
+      // Sources are in key order, so equal stamps keep the order of the cursors.
+      for (const {source, line} of mergeByTime(lists, limit)) {
+        if (ended) return
+        const position: LogPosition | undefined = resumeAt
+        await send(source, line)
+        resumeAt = position // the backlog ends at the boundary, not at its last line
+      }
     }
-    // Cursors first, so that lines stored while we read are neither lost nor
-    // repeated: after the last complete line (a line still being written comes whole, later).
-    for (const source of sources) {
-      const store = daemon.runtime(source.stack)?.logs.get(source.instance)
-      if (store) await store.pump().catch(() => {})
-      source.cursor = await followStart(source.dir, source.stream)
-    }
-    const lists = await Promise.all(
-      sources.map(async (source) => {
-        if (limit === 0) return []
-        const lines = await readLastLines(source.dir, source.stream, {limit, sinceMs: request.sinceMs, grep}).catch(() => [] as StoredLine[])
-        const last = lines.at(-1)
-        if (last && last.end > source.cursor) source.cursor = last.end
-        return lines.map((line) => ({time: line.time, json: toLogLine(source, line)}))
-      }),
-    )
-    for (const {json} of mergeByTime(lists, limit)) {
-      if (cancelled) return
-      if (!session.send({id, type: 'item', item: json})) await session.whenDrained()
-    }
-    if (!request.follow || cancelled) {
-      session.send({id, type: 'end', data: {cursor: ''}})
-      return finish()
-    }
-    stopNoting?.()
-    following = follow({session, id, daemon, request, grep, ended: () => cancelled, finish, fail}, sources, [...earlier.values()])
-    followStarted()
+    if (!params.follow) return end()
+    return deliverFrom({stamp: boundary})
   })().catch(fail)
 
   return {
-    cancel: () => {
-      if (cancelled) return
-      session.send({id, type: 'end', data: {cursor: ''}})
-      finish()
-    },
+    cancel: end,
     close: async (message, programsEnded) => {
-      // Without -f the stream ends by itself once its lines are sent.
-      if (!request.follow) return done
-      await Promise.race([startedFollowing, done])
-      return following?.close(message, programsEnded)
+      if (ended) return
+      closing = {message, programsEnded}
+      wake()
+      await done
     },
   }
 }

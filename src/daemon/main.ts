@@ -11,7 +11,7 @@ import {connectSocket} from '../api/transports.js'
 import {ApiServer} from './api-server.js'
 import {Daemon} from './daemon.js'
 import {Journal} from './journal.js'
-import {InstanceLogs, stopHolePunchers} from './logs/index.js'
+import {InstanceLogs, StampClock, stopHolePunchers} from './logs/index.js'
 import {acquireLock, closeServer} from './server.js'
 import type {Server} from 'node:net'
 import {StackStore} from './stack-store.js'
@@ -84,12 +84,14 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
 
   const cgroups = createCgroupManager({namespace: createHash('sha256').update(paths.home).digest('hex').slice(0, 16)})
   const journal = new Journal(paths.journal)
+  const stamps = new StampClock()
   const daemon = new Daemon({
     paths,
+    stamps,
     journal,
     stackStore: new StackStore(paths.stacks),
     cgroups,
-    createLogs: (dir, spec) => new InstanceLogs(dir, {maxSize: spec.maxSize, keep: spec.keep, onError: (error) => log(`logs ${dir}: ${error.message}`)}),
+    createLogs: (dir, spec) => new InstanceLogs(dir, {maxSize: spec.maxSize, keep: spec.keep, stamps, onError: (error) => log(`logs ${dir}: ${error.message}`)}),
     log,
     role: 'daemon',
     keepAlive: true,

@@ -6,7 +6,8 @@
 // program started: it reads the raw files from where it left off.
 import {existsSync} from 'node:fs'
 import type {InstancePlan, LogSpec} from '../config/types.js'
-import type {LineBus} from '../supervisor/output.js'
+import type {LineBus, OutputLine} from '../supervisor/output.js'
+import type {StoredChunk, StoredListener} from './logs/index.js'
 import {instanceLogDir, type MarPaths} from './paths.js'
 
 /** What the runtime needs of an instance's log store (src/daemon/logs). */
@@ -16,8 +17,10 @@ export interface InstanceLogStore {
   startTailing(pollMs?: number): void
   stopTailing(): void
   pump(): Promise<void>
+  /** The program ended: hand a last line without its newline to the line listeners. */
+  endLines(): void
   readonly bus: LineBus
-  onStored(listener: (stream: 'stdout' | 'stderr', end: number, start: number) => void): () => void
+  onStored(listener: StoredListener): () => void
   ends(): {stdout: number; stderr: number}
   close(): Promise<void>
 }
@@ -26,7 +29,9 @@ export interface StackLogsDeps {
   paths: MarPaths
   createLogs(dir: string, spec: LogSpec): InstanceLogStore
   /** New output of an instance was stored, at [start, end). */
-  onStored(instance: string, stream: 'stdout' | 'stderr', end: number, start: number): void
+  onStored(instance: string, chunk: StoredChunk): void
+  /** Every line of every instance as it is stored (foreground mode prints them); lines are split only when this is given. */
+  onLine?(instance: string, line: OutputLine): void
   log(message: string): void
 }
 
@@ -51,7 +56,9 @@ export class StackLogs {
     let store = this.stores.get(instance.name)
     if (!store) {
       store = this.deps.createLogs(instanceLogDir(this.deps.paths, this.stack, instance.name), instance.log)
-      store.onStored((stream, end, start) => this.deps.onStored(instance.name, stream, end, start))
+      store.onStored((chunk) => this.deps.onStored(instance.name, chunk))
+      const {onLine} = this.deps
+      if (onLine) store.bus.subscribe((line) => onLine(instance.name, line))
       this.stores.set(instance.name, store)
     }
     return store

@@ -21,6 +21,8 @@ import {OperationQueue} from './operation-queue.js'
 import type {MarPaths} from './paths.js'
 import {diffPlans, type PlanDiff} from './plan-diff.js'
 import {StackLogs, type InstanceLogStore} from './stack-logs.js'
+import type {StoredChunk} from './logs/index.js'
+import type {OutputLine} from '../supervisor/output.js'
 
 export type {InstanceLogStore} from './stack-logs.js'
 
@@ -47,7 +49,8 @@ export interface RuntimeDeps {
   /** The stack started over (a new up, a reload that restarts it whole): watchers need all of it again. */
   onReset(runtime: StackRuntime): void
   /** New output of an instance was stored at [start, end) (followers of `mar logs -f` read it). */
-  onStored(stack: string, instance: string, stream: 'stdout' | 'stderr', end: number, start: number): void
+  onStored(stack: string, instance: string, chunk: StoredChunk): void
+  onLine?(stack: string, instance: string, line: OutputLine): void
   log(message: string): void
   /** false (foreground mode): the stack ends once every instance has ended, as foreman's does. */
   keepAlive: boolean
@@ -92,7 +95,8 @@ export class StackRuntime {
     this.logs = new StackLogs(plan.name, {
       paths: deps.paths,
       createLogs: deps.createLogs,
-      onStored: (instance, stream, end, start) => deps.onStored(this.name, instance, stream, end, start),
+      onStored: (instance, chunk) => deps.onStored(this.name, instance, chunk),
+      onLine: deps.onLine ? (instance, line) => deps.onLine!(this.name, instance, line) : undefined,
       log: deps.log,
     })
   }
@@ -213,8 +217,12 @@ export class StackRuntime {
       onExit: (instance, record, exit, stopped) => {
         this.cgroupOf.delete(instance.name)
         this.journaled(() => journal.exited(this.name, instance.name, record.runId, exit, stopped))
-        // Store its last words now, not at the tailer's next round: `mar up` reports them.
-        void this.logs.get(instance.name)?.pump().catch(() => {})
+        // Store its last words before its end is told: `mar up` reports them, a terminal shows them first.
+        const store = this.logs.get(instance.name)
+        return store?.pump().then(
+          () => store.endLines(),
+          () => {},
+        )
       },
     }
   }

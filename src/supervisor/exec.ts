@@ -30,13 +30,26 @@ export interface ExecSpec {
   takeAdoption?: () => AdoptRecord | undefined
   /** Told about every spawn (the daemon records it for adoption). */
   onSpawn?: (record: AdoptRecord) => void
-  /** Told when the process is gone and cleaned up; `stopped`: it ended because it was asked to stop. */
-  onExit?: (record: AdoptRecord, exit: ExitInfo, stopped: boolean) => void
+  /**
+   * Told when the process is gone and cleaned up; `stopped`: it ended because
+   * it was asked to stop. Its end is reported once what this returns settles
+   * (the daemon stores the program's last output first).
+   */
+  onExit?: (record: AdoptRecord, exit: ExitInfo, stopped: boolean) => void | Promise<void>
 }
 
 function tryCall(fn: () => void): void {
   try {
     fn()
+  } catch {
+    // the observer reports its own failures
+  }
+}
+
+/** Like tryCall, for an observer that may take a moment (it is waited for, never for ever: its own failures are its own). */
+async function observed(fn: () => void | Promise<void>): Promise<void> {
+  try {
+    await fn()
   } catch {
     // the observer reports its own failures
   }
@@ -124,7 +137,7 @@ export function exec(spec: ExecSpec): Runner {
       ctx.emit({kind: 'instance', name, at: at(), state: 'stopping'})
       const exit = await terminate(handle, termination)
       await handle.drained
-      tryCall(() => spec.onExit?.(record, exit, true))
+      await observed(() => spec.onExit?.(record, exit, true))
       // Whoever asked for the stop says why (a user, a sibling's restart, a failed group).
       ctx.emit({kind: 'instance', name, at: at(), state: 'stopped', pid: null, exit, why: noReason})
       return
@@ -133,7 +146,7 @@ export function exec(spec: ExecSpec): Runner {
     const exit = await handle.exited
     await reapLeftovers(handle, termination)
     await handle.drained
-    tryCall(() => spec.onExit?.(record, exit, ctx.signal.aborted))
+    await observed(() => spec.onExit?.(record, exit, ctx.signal.aborted))
     if (ctx.signal.aborted) {
       // It ended just as we were asked to stop: that is a stop, not a crash.
       ctx.emit({kind: 'instance', name, at: at(), state: 'stopped', pid: null, exit, why: noReason})

@@ -1,6 +1,7 @@
 // `mar up -f` through the built binary: the example stack, prefixes and
 // whole lines under load, ordered start/stop, exit codes, bad input.
-import {readFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {mar, project, spawnMar} from '../helpers/cli.js'
@@ -13,6 +14,13 @@ afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL')
   for (const cleanup of cleanups.splice(0)) cleanup()
 })
+
+/** `mar up -f` keeps its stack's logs in MAR_HOME like the daemon: each test gets its own, removed after. */
+function privateHome(): {MAR_HOME: string} {
+  const home = mkdtempSync(join(tmpdir(), 'marf-'))
+  cleanups.push(() => rmSync(home, {recursive: true, force: true}))
+  return {MAR_HOME: home}
+}
 
 function collect(child: ChildProcess): {out: () => string; err: () => string} {
   let out = ''
@@ -39,7 +47,7 @@ describe('mar up -f', () => {
       'package.json': '{"type": "module"}',
     })
     cleanups.push(p.cleanup)
-    const child = spawnMar(['up', '-f'], {cwd: p.dir})
+    const child = spawnMar(['up', '-f'], {cwd: p.dir, env: privateHome()})
     children.push(child)
     const io = collect(child)
     await waitFor('both web instances ready', () => /web\.1\s+\| ready/.test(io.out()) && /web\.2\s+\| ready/.test(io.out()), 15_000)
@@ -59,7 +67,7 @@ describe('mar up -f', () => {
       'mar.yaml': `runners:\n  a: { cmd: [node, $FIXTURES/flood.mjs, "10000", alpha], oneshot: true }\n  bb: { cmd: [node, $FIXTURES/flood.mjs, "10000", bravo], oneshot: true }\n`,
     })
     cleanups.push(p.cleanup)
-    const result = await mar(['up', '-f'], {cwd: p.dir})
+    const result = await mar(['up', '-f'], {cwd: p.dir, env: privateHome()})
     expect(result.code).toBe(0)
     const lines = result.stdout.trimEnd().split('\n')
     const alpha = lines.filter((l) => l.startsWith('a.1  | alpha '))
@@ -85,7 +93,7 @@ groups:
 `,
     })
     cleanups.push(p.cleanup)
-    const child = spawnMar(['up', '-f'], {cwd: p.dir})
+    const child = spawnMar(['up', '-f'], {cwd: p.dir, env: privateHome()})
     children.push(child)
     const events = () => {
       try {
@@ -106,7 +114,7 @@ groups:
   it('exits 1 naming a runner that failed, with its exit code', async () => {
     const p = project({'mar.yaml': `runners:\n  bad: { cmd: [node, $FIXTURES/exit-with.mjs, "3"], restart: never }\n`})
     cleanups.push(p.cleanup)
-    const result = await mar(['up', '-f'], {cwd: p.dir})
+    const result = await mar(['up', '-f'], {cwd: p.dir, env: privateHome()})
     expect(result.code).toBe(1)
     expect(result.stdout).toContain('bad.1 | exited: 3')
     expect(result.stderr).toContain('mar: bad.1 crashed (exited: 3)')
@@ -115,7 +123,7 @@ groups:
   it('a second Ctrl-C kills at once', async () => {
     const p = project({'mar.yaml': `runners:\n  stubborn: { cmd: [node, $FIXTURES/ignore-term.mjs], stop: { timeout: 60s } }\n`})
     cleanups.push(p.cleanup)
-    const child = spawnMar(['up', '-f'], {cwd: p.dir})
+    const child = spawnMar(['up', '-f'], {cwd: p.dir, env: privateHome()})
     children.push(child)
     const io = collect(child)
     await waitFor('running', () => io.out().includes('stubborn.1 | running'))
@@ -131,7 +139,7 @@ groups:
   it('reports a missing command as a spawn failure without crashing', async () => {
     const p = project({'mar.yaml': `runners:\n  web: { cmd: foo --bar, restart: never }\n`})
     cleanups.push(p.cleanup)
-    const result = await mar(['up', '-f'], {cwd: p.dir})
+    const result = await mar(['up', '-f'], {cwd: p.dir, env: privateHome()})
     expect(result.stdout).toContain('web.1 | spawn failed: not found: foo')
     expect(result.code).toBe(1)
     expect(result.stderr).not.toMatch(/at .*\.js:\d+/)
@@ -142,7 +150,7 @@ describe('bad input', () => {
   it('a broken config: one line per problem with file:line:col, exit 2, no stack trace', async () => {
     const p = project({'mar.yaml': `runners:\n  web:\n    comand: node server.js\n    scale: many\n`})
     cleanups.push(p.cleanup)
-    const result = await mar(['up', '-f'], {cwd: p.dir})
+    const result = await mar(['up', '-f'], {cwd: p.dir, env: privateHome()})
     expect(result.code).toBe(2)
     expect(result.stderr).toContain('mar.yaml:3:5: unknown key "comand" — did you mean "cmd"?')
     expect(result.stderr).toMatch(/mar\.yaml:4:12: /)
@@ -152,7 +160,7 @@ describe('bad input', () => {
   it('no config anywhere: says how to create one, exit 2', async () => {
     const p = project({})
     cleanups.push(p.cleanup)
-    const result = await mar(['up', '-f'], {cwd: p.dir})
+    const result = await mar(['up', '-f'], {cwd: p.dir, env: privateHome()})
     expect(result.code).toBe(2)
     expect(result.stderr).toMatch(/^mar: no mar\.yaml, mar\.yml or Procfile found in .* — run `mar init` to create one\n$/)
   })

@@ -48,6 +48,10 @@ export function mar(args: string[], options: CliOptions = {}): Promise<RunResult
 const NO_HOME = join(tmpdir(), `mar-tests-no-home-${process.pid}`)
 /** Likewise for the code cache of the config loader (src/cli/config-code.ts): tests leave ~/.cache alone. */
 const NO_CACHE = join(tmpdir(), `mar-tests-no-cache-${process.pid}`)
+// Should something create them after all (a command that makes MAR_HOME), they go with this test process.
+process.once('exit', () => {
+  for (const dir of [NO_HOME, NO_CACHE]) rmSync(dir, {recursive: true, force: true})
+})
 
 export function spawnMar(args: string[], options: CliOptions = {}): ChildProcess {
   return spawn(process.execPath, [marBin, ...args], {

@@ -13,6 +13,7 @@ import type {GroupPlan, InstancePlan, RestartSpec, StackPlan} from '../../src/co
 import {ApiServer} from '../../src/daemon/api-server.js'
 import {Daemon, type DaemonDeps} from '../../src/daemon/daemon.js'
 import {Journal} from '../../src/daemon/journal.js'
+import {StampClock} from '../../src/daemon/logs/stamp-clock.js'
 import type {InstanceLogStore} from '../../src/daemon/stack-logs.js'
 import {StackStore} from '../../src/daemon/stack-store.js'
 import {createCgroupManager} from '../../src/supervisor/cgroup.js'
@@ -84,6 +85,7 @@ function nullLogs(): InstanceLogStore {
     startTailing: () => {},
     stopTailing: () => {},
     pump: async () => {},
+    endLines: () => {},
     onStored: () => () => {},
     ends: () => ({stdout: 0, stderr: 0}),
     close: async () => {},
@@ -113,6 +115,7 @@ export function fakeDaemon(options: Partial<Pick<DaemonDeps, 'keepAlive' | 'usag
   }
   const daemon = new Daemon({
     paths,
+    stamps: new StampClock(),
     journal: new Journal(paths.journal),
     stackStore: new StackStore(paths.stacks),
     cgroups: createCgroupManager({namespace: 'fake', disabled: true}),

@@ -9,19 +9,31 @@ import {HolePuncher} from './punch.js'
 import {SegmentStore} from './segment-store.js'
 import {StreamPump} from './stream-pump.js'
 import {Tailer} from './tailer.js'
+import {StampClock} from './stamp-clock.js'
 
 export interface LogOptions {
   /** Rotate the current segment at the first line end past this many bytes. */
   maxSize: number
   /** Rotated segments to keep. */
   keep: number
+  /** The daemon's one clock of stamps (all its stores share it, so all its output has one order). */
+  stamps?: StampClock
+  /** Without `stamps`: the time source of this store's own stamps (tests). */
   now?: () => number
   /** Told when a background pump (tailing) fails; it is retried at the next poll. */
   onError?: (error: Error) => void
 }
 
 /** After each stored chunk: its stream and where it began and ended (global positions). */
-export type StoredListener = (stream: StreamName, end: number, start: number) => void
+/** A chunk of output just stored: its stream, where it sits in the stream's history, and its stamp. */
+export interface StoredChunk {
+  stream: StreamName
+  start: number
+  end: number
+  stamp: number
+}
+
+export type StoredListener = (chunk: StoredChunk) => void
 
 const OPEN_APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT
 
@@ -31,6 +43,8 @@ export class InstanceLogs {
   private readonly pumps: Record<StreamName, StreamPump>
   private readonly storedListeners = new Set<StoredListener>()
   private readonly splitters = new Map<StreamName, {splitter: LineSplitter; skipping: boolean}>()
+  /** Streams whose next bytes begin a line whatever came before (a new program, or the last one ended). */
+  private readonly freshLine = new Set<StreamName>()
   private chunkTime = 0
   private opening: Promise<void> | undefined
   private running: Promise<void> | undefined
@@ -45,12 +59,13 @@ export class InstanceLogs {
     private readonly options: LogOptions,
   ) {
     const puncher = new HolePuncher()
+    const stamps = options.stamps ?? new StampClock(options.now)
     const make = (stream: StreamName) => {
       const store = new SegmentStore(dir, stream, {maxSize: options.maxSize, keep: options.keep}, (rawTo) => pump.dropped(rawTo))
-      const pump: StreamPump = new StreamPump(stream, dir, store, puncher, options.now ?? Date.now, {
+      const pump: StreamPump = new StreamPump(stream, dir, store, puncher, stamps, {
         wantsBytes: () => this.bus.hasListeners,
         bytes: (block, time, atLine) => this.guarded(() => this.publishLines(stream, block, time, atLine)),
-        stored: ({start, end}) => this.stored(stream, start, end),
+        stored: ({start, end, timeMs}) => this.stored({stream, start, end, stamp: timeMs}),
       })
       return pump
     }
@@ -75,6 +90,8 @@ export class InstanceLogs {
 
   /** O_APPEND descriptors of the log files for a new spawn; the caller closes them after spawn. */
   openForChild(): {stdout: number; stderr: number} {
+    // A new program's first bytes begin its first line, whatever an earlier one left unfinished.
+    this.endLines()
     // The first spawn may come before open(): then the directory is new here, and open() must know.
     if (mkdirSync(this.dir, {recursive: true, mode: 0o700}) !== undefined) this.madeDir = true
     const fds: number[] = []
@@ -149,6 +166,14 @@ export class InstanceLogs {
     await this.opening?.catch(() => {})
     this.opening = undefined
     await Promise.all(STREAMS.map((stream) => this.pumps[stream].close()))
+    this.endLines()
+  }
+
+  /** The program has ended: a last line without its newline goes to the line listeners as it is. */
+  endLines(): void {
+    for (const {splitter, skipping} of this.splitters.values()) if (!skipping) this.guarded(() => splitter.end())
+    this.splitters.clear()
+    for (const stream of STREAMS) this.freshLine.add(stream)
   }
 
   private async pumpRounds(): Promise<void> {
@@ -166,10 +191,11 @@ export class InstanceLogs {
     }
   }
 
-  private stored(stream: StreamName, start: number, end: number): void {
+  private stored(chunk: StoredChunk): void {
+    const {stream} = chunk
     if (!this.bus.hasListeners) this.splitters.delete(stream)
     // The bytes are indexed already: a listener that throws must not stop the pump or the others.
-    for (const listener of this.storedListeners) this.guarded(() => listener(stream, end, start))
+    for (const listener of this.storedListeners) this.guarded(() => listener(chunk))
   }
 
   private guarded(call: () => void): void {
@@ -185,8 +211,9 @@ export class InstanceLogs {
     let state = this.splitters.get(stream)
     if (!state) {
       const splitter = new LineSplitter((line) => this.bus.publish({stream, line, time: this.chunkTime}))
-      state = {splitter, skipping: !startedAtLine}
+      state = {splitter, skipping: !startedAtLine && !this.freshLine.has(stream)}
       this.splitters.set(stream, state)
+      this.freshLine.delete(stream)
     }
     let data = chunk
     if (state.skipping) {

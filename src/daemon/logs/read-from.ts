@@ -1,7 +1,8 @@
 // Following a stream: complete lines after a cursor, a bounded batch at a
 // time, so a follower that reads slowly costs the daemon only its cursor.
+import type {IndexRecord} from './index-record.js'
 import type {StreamName} from './layout.js'
-import {readLastLines} from './read-last.js'
+import {BackwardScanner, readLastLines} from './read-last.js'
 import {openSnapshot, withSnapshot} from './snapshot.js'
 import type {StoredLine} from './stored-line.js'
 
@@ -23,7 +24,7 @@ export interface LinesFrom {
  * With `partial`, a last line without its newline comes too once the read
  * reaches the stored end (a follower's final read: the program has ended).
  */
-export async function readLinesFrom(dir: string, stream: StreamName, from: number, maxBytes = DEFAULT_MAX_BYTES, partial = false): Promise<LinesFrom> {
+export async function readLinesFrom(dir: string, stream: StreamName, from: number, maxBytes = DEFAULT_MAX_BYTES, partial = false, until = Number.POSITIVE_INFINITY): Promise<LinesFrom> {
   return withSnapshot(dir, stream, async (snapshot) => {
     let position = from
     let skipped = 0
@@ -32,7 +33,7 @@ export async function readLinesFrom(dir: string, stream: StreamName, from: numbe
       skipped = start - position
       position = start
     }
-    const available = snapshot.end - position
+    const available = Math.min(snapshot.end, until) - position
     if (available <= 0) return {lines: [], next: Math.max(position, from), skipped}
     let data = await snapshot.read(position, Math.min(Math.max(1, maxBytes), available))
     let last = data.lastIndexOf(NEWLINE)
@@ -73,4 +74,23 @@ export async function followStart(dir: string, stream: StreamName): Promise<numb
   } finally {
     await snapshot.close()
   }
+}
+
+/** The index records of chunks that end after `position`, oldest first (at most `limit`). */
+export async function chunksAfter(dir: string, stream: StreamName, position: number, limit = 256): Promise<IndexRecord[]> {
+  return withSnapshot(dir, stream, (snapshot) => snapshot.recordsAfter(position, limit)).catch(() => [])
+}
+
+/**
+ * Where the lines after a stamp begin: the start of the first line whose
+ * chunk's stamp `before` rejects. A line belongs to the chunk that holds its
+ * newline, so a line begun in an earlier chunk is found whole.
+ */
+export async function positionAfter(dir: string, stream: StreamName, before: (stamp: number) => boolean): Promise<number> {
+  const found = await withSnapshot(dir, stream, async (snapshot) => {
+    const end = await snapshot.endOfLast(before)
+    if (end <= snapshot.start) return snapshot.start
+    return (await new BackwardScanner(snapshot).newlineBefore(end)) + 1
+  }).catch(() => null)
+  return found ?? 0
 }

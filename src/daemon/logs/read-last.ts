@@ -16,11 +16,13 @@ export interface LastLinesOptions {
   grep?: RegExp
   /** Include a trailing line that has no newline yet. */
   includePartial?: boolean
+  /** Only lines whose chunk's stamp is at most this (a reader's boundary: later ones come after it). */
+  maxStamp?: number
 }
 
 /** The last `limit` complete lines of one stream that pass the filters, oldest first. */
 export async function readLastLines(dir: string, stream: StreamName, options: LastLinesOptions): Promise<StoredLine[]> {
-  const {limit, sinceMs, grep, includePartial} = options
+  const {limit, sinceMs, grep, includePartial, maxStamp = Number.POSITIVE_INFINITY} = options
   if (!(limit > 0)) return []
   return withSnapshot(dir, stream, async (snapshot) => {
     const scanner = new BackwardScanner(snapshot)
@@ -31,16 +33,20 @@ export async function readLastLines(dir: string, stream: StreamName, options: La
     if (newline < end - 1 && includePartial) {
       const time = await snapshot.timeAt(end - 1)
       if (tooOld(time)) return []
-      const bytes = await scanner.bytes(newline + 1, end)
-      if (matches(grep, bytes)) found.push({time, stream, bytes, end})
+      if (time <= maxStamp) {
+        const bytes = await scanner.bytes(newline + 1, end)
+        if (matches(grep, bytes)) found.push({time, stream, bytes, end})
+      }
     }
     while (newline >= snapshot.start && found.length < limit) {
       // Lines are stored in the order they were read, so times only grow: stop at the first too old.
       const time = await snapshot.timeAt(newline)
       if (tooOld(time)) break
       const previous = await scanner.newlineBefore(newline)
-      const bytes = await scanner.bytes(previous + 1, newline)
-      if (matches(grep, bytes)) found.push({time, stream, bytes, end: newline + 1})
+      if (time <= maxStamp) {
+        const bytes = await scanner.bytes(previous + 1, newline)
+        if (matches(grep, bytes)) found.push({time, stream, bytes, end: newline + 1})
+      }
       newline = previous
     }
     return found.reverse()
@@ -48,7 +54,7 @@ export async function readLastLines(dir: string, stream: StreamName, options: La
 }
 
 /** Finds newlines from the end towards the start, one block in memory at a time. */
-class BackwardScanner {
+export class BackwardScanner {
   private window: Buffer = Buffer.alloc(0)
   private windowStart = 0
 

@@ -42,6 +42,8 @@ export class SegmentStore {
   end = 0
   /** Offset in the log file just after the last indexed byte. */
   rawPos = 0
+  /** The stamp of the last record found on disk when opened (0: none). */
+  lastStamp = 0
   private idx: FileHandle | undefined
   /** A store in a new directory creates its index only when its first bytes arrive. */
   private createOnWrite = false
@@ -150,6 +152,7 @@ export class SegmentStore {
   }
 
   private resumeAfter(record: IndexRecord): void {
+    this.lastStamp = record.timeMs
     this.end = recordEnd(record)
     this.rawPos = record.rawStart + record.length
   }

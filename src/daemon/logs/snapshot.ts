@@ -11,7 +11,7 @@
 import {statSync} from 'node:fs'
 import {open, type FileHandle} from 'node:fs/promises'
 import {droppedBelow, fileKey, RotatedAway} from './dropped-marks.js'
-import {recordEnd} from './index-record.js'
+import {recordEnd, type IndexRecord} from './index-record.js'
 import {indexPath, rawPath, type StreamName} from './layout.js'
 import {SegmentIndex} from './segment-index.js'
 
@@ -89,6 +89,53 @@ export class StoreSnapshot {
     const record = await segment.index.find(position)
     if (record) return record.timeMs
     return segment.index.count > 0 ? (await segment.index.get(segment.index.count - 1)).timeMs : 0
+  }
+
+  /** Records of the kept segments whose chunks end after `position`, oldest first, at most `limit` (empty chunks left out). */
+  async recordsAfter(position: number, limit: number): Promise<IndexRecord[]> {
+    await this.reach(position)
+    const found: IndexRecord[] = []
+    for (let s = this.segments.length - 1; s >= 0 && found.length < limit; s--) {
+      const {index, end} = this.segments[s]!
+      if (end <= position) continue
+      // The first record that ends after `position`: ends only grow within a segment.
+      let lo = 0
+      let hi = index.count
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1
+        if (recordEnd(await index.get(mid)) > position) hi = mid
+        else lo = mid + 1
+      }
+      for (let i = lo; i < index.count && found.length < limit; i++) {
+        const record = await index.get(i)
+        if (record.length > 0) found.push(record)
+      }
+    }
+    return found
+  }
+
+  /**
+   * The end of the last kept chunk whose stamp `before` accepts (stamps only
+   * grow along a stream), or the oldest kept position when none is.
+   */
+  async endOfLast(before: (stamp: number) => boolean): Promise<number> {
+    for (let s = 0; ; s++) {
+      if (s === this.segments.length) {
+        if (this.exhausted) return this.start
+        await this.openOlder()
+        if (s === this.segments.length) return this.start
+      }
+      const {index} = this.segments[s]!
+      if (index.count === 0 || !before((await index.get(0)).timeMs)) continue
+      let lo = 0
+      let hi = index.count - 1
+      while (lo < hi) {
+        const mid = Math.ceil((lo + hi) / 2)
+        if (before((await index.get(mid)).timeMs)) lo = mid
+        else hi = mid - 1
+      }
+      return recordEnd(await index.get(lo))
+    }
   }
 
   async close(): Promise<void> {

@@ -8,13 +8,14 @@ import {fileKey, markDropped} from './dropped-marks.js'
 import {rawPath, type StreamName} from './layout.js'
 import type {HolePuncher} from './punch.js'
 import type {RawBytes, SegmentStore} from './segment-store.js'
+import type {StampClock} from './stamp-clock.js'
 
 /** Bytes read at a time when looking for a line end or handing bytes to listeners. */
 const READ_BLOCK = 1024 * 1024
 const NEWLINE_BLOCK = 4096
 const NEWLINE = 10
 
-export interface StoredChunk {
+export interface PumpedRange {
   /** Global positions: where the chunk begins and just past its end. */
   start: number
   end: number
@@ -26,7 +27,7 @@ export interface ChunkListener {
   wantsBytes(): boolean
   /** Bytes of a stored chunk, in order, in blocks; `startedAtLine` for the first block of a chunk. */
   bytes(block: Buffer, timeMs: number, startedAtLine: boolean): void
-  stored(chunk: StoredChunk): void
+  stored(range: PumpedRange): void
 }
 
 export class StreamPump implements RawBytes {
@@ -46,7 +47,7 @@ export class StreamPump implements RawBytes {
     private readonly dir: string,
     readonly store: SegmentStore,
     private readonly puncher: HolePuncher,
-    private readonly now: () => number,
+    private readonly stamps: StampClock,
     private readonly listener: ChunkListener,
   ) {}
 
@@ -65,6 +66,7 @@ export class StreamPump implements RawBytes {
     }
     await this.openRaw()
     await this.store.open(this)
+    this.stamps.observe(this.store.lastStamp)
   }
 
   private async openRaw(): Promise<void> {
@@ -98,18 +100,23 @@ export class StreamPump implements RawBytes {
     let size = fstatSync(this.raw.fd).size
     if (size < this.store.rawPos) {
       // Truncated by hand: what was indexed is gone; start again at 0.
-      await this.store.reset(this.now())
+      await this.store.reset(this.marker())
       size = fstatSync(this.raw.fd).size
     }
     const rawStart = this.store.rawPos
     const length = size - rawStart
     if (length <= 0) return 0
-    const timeMs = this.now()
+    const timeMs = this.stamps.issue()
     const start = this.store.end
-    // Lines go to listeners before the range is indexed: whoever sees the new end has seen its lines.
-    // (If indexing then fails, the next pump hands the same lines over again; a probe only looks for a match.)
-    if (this.listener.wantsBytes()) await this.handOver(rawStart, length, timeMs)
-    await this.store.append(rawStart, length, timeMs, this)
+    try {
+      // Lines go to listeners before the range is indexed: whoever sees the new end has seen its lines.
+      // (If indexing then fails, the next pump hands the same lines over again; a probe only looks for a match.)
+      if (this.listener.wantsBytes()) await this.handOver(rawStart, length, timeMs)
+      await this.store.append(rawStart, length, timeMs, this)
+    } finally {
+      // Written (or given up): readers that keep the stamps' order may pass it now.
+      this.stamps.done(timeMs)
+    }
     this.listener.stored({start, end: this.store.end, timeMs})
     return length
   }
@@ -160,6 +167,13 @@ export class StreamPump implements RawBytes {
     }
   }
 
+  /** A stamp for a record that holds no bytes (a reset): nothing waits for it. */
+  private marker(): number {
+    const stamp = this.stamps.issue()
+    this.stamps.done(stamp)
+    return stamp
+  }
+
   /** A new child got a new log file: the old one is no longer ours to index. */
   private async switchToNewFile(): Promise<void> {
     await this.punching
@@ -168,6 +182,6 @@ export class StreamPump implements RawBytes {
     this.noteFile(await this.raw.stat())
     this.replacedBy = undefined
     await old.close()
-    await this.store.reset(this.now())
+    await this.store.reset(this.marker())
   }
 }

@@ -28,6 +28,7 @@ class FakeStore implements InstanceLogStore {
     this.tailing = false
   }
   async pump(): Promise<void> {}
+  endLines(): void {}
   onStored(): () => void {
     return () => {}
   }

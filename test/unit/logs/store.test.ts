@@ -157,17 +157,19 @@ describe('InstanceLogs capture', () => {
     unsubscribe()
     writeRaw(dir, 'stdout', 'unheard\n')
     await logs.pump()
-    expect(seen).toEqual([
+    // Each chunk's stamp is its time, made unique: 7, then a thousandth of a millisecond more each time.
+    expect(seen.map((l) => ({...l, time: Math.floor(l.time)}))).toEqual([
       {stream: 'stdout', line: 'whole', time: 7},
       {stream: 'stderr', line: 'err line', time: 7},
       {stream: 'stdout', line: 'then ✓ done', time: 7},
     ])
+    expect(seen[2]!.time).toBeGreaterThan(seen[0]!.time)
   })
 
   it('tells onStored listeners the new end cursor of each stored chunk', async () => {
     const {dir, logs} = await openLogs()
     const told: Array<[string, number]> = []
-    logs.onStored((stream, end) => told.push([stream, end]))
+    logs.onStored(({stream, end}) => told.push([stream, end]))
     writeRaw(dir, 'stderr', 'abc\n')
     await logs.pump()
     writeRaw(dir, 'stderr', 'de\n')

@@ -28,7 +28,7 @@ describe('tailing', () => {
     await logs.open()
     logs.startTailing(60_000)
     const stored: number[] = []
-    logs.onStored((_stream, end) => stored.push(end))
+    logs.onStored(({end}) => stored.push(end))
     for (let burst = 0; burst < 3; burst++) {
       writeRaw(dir, 'stderr', numberedLines('e', burst * 10, 10))
       await waitFor(`burst ${burst} stored`, () => logs.ends().stderr === (burst + 1) * 400, 5_000)
