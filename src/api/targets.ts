@@ -1,4 +1,4 @@
-// TARGET resolution (SPEC §3): a group, a runner, an instance (web.2) or
+// TARGET resolution (README, "Commands"): a group, a runner, an instance (web.2) or
 // stack/runner; none means the whole stack. Shared by the CLI (foreground)
 // and the daemon so both read targets the same way.
 import {didYouMean} from '../config/suggest.js'

@@ -1,11 +1,15 @@
-// The base of every mar command: the global flags of SPEC §3 and the one
+// The base of every mar command: the global flags (README, "Commands") and the one
 // place that turns a failure into one clear line and an exit code.
 // Commands stay thin: parse flags, call the config loader or the daemon API,
 // render. They never import the supervisor, ink or chokidar at top level.
-import {Command, Flags, Errors} from '@oclif/core'
+import {Command, Flags, Errors, type Interfaces} from '@oclif/core'
 import {shouldColor} from '../util/colors.js'
-import {reportError} from './report-error.js'
+import {reportError, UsageError} from './report-error.js'
 import {flushOutput} from '../util/flush.js'
+
+/** What oclif's parser hands back for flags and args (its own name for it is not exported). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type ParsedOutput = {[name: string]: any}
 
 export const globalFlags = {
   config: Flags.string({char: 'c', description: 'Path to mar.yaml (or a Procfile).', helpGroup: 'GLOBAL'}),
@@ -17,6 +21,18 @@ export const globalFlags = {
 
 export abstract class MarCommand extends Command {
   static override baseFlags = globalFlags
+
+  /** Whatever goes wrong while reading the command line is the caller's mistake (exit 2), however oclif words it. */
+  protected override async parse<F extends ParsedOutput, B extends ParsedOutput, A extends ParsedOutput>(
+    options?: Interfaces.Input<F, B, A>,
+    argv?: string[],
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    try {
+      return await super.parse(options, argv)
+    } catch (error) {
+      throw error instanceof Errors.ExitError ? error : new UsageError(error as Error)
+    }
+  }
 
   /** Write one line (or several) to stdout, unbuffered by oclif's logger. */
   protected out(text: string): void {

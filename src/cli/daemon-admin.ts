@@ -1,7 +1,7 @@
 // mar daemon start / stop / status.
 import {marPaths} from '../api/home.js'
 import {isRunning} from '../supervisor/proc.js'
-import {formatDuration} from '../util/format.js'
+import {formatUptime} from '../util/format.js'
 import {ExitCode, MarError} from '../util/errors.js'
 import {probeDaemon} from '../api/connect.js'
 import {startDaemon} from '../api/daemon-process.js'
@@ -60,7 +60,7 @@ export async function daemonStatus(options: {json: boolean}): Promise<number> {
     const info = await client.call('ping', {})
     if (options.json) process.stdout.write(`${JSON.stringify({running: true, ...info}, null, 2)}\n`)
     else {
-      const uptime = formatDuration(Date.now() - Date.parse(info.startedAt))
+      const uptime = formatUptime(Date.now() - Date.parse(info.startedAt))
       process.stdout.write(
         [
           `running: pid ${info.pid}, up ${uptime}, mar ${info.version}`,

@@ -11,7 +11,7 @@ export function reportError(error: Error & {oclif?: {exit?: number}}, verbose: b
     if (issues.length > 0) for (const line of issues) write(line)
     else write(`mar: ${error.toLine()}`)
     exitCode = error.exitCode
-  } else if (error.oclif?.exit === 2 || isParseError(error)) {
+  } else if (error instanceof UsageError || error.oclif?.exit === 2) {
     write(`mar: ${oneLine(error.message)} — see \`mar ${commandId.replaceAll(':', ' ')} --help\``.replace('mar  --help', 'mar --help'))
     exitCode = ExitCode.usage
   } else {
@@ -32,6 +32,10 @@ function oneLine(message: string): string {
     .replace(/\s{2,}/g, ' ')
 }
 
-function isParseError(error: Error): boolean {
-  return /^(Nonexistent flag|Unexpected argument|Missing required|Expected .* to be one of|Parsing --|Expected an integer|Missing \d+ required arg|Expected a valid|The following errors? occurred|--\S+=\S+ cannot also be provided)/.test(error.message)
+/** The command line could not be read (an unknown flag, a missing argument, a flag value that does not parse). */
+export class UsageError extends Error {
+  constructor(override readonly cause: Error) {
+    super(cause.message)
+    this.stack = cause.stack
+  }
 }

@@ -3,7 +3,7 @@
 import {describeReason} from '../api/describe.js'
 import type {InstanceInfo, StatusReply} from '../api/protocol.js'
 import type {Paint, ColorName} from '../util/colors.js'
-import {formatBytes, formatDuration} from '../util/format.js'
+import {formatBytes, formatUptime} from '../util/format.js'
 
 const stateColor: Record<string, ColorName> = {
   ready: 'green',
@@ -20,7 +20,7 @@ const stateColor: Record<string, ColorName> = {
 }
 
 function row(instance: InstanceInfo, now: number): string[] {
-  const uptime = instance.startedAt && instance.pid ? formatDuration(now - Date.parse(instance.startedAt)) : '-'
+  const uptime = instance.startedAt && instance.pid ? formatUptime(now - Date.parse(instance.startedAt)) : '-'
   return [
     instance.name,
     instance.host,

@@ -2,7 +2,7 @@
 // targets address, print one line per instance, exit 1 if any failed.
 import type {TargetsReply} from '../api/protocol.js'
 import {clientForStack} from '../api/connect.js'
-import {parseSignal} from '../api/signals.js'
+import {requireSignal} from '../api/signals.js'
 import {splitByStack, stackRefFor} from './stack-ref.js'
 import {createPaint} from '../util/colors.js'
 import {ExitCode} from '../util/errors.js'
@@ -18,7 +18,7 @@ type Op = 'start' | 'stop' | 'restart' | 'signal'
 
 export async function runTargetOp(op: Op, targets: string[], options: OpOptions, signal?: string): Promise<number> {
   // A bad signal is a usage error whether or not the daemon runs.
-  const signalName = op === 'signal' ? parseSignal(signal) : undefined
+  const signalName = op === 'signal' ? requireSignal(signal) : undefined
   const groups = splitByStack(targets, await stackRefFor(options.config))
   const outcomes: TargetsReply[] = []
   for (const {ref, targets: stackTargets} of groups) {

@@ -37,7 +37,7 @@ The file is ./mar.yaml, or the path given with -c. It starts with a yaml-languag
     let text: string
     let runners: string[] = []
     let notes: string[] = []
-    // A plain `mar init` next to a Procfile converts it (SPEC §3): that list of
+    // A plain `mar init` next to a Procfile converts it (README, "Commands"): that list of
     // processes is what the user wants to run. package.json scripts are only
     // converted when asked: most of them (test, build) are not services.
     const fromProcfile = flags['from-procfile'] || (!flags['from-package'] && existsSync(join(cwd, 'Procfile')))

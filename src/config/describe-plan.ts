@@ -2,7 +2,8 @@
 // group in start order) and as JSON. Environment *values* never leave this
 // file — only keys, since values are often secrets.
 import {relative} from 'node:path'
-import {formatDuration, formatSize} from './units.js'
+import {formatSize} from './units.js'
+import {formatDuration} from '../util/format.js'
 import type {CommandSpec, InstancePlan, ProbeCheck, ProbeSpec, StackPlan} from './types.js'
 
 type Env = Record<string, string | undefined>

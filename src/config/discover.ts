@@ -1,6 +1,6 @@
 // Which file is the config: `-c FILE` (a directory means "look in there"),
 // else the first mar.yaml or mar.yml in cwd or a parent, else the first
-// Procfile in cwd or a parent (SPEC §1: a mar.yaml anywhere up the tree
+// Procfile in cwd or a parent (README, "Configuration reference": a mar.yaml anywhere up the tree
 // wins over a Procfile).
 import {statSync} from 'node:fs'
 import {basename, dirname, join, resolve} from 'node:path'

@@ -45,7 +45,7 @@ export function loadEnvFiles(ctx: PlanContext, files: readonly string[], path: C
     const entry = read(ctx, file)
     if ('missing' in entry) {
       // A warning, not an error: `env_file: .env` reads as ".env when present"
-      // (SPEC §1's example names it and says so), as with systemd's
+      // (the README's configuration reference says so), as with systemd's
       // EnvironmentFile=-path. A typo still shows up in validate and up.
       if (!options.implicit) {
         const position = ctx.source.locator.locate(at)

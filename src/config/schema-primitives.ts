@@ -4,7 +4,8 @@
 // the plan carries (ms, bytes, signal names).
 import * as z from 'zod'
 import {suggest} from './suggest.js'
-import {DURATION_PATTERN, LIMIT_PATTERN, SIZE_PATTERN, parseDuration, parseLimit, parseSignal, parseSize, signalNames} from './units.js'
+import {DURATION_PATTERN, LIMIT_PATTERN, SIZE_PATTERN, parseDuration, parseLimit, parseSize} from './units.js'
+import {parseSignal, signalNames} from '../util/signals.js'
 
 /** Group, runner and host names: they appear in `web.1` and `stack/runner`, so no dots or slashes. */
 export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]*$'

@@ -1,4 +1,4 @@
-// The configuration language (SPEC §1) as one zod schema: the single source
+// The configuration language (README, "Configuration reference") as one zod schema: the single source
 // of truth for which keys exist, their types, and (in descriptions) their
 // defaults. The loader validates with it, `mar init` and editors get the
 // JSON Schema generated from it (json-schema-gen.ts). Objects are strict:

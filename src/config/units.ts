@@ -2,7 +2,6 @@
 // mar.yaml, turned into the numbers the plan carries (ms, bytes, names).
 // Pure functions, no I/O: the schema uses them in its transforms and the
 // regular expressions double as the JSON Schema's `pattern`s.
-import {constants} from 'node:os'
 
 /** `250ms`, `2s`, `5m`, `1h`, decimals (`1.5s`) and compounds (`1m30s`). */
 export const DURATION_PATTERN = '^(\\d+(\\.\\d+)?(ms|s|m|h))+$'
@@ -48,33 +47,6 @@ export function parseLimit(value: string): {count: number; windowMs: number} | u
   const windowMs = parseDuration(window)
   if (windowMs === undefined || windowMs === 0) return undefined
   return {count: Number(count), windowMs}
-}
-
-/** Signal names this platform knows, e.g. SIGTERM. */
-export function signalNames(): string[] {
-  return Object.keys(constants.signals)
-}
-
-/** `SIGINT`, `INT`, `sigint` or `2` → `SIGINT`; undefined when unknown. */
-export function parseSignal(value: string | number): NodeJS.Signals | undefined {
-  const signals = constants.signals as Record<string, number>
-  if (typeof value === 'number' || /^\d+$/.test(String(value))) {
-    const number = Number(value)
-    const name = Object.keys(signals).find((key) => signals[key] === number)
-    return name as NodeJS.Signals | undefined
-  }
-  const upper = value.trim().toUpperCase()
-  const name = upper.startsWith('SIG') ? upper : `SIG${upper}`
-  return name in signals ? (name as NodeJS.Signals) : undefined
-}
-
-/** Human form of a duration for `mar validate`: 1500 → `1.5s`. */
-export function formatDuration(ms: number): string {
-  if (ms === 0) return '0'
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`
-  if (ms >= 1000) return `${ms / 1000}s`
-  return `${ms}ms`
 }
 
 /** Human form of a size: 268435456 → `256M`. */

@@ -2,7 +2,7 @@
 // handler per method, checked against protocol.ts by the compiler, so a
 // reply can only be what the map says it is.
 import type {CallMethod, ParamsOf, ReplyOf, RequestFrame, StreamMethod} from '../api/protocol.js'
-import {parseSignal} from '../api/signals.js'
+import {requireSignal} from '../api/signals.js'
 import {streamLogs} from './log-stream.js'
 import type {Session} from './session.js'
 import {openWatch} from './watch-stream.js'
@@ -25,7 +25,7 @@ export const callHandlers: CallHandlers = {
   start: (params, session) => session.daemon.start(params.stack, params.targets),
   stop: (params, session) => session.daemon.stop(params.stack, params.targets),
   restart: (params, session) => session.daemon.restart(params.stack, params.targets),
-  signal: async (params, session) => session.daemon.signal(params.stack, params.targets, parseSignal(params.signal)),
+  signal: async (params, session) => session.daemon.signal(params.stack, params.targets, requireSignal(params.signal)),
   'daemon-stop': async (params, session) => {
     // Answered first: the stop ends this connection too.
     setImmediate(() => session.host.onStopRequested(params.keep))

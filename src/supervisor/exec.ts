@@ -153,7 +153,7 @@ export function exec(spec: ExecSpec): Runner {
       return
     }
     if (exit.code === 0) {
-      // SPEC §2: `exited` for a oneshot or exit 0 under on-failure; a service under `always` should not end.
+      // README, "Instance states": `exited` for a oneshot or exit 0 under on-failure; a service under `always` should not end.
       const expected = spec.exitZeroExpected ?? true
       const why = expected ? because(spec.oneshot ? 'completed' : 'exited', 'exited: 0') : because('crashed', 'exited: 0 (unexpected for a service that restarts always)')
       ctx.emit({kind: 'instance', name, at: at(), state: expected ? 'exited' : 'crashed', pid: null, exit, why})

@@ -3,7 +3,7 @@
 // returns when asked to stop (ctx.signal). A spawned program is a Runner; a
 // group of Runners is a Runner; restart policies and probes are functions
 // from Runner to Runner. `start` runs one in the background and hands back a
-// Process handle; `invoke` does the same and waits until it is ready.
+// Process handle (await its `ready` to wait until it can serve).
 import {setMaxListeners} from 'node:events'
 import {realClock, type Clock, STOPPING} from './clock.js'
 import {MarError} from '../util/errors.js'
@@ -186,23 +186,6 @@ export function start(runner: Runner, options: StartOptions): Process {
         () => {},
       )
     },
-  }
-}
-
-/** Start a runner and wait until it is ready. If it ends before that, reject with why. */
-export async function invoke(runner: Runner, options: StartOptions): Promise<Process> {
-  const process = start(runner, options)
-  await process.ready
-  return process
-}
-
-/**
- * A runner from a plain async function (the seed's FnRunner): `fn` gets the
- * context, calls ready() when it can serve and returns when ctx.signal aborts.
- */
-export function fnRunner(fn: (ctx: RunContext) => Promise<void> | void): Runner {
-  return async (ctx) => {
-    await fn(ctx)
   }
 }
 

@@ -6,7 +6,8 @@
 // a comment in the unit, so a reader knows it was left out on purpose.
 import {isAbsolute, resolve} from 'node:path'
 import {formatCommand} from '../config/describe-plan.js'
-import {formatDuration, formatSize} from '../config/units.js'
+import {formatSize} from '../config/units.js'
+import {formatDuration} from '../util/format.js'
 import type {CommandSpec, InstancePlan, ProbeSpec} from '../config/types.js'
 import {programOf, resolveProgram, toArgv} from '../supervisor/command.js'
 import {comment, escapeSpecifiers, execLine, quoteEnvAssignment, timespan, type UnitSection} from './unit-syntax.js'

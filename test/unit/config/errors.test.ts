@@ -90,7 +90,7 @@ describe('config errors: codes and positions', () => {
     expect(issues[0].message).toBe('unknown variable ${NOPE}')
   })
 
-  it('warns about a missing explicit env_file (read as "when present", like SPEC §1 says), and is silent about a missing implicit .env', async () => {
+  it('warns about a missing explicit env_file (read as "when present", as the README says), and is silent about a missing implicit .env', async () => {
     const top = await loadPlan('env_file: [.env.local]\nrunners: {a: x}\n')
     expect(top.warnings).toEqual([expect.stringMatching(/mar\.yaml:1:12: env_file "\.env\.local" not found; skipped$/)])
     const runner = await loadPlan('runners:\n  a: {cmd: x, env_file: nope.env}\n')

@@ -1,5 +1,7 @@
 import {describe, expect, it} from 'vitest'
-import {formatDuration, parseDuration, parseLimit, parseSignal, parseSize} from '../../../src/config/units.js'
+import {parseDuration, parseLimit, parseSize} from '../../../src/config/units.js'
+import {formatDuration} from '../../../src/util/format.js'
+import {parseSignal} from '../../../src/util/signals.js'
 
 describe('durations', () => {
   it.each([
@@ -24,6 +26,9 @@ describe('durations', () => {
 
   it('formats back', () => {
     expect([formatDuration(250), formatDuration(1500), formatDuration(60_000), formatDuration(3_600_000)]).toEqual(['250ms', '1.5s', '1m', '1h'])
+    // Exact, and read back the same: compound units, a day as d.
+    expect([formatDuration(90_000), formatDuration(3_723_500), formatDuration(90_000_000), formatDuration(0)]).toEqual(['1m30s', '1h2m3.5s', '1d1h', '0'])
+    for (const ms of [250, 1500, 90_000, 3_723_500, 7_200_000]) expect(parseDuration(formatDuration(ms))).toBe(ms)
   })
 })
 

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {resolveTargets, selectTargets} from '../../../src/api/targets.js'
-import {parseSignal} from '../../../src/api/signals.js'
+import {requireSignal as parseSignal} from '../../../src/api/signals.js'
 import type {StackPlan} from '../../../src/config/types.js'
 
 const runner = (group: string, name: string, scale: number) => ({

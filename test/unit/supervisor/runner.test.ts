@@ -1,91 +1,57 @@
 import {describe, expect, it} from 'vitest'
 import {FakeClock} from '../../helpers/fake-clock.js'
 import {FakeFleet} from '../../helpers/fake-fleet.js'
-import {fnRunner, invoke, start, aborted} from '../../../src/supervisor/runner.js'
-import {ordered, parallel} from '../../../src/supervisor/group.js'
+import {start, aborted, type Runner} from '../../../src/supervisor/runner.js'
 import {probe} from '../../../src/supervisor/probe.js'
 import {health} from '../../../src/supervisor/health.js'
 import {CheckFailed, type Check} from '../../../src/supervisor/checks/check.js'
 import {GroupError} from '../../../src/supervisor/errors.js'
 
-describe('start / invoke', () => {
-  it('invoke resolves once the runner is ready, and stop ends it', async () => {
+describe('start', () => {
+  it('ready resolves once the runner is ready, and stop ends it', async () => {
     const log: string[] = []
-    const runner = fnRunner(async (ctx) => {
+    const runner: Runner = async (ctx) => {
       log.push('setup')
       ctx.ready()
       await aborted(ctx.signal)
       log.push('teardown')
-    })
-    const proc = await invoke(runner, {name: 'fn'})
+    }
+    const proc = start(runner, {name: 'fn'})
+    await proc.ready
     expect(proc.isReady).toBe(true)
     await proc.stop()
     expect(log).toEqual(['setup', 'teardown'])
     await expect(proc.exited).resolves.toBeUndefined()
   })
 
-  it('invoke rejects with the failure when the runner fails before ready', async () => {
-    const runner = fnRunner(async () => {
+  it('ready rejects with the failure when the runner fails before ready', async () => {
+    const runner: Runner = async () => {
       throw new Error('boom')
-    })
-    await expect(invoke(runner, {name: 'fn'})).rejects.toThrow('boom')
+    }
+    await expect(start(runner, {name: 'fn'}).ready).rejects.toThrow('boom')
   })
 
   it('a clean return before ready rejects ready with a coded error', async () => {
-    const proc = start(fnRunner(() => {}), {name: 'fn'})
+    const proc = start(async () => {}, {name: 'fn'})
     await expect(proc.ready).rejects.toMatchObject({code: 'exited-before-ready'})
   })
 
   it("a parent's kill reaches its children", async () => {
     let childKilled = false
-    const child = fnRunner(async (ctx) => {
+    const child: Runner = async (ctx) => {
       ctx.ready()
       await aborted(ctx.killSignal)
       childKilled = true
-    })
-    const parent = fnRunner(async (ctx) => {
+    }
+    const parent: Runner = async (ctx) => {
       const proc = start(child, {name: 'child', parent: ctx})
       ctx.ready()
       await proc.exited
-    })
-    const proc = await invoke(parent, {name: 'parent'})
+    }
+    const proc = start(parent, {name: 'parent'})
+    await proc.ready
     await proc.stop('kill')
     expect(childKilled).toBe(true)
-  })
-})
-
-describe('ordered / parallel', () => {
-  it('ordered waits for each member and stops in reverse; a failure ends the group with a trace', async () => {
-    const clock = new FakeClock()
-    const fleet = new FakeFleet(clock)
-    const proc = start(
-      ordered('g', [
-        {name: 'a', runner: fleet.runner('a', {readyAfterMs: 10})},
-        {name: 'b', runner: fleet.runner('b', {readyAfterMs: 10})},
-        {name: 'c', runner: fleet.runner('c')},
-      ]),
-      {name: 'g', clock},
-    )
-    await clock.advance(5)
-    expect(fleet.runningNames()).toEqual(['a'])
-    await clock.advance(20)
-    expect(fleet.runningNames()).toEqual(['a', 'b', 'c'])
-    expect(proc.isReady).toBe(true)
-    fleet.crash('b', 2)
-    await clock.advance(1)
-    expect(fleet.log.slice(-3)).toEqual(['exit b 2', 'stop c', 'stop a'])
-    const error = (await proc.exited.catch((e: unknown) => e)) as GroupError
-    expect(error.trace.map((t) => t.name)).toEqual(['b'])
-  })
-
-  it('parallel starts all at once', async () => {
-    const clock = new FakeClock()
-    const fleet = new FakeFleet(clock)
-    const proc = start(parallel('g', [{name: 'a', runner: fleet.runner('a', {readyAfterMs: 10})}, {name: 'b', runner: fleet.runner('b')}]), {name: 'g', clock})
-    await clock.advance(1)
-    expect(fleet.runningNames()).toEqual(['a', 'b'])
-    await proc.stop()
-    expect(fleet.runningNames()).toEqual([])
   })
 })
 
@@ -101,7 +67,6 @@ function scriptedCheck(results: boolean[]): Check & {calls: number} {
   }
   return check
 }
-
 describe('probe and health', () => {
   it('ready only when the check passes', async () => {
     const clock = new FakeClock()
