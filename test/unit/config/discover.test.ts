@@ -16,7 +16,7 @@ describe('discovery', () => {
     expect(yml.result.ok && yml.result.plan.configPath).toBe(join(yml.dir, 'mar.yml'))
   })
 
-  it('a mar.yaml up the tree wins over a Procfile in cwd (the README's order)', async () => {
+  it('a mar.yaml up the tree wins over a Procfile in cwd (the order the README gives)', async () => {
     const {result, dir} = await load({'mar.yaml': 'runners: {a: x}\n', 'sub/Procfile': 'b: y\n'}, {cwd: 'sub'})
     expect(result.ok && result.plan.configPath).toBe(join(dir, 'mar.yaml'))
   })
