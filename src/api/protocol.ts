@@ -235,6 +235,7 @@ export interface TargetsParams {
 export interface Calls {
   ping: {params: Record<string, never>; reply: DaemonInfo}
   status: {params: Record<string, never>; reply: StatusReply}
+  /** `plan`: as the config part makes it, packed (src/config/plan-pack.ts: the shared environment once) or not. */
   up: {params: {plan: StackPlan; targets: string[]}; reply: UpReply}
   reload: {params: {plan: StackPlan; dryRun: boolean}; reply: ReloadReply}
   down: {params: TargetsParams; reply: DownReply}

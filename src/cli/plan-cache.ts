@@ -17,6 +17,7 @@ import {join} from 'node:path'
 import type {StackPlan} from '../config/types.js'
 import {ownedPrivately} from '../util/private-dir.js'
 import {marBuild, marVersion} from '../util/version.js'
+import {packPlan, unpackPlan} from '../config/plan-pack.js'
 
 export interface CachedPlan {
   plan: StackPlan
@@ -85,12 +86,12 @@ export function readCachedPlan(at: {path: string; key: string}, env: NodeJS.Proc
   }
   if (entry.version !== buildOf() || entry.key !== at.key || !Array.isArray(entry.files) || entry.env !== envText(env)) return null
   for (const [file, text] of entry.files) if (fileText(file) !== text) return null
-  return {plan: entry.plan, warnings: entry.warnings ?? []}
+  return {plan: unpackPlan(entry.plan), warnings: entry.warnings ?? []}
 }
 
 /** Remember a plan and what it came from. Best effort: a cache that cannot be written is no cache. */
 export function writeCachedPlan(at: {path: string; key: string}, inputs: Array<[string, string | null]>, env: NodeJS.ProcessEnv, cached: CachedPlan): void {
-  const entry: Entry = {version: buildOf(), key: at.key, env: envText(env), files: inputs, ...cached}
+  const entry: Entry = {version: buildOf(), key: at.key, env: envText(env), files: inputs, ...cached, plan: packPlan(cached.plan)}
   if (writeIntoCache(at.path, JSON.stringify(entry))) prune(join(at.path, '..'))
 }
 

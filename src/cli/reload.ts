@@ -2,13 +2,14 @@ import {createPaint} from '../util/colors.js'
 import {clientForStack} from '../api/connect.js'
 import type {ReloadReply} from '../api/protocol.js'
 import {loadPlanOrThrow} from './load-plan.js'
+import {packPlan} from '../config/plan-pack.js'
 
 export async function runReload(options: {config?: string; dryRun: boolean; json: boolean; color: boolean; quiet: boolean}): Promise<number> {
   const plan = await loadPlanOrThrow(options.config, process.cwd(), options.quiet ? {warn: () => {}} : {})
   const client = await clientForStack({config: plan.configPath}, {start: false})
   let result: ReloadReply
   try {
-    result = await client.call('reload', {plan, dryRun: Boolean(options.dryRun)})
+    result = await client.call('reload', {plan: packPlan(plan), dryRun: Boolean(options.dryRun)})
   } finally {
     client.close()
   }

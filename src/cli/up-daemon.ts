@@ -10,6 +10,7 @@ import type {InstanceInfo, LogLine, StackInfo} from '../api/protocol.js'
 import {resolveTargets} from '../api/targets.js'
 import {allInstances, type InstancePlan, type StackPlan} from '../config/types.js'
 import {parseDuration} from '../config/units.js'
+import {packPlan} from '../config/plan-pack.js'
 import {createPaint, type Paint} from '../util/colors.js'
 import {ExitCode, MarError} from '../util/errors.js'
 import {refuseIfInForeground} from './one-copy.js'
@@ -94,7 +95,7 @@ async function upWith(client: DaemonClient, plan: StackPlan, targets: string[], 
       }
     },
   })
-  const result = await client.call('up', {plan, targets})
+  const result = await client.call('up', {plan: packPlan(plan), targets})
   const wanted = result.instances
   for (const change of result.changes) if (!options.quiet && !options.json) process.stdout.write(`${change.change === 'added' ? '+' : change.change === 'removed' ? '-' : '~'} ${change.instance} ${change.change}${change.fields ? `: ${change.fields.join(', ')}` : ''}\n`)
   if (!options.wait) {

@@ -3,6 +3,7 @@
 // reply can only be what the map says it is.
 import type {CallMethod, ParamsOf, ReplyOf, RequestFrame, StreamMethod} from '../api/protocol.js'
 import {requireSignal} from '../api/signals.js'
+import {unpackPlan} from '../config/plan-pack.js'
 import {streamLogs} from './log-stream.js'
 import type {Session} from './session.js'
 import {openWatch} from './watch-stream.js'
@@ -19,8 +20,8 @@ type CallHandlers = {[M in Exclude<CallMethod, 'cancel'>]: (params: ParamsOf<M>,
 export const callHandlers: CallHandlers = {
   ping: async (_params, session) => session.daemon.info(),
   status: async (_params, session) => session.daemon.status(),
-  up: (params, session) => session.daemon.up(params.plan, params.targets),
-  reload: (params, session) => session.daemon.reload(params.plan, params.dryRun),
+  up: (params, session) => session.daemon.up(unpackPlan(params.plan), params.targets),
+  reload: (params, session) => session.daemon.reload(unpackPlan(params.plan), params.dryRun),
   down: (params, session) => session.daemon.down(params.stack, params.targets),
   start: (params, session) => session.daemon.start(params.stack, params.targets),
   stop: (params, session) => session.daemon.stop(params.stack, params.targets),

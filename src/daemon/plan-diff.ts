@@ -23,8 +23,9 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 
 /** The part of the environment the stack sets; all of it when the plan does not say. */
 function declaredEnv(instance: InstancePlan): Record<string, string> {
-  if (!instance.envKeys) return instance.env
-  return Object.fromEntries([...instance.envKeys].sort().map((key) => [key, instance.env[key] ?? '']))
+  // Sorted: a plan that was packed and unpacked has its variables in another order.
+  const keys = instance.envKeys ?? Object.keys(instance.env)
+  return Object.fromEntries([...keys].sort().map((key) => [key, instance.env[key] ?? '']))
 }
 
 function groupShape(group: GroupPlan) {

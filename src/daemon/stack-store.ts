@@ -4,6 +4,7 @@ import {readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node
 import {join} from 'node:path'
 import type {StackPlan} from '../config/types.js'
 import {safeName} from './paths.js'
+import {packPlan, unpackPlan} from '../config/plan-pack.js'
 
 interface StoredStack {
   version: 1
@@ -26,7 +27,7 @@ export class StackStore {
   }
 
   save(plan: StackPlan, stopped: Iterable<string> = []): void {
-    const stored: StoredStack = {version: 1, savedAt: new Date().toISOString(), plan, stopped: [...stopped]}
+    const stored: StoredStack = {version: 1, savedAt: new Date().toISOString(), plan: packPlan(plan), stopped: [...stopped]}
     const file = this.file(plan.name)
     // The plan holds the environment the stack was started with: private to this user.
     writeFileSync(`${file}.tmp`, JSON.stringify(stored), {mode: 0o600})
@@ -50,7 +51,7 @@ export class StackStore {
       try {
         const stored = JSON.parse(readFileSync(join(this.dir, name), 'utf8')) as StoredStack
         if (stored.version !== 1 || !stored.plan?.name) throw new Error('unknown format')
-        stacks.push({plan: stored.plan, stopped: stored.stopped ?? []})
+        stacks.push({plan: unpackPlan(stored.plan), stopped: stored.stopped ?? []})
       } catch (error) {
         problems.push(`${name}: ${(error as Error).message}`)
       }
