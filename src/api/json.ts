@@ -2,25 +2,10 @@
 // a stable contract with exactly these fields, made from the protocol's
 // richer facts.
 import {describeReason} from './describe.js'
-import type {ExitJson, InstanceInfo, LogLine, ReasonCode, StatusReply} from './protocol.js'
+import type {InstanceInfo, LogLine, StatusReply} from './protocol.js'
 
-/** One instance in `mar status --json`. */
-export interface InstanceJson {
-  name: string
-  runner: string
-  group: string
-  host: string
-  state: string
-  health: string | null
-  pid: number | null
-  startedAt: string | null
-  restarts: number
-  lastExit: ExitJson | null
-  cpu: number | null
-  memory: number | null
-  reason: string | null
-  reasonCode: ReasonCode | null
-}
+/** One instance in `mar status --json`: the facts of the protocol's InstanceInfo a script needs, `reason` in words. */
+export type InstanceJson = Pick<InstanceInfo, 'name' | 'runner' | 'group' | 'host' | 'state' | 'health' | 'pid' | 'startedAt' | 'restarts' | 'lastExit' | 'cpu' | 'memory' | 'reason' | 'reasonCode'>
 
 export interface StackJson {
   name: string

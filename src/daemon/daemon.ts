@@ -246,26 +246,23 @@ export class Daemon {
     return {...diff, applied: !dryRun}
   }
 
-  async start(ref: StackRef, targets: string[]): Promise<TargetsReply> {
-    this.refuseWhenClosing()
-    const runtime = this.find(ref)
-    const results = await runtime.startTargets(targets)
-    this.persist(runtime)
-    return {stack: runtime.name, results}
+  start(ref: StackRef, targets: string[]): Promise<TargetsReply> {
+    return this.onTargets(ref, (runtime) => runtime.startTargets(targets))
   }
 
-  async stop(ref: StackRef, targets: string[]): Promise<TargetsReply> {
-    this.refuseWhenClosing()
-    const runtime = this.find(ref)
-    const results = await runtime.stopTargets(targets)
-    this.persist(runtime)
-    return {stack: runtime.name, results}
+  stop(ref: StackRef, targets: string[]): Promise<TargetsReply> {
+    return this.onTargets(ref, (runtime) => runtime.stopTargets(targets))
   }
 
-  async restart(ref: StackRef, targets: string[]): Promise<TargetsReply> {
+  restart(ref: StackRef, targets: string[]): Promise<TargetsReply> {
+    return this.onTargets(ref, (runtime) => runtime.restartTargets(targets))
+  }
+
+  /** An operation on some instances of a stack, whose outcome the stack file keeps (what is held stopped). */
+  private async onTargets(ref: StackRef, op: (runtime: StackRuntime) => Promise<TargetsReply['results']>): Promise<TargetsReply> {
     this.refuseWhenClosing()
     const runtime = this.find(ref)
-    const results = await runtime.restartTargets(targets)
+    const results = await op(runtime)
     this.persist(runtime)
     return {stack: runtime.name, results}
   }

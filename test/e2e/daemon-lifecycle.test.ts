@@ -269,7 +269,8 @@ groups:
   it('daemon stop --keep does not hand a follower a line still being written as if it were whole', async () => {
     const home = withHome()
     homes.push(home)
-    const app = project({'mar.yaml': 'name: keep\nrunners:\n  p: { cmd: [sh, -c, "echo start; printf abc; sleep 4; echo def; exec sleep 300"] }\n'})
+    // The line is finished only when the test says so (never, here): no time window to race.
+    const app = project({'mar.yaml': 'name: keep\nrunners:\n  p: { cmd: [sh, -c, "echo start; printf abc; while [ ! -e finish ]; do sleep 0.05; done; echo def; exec sleep 300"] }\n'})
     const nowhere = project({})
     cleanups.push(app.cleanup, nowhere.cleanup)
     expect((await home.mar(['up'], {cwd: app.dir})).code).toBe(0)
