@@ -16,30 +16,11 @@ import {benchFleet} from './daemon-fleet.mjs'
 import {benchCapture} from './daemon-logs.mjs'
 import {benchRespawn} from './daemon-restart.mjs'
 import {benchPm2, benchSupervisord} from './peers.mjs'
-import {removeScratch} from './proc.mjs'
+import {Cleanup} from './proc.mjs'
 
 const ms = (value) => (value === null || value === undefined ? '—' : `${value.toFixed(value < 10 ? 2 : 0)} ms`)
 const mb = (bytes) => (bytes === null || bytes === undefined ? '—' : `${(bytes / 1048576).toFixed(1)} MB`)
 const x = (value) => `${value.toFixed(2)}×`
-
-/** Teardowns of whatever is running; each is safe to call twice. */
-class Cleanup {
-  fns = new Set()
-  add(fn) {
-    this.fns.add(fn)
-  }
-  async run() {
-    for (const fn of [...this.fns].reverse()) {
-      try {
-        await fn()
-      } catch (error) {
-        console.error(`cleanup: ${error.message}`)
-      }
-    }
-    this.fns.clear()
-    removeScratch()
-  }
-}
 
 function goal(name, how, mar, baseline, {ratio, shown, target, pass, format = ms}) {
   return {goal: name, how, mar, baseline, ratio, shown: shown ?? x(ratio), target, pass, format}

@@ -172,3 +172,22 @@ export function cpuTimes(pid) {
   const ms = (i) => Number(fields[i]) * 10
   return {self: ms(11) + ms(12), children: ms(13) + ms(14)}
 }
+
+/** Teardowns of whatever is running; each is safe to call twice. */
+export class Cleanup {
+  fns = new Set()
+  add(fn) {
+    this.fns.add(fn)
+  }
+  async run() {
+    for (const fn of [...this.fns].reverse()) {
+      try {
+        await fn()
+      } catch (error) {
+        console.error(`cleanup: ${error.message}`)
+      }
+    }
+    this.fns.clear()
+    removeScratch()
+  }
+}

@@ -1,8 +1,10 @@
 // `npm run bench`: every speed and memory goal, as ratios against a baseline
-// measured in the same run. BENCH_ONLY=startup,daemon picks sections.
+// measured in the same run. BENCH_ONLY=startup,daemon,protocol picks sections.
 import {benchStartup} from './startup.mjs'
 import {benchDaemon} from './daemon.mjs'
+import {benchProtocol} from './protocol.mjs'
 
-const only = new Set((process.env.BENCH_ONLY ?? 'startup,daemon').split(','))
+const only = new Set((process.env.BENCH_ONLY ?? 'startup,daemon,protocol').split(','))
 const startup = only.has('startup') ? benchStartup() : undefined
 if (only.has('daemon')) await benchDaemon({startup})
+if (only.has('protocol')) await benchProtocol()

@@ -28,13 +28,24 @@ export async function connectDaemon(options: ConnectOptions): Promise<DaemonClie
   return connectSocket(paths.socket)
 }
 
-/** The daemon if one answers, else null (mar daemon status, mar status, mar down). */
-export async function probeDaemon(paths: MarPaths = marPaths()): Promise<DaemonClient | null> {
+/**
+ * The daemon, or null when none runs (no socket, or nobody listening on it).
+ * One that runs but is slow to answer is waited for and, past the timeout,
+ * an error (exit 3) — never mistaken for no daemon at all.
+ */
+export async function probeDaemon(paths: MarPaths = marPaths(), timeoutMs = 10_000): Promise<DaemonClient | null> {
   try {
-    return await connectSocket(paths.socket, 2000)
-  } catch {
-    return null
+    return await connectSocket(paths.socket, timeoutMs)
+  } catch (error) {
+    if (notRunning(error)) return null
+    throw error
   }
+}
+
+/** The socket is not there, or nothing listens on it: no daemon (a stale socket). */
+function notRunning(error: unknown): boolean {
+  const errno = error instanceof MarError ? error.details?.errno : undefined
+  return errno === 'ENOENT' || errno === 'ECONNREFUSED'
 }
 
 /** The API of every stack that `mar up -f` runs (each serves its own socket), as far as they answer. */
@@ -45,7 +56,14 @@ export async function foregroundClients(paths: MarPaths = marPaths()): Promise<D
   } catch {
     return []
   }
-  const clients = await Promise.all(names.map((name) => connectSocket(join(paths.foreground, name), 2000, {peer: `the foreground stack ${name.slice(0, -5)}`}).catch(() => null)))
+  const clients = await Promise.all(
+    names.map((name) =>
+      connectSocket(join(paths.foreground, name), 10_000, {peer: `the foreground stack ${name.slice(0, -5)}`}).catch((error: unknown) => {
+        if (notRunning(error)) return null
+        throw error
+      }),
+    ),
+  )
   return clients.filter((client): client is DaemonClient => client !== null)
 }
 

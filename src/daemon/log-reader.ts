@@ -27,6 +27,8 @@ interface Reading {
   ahead: IndexRecord[]
   /** Known to have nothing more on disk until told of a new chunk. */
   idle: boolean
+  /** Counts the chunks it was told of: a look at the disk that began before one cannot call it idle. */
+  told: number
 }
 
 const sourceKey = (s: LogSource) => `${s.stack}\u0000${s.instance}\u0000${s.stream}`
@@ -72,21 +74,24 @@ export class LogReader {
       const sameStampAfter = after.at !== undefined && key > sourceKey(after.at)
       cursor = await positionAfter(source.dir, source.stream as StreamName, (stamp) => stamp < after.stamp || (stamp === after.stamp && !sameStampAfter))
     }
-    if (!this.readings.has(key)) this.readings.set(key, {source, cursor, readTo: cursor, ahead: [], idle: false})
+    if (!this.readings.has(key)) this.readings.set(key, {source, cursor, readTo: cursor, ahead: [], idle: false, told: 0})
   }
 
   /** A chunk of this source was stored: look at its disk again. */
   stored(source: LogSource): void {
     const reading = this.readings.get(sourceKey(source))
-    if (reading) reading.idle = false
+    if (!reading) return
+    reading.idle = false
+    reading.told++
   }
 
   /** The next chunk of a source beyond what was handed out, from disk when not known. */
   private async next(reading: Reading): Promise<IndexRecord | undefined> {
     while (reading.ahead.length > 0 && reading.ahead[0]!.globalStart + reading.ahead[0]!.length <= reading.readTo) reading.ahead.shift()
     if (reading.ahead.length === 0 && !reading.idle) {
+      const told = reading.told
       reading.ahead = await chunksAfter(reading.source.dir, reading.source.stream as StreamName, reading.readTo)
-      reading.idle = reading.ahead.length === 0
+      reading.idle = reading.ahead.length === 0 && reading.told === told
     }
     return reading.ahead[0]
   }
@@ -100,6 +105,8 @@ export class LogReader {
    */
   async step(final = false): Promise<{lines: Delivery[]; skipped: {source: Source; bytes: number} | null} | null> {
     while (this.positioning.size > 0) await Promise.all(this.positioning)
+    // The watermark first: every chunk stamped below it is on disk now, so the candidates read next include it.
+    const low = final ? Number.POSITIVE_INFINITY : this.stamps.low()
     const candidates: Array<{reading: Reading; chunk: IndexRecord}> = []
     for (const reading of this.readings.values()) {
       const chunk = await this.next(reading)
@@ -110,7 +117,6 @@ export class LogReader {
     const first = candidates[0]
     if (!first) return final ? this.partials() : null
     // Nothing earlier may still be on its way to the disk.
-    const low = final ? Number.POSITIVE_INFINITY : this.stamps.low()
     if (first.chunk.timeMs >= low) return null
     const second = candidates[1]
     const limit = Math.min(low, second ? second.chunk.timeMs : Number.POSITIVE_INFINITY)
