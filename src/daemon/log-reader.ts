@@ -32,6 +32,8 @@ interface Reading {
 }
 
 const sourceKey = (s: LogSource) => `${s.stack}\u0000${s.instance}\u0000${s.stream}`
+/** Less than the smallest step between two stamps: `latest + STAMP_STEP` passes `latest` and nothing after it. */
+const STAMP_STEP = 0.0005
 /** Bytes read at a time from one source. */
 const BATCH_BYTES = 1024 * 1024
 
@@ -42,6 +44,12 @@ export interface Delivery {
 
 export class LogReader {
   private readonly readings = new Map<string, Reading>()
+  /**
+   * Why the last step handed nothing out: `pending`, an earlier stamp is still
+   * being written (wait for the clock); `newer`, the first chunk came after
+   * the step began (try again at once: it is known now); `nothing` to read.
+   */
+  blocked: 'pending' | 'newer' | 'nothing' = 'nothing'
   /** Sources being positioned: nothing is handed out before they are, or a new source's first lines could come out of order. */
   private readonly positioning = new Set<Promise<void>>()
 
@@ -105,8 +113,10 @@ export class LogReader {
    */
   async step(final = false): Promise<{lines: Delivery[]; skipped: {source: Source; bytes: number} | null} | null> {
     while (this.positioning.size > 0) await Promise.all(this.positioning)
-    // The watermark first: every chunk stamped below it is on disk now, so the candidates read next include it.
-    const low = final ? Number.POSITIVE_INFINITY : this.stamps.low()
+    // Before looking at the disk: every chunk stamped below `low` and at most `latest` is written by now,
+    // so what the look finds includes all of them. Chunks stamped later may be there too, or not yet: they wait.
+    const pendingBelow = this.stamps.low()
+    const low = final ? Number.POSITIVE_INFINITY : Math.min(pendingBelow, this.stamps.latest() + STAMP_STEP)
     const candidates: Array<{reading: Reading; chunk: IndexRecord}> = []
     for (const reading of this.readings.values()) {
       const chunk = await this.next(reading)
@@ -115,9 +125,13 @@ export class LogReader {
     const at = (c: {reading: Reading; chunk: IndexRecord}): LogPosition => ({stamp: c.chunk.timeMs, at: {...c.reading.source, end: c.chunk.globalStart + c.chunk.length}})
     candidates.sort((a, b) => compareLogPositions(at(a), at(b)))
     const first = candidates[0]
+    this.blocked = 'nothing'
     if (!first) return final ? this.partials() : null
     // Nothing earlier may still be on its way to the disk.
-    if (first.chunk.timeMs >= low) return null
+    if (first.chunk.timeMs >= low) {
+      this.blocked = first.chunk.timeMs >= pendingBelow ? 'pending' : 'newer'
+      return null
+    }
     const second = candidates[1]
     const limit = Math.min(low, second ? second.chunk.timeMs : Number.POSITIVE_INFINITY)
     // This source's chunks that come before anything else's: one read.

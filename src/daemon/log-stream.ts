@@ -145,6 +145,7 @@ export function streamLogs(session: Session, id: number, params: LogsParams, onD
         }
         continue
       }
+      if (reader.blocked === 'newer') continue
       if (!params.follow || drainAll) {
         if (closing) session.send({id, type: 'notice', notice: {code: 'daemon-stopped', message: closing.message}})
         return end()

@@ -8,8 +8,10 @@
 //
 // Stores write their chunks concurrently, so a chunk with a smaller stamp
 // can reach the disk after one with a larger stamp. The clock knows which
-// stamps are still being written: a reader that follows the order delivers
-// a stamp only below `low()`, once nothing earlier can still appear.
+// stamps are still being written: a reader that follows the order notes
+// `low()` and `latest()` before it looks at the disk, and hands out only
+// chunks stamped below the one and at most the other — every such chunk is
+// on disk by then, so none can still turn up before them.
 
 /** The smallest step between two stamps: float64 holds epoch ms to well below this. */
 const STEP = 0.001
@@ -49,6 +51,11 @@ export class StampClock {
    */
   boundary(): number {
     this.last = Math.max(this.now(), this.last + STEP)
+    return this.last
+  }
+
+  /** The greatest stamp issued so far (or handed out as a boundary): every chunk that has one is no later. */
+  latest(): number {
     return this.last
   }
 
