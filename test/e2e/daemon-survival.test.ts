@@ -30,8 +30,8 @@ async function logLines(home: Home, dir: string, args: string[]): Promise<LogLin
 
 describe('the daemon dies, services and output do not', () => {
   it('kill -9 mid-flood: the writer keeps running and not one line is lost or repeated', async () => {
-    const count = 200_000
-    const {home, dir} = setup(`name: flood\nrunners:\n  w: { cmd: [node, $FIXTURES/numbered.mjs, "${count}", "500"], log: { max_size: 1M, keep: 20 } }\n`)
+    const count = 100_000
+    const {home, dir} = setup(`name: flood\nrunners:\n  w: { cmd: [node, $FIXTURES/numbered.mjs, "${count}", "500"], log: { max_size: 256K, keep: 20 } }\n`)
     expect((await home.mar(['up'], {cwd: dir})).code).toBe(0)
     const pid = instance(await home.status(), 'flood', 'w.1').pid!
     await waitFor('some output stored', async () => (await logLines(home, dir, ['-n', '1'])).length === 1)

@@ -6,7 +6,10 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {mar, project, type CliOptions, type RunResult} from './cli.js'
 import {isAlive, killQuietly, waitFor} from './wait.js'
-import type {StatusJson} from '../../src/api/json.js'
+import {statusJson, type StatusJson} from '../../src/api/json.js'
+import {marPaths} from '../../src/api/home.js'
+import {connectSocket} from '../../src/api/transports.js'
+import {foregroundClients} from '../../src/api/connect.js'
 
 export interface Home {
   home: string
@@ -29,8 +32,9 @@ export function withHome(): Home {
     env,
     mar: (args, options = {}) => mar(args, {...options, env: {...env, ...options.env}}),
     async status() {
-      const result = await self.mar(['status', '--json'])
-      const status = JSON.parse(result.stdout) as StatusJson
+      // Straight from the daemon's socket: a probe polled this often costs no node start-up
+      // (the CLI's own `mar status` has tests of its own).
+      const status = await daemonStatus(home)
       for (const stack of status.stacks) for (const i of stack.instances) if (i.pid) tracked.add(i.pid)
       return status
     },
@@ -70,3 +74,17 @@ export async function waitForState(home: Home, stack: string, name: string, stat
 }
 
 export {project}
+
+/** `mar status --json` as the daemon of this MAR_HOME (and any `mar up -f` in it) answers it; no stacks when none runs. */
+async function daemonStatus(home: string): Promise<StatusJson> {
+  const paths = marPaths(home)
+  const clients = [...(await foregroundClients(paths))]
+  const daemon = await connectSocket(paths.socket, 10_000).catch(() => null)
+  if (daemon) clients.unshift(daemon)
+  try {
+    const replies = await Promise.all(clients.map((client) => client.call('status', {})))
+    return {stacks: replies.flatMap((reply) => statusJson(reply).stacks)}
+  } finally {
+    for (const client of clients) client.close()
+  }
+}

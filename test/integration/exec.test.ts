@@ -70,7 +70,7 @@ describe('stopping', () => {
     for (const tree of ['group', 'setsid', 'double-fork'] as const) {
       it(`leaves no ${tree} grandchild behind (${label} mode)`, async () => {
         harness = await runStack(
-          `runners: { t: { cmd: [node, $FIXTURES/spawn-tree.mjs, PIDFILE, ${tree}], stop: { timeout: 2s } } }`.replace('PIDFILE', 'grandchild.pid'),
+          `runners: { t: { cmd: [node, $FIXTURES/spawn-tree.mjs, PIDFILE, ${tree}], stop: { timeout: 300ms } } }`.replace('PIDFILE', 'grandchild.pid'),
           {cgroups},
         )
         const pidfile = join(harness.dir, 'grandchild.pid')
