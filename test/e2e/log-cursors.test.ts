@@ -70,9 +70,10 @@ function expectOrdered(lines: LogLine[]) {
 describe('log cursors', () => {
   it('a follower that reconnects with the last cursor it got misses nothing and repeats nothing, across rotations and a daemon restart', async () => {
     const {home, dir, socket} = await stack()
-    // Follow from now, then let the writers go: every line is one this follower must see.
-    const first = read(socket, {lines: 0, follow: true}, (lines) => lines.length >= 4000)
-    await waitFor('the writers to be running', () => ['w.1', 'w.2'].every((w) => existsSync(join(home.home, 'logs', 'cur', w))), 10_000, 20)
+    // Where the stream stands before the writers go (a request that ends at once hands back that point),
+    // then follow from there: every line written after it is one this follower must see.
+    const before = await read(socket, {lines: 0, follow: false})
+    const first = read(socket, {lines: 0, follow: true, after: before.end!.cursor}, (lines) => lines.length >= 4000)
     writeFileSync(join(dir, 'go'), '')
     const a = await first
     expect(a.end).toBeNull() // cut off by the client, not ended
