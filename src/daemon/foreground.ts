@@ -20,7 +20,8 @@ import {Daemon} from './daemon.js'
 import {Journal} from './journal.js'
 import {InstanceLogs, StampClock, stopHolePunchers} from './logs/index.js'
 import {acquireLock, closeServer} from './server.js'
-import {killRecorded, type StackRuntime} from './stack-runtime.js'
+import type {StackRuntime} from './stack-runtime.js'
+import {killRecorded} from './instance-ops.js'
 
 export interface ForegroundStack {
   /** Start the stack; resolves once it has ended: every instance ended, or it was taken down (Ctrl-C, `mar down`). */

@@ -8,8 +8,6 @@ import {resolveTargets, selectTargets} from '../api/targets.js'
 import {buildMember, buildStack, type BuildOptions, type BuiltStack} from '../config/to-runners.js'
 import {allInstances, type InstancePlan, type LogSpec, type StackPlan} from '../config/types.js'
 import type {CgroupManager} from '../supervisor/cgroup.js'
-import {openCgroup} from '../supervisor/cgroup.js'
-import type {AdoptRecord} from '../supervisor/child.js'
 import {realClock, type Clock} from '../supervisor/clock.js'
 import {isRunning} from '../supervisor/proc.js'
 import {because} from '../supervisor/reasons.js'
@@ -18,6 +16,8 @@ import {MarError, isMarError} from '../util/errors.js'
 import {applyEvent, initialStatus, replanStatus, toInstanceInfo, type InstanceStatus} from './instance-status.js'
 import type {Journal, SpawnRecord} from './journal.js'
 import {OperationQueue} from './operation-queue.js'
+import {byRunner, deliverSignal, planStart} from './instance-ops.js'
+import {InstanceRuns} from './instance-runs.js'
 import type {MarPaths} from './paths.js'
 import {diffPlans, type PlanDiff} from './plan-diff.js'
 import {StackLogs, type InstanceLogStore} from './stack-logs.js'
@@ -25,17 +25,6 @@ import type {StoredChunk} from './logs/index.js'
 import type {OutputLine} from '../supervisor/output.js'
 
 export type {InstanceLogStore} from './stack-logs.js'
-
-/** Kill a recorded process and everything in its group and cgroup, if it still runs. */
-export function killRecorded(record: AdoptRecord): void {
-  if (!isRunning(record.pid, record.startTime)) return
-  try {
-    process.kill(-record.pid, 'SIGKILL')
-  } catch {
-    // gone already
-  }
-  if (record.cgroupPath) openCgroup(record.cgroupPath).kill()
-}
 
 export interface RuntimeDeps {
   paths: MarPaths
@@ -72,13 +61,11 @@ export class StackRuntime {
   private current: StackPlan
   private readonly statuses = new Map<string, InstanceStatus>()
   private groups: Map<string, GroupInfo>
-  /** Cgroup of each running instance, for usage sampling. */
-  private readonly cgroupOf = new Map<string, string | undefined>()
-  /** The current run of each instance, for the journal's ready records. */
-  private readonly runIdOf = new Map<string, string>()
   /** Instances the user stopped or did not ask for: they stay stopped, also across daemon restarts. */
   private readonly held = new Set<string>()
   private readonly queue = new OperationQueue()
+  /** Its runs as the journal records them, and those a previous daemon left. */
+  private readonly runs: InstanceRuns
   readonly logs: StackLogs
   private built: BuiltStack | null = null
   private proc: Process | null = null
@@ -87,9 +74,10 @@ export class StackRuntime {
     plan: StackPlan,
     private readonly deps: RuntimeDeps,
     /** Processes a previous daemon left running, by instance name; each is taken once. */
-    private readonly adoption: Map<string, SpawnRecord> = new Map(),
+    adoption: Map<string, SpawnRecord> = new Map(),
   ) {
     this.current = plan
+    this.runs = new InstanceRuns(() => this.name, deps.journal, deps.log, adoption)
     this.groups = initialGroups(plan)
     for (const instance of allInstances(plan)) this.statuses.set(instance.name, initialStatus(instance))
     this.logs = new StackLogs(plan.name, {
@@ -143,7 +131,7 @@ export class StackRuntime {
 
   /** Running instances with what the usage sampler needs. */
   running(): {name: string; pid: number; cgroupPath?: string}[] {
-    return [...this.statuses.values()].filter((s) => s.pid !== null).map((s) => ({name: s.name, pid: s.pid!, cgroupPath: this.cgroupOf.get(s.name)}))
+    return [...this.statuses.values()].filter((s) => s.pid !== null).map((s) => ({name: s.name, pid: s.pid!, cgroupPath: this.runs.cgroupOf(s.name)}))
   }
 
   /** Every instance the targets name (all for none); throws a usage error for unknown ones. */
@@ -160,10 +148,7 @@ export class StackRuntime {
     const next = applyEvent(status, event)
     if (next === status) return
     this.statuses.set(event.name, next)
-    if (event.state === 'ready') {
-      const runId = this.runIdOf.get(event.name)
-      if (runId) this.journaled(() => this.deps.journal.readied(this.name, event.name, runId))
-    }
+    if (event.state === 'ready') this.runs.readied(event.name)
     this.deps.onInstance(this, next)
   }
 
@@ -175,17 +160,8 @@ export class StackRuntime {
     this.deps.onGroup(this, next)
   }
 
-  /** Journal writes can fail (a full disk): the services run on; only a later takeover may miss them. */
-  private journaled(write: () => void): void {
-    try {
-      write()
-    } catch (error) {
-      this.deps.log(`journal: ${(error as Error).message}; a later daemon may not take this instance over`)
-    }
-  }
-
   private buildOptions(): BuildOptions {
-    const {paths, journal, cgroups} = this.deps
+    const {paths, cgroups} = this.deps
     return {
       output: (instance) => ({kind: 'files', open: () => this.logs.filesForSpawn(instance)}),
       lines: (instance) => this.logs.store(instance).bus,
@@ -197,26 +173,16 @@ export class StackRuntime {
       instanceRunner: this.deps.instanceRunner,
       autostart: (instance) => !this.held.has(instance.name),
       takeAdoption: (instance) => {
-        const record = this.adoption.get(instance.name)
-        this.adoption.delete(instance.name)
+        const record = this.runs.take(instance.name)
         if (!record) return undefined
         const status = this.statuses.get(instance.name)
         if (status && record.restarts) this.statuses.set(instance.name, {...status, restarts: record.restarts})
-        if (record.ended) return record
-        return isRunning(record.pid, record.startTime) ? record : undefined
+        return record.ended || isRunning(record.pid, record.startTime) ? record : undefined
       },
-      assumeReady: (instance) => {
-        const record = this.adoption.get(instance.name)
-        return Boolean(record?.ready && !record.ended && isRunning(record.pid, record.startTime))
-      },
-      onSpawn: (instance, record) => {
-        this.cgroupOf.set(instance.name, record.cgroupPath)
-        this.runIdOf.set(instance.name, record.runId)
-        this.journaled(() => journal.spawned({...record, stack: this.name, instance: instance.name, restarts: this.statuses.get(instance.name)?.restarts ?? 0}))
-      },
+      assumeReady: (instance) => this.runs.wasReady(instance.name),
+      onSpawn: (instance, record) => this.runs.spawned(instance.name, record, this.statuses.get(instance.name)?.restarts ?? 0),
       onExit: (instance, record, exit, stopped) => {
-        this.cgroupOf.delete(instance.name)
-        this.journaled(() => journal.exited(this.name, instance.name, record.runId, exit, stopped))
+        this.runs.exited(instance.name, record, exit, stopped)
         // Store its last words before its end is told: `mar up` reports them, a terminal shows them first.
         const store = this.logs.get(instance.name)
         return store?.pump().then(
@@ -354,20 +320,9 @@ export class StackRuntime {
     const needed = allInstances(selectTargets(this.current, targets)).map((i) => i.name)
     return this.queue.run(new Set(needed), async (signal) => {
       const results: TargetResult[] = []
-      // The stopped instances of the groups the targets depend on come first, group by group in start order.
-      for (const group of this.current.startOrder) {
-        const todo: string[] = []
-        for (const name of needed) {
-          const status = this.statuses.get(name)!
-          if (status.group !== group) continue
-          const report = named.has(name)
-          if (status.pid !== null || status.state === 'backoff') {
-            if (report) results.push({instance: name, ok: true, message: 'already running'})
-          } else if (status.oneshot && status.state === 'exited' && (targets.length === 0 || !report)) {
-            if (report) results.push({instance: name, ok: true, message: 'already completed'})
-          } else todo.push(name)
-        }
-        results.push(...(await this.startInstances(todo, signal)))
+      // The stopped instances of the groups the targets depend on come first, group by group, each ready before the next.
+      for (const {start, told} of planStart(this.current.startOrder, needed, named, targets.length > 0, (name) => this.statuses.get(name)!)) {
+        results.push(...told, ...(await this.startInstances(start, signal)))
       }
       return results
     })
@@ -382,41 +337,15 @@ export class StackRuntime {
   restartTargets(targets: string[]): Promise<TargetResult[]> {
     const names = this.resolve(targets)
     return this.queue.run(new Set(names), async (signal) => {
-      const byRunner = new Map<string, string[]>()
-      for (const name of names) {
-        const runner = this.statuses.get(name)!.runner
-        byRunner.set(runner, [...(byRunner.get(runner) ?? []), name])
-      }
-      const perRunner = await Promise.all(
-        [...byRunner.values()].map((instances) => this.each(instances, (name) => this.control(name).restartMember(name, signal), 'restarted', instances.length > 1)),
-      )
-      const results = perRunner.flat()
+      const runners = byRunner(names, (name) => this.statuses.get(name)!.runner)
+      const results = (await Promise.all(runners.map((instances) => this.each(instances, (name) => this.control(name).restartMember(name, signal), 'restarted', instances.length > 1)))).flat()
       return names.map((n) => results.find((r) => r.instance === n)!)
     })
   }
 
-  /**
-   * Deliver a signal to each running instance's process group. One that is
-   * not running is skipped (a completed oneshot in a stack-wide signal is not
-   * a failure); only when nothing received it is the whole delivery failed.
-   */
   signalTargets(targets: string[], signal: NodeJS.Signals): Promise<TargetResult[]> {
     const names = this.resolve(targets)
-    return this.queue.run(new Set(names), async () => {
-      const results = names.map((instance): TargetResult & {delivered: boolean} => {
-        const pid = this.statuses.get(instance)?.pid
-        if (!pid) return {instance, ok: true, delivered: false, message: 'not running: skipped'}
-        try {
-          process.kill(-pid, signal)
-          return {instance, ok: true, delivered: true, message: `sent ${signal} to process group ${pid}`}
-        } catch (error) {
-          const gone = (error as NodeJS.ErrnoException).code === 'ESRCH'
-          return {instance, ok: gone, delivered: false, message: gone ? 'not running: skipped' : (error as Error).message}
-        }
-      })
-      const none = !results.some((r) => r.delivered)
-      return results.map(({delivered: _d, ...r}) => (none ? {...r, ok: false} : r))
-    })
+    return this.queue.run(new Set(names), async () => deliverSignal(names, (name) => this.statuses.get(name)?.pid, signal))
   }
 
   /** Stop every instance, dependents first; cancels waits of operations under way. */
@@ -449,10 +378,7 @@ export class StackRuntime {
     this.built = null
     // Processes of a previous daemon that no instance took over yet (their group
     // was still waiting for a dependency) would otherwise outlive the stack.
-    for (const [name, record] of this.adoption) {
-      this.adoption.delete(name)
-      if (!record.ended) killRecorded(record)
-    }
+    this.runs.killUntaken()
   }
 
   private control(instance: string) {

@@ -1,0 +1,71 @@
+// What start, restart, signal and a stop of leftovers decide for each
+// instance, as functions of the facts they are given: the StackRuntime owns
+// the state and runs the operations (in its queue); these say what each
+// instance should get.
+import type {TargetResult} from '../api/protocol.js'
+import {openCgroup} from '../supervisor/cgroup.js'
+import type {AdoptRecord} from '../supervisor/child.js'
+import {isRunning} from '../supervisor/proc.js'
+import type {InstanceStatus} from './instance-status.js'
+
+/**
+ * `mar start`: group by group in start order, the instances to start, and
+ * the named ones that need no start (already running, or a completed
+ * oneshot — it runs again only when named itself, or with no targets at all).
+ */
+export function planStart(startOrder: readonly string[], needed: readonly string[], named: ReadonlySet<string>, anyNamed: boolean, statusOf: (name: string) => InstanceStatus): Array<{start: string[]; told: TargetResult[]}> {
+  return startOrder.map((group) => {
+    const start: string[] = []
+    const told: TargetResult[] = []
+    for (const name of needed) {
+      const status = statusOf(name)
+      if (status.group !== group) continue
+      const report = named.has(name)
+      if (status.pid !== null || status.state === 'backoff') {
+        if (report) told.push({instance: name, ok: true, message: 'already running'})
+      } else if (status.oneshot && status.state === 'exited' && (!anyNamed || !report)) {
+        if (report) told.push({instance: name, ok: true, message: 'already completed'})
+      } else start.push(name)
+    }
+    return {start, told}
+  })
+}
+
+/** Instances by runner, in the order given: a runner's instances restart one after another (rolling). */
+export function byRunner(names: readonly string[], runnerOf: (name: string) => string): string[][] {
+  const groups = new Map<string, string[]>()
+  for (const name of names) groups.set(runnerOf(name), [...(groups.get(runnerOf(name)) ?? []), name])
+  return [...groups.values()]
+}
+
+/**
+ * Deliver a signal to each running instance's process group. One that is
+ * not running is skipped (a completed oneshot in a stack-wide signal is not
+ * a failure); only when nothing received it is the whole delivery failed.
+ */
+export function deliverSignal(names: readonly string[], pidOf: (name: string) => number | null | undefined, signal: NodeJS.Signals): TargetResult[] {
+  const results = names.map((instance): TargetResult & {delivered: boolean} => {
+    const pid = pidOf(instance)
+    if (!pid) return {instance, ok: true, delivered: false, message: 'not running: skipped'}
+    try {
+      process.kill(-pid, signal)
+      return {instance, ok: true, delivered: true, message: `sent ${signal} to process group ${pid}`}
+    } catch (error) {
+      const gone = (error as NodeJS.ErrnoException).code === 'ESRCH'
+      return {instance, ok: gone, delivered: false, message: gone ? 'not running: skipped' : (error as Error).message}
+    }
+  })
+  const none = !results.some((r) => r.delivered)
+  return results.map(({delivered: _d, ...r}) => (none ? {...r, ok: false} : r))
+}
+
+/** Kill a recorded process and everything in its group and cgroup, if it still runs. */
+export function killRecorded(record: AdoptRecord): void {
+  if (!isRunning(record.pid, record.startTime)) return
+  try {
+    process.kill(-record.pid, 'SIGKILL')
+  } catch {
+    // gone already
+  }
+  if (record.cgroupPath) openCgroup(record.cgroupPath).kill()
+}
