@@ -49,7 +49,13 @@ export function withHome(): Home {
     async cleanup() {
       await self.status().catch(() => undefined)
       const pid = self.daemonPid()
-      await self.mar(['daemon', 'stop'], {timeoutMs: 60_000}).catch(() => undefined)
+      // Asked over its socket (as `mar daemon stop` does), then waited for by pid; killed if it will not go.
+      const client = await connectSocket(marPaths(home).socket, 5000).catch(() => null)
+      if (client) {
+        await client.call('daemon-stop', {keep: false}).catch(() => undefined)
+        client.close()
+        if (pid) await waitFor('the daemon to stop', () => !isAlive(pid), 60_000, 20).catch(() => undefined)
+      }
       if (pid && isAlive(pid)) killQuietly(pid)
       for (const p of tracked) if (isAlive(p)) killQuietly(-p)
       for (const p of tracked) if (isAlive(p)) killQuietly(p)
