@@ -10,7 +10,7 @@
 // speaks another version is refused with `protocol-mismatch`. Requests carry
 // an id that their replies echo. Errors carry a code from one list
 // (src/util/errors.ts); facts travel as fields, never as prose.
-import type {StackPlan} from '../config/types.js'
+import type {DependencyCondition, StackPlan} from '../config/types.js'
 import type {ReasonCode} from '../supervisor/reasons.js'
 import type {InstanceState} from '../supervisor/runner.js'
 import type {ErrorCode} from '../util/errors.js'
@@ -138,18 +138,42 @@ export interface PlanChange {
   fields?: string[]
 }
 
+/** One group's part of a reload, in the order it is applied. */
+export interface ReloadStep {
+  group: string
+  /** Dependencies this reload re-runs, waited for (with their depends_on condition) before this group's instances (re)start. */
+  after: {group: string; condition: DependencyCondition}[]
+  /** Its added and changed instances. */
+  instances: string[]
+}
+
+/** An instance a reload did not (re)start because a dependency it waited for failed; it keeps running as it was. */
+export interface BlockedChange {
+  instance: string
+  reason: string
+  reasonCode: 'dependency-failed'
+}
+
 export interface UpReply {
   stack: string
   /** Instances this request starts (and the caller may wait for). */
   instances: string[]
   /** Changes applied to a stack that was already up (as reload would). */
   changes: PlanChange[]
+  /** Changes not applied: a dependency they waited for failed. */
+  blocked: BlockedChange[]
+  /** A log cursor just before this request: the lines after it are this run's. */
+  logsFrom: string
 }
 
 export interface ReloadReply {
   changes: PlanChange[]
   /** Why the stack restarts as a whole; empty when per-instance changes suffice. */
   structural: string[]
+  /** The order of the (re)starts; see ReloadStep. */
+  steps: ReloadStep[]
+  /** Changes not applied: a dependency they waited for failed (empty for a dry run). */
+  blocked: BlockedChange[]
   applied: boolean
 }
 

@@ -1,6 +1,7 @@
-import {createPaint} from '../util/colors.js'
+import {createPaint, type Paint} from '../util/colors.js'
+import {ExitCode} from '../util/errors.js'
 import {clientForStack} from '../api/connect.js'
-import type {ReloadReply} from '../api/protocol.js'
+import type {ReloadReply, ReloadStep} from '../api/protocol.js'
 import {loadPlanOrThrow} from './load-plan.js'
 import {packPlan} from '../config/plan-pack.js'
 
@@ -13,9 +14,11 @@ export async function runReload(options: {config?: string; dryRun: boolean; json
   } finally {
     client.close()
   }
+  const blocked = result.blocked ?? []
+  const code = blocked.length > 0 ? ExitCode.failed : ExitCode.ok
   if (options.json) {
     process.stdout.write(`${JSON.stringify({stack: plan.name, dryRun: options.dryRun, ...result}, null, 2)}\n`)
-    return 0
+    return code
   }
   const paint = createPaint(options.color)
   const lines: string[] = []
@@ -25,8 +28,21 @@ export async function runReload(options: {config?: string; dryRun: boolean; json
     else lines.push(paint('yellow', `~ ${change.instance}  changed: ${change.fields?.join(', ')}`))
   }
   if (result.structural.length > 0) lines.push(`the stack ${options.dryRun ? 'would restart' : 'restarted'} as a whole: ${result.structural.join('; ')}`)
+  else if (result.steps?.some((step) => step.after.length > 0)) lines.push(...orderLines(result.steps, paint))
+  for (const b of blocked) lines.push(paint('red', `✗ ${b.instance}  not reloaded: ${b.reason} — it runs on as before; fix it and run mar reload again`))
   if (lines.length === 0) lines.push(`${plan.name}: no changes`)
   else if (options.dryRun) lines.push(paint('gray', 'dry run: nothing was changed'))
   if (!options.quiet || result.changes.length > 0) process.stdout.write(`${lines.join('\n')}\n`)
-  return 0
+  return code
+}
+
+/** The order of the (re)starts, when a group waits for a dependency the reload re-runs. */
+function orderLines(steps: ReloadStep[], paint: Paint): string[] {
+  return [
+    paint('gray', 'in this order:'),
+    ...steps.map((step, i) => {
+      const after = step.after.length > 0 ? ` — after ${step.after.map((d) => `${d.group} is ${d.condition}`).join(', ')}` : ''
+      return `  ${i + 1}. ${step.group}: ${step.instances.join(', ')}${after}`
+    }),
+  ]
 }

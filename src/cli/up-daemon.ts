@@ -3,6 +3,7 @@
 // what failed and its last log lines.
 import type {DaemonClient} from '../api/client.js'
 import {connectDaemon} from '../api/connect.js'
+import {compareLogPositions, decodeCursor} from '../api/cursor.js'
 import {describeReason} from '../api/describe.js'
 import {isUp} from '../api/instance-state.js'
 import {instanceJson} from '../api/json.js'
@@ -113,8 +114,11 @@ async function upWith(client: DaemonClient, plan: StackPlan, targets: string[], 
   }
 
   const deadline = Date.now() + timeoutMs
-  let failures: Array<{name: string; why: string}> = []
+  // A change a failed dependency kept from being applied is this run's failure; what runs keeps running.
+  const blocked = (result.blocked ?? []).map((b) => ({name: b.instance, why: `not reloaded: ${b.reason}`}))
+  let failures: Array<{name: string; why: string}> = blocked
   for (;;) {
+    if (blocked.length > 0) break
     const pending = wanted.filter((name) => {
       const info = latest.get(name)
       return !info || !confirmed(info)
@@ -146,17 +150,20 @@ async function upWith(client: DaemonClient, plan: StackPlan, targets: string[], 
   } else if (failures.length === 0) {
     if (!options.quiet) process.stdout.write(`${paint('green', '✓')} ${plan.name}: ${wanted.length} instance${wanted.length === 1 ? '' : 's'} up\n`)
   } else {
-    await reportFailures(client, plan, failures, paint)
+    await reportFailures(client, plan, failures, result.logsFrom, paint)
   }
   return failures.length === 0 ? ExitCode.ok : ExitCode.failed
 }
 
-async function reportFailures(client: DaemonClient, plan: StackPlan, failures: Array<{name: string; why: string}>, paint: Paint): Promise<void> {
+/** Each failure with its last lines of output from this run (those after `logsFrom`), not an earlier config's. */
+async function reportFailures(client: DaemonClient, plan: StackPlan, failures: Array<{name: string; why: string}>, logsFrom: string | undefined, paint: Paint): Promise<void> {
+  const from = logsFrom === undefined ? undefined : decodeCursor(logsFrom)
+  const thisRun = (line: LogLine) => !from || compareLogPositions(decodeCursor(line.cursor), from) > 0
   for (const {name, why} of failures) {
     process.stderr.write(`${paint('red', `✗ ${name}`)}: ${why}\n`)
     const lines: LogLine[] = []
     await client
-      .stream('logs', {stack: {name: plan.name}, targets: [name], lines: 10, follow: false}, {item: (line) => lines.push(line)})
+      .stream('logs', {stack: {name: plan.name}, targets: [name], lines: 10, follow: false}, {item: (line) => thisRun(line) && lines.push(line)})
       .done.catch(() => {})
     if (lines.length === 0) process.stderr.write(paint('gray', '    (no output)\n'))
     for (const line of lines) process.stderr.write(`    ${paint('gray', `${line.stream === 'stderr' ? '!' : '|'}`)} ${line.line}\n`)

@@ -7,6 +7,7 @@
 // only the set of stacks, the subscribers and what is shared (usage
 // samples, adoption records, the journal and the stack files).
 // Foreground mode (`mar up -f`) runs this same class for its one stack.
+import {encodeCursor} from '../api/cursor.js'
 import type {DaemonInfo, HostInfo, PeerRole, ReloadReply, SignalReply, StackRef, StatusReply, TargetsReply, UpReply, DownReply, WatchEvent} from '../api/protocol.js'
 import {resolveTargets} from '../api/targets.js'
 import type {LogSpec, StackPlan} from '../config/types.js'
@@ -211,6 +212,8 @@ export class Daemon {
   async up(plan: StackPlan, targets: string[], held: string[] = []): Promise<UpReply> {
     this.refuseWhenClosing()
     resolveTargets(plan, targets) // a bad target changes nothing
+    // Output from here on is this run's: `mar up` reports a failure with these lines, not an earlier config's.
+    const logsFrom = encodeCursor({stamp: this.deps.stamps.boundary()})
     for (;;) {
       const existing = this.stacks.get(plan.name)
       if (existing) {
@@ -221,7 +224,7 @@ export class Daemon {
         }
         const applied = await existing.apply(plan, targets)
         this.persist(existing)
-        return {stack: plan.name, instances: applied.wanted, changes: applied.changes}
+        return {stack: plan.name, instances: applied.wanted, changes: applied.changes, blocked: applied.blocked, logsFrom}
       }
       // An earlier run of this name stops and closes its logs before a new one starts.
       const retiring = this.retiring.get(plan.name)
@@ -236,7 +239,7 @@ export class Daemon {
     this.broadcast({kind: 'stack-added', stack: runtime.info(this.usageOf(runtime.name))})
     const instances = await runtime.up(targets, held)
     this.persist(runtime)
-    return {stack: plan.name, instances, changes: []}
+    return {stack: plan.name, instances, changes: [], blocked: [], logsFrom}
   }
 
   async reload(plan: StackPlan, dryRun: boolean): Promise<ReloadReply> {

@@ -3,12 +3,18 @@
 // Group-level changes (groups added or removed, strategy, restart strategy,
 // depends_on) are "structural": the stack is restarted as a whole.
 import {allInstances, type GroupPlan, type InstancePlan, type StackPlan} from '../config/types.js'
-import type {PlanChange} from '../api/protocol.js'
+import type {PlanChange, ReloadStep} from '../api/protocol.js'
 
 export interface PlanDiff {
   changes: PlanChange[]
   /** Why the stack must restart as a whole; empty when per-instance changes suffice. */
   structural: string[]
+  /**
+   * The order the added and changed instances (re)start in, group by group:
+   * a group waits for those of its dependencies that this reload re-runs,
+   * under the same condition as at `up` (empty when the stack restarts whole).
+   */
+  steps: ReloadStep[]
 }
 
 const compared: Array<keyof InstancePlan> = [
@@ -63,5 +69,38 @@ export function diffPlans(old: StackPlan, next: StackPlan): PlanDiff {
     if (before.group !== instance.group) structural.push(`${name} moved to group ${instance.group}`)
   }
   for (const name of oldInstances.keys()) if (!newInstances.has(name)) changes.push({instance: name, change: 'removed'})
-  return {changes, structural}
+  return {changes, structural, steps: structural.length > 0 ? [] : reloadSteps(next, changes)}
+}
+
+/** The groups with added or changed instances, in start order, each with the re-run dependencies it waits for. */
+export function reloadSteps(next: StackPlan, changes: readonly PlanChange[]): ReloadStep[] {
+  const groupOf = new Map(allInstances(next).map((i) => [i.name, i.group] as const))
+  const touched = new Map<string, string[]>()
+  for (const change of changes) {
+    if (change.change === 'removed') continue
+    const group = groupOf.get(change.instance)!
+    touched.set(group, [...(touched.get(group) ?? []), change.instance])
+  }
+  const groups = new Map(next.groups.map((g) => [g.name, g]))
+  return next.startOrder
+    .filter((name) => touched.has(name))
+    .map((name) => ({
+      group: name,
+      after: groups.get(name)!.dependsOn.filter((d) => touched.has(d.group)),
+      instances: touched.get(name)!,
+    }))
+}
+
+/** `next`, except that the named instances keep their version in `previous` (or stay out, when `previous` had none). */
+export function withoutChanges(next: StackPlan, previous: StackPlan, names: ReadonlySet<string>): StackPlan {
+  const before = instancesOf(previous)
+  const groups = next.groups.map((group) => ({
+    ...group,
+    runners: group.runners.flatMap((runner) => {
+      const instances = runner.instances.flatMap((i) => (!names.has(i.name) ? [i] : (before.get(i.name) ?? [])))
+      const existed = previous.groups.some((g) => g.runners.some((r) => r.name === runner.name))
+      return instances.length === 0 && !existed ? [] : [{...runner, instances}]
+    }),
+  }))
+  return {...next, groups}
 }

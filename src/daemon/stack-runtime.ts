@@ -3,7 +3,7 @@
 // The runtime is their only owner: the daemon and its sessions read them
 // through methods and change them only through the operations below, each
 // of which passes through the stack's queue (operation-queue.ts).
-import type {GroupInfo, PlanChange, StackInfo, TargetResult} from '../api/protocol.js'
+import type {BlockedChange, GroupInfo, StackInfo, TargetResult} from '../api/protocol.js'
 import {resolveTargets, selectTargets} from '../api/targets.js'
 import {buildMember, buildStack, type BuildOptions, type BuiltStack} from '../config/to-runners.js'
 import {allInstances, type InstancePlan, type LogSpec, type StackPlan} from '../config/types.js'
@@ -19,7 +19,8 @@ import {OperationQueue} from './operation-queue.js'
 import {byRunner, deliverSignal, planStart} from './instance-ops.js'
 import {InstanceRuns} from './instance-runs.js'
 import type {MarPaths} from './paths.js'
-import {diffPlans, type PlanDiff} from './plan-diff.js'
+import {diffPlans, withoutChanges, type PlanDiff} from './plan-diff.js'
+import {applyInOrder, dependencyOutcome} from './reload-order.js'
 import {StackLogs, type InstanceLogStore} from './stack-logs.js'
 import type {StoredChunk} from './logs/index.js'
 import type {OutputLine} from '../supervisor/output.js'
@@ -48,8 +49,13 @@ export interface RuntimeDeps {
   instanceRunner?: BuildOptions['instanceRunner']
 }
 
+/** A reload's changes, and those a failed dependency kept from being applied. */
+export interface Reloaded extends PlanDiff {
+  blocked: BlockedChange[]
+}
+
 /** What a running stack does with the instances of a changed plan, for `up` and `reload`. */
-export interface Applied extends PlanDiff {
+export interface Applied extends Reloaded {
   /** The instances `up` asked for, which it waits for. */
   wanted: string[]
 }
@@ -69,6 +75,8 @@ export class StackRuntime {
   readonly logs: StackLogs
   private built: BuiltStack | null = null
   private proc: Process | null = null
+  /** Waiting for the next status change (a reload waiting on a dependency). */
+  private readonly changeListeners = new Set<() => void>()
 
   constructor(
     plan: StackPlan,
@@ -150,6 +158,9 @@ export class StackRuntime {
     this.statuses.set(event.name, next)
     if (event.state === 'ready') this.runs.readied(event.name)
     this.deps.onInstance(this, next)
+    const listeners = [...this.changeListeners]
+    this.changeListeners.clear()
+    for (const listener of listeners) listener()
   }
 
   private onGroupEvent(event: GroupEvent): void {
@@ -244,14 +255,14 @@ export class StackRuntime {
   }
 
   /** `mar reload`: the changes a plan makes; applied unless it is a dry run. */
-  reload(plan: StackPlan, dryRun: boolean): Promise<PlanDiff> {
-    if (dryRun) return Promise.resolve(diffPlans(this.current, plan))
+  reload(plan: StackPlan, dryRun: boolean): Promise<Reloaded> {
+    if (dryRun) return Promise.resolve({...diffPlans(this.current, plan), blocked: []})
     // The diff applied is computed in the queue: an earlier reload may have changed the plan meanwhile.
     return this.queue.run('stack', (signal) => this.applyPlan(plan, signal))
   }
 
   /** Make the running stack match `plan`: instance by instance where possible, else restart it whole. */
-  private async applyPlan(plan: StackPlan, signal: AbortSignal): Promise<PlanDiff> {
+  private async applyPlan(plan: StackPlan, signal: AbortSignal): Promise<Reloaded> {
     const diff = diffPlans(this.current, plan)
     if (!this.isRunning || diff.structural.length > 0) {
       if (this.isRunning) this.deps.log(`restarting stack ${plan.name}: ${diff.structural.join('; ')}`)
@@ -265,17 +276,18 @@ export class StackRuntime {
       this.startTree([], held)
       this.deps.onReset(this)
     } else if (diff.changes.length > 0) {
-      await this.applyChanges(plan, diff.changes, signal)
+      return {...diff, blocked: await this.applyChanges(plan, diff, signal)}
     } else {
       this.current = plan
     }
-    return diff
+    return {...diff, blocked: []}
   }
 
-  /** Apply a new plan instance by instance (structural changes restart the stack instead). */
-  private async applyChanges(next: StackPlan, changes: PlanChange[], signal: AbortSignal): Promise<void> {
+  /** Apply a new plan instance by instance, group after the re-run groups it depends on; returns the changes a failed dependency blocked. */
+  private async applyChanges(next: StackPlan, diff: PlanDiff, signal: AbortSignal): Promise<BlockedChange[]> {
+    const previous = this.current
     const nextInstances = new Map(allInstances(next).map((i) => [i.name, i]))
-    const removed = changes.filter((c) => c.change === 'removed').map((c) => c.instance)
+    const removed = diff.changes.filter((c) => c.change === 'removed').map((c) => c.instance)
     for (const name of removed) await this.control(name).removeMember(name)
     await this.logs.close(removed)
     for (const name of removed) {
@@ -284,15 +296,11 @@ export class StackRuntime {
     }
     this.current = next
     const options = this.buildOptions()
-    // Changed instances of one runner restart one at a time (rolling); runners in parallel.
-    const work = new Map<string, Array<() => Promise<void>>>()
-    const queue = (instance: InstancePlan, step: () => Promise<void>) => work.set(instance.runner, [...(work.get(instance.runner) ?? []), step])
-    for (const change of changes) {
-      if (change.change === 'removed') continue
-      const instance = nextInstances.get(change.instance)!
+    const added = new Set(diff.changes.filter((c) => c.change === 'added').map((c) => c.instance))
+    const step = (instance: InstancePlan): (() => Promise<void>) => {
       const member = buildMember(next, instance, options)
       const control = this.built!.groups.get(instance.group)!
-      if (change.change === 'added') {
+      if (added.has(instance.name)) {
         this.statuses.set(instance.name, initialStatus(instance))
         // Its place in the group is the new plan's order (rest-for-one and ordered start go by it),
         // counted when it is added, after the steps before it have run.
@@ -301,17 +309,53 @@ export class StackRuntime {
           const existing = new Set(control.memberNames())
           return order.slice(0, order.indexOf(instance.name)).filter((name) => existing.has(name)).length
         }
-        queue(instance, () => control.addMember(member, place(), signal))
-      } else {
-        this.statuses.set(instance.name, replanStatus(this.statuses.get(instance.name)!, instance))
-        queue(instance, () => control.replaceMember(member, signal))
+        return () => control.addMember(member, place(), signal)
       }
+      this.statuses.set(instance.name, replanStatus(this.statuses.get(instance.name)!, instance))
+      return () => control.replaceMember(member, signal)
     }
-    await Promise.all(
-      [...work.values()].map(async (steps) => {
-        for (const step of steps) await step()
-      }),
-    )
+    const blocked = await applyInOrder(diff.steps, {
+      // Changed instances of one runner restart one at a time (rolling); runners in parallel.
+      apply: async (_group, names) => {
+        const work = new Map<string, Array<() => Promise<void>>>()
+        for (const name of names) {
+          const instance = nextInstances.get(name)!
+          work.set(instance.runner, [...(work.get(instance.runner) ?? []), step(instance)])
+        }
+        await Promise.all(
+          [...work.values()].map(async (steps) => {
+            for (const run of steps) await run()
+          }),
+        )
+      },
+      outcome: (group, condition) =>
+        dependencyOutcome(
+          allInstances(this.current).filter((i) => i.group === group).flatMap((i) => this.statuses.get(i.name) ?? []),
+          condition,
+          (name) => nextInstances.get(name)?.ready !== undefined,
+        ),
+      nextChange: () => this.nextChange(signal),
+    })
+    // What was blocked runs on as it was: the plan keeps its old version (and leaves out what it would have added), so the next reload tries again.
+    if (blocked.length > 0) this.current = withoutChanges(next, previous, new Set(blocked.map((b) => b.instance)))
+    return blocked
+  }
+
+  /** Resolves at the next instance status change; rejects when `signal` aborts (a stop or down cancelled the wait). */
+  private nextChange(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.reject(signal.reason)
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        this.changeListeners.delete(done)
+        reject(signal.reason)
+      }
+      const done = () => {
+        signal.removeEventListener('abort', onAbort)
+        resolve()
+      }
+      this.changeListeners.add(done)
+      signal.addEventListener('abort', onAbort, {once: true})
+    })
   }
 
   /** start / stop / restart / signal of targets: per instance, through the queue. */

@@ -84,6 +84,21 @@ describe('daemon lifecycle', () => {
     expect(badSignal.stderr).toContain('unknown signal "SIGFOO"')
   })
 
+  it("up's failure report shows only this run's lines, not an earlier config's", async () => {
+    const failing = (word: string) => `name: again\nrunners:\n  bad: { cmd: "echo ${word}; exit 3", restart: never }\n`
+    const {home, dir} = setup({'mar.yaml': failing('first-config')})
+    const first = await home.mar(['up'], {cwd: dir})
+    expect(first.code).toBe(1)
+    expect(first.stderr).toContain('first-config')
+    writeFileSync(join(dir, 'mar.yaml'), failing('second-config'))
+    const second = await home.mar(['up'], {cwd: dir})
+    expect(second.code).toBe(1)
+    expect(second.stderr).toContain('second-config')
+    expect(second.stderr).not.toContain('first-config')
+    // The earlier lines are still there for `mar logs`.
+    expect((await home.mar(['logs', 'bad'], {cwd: dir})).stdout).toContain('first-config')
+  })
+
   it('up waits for readiness probes and reports a timeout', async () => {
     const port = await freePort()
     const {home, dir} = setup({'mar.yaml': `name: slow\nrunners:\n  web: { cmd: "sleep 300", ready: { tcp: ${port}, interval: 100ms } }\n`})

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {diffPlans} from '../../../src/daemon/plan-diff.js'
+import {diffPlans, withoutChanges} from '../../../src/daemon/plan-diff.js'
 import type {GroupPlan, InstancePlan, StackPlan} from '../../../src/config/types.js'
 
 function inst(name: string, group = 'g', over: Partial<InstancePlan> = {}): InstancePlan {
@@ -50,5 +50,25 @@ describe('diffPlans', () => {
     const before = plan([inst('web.1')])
     expect(diffPlans(before, plan([inst('web.1')], [{name: 'g', strategy: 'ordered'}])).structural).toEqual(['group g: strategy changed'])
     expect(diffPlans(before, plan([inst('web.1'), inst('db.1', 'h')], [{name: 'g'}, {name: 'h'}])).structural).toEqual(['group h added'])
+  })
+})
+
+describe('reload steps and blocked changes', () => {
+  it('orders the changed groups by start order, each waiting only for dependencies the reload re-runs', () => {
+    const groups = [{name: 'setup'}, {name: 'db'}, {name: 'app', dependsOn: [{group: 'setup', condition: 'completed' as const}, {group: 'db', condition: 'ready' as const}]}]
+    const before = plan([inst('migrate.1', 'setup'), inst('pg.1', 'db'), inst('web.1', 'app'), inst('web.2', 'app')], groups)
+    const after = plan([inst('migrate.1', 'setup', {command: {shell: 'v2'}}), inst('pg.1', 'db'), inst('web.1', 'app', {command: {shell: 'v2'}}), inst('web.2', 'app')], groups)
+    expect(diffPlans(before, after).steps).toEqual([
+      {group: 'setup', after: [], instances: ['migrate.1']},
+      {group: 'app', after: [{group: 'setup', condition: 'completed'}], instances: ['web.1']},
+    ])
+  })
+
+  it('withoutChanges keeps the old version of blocked instances and leaves out blocked additions', () => {
+    const before = plan([inst('web.1')])
+    const after = plan([inst('web.1', 'g', {command: {shell: 'v2'}}), inst('new.1')])
+    const kept = withoutChanges(after, before, new Set(['web.1', 'new.1']))
+    expect(diffPlans(before, kept).changes).toEqual([])
+    expect(diffPlans(kept, after).changes.map((c) => c.instance).sort()).toEqual(['new.1', 'web.1'])
   })
 })
