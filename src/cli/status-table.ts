@@ -53,7 +53,8 @@ export function renderStatus(status: StatusReply, paint: Paint, now = Date.now()
       })
       out.push(cells.join('  ').trimEnd())
       const reason = describeReason(instance, now)
-      if (reason && ['crashed', 'failed', 'unhealthy', 'backoff'].includes(instance.state)) out.push(paint('gray', `  ↳ ${reason}`))
+      // Every state that is not plainly up says why (a completed oneshot needs no words).
+      if (reason && instance.state !== 'running' && instance.state !== 'ready' && instance.reasonCode !== 'completed') out.push(paint('gray', `  ↳ ${reason}`))
     })
     out.push('')
   }

@@ -8,39 +8,7 @@
 // take the old one down.)
 import type {BlockedChange, ReloadStep} from '../api/protocol.js'
 import type {DependencyCondition} from '../config/types.js'
-import {describeExit} from '../supervisor/errors.js'
-import type {InstanceStatus} from './instance-status.js'
-
-export type Outcome = {met: true} | {met: false; failed?: string}
-
-/** Whether `condition` holds for a group, judged from its instances' statuses (those a user stopped do not count, as at `up`). */
-export function dependencyOutcome(instances: readonly InstanceStatus[], condition: DependencyCondition, hasReadyProbe: (name: string) => boolean): Outcome {
-  let pending = false
-  for (const s of instances) {
-    if (s.reasonCode === 'stopped-by-user' || s.reasonCode === 'not-targeted') continue
-    const failed = failure(s)
-    if (failed) return {met: false, failed}
-    if (s.oneshot) {
-      const done = s.state === 'exited' && (s.lastExit?.code ?? 0) === 0
-      if (condition === 'started' ? !(done || s.pid !== null) : !done) pending = true
-    } else {
-      const up = s.pid !== null && (s.state === 'running' || s.state === 'ready' || s.state === 'unhealthy')
-      const ready = s.state === 'ready' || (up && !hasReadyProbe(s.name))
-      if (condition === 'ready' ? !ready : !up) pending = true
-    }
-  }
-  return pending ? {met: false} : {met: true}
-}
-
-/** What makes an instance a failed dependency: it ended for good (a retry in backoff is still pending). */
-function failure(s: InstanceStatus): string | undefined {
-  const exit = s.lastExit ? (s.lastExit.signal ? `killed by ${s.lastExit.signal}` : `exit ${describeExit(s.lastExit)}`) : (s.reason ?? 'no reason given')
-  if (s.state === 'failed') return `${s.name} failed: ${s.lastExit ? exit : (s.reason ?? exit)}`
-  if (s.state === 'crashed') return `${s.name} failed: ${exit}`
-  if (s.oneshot && s.state === 'exited' && (s.lastExit?.code ?? 0) !== 0) return `${s.name} failed: ${exit}`
-  if (s.state === 'stopped' && s.oneshot === false && s.reasonCode === 'group-failed') return `${s.name} stopped: ${s.reason}`
-  return undefined
-}
+import type {Outcome} from './dependency-state.js'
 
 export interface OrderedApply {
   /** (Re)start these instances of a group; resolves once each is ready or ended. */

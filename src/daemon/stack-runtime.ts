@@ -20,7 +20,8 @@ import {byRunner, deliverSignal, planStart} from './instance-ops.js'
 import {InstanceRuns} from './instance-runs.js'
 import type {MarPaths} from './paths.js'
 import {diffPlans, withoutChanges, type PlanDiff} from './plan-diff.js'
-import {applyInOrder, dependencyOutcome} from './reload-order.js'
+import {applyInOrder} from './reload-order.js'
+import {dependencyOutcome, waitingReason} from './dependency-state.js'
 import {StackLogs, type InstanceLogStore} from './stack-logs.js'
 import type {StoredChunk} from './logs/index.js'
 import type {OutputLine} from '../supervisor/output.js'
@@ -158,9 +159,34 @@ export class StackRuntime {
     this.statuses.set(event.name, next)
     if (event.state === 'ready') this.runs.readied(event.name)
     this.deps.onInstance(this, next)
+    this.refreshWaiting(next.group)
     const listeners = [...this.changeListeners]
     this.changeListeners.clear()
     for (const listener of listeners) listener()
+  }
+
+  private *statusesOf(group: string): Iterable<InstanceStatus> {
+    for (const status of this.statuses.values()) if (status.group === group) yield status
+  }
+
+  /**
+   * An instance waiting for a dependency says what it waits on right now
+   * ("waiting for db (pg.1 not ready yet: …)"), not just the condition:
+   * refreshed whenever an instance of `changed` (a dependency, or the group itself) changes.
+   */
+  private refreshWaiting(changed: string): void {
+    for (const group of this.current.groups) {
+      if (group.name !== changed && !group.dependsOn.some((d) => d.group === changed)) continue
+      let reason: string | null | undefined
+      for (const status of this.statusesOf(group.name)) {
+        if (status.reasonCode !== 'dependency-waiting') continue
+        reason ??= waitingReason(group.dependsOn, (name) => this.statusesOf(name))
+        if (reason === null || reason === status.reason) continue
+        const next = {...status, reason}
+        this.statuses.set(status.name, next)
+        this.deps.onInstance(this, next)
+      }
+    }
   }
 
   private onGroupEvent(event: GroupEvent): void {
@@ -328,12 +354,7 @@ export class StackRuntime {
           }),
         )
       },
-      outcome: (group, condition) =>
-        dependencyOutcome(
-          allInstances(this.current).filter((i) => i.group === group).flatMap((i) => this.statuses.get(i.name) ?? []),
-          condition,
-          (name) => nextInstances.get(name)?.ready !== undefined,
-        ),
+      outcome: (group, condition) => dependencyOutcome(this.statusesOf(group), condition),
       nextChange: () => this.nextChange(signal),
     })
     // What was blocked runs on as it was: the plan keeps its old version (and leaves out what it would have added), so the next reload tries again.

@@ -62,7 +62,8 @@ describe('watch', () => {
     expect(phases('app')).toEqual(['waiting'])
     const waiting = events.find((e) => e.kind === 'group' && e.group.phase === 'waiting')
     expect(waiting).toMatchObject({group: {reasonCode: 'dependency-waiting', reason: 'waiting for setup (completed)'}})
-    expect(f.daemon.status().stacks[0]!.instances.find((i) => i.name === 'web.1')).toMatchObject({state: 'pending', reasonCode: 'dependency-waiting'})
+    // The instance says what it waits on right now, not only the condition.
+    expect(f.daemon.status().stacks[0]!.instances.find((i) => i.name === 'web.1')).toMatchObject({state: 'pending', reasonCode: 'dependency-waiting', reason: 'waiting for setup (migrate.1 still running)'})
     await f.clock.advance(500)
     expect(phases('setup')).toContain('completed')
     expect(phases('app')).toEqual(['waiting', 'starting', 'started', 'completed', 'ready'])

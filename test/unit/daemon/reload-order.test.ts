@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
-import {applyInOrder, dependencyOutcome, type Outcome} from '../../../src/daemon/reload-order.js'
+import {applyInOrder} from '../../../src/daemon/reload-order.js'
+import {dependencyOutcome, type Outcome} from '../../../src/daemon/dependency-state.js'
 import {initialStatus, type InstanceStatus} from '../../../src/daemon/instance-status.js'
 import type {ReloadStep} from '../../../src/api/protocol.js'
 
@@ -9,18 +10,18 @@ describe('dependencyOutcome', () => {
   it('completed: oneshots exited 0, services up; a oneshot that exited non-zero is a failure with its exit', () => {
     const done = status('migrate.1', {oneshot: true, state: 'exited', lastExit: {code: 0, signal: null}})
     const web = status('web.1', {state: 'running', pid: 10})
-    expect(dependencyOutcome([done, web], 'completed', () => false)).toEqual({met: true})
-    expect(dependencyOutcome([status('migrate.1', {oneshot: true, state: 'running', pid: 11})], 'completed', () => false)).toEqual({met: false})
-    expect(dependencyOutcome([status('migrate.1', {oneshot: true, state: 'exited', lastExit: {code: 2, signal: null}})], 'completed', () => false)).toEqual({met: false, failed: 'migrate.1 failed: exit 2'})
-    expect(dependencyOutcome([status('db.1', {state: 'backoff'})], 'completed', () => false)).toEqual({met: false})
+    expect(dependencyOutcome([done, web], 'completed')).toEqual({met: true})
+    expect(dependencyOutcome([status('migrate.1', {oneshot: true, state: 'running', pid: 11})], 'completed')).toEqual({met: false, waiting: 'migrate.1 still running'})
+    expect(dependencyOutcome([status('migrate.1', {oneshot: true, state: 'exited', lastExit: {code: 2, signal: null}})], 'completed')).toEqual({met: false, failed: 'migrate.1 failed: exit 2'})
+    expect(dependencyOutcome([status('db.1', {state: 'backoff'})], 'completed')).toEqual({met: false, waiting: 'db.1 not up yet (backoff)'})
   })
 
-  it('ready: a service with a ready probe must be ready; one without is ready once up; stopped by the user does not count', () => {
-    const running = status('db.1', {state: 'running', pid: 12})
-    expect(dependencyOutcome([running], 'ready', () => true)).toEqual({met: false})
-    expect(dependencyOutcome([running], 'ready', () => false)).toEqual({met: true})
-    expect(dependencyOutcome([status('db.1', {state: 'stopped', reasonCode: 'stopped-by-user'})], 'ready', () => true)).toEqual({met: true})
-    expect(dependencyOutcome([status('db.1', {state: 'failed', reason: 'restart limit'})], 'ready', () => true)).toEqual({met: false, failed: 'db.1 failed: restart limit'})
+  it('ready: a service with a ready probe must be ready (the probe says why not); one without is ready once up; stopped by the user does not count', () => {
+    const probe = {kind: 'tcp' as const, passed: false, at: 1, message: 'tcp 127.0.0.1:5432: connection refused'}
+    expect(dependencyOutcome([status('db.1', {state: 'running', pid: 12, ready: probe})], 'ready')).toEqual({met: false, waiting: 'db.1 not ready yet: tcp 127.0.0.1:5432: connection refused'})
+    expect(dependencyOutcome([status('db.1', {state: 'running', pid: 12})], 'ready')).toEqual({met: true})
+    expect(dependencyOutcome([status('db.1', {state: 'stopped', reasonCode: 'stopped-by-user'})], 'ready')).toEqual({met: true})
+    expect(dependencyOutcome([status('db.1', {state: 'failed', reason: 'restart limit'})], 'ready')).toEqual({met: false, failed: 'db.1 failed: restart limit'})
   })
 })
 
