@@ -57,14 +57,40 @@ export async function upInDaemon(plan: StackPlan, targets: string[], options: Up
   if (timeoutMs === undefined) throw new MarError('bad-flag', `--timeout ${options.timeout}: not a duration`, {hint: 'write it like 60s or 5m'})
   await refuseIfInForeground(plan)
   const client = await connectDaemon({start: true})
+  const waiting: Waiting = {stillStarting: () => allInstances(plan).map((i) => i.name), finish: () => {}}
+  const stopHandling = onInterrupt(plan.name, waiting)
   try {
-    return await upWith(client, plan, targets, options, timeoutMs)
+    return await upWith(client, plan, targets, options, timeoutMs, waiting)
   } finally {
+    stopHandling()
     client.close()
   }
 }
 
-async function upWith(client: DaemonClient, plan: StackPlan, targets: string[], options: UpOptions, timeoutMs: number): Promise<number> {
+/** What an interrupted `up` tells: filled in as the wait goes on. */
+interface Waiting {
+  stillStarting(): string[]
+  finish(): void
+}
+
+/**
+ * Ctrl-C while `up` waits stops the waiting, not the stack: say so, and
+ * which instances go on starting in the daemon, then exit 130 as a shell
+ * expects of an interrupted command.
+ */
+function onInterrupt(stack: string, waiting: Waiting): () => void {
+  const interrupted = () => {
+    waiting.finish()
+    const names = waiting.stillStarting()
+    const what = names.length === 0 ? `${stack} keeps running` : `${names.join(', ')} ${names.length === 1 ? 'keeps' : 'keep'} starting`
+    process.stderr.write(`\nmar: stopped waiting — ${what} in the daemon (mar status, mar down)\n`)
+    process.exit(ExitCode.interrupted)
+  }
+  process.once('SIGINT', interrupted)
+  return () => process.off('SIGINT', interrupted)
+}
+
+async function upWith(client: DaemonClient, plan: StackPlan, targets: string[], options: UpOptions, timeoutMs: number, waiting: Waiting): Promise<number> {
   const paint = createPaint(options.color)
   const plans = new Map(allInstances(plan).map((i) => [i.name, i] as const))
   const latest = new Map<string, InstanceInfo>()
@@ -98,6 +124,8 @@ async function upWith(client: DaemonClient, plan: StackPlan, targets: string[], 
   })
   const result = await client.call('up', {plan: packPlan(plan), targets})
   const wanted = result.instances
+  const unconfirmed = () => wanted.filter((name) => !latest.has(name) || !confirmed(latest.get(name)!))
+  waiting.stillStarting = unconfirmed
   for (const change of result.changes) if (!options.quiet && !options.json) process.stdout.write(`${change.change === 'added' ? '+' : change.change === 'removed' ? '-' : '~'} ${change.instance} ${change.change}${change.fields ? `: ${change.fields.join(', ')}` : ''}\n`)
   if (!options.wait) {
     watch.cancel()
@@ -107,6 +135,7 @@ async function upWith(client: DaemonClient, plan: StackPlan, targets: string[], 
   }
   if (!options.quiet && !options.json) {
     progress = new UpProgress(wanted, paint, Boolean(process.stdout.isTTY), process.stdout)
+    waiting.finish = () => progress?.finish()
     for (const name of wanted) {
       const info = latest.get(name)
       if (info) progress.update(info)
@@ -119,10 +148,7 @@ async function upWith(client: DaemonClient, plan: StackPlan, targets: string[], 
   let failures: Array<{name: string; why: string}> = blocked
   for (;;) {
     if (blocked.length > 0) break
-    const pending = wanted.filter((name) => {
-      const info = latest.get(name)
-      return !info || !confirmed(info)
-    })
+    const pending = unconfirmed()
     failures = pending.flatMap((name) => {
       const info = latest.get(name)
       const why = info ? failure(info, plans.get(name)!, baseline.get(name) ?? 0, lastProblem.get(name)) : null

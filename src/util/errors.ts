@@ -8,6 +8,8 @@ export const ExitCode = {
   failed: 1,
   usage: 2,
   daemon: 3,
+  /** Interrupted by Ctrl-C (128 + SIGINT), as a shell reports it. */
+  interrupted: 130,
 } as const
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
 

@@ -6,6 +6,7 @@ import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {instance, project, waitForState, withHome, type Home} from '../helpers/daemon.js'
 import {freePort, isAlive, waitFor} from '../helpers/wait.js'
+import {spawnMar} from '../helpers/cli.js'
 
 const homes: Home[] = []
 const cleanups: Array<() => void> = []
@@ -97,6 +98,24 @@ describe('daemon lifecycle', () => {
     expect(second.stderr).not.toContain('first-config')
     // The earlier lines are still there for `mar logs`.
     expect((await home.mar(['logs', 'bad'], {cwd: dir})).stdout).toContain('first-config')
+  })
+
+  it('Ctrl-C while up waits says what goes on in the daemon and exits 130; the stack keeps starting', async () => {
+    const port = await freePort()
+    const {home, dir} = setup({'mar.yaml': `name: slowpoke\nrunners:\n  web: { cmd: "sleep 300", ready: { tcp: ${port}, interval: 100ms } }\n`})
+    const up = spawnMar(['up', '--timeout', '5m'], {cwd: dir, env: home.env})
+    let stderr = ''
+    up.stderr!.on('data', (chunk) => (stderr += chunk))
+    const ended = new Promise<number | null>((resolve) => up.once('exit', (code) => resolve(code)))
+    try {
+      await waitFor('web.1 to run while up waits', async () => (await home.status().catch(() => null))?.stacks[0]?.instances[0]?.state === 'running', 20_000)
+      up.kill('SIGINT')
+      expect(await ended).toBe(130)
+    } finally {
+      if (up.exitCode === null) up.kill('SIGKILL')
+    }
+    expect(stderr).toContain('mar: stopped waiting — web.1 keeps starting in the daemon (mar status, mar down)')
+    expect(instance(await home.status(), 'slowpoke', 'web.1').state).toBe('running')
   })
 
   it('up waits for readiness probes and reports a timeout', async () => {
