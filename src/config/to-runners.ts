@@ -21,6 +21,7 @@ import type {LineBus, OutputTarget} from '../supervisor/output.js'
 import type {Runner, SupervisorEvent} from '../supervisor/runner.js'
 import type {Check} from '../supervisor/checks/check.js'
 import {tcpCheck} from '../supervisor/checks/tcp.js'
+import {ownedListener, processTree, urlTarget, type ProbeTarget} from '../supervisor/checks/owned.js'
 import {httpCheck} from '../supervisor/checks/http.js'
 import {execCheck} from '../supervisor/checks/exec.js'
 import {logCheck} from '../supervisor/checks/log.js'
@@ -79,12 +80,16 @@ export function buildInstanceRunner(plan: StackPlan, instance: InstancePlan, opt
   let notify: NotifySocket | null = null
   if (env.NOTIFY_SOCKET) notify = new NotifySocket(env.NOTIFY_SOCKET)
 
-  const createCheck = (check: ProbeCheck): Check => {
+  // The instance's current process tree: a readiness probe counts only when its own processes answer.
+  let current: AdoptRecord | undefined
+  const processes = () => (current ? processTree(current) : [])
+  const createCheck = (check: ProbeCheck, which: 'ready' | 'health'): Check => {
+    const own = (inner: Check, target: ProbeTarget | null) => (which === 'ready' ? ownedListener(inner, target, processes) : inner)
     switch (check.kind) {
       case 'tcp':
-        return tcpCheck(check.host, check.port)
+        return own(tcpCheck(check.host, check.port), check)
       case 'http':
-        return httpCheck(check.url, check.status)
+        return own(httpCheck(check.url, check.status), urlTarget(check.url))
       case 'exec':
         return execCheck(check.command, env, instance.cwd)
       case 'log':
@@ -111,12 +116,16 @@ export function buildInstanceRunner(plan: StackPlan, instance: InstancePlan, opt
     output: options.output(instance),
     cgroups: options.cgroups,
     resources: instance.resources,
-    takeAdoption: options.takeAdoption ? () => options.takeAdoption!(instance) : undefined,
-    onSpawn: options.onSpawn ? (record) => options.onSpawn!(instance, record) : undefined,
+    port: instance.port,
+    takeAdoption: () => (current = options.takeAdoption?.(instance)),
+    onSpawn: (record) => {
+      current = record
+      options.onSpawn?.(instance, record)
+    },
     onExit: options.onExit ? (record, exit, stopped) => options.onExit!(instance, record, exit, stopped) : undefined,
   })
-  if (instance.ready) runner = probe(runner, instance.ready, () => createCheck(instance.ready!.check), {assumeReady: () => options.assumeReady?.(instance) ?? false})
-  if (instance.health) runner = health(runner, instance.health, () => createCheck(instance.health!.check))
+  if (instance.ready) runner = probe(runner, instance.ready, () => createCheck(instance.ready!.check, 'ready'), {assumeReady: () => options.assumeReady?.(instance) ?? false})
+  if (instance.health) runner = health(runner, instance.health, () => createCheck(instance.health!.check, 'health'))
   if (instance.memoryLimit) runner = memoryLimit(runner, {limitBytes: instance.memoryLimit})
   if (instance.watch) runner = watch(runner, instance.watch, instance.cwd)
   return runner

@@ -51,7 +51,7 @@ export class GroupError extends MarError {
 /** A program that could not be started, and why as a reason token. */
 export class SpawnFailed extends MarError {
   constructor(
-    readonly reasonCode: Extract<ReasonCode, 'spawn-failed' | 'spawn-not-found' | 'spawn-not-executable'>,
+    readonly reasonCode: Extract<ReasonCode, 'spawn-failed' | 'spawn-not-found' | 'spawn-not-executable' | 'port-in-use'>,
     message: string,
   ) {
     super(SupervisorCode.spawnFailed, message)

@@ -1,6 +1,7 @@
 // The leaf Runner: one program, one instance. It reports `starting`,
 // `running` (spawned) and how it ended; it is ready once spawned (a probe
 // wrapper may replace that), or — for a oneshot — once it exited 0.
+import {canBind, describePortInUse, portHolders} from './ports.js'
 import {nanoid} from 'nanoid'
 import {MarError} from '../util/errors.js'
 import type {CommandSpec, StopSpec} from './spec.js'
@@ -26,6 +27,8 @@ export interface ExecSpec {
   output: OutputTarget
   cgroups?: CgroupManager
   resources?: {cpu?: number; memory?: number}
+  /** The TCP port it is given (PORT): checked to be free before each spawn. */
+  port?: number
   /** A process a previous daemon started, to watch instead of spawning; asked once per run. */
   takeAdoption?: () => AdoptRecord | undefined
   /** Told about every spawn (the daemon records it for adoption). */
@@ -81,6 +84,8 @@ async function launch(spec: ExecSpec, ctx: RunContext, adopted: AdoptRecord | un
   if (adopted) return adoptChild(adopted, ctx.clock, adopted.cgroupPath ? openCgroup(adopted.cgroupPath) : null)
   const problem = precheckCommand(spec.command, spec.env, spec.cwd)
   if (problem) throw new SpawnFailed(problem.reasonCode, `spawn failed: ${problem.message}`)
+  // Its port held by another program: that is the failure, named with the holder — not a crash loop behind somebody else's green probe.
+  if (spec.port !== undefined && !(await canBind(spec.port))) throw new SpawnFailed('port-in-use', describePortInUse(spec.port, portHolders(spec.port)))
   try {
     return await spawnChild({
       instance: spec.instance,
