@@ -4,13 +4,22 @@
 // daemon can end them all (followers get their last lines and a notice).
 import type {Server} from 'node:net'
 import type {Duplex} from 'node:stream'
+import {encodeFrame, FrameBudget} from '../api/framing.js'
 import type {PeerRole} from '../api/protocol.js'
 import type {Daemon} from './daemon.js'
 import {closeServer, listenControl} from './server.js'
 import {Session} from './session.js'
 
+/** Connections served at once; one more is told the daemon is busy and closed. */
+export const MAX_CONNECTIONS = 256
+/** Bytes of unfinished frames all connections together may hold (one frame may be up to MAX_FRAME_BYTES). */
+export const FRAME_BUDGET_BYTES = 96 * 1024 * 1024
+
 export interface ApiServerOptions {
   role: Extract<PeerRole, 'daemon' | 'foreground'>
+  maxConnections?: number
+  frameBudgetBytes?: number
+  helloTimeoutMs?: number
   log(message: string): void
   /** A client asked to stop (keep: leave the services running). */
   onStopRequested(keep: boolean): void
@@ -19,15 +28,31 @@ export interface ApiServerOptions {
 export class ApiServer {
   private readonly sessions = new Set<Session>()
   private readonly servers = new Set<Server>()
+  private readonly frameBudget: FrameBudget
 
   constructor(
     private readonly daemon: Daemon,
     private readonly options: ApiServerOptions,
-  ) {}
+  ) {
+    this.frameBudget = new FrameBudget(options.frameBudgetBytes ?? FRAME_BUDGET_BYTES)
+  }
 
-  /** Serve one connection, whatever carries it. */
-  serve(channel: Duplex): Session {
-    const session = new Session(channel, {daemon: this.daemon, role: this.options.role, log: this.options.log, onStopRequested: this.options.onStopRequested})
+  /** Bytes of unfinished frames held now, across connections. */
+  get unfinishedFrameBytes(): number {
+    return this.frameBudget.inUse
+  }
+
+  /** Serve one connection, whatever carries it; past the connection limit, say so and close it. */
+  serve(channel: Duplex): Session | null {
+    const limit = this.options.maxConnections ?? MAX_CONNECTIONS
+    if (this.sessions.size >= limit) {
+      channel.on('error', () => {})
+      channel.end(encodeFrame({id: 0, type: 'error', error: {code: 'busy', message: `the daemon serves ${limit} connections already; close some and try again`}}))
+      setTimeout(() => channel.destroy(), 1000).unref()
+      return null
+    }
+    const {role, log, onStopRequested, helloTimeoutMs} = this.options
+    const session = new Session(channel, {daemon: this.daemon, role, log, onStopRequested, frameBudget: this.frameBudget, helloTimeoutMs})
     this.sessions.add(session)
     session.onClose(() => this.sessions.delete(session))
     return session

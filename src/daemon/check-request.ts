@@ -6,6 +6,13 @@ import {callMethods, streamMethods, type Method, type ParamsOf, type RequestFram
 import {MarError} from '../util/errors.js'
 
 type Shape = 'string' | 'number' | 'boolean' | 'object' | 'strings' | 'stack-ref' | 'plan'
+
+/**
+ * Bounds on what one request may ask, so that no request costs the daemon
+ * without limit: names and patterns are short, target lists and line
+ * counts finite.
+ */
+export const REQUEST_LIMITS = {stringChars: 4096, targets: 10_000, lines: 1_000_000}
 type Spec = Record<string, {shape: Shape; optional?: boolean; nullable?: boolean}>
 
 const targets = {stack: {shape: 'stack-ref'}, targets: {shape: 'strings'}} as const satisfies Spec
@@ -39,15 +46,15 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
 function fits(value: unknown, shape: Shape): boolean {
   switch (shape) {
     case 'string':
-      return typeof value === 'string'
+      return typeof value === 'string' && value.length <= REQUEST_LIMITS.stringChars
     case 'number':
-      return typeof value === 'number' && Number.isFinite(value)
+      return typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER
     case 'boolean':
       return typeof value === 'boolean'
     case 'object':
       return isObject(value)
     case 'strings':
-      return Array.isArray(value) && value.every((item) => typeof item === 'string')
+      return Array.isArray(value) && value.length <= REQUEST_LIMITS.targets && value.every((item) => typeof item === 'string' && item.length <= REQUEST_LIMITS.stringChars)
     case 'stack-ref':
       return isObject(value) && (value.name === undefined || typeof value.name === 'string') && (value.config === undefined || typeof value.config === 'string')
     case 'plan':
@@ -70,7 +77,10 @@ export function checkRequest(frame: unknown): RequestFrame {
     const value = params[key]
     if (value === undefined && optional) continue
     if (value === null && nullable) continue
-    if (!fits(value, shape)) throw bad(`${method}: ${key} must be ${shape === 'strings' ? 'a list of strings' : shape === 'stack-ref' ? 'a stack reference ({name} or {config})' : shape === 'plan' ? 'a plan (name, configPath, groups, startOrder)' : `a ${shape}`}`)
+    if (!fits(value, shape)) throw bad(`${method}: ${key} must be ${shape === 'strings' ? `a list of at most ${REQUEST_LIMITS.targets} strings` : shape === 'stack-ref' ? 'a stack reference ({name} or {config})' : shape === 'plan' ? 'a plan (name, configPath, groups, startOrder)' : shape === 'string' ? `a string of at most ${REQUEST_LIMITS.stringChars} characters` : `a ${shape}`}`)
+  }
+  if (method === 'logs' && (!Number.isInteger(params.lines) || (params.lines as number) < 0 || (params.lines as number) > REQUEST_LIMITS.lines)) {
+    throw bad(`logs: lines must be a whole number from 0 to ${REQUEST_LIMITS.lines}`)
   }
   return {id: frame.id, method, params: params as ParamsOf<typeof method>} as RequestFrame
 }

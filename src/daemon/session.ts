@@ -5,7 +5,7 @@
 // that connection with an error, bad requests get an error reply, and a
 // reader that cannot keep up is never buffered for without bound.
 import type {Duplex} from 'node:stream'
-import {encodeFrame, FrameReader} from '../api/framing.js'
+import {encodeFrame, FrameReader, type FrameBudget} from '../api/framing.js'
 import {PROTOCOL_VERSION, type ErrorInfo, type PeerRole, type ReplyFrame} from '../api/protocol.js'
 import {isMarError, MarError, type ErrorCode} from '../util/errors.js'
 import {marVersion} from '../util/version.js'
@@ -15,6 +15,8 @@ import {checkRequest} from './check-request.js'
 
 /** Queued bytes past which send() asks its producer to wait. */
 const FLUSH_BYTES = 256 * 1024
+/** A connection that has not said hello by then is closed: it would hold a slot for nothing. */
+export const HELLO_TIMEOUT_MS = 10_000
 
 export interface SessionHost {
   daemon: Daemon
@@ -22,6 +24,9 @@ export interface SessionHost {
   /** A client asked the daemon to stop (keep: leave the services running). */
   onStopRequested(keep: boolean): void
   log(message: string): void
+  /** Shared by the server's connections: the bytes of unfinished frames they may hold together. */
+  frameBudget?: FrameBudget
+  helloTimeoutMs?: number
 }
 
 export class Session {
@@ -46,7 +51,18 @@ export class Session {
     const reader = new FrameReader(
       (frame) => this.onFrame(frame),
       (error) => this.fail(error.code, error.message),
+      undefined,
+      host.frameBudget,
     )
+    const helloTimeoutMs = host.helloTimeoutMs ?? HELLO_TIMEOUT_MS
+    const helloTimer = setTimeout(() => {
+      if (!this.greeted) this.fail('protocol', `no hello within ${helloTimeoutMs}ms`)
+    }, helloTimeoutMs)
+    helloTimer.unref()
+    this.onClose(() => {
+      clearTimeout(helloTimer)
+      reader.release()
+    })
     channel.on('data', (chunk: Buffer) => reader.push(chunk))
     channel.on('error', () => this.close())
     channel.on('close', () => this.close())

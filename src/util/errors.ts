@@ -37,6 +37,8 @@ export const errorCodes = {
   'protocol-mismatch': ExitCode.daemon,
   'frame-too-large': ExitCode.daemon,
   'bad-json': ExitCode.daemon,
+  /** The daemon is at one of its limits (connections, unfinished request bytes): try again. */
+  busy: ExitCode.daemon,
   // The operation failed (exit 1).
   cancelled: ExitCode.failed,
   'daemon-stopping': ExitCode.failed,
