@@ -29,6 +29,12 @@ export class InstanceRuns {
     return record
   }
 
+  /** A previous daemon left this instance's process running (not just a record of it). */
+  leftRunning(instance: string): boolean {
+    const record = this.adoption.get(instance)
+    return record !== undefined && !record.ended && isRunning(record.pid, record.startTime)
+  }
+
   /** That process had passed its readiness probe: it is ready as it is. */
   wasReady(instance: string): boolean {
     const record = this.adoption.get(instance)

@@ -240,7 +240,9 @@ export class StackRuntime {
   private startTree(targets: string[], held: Iterable<string>): string[] {
     const instances = allInstances(this.current)
     const wanted = targets.length === 0 ? instances : allInstances(selectTargets(this.current, targets))
-    const keep = new Set(held)
+    // A process still running is the truth about what is wanted: an instance recorded as stopped whose
+    // process a previous daemon left running (a start raced its kill -9) is taken over, not left unsupervised.
+    const keep = new Set([...held].filter((name) => !this.runs.leftRunning(name)))
     const chosen = new Set(wanted.map((i) => i.name).filter((name) => !keep.has(name)))
     this.held.clear()
     for (const instance of instances) {
@@ -402,6 +404,8 @@ export class StackRuntime {
   restartTargets(targets: string[]): Promise<TargetResult[]> {
     const names = this.resolve(targets)
     return this.queue.run(new Set(names), async (signal) => {
+      // Restarted is wanted: a restart of a stopped instance starts it, and it stays started.
+      for (const name of names) this.held.delete(name)
       const runners = byRunner(names, (name) => this.statuses.get(name)!.runner)
       const results = (await Promise.all(runners.map((instances) => this.each(instances, (name) => this.control(name).restartMember(name, signal), 'restarted', instances.length > 1)))).flat()
       return names.map((n) => results.find((r) => r.instance === n)!)

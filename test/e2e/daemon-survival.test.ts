@@ -72,6 +72,18 @@ describe('the daemon dies, services and output do not', () => {
     expect(restarted.pid).not.toBe(before.pid)
   })
 
+  it('restart clears the stopped mark: after stop, restart and kill -9 the next daemon supervises it running', async () => {
+    const {home, dir} = setup(`name: wanted\nrunners:\n  a: sleep 300\n`)
+    expect((await home.mar(['up'], {cwd: dir})).code).toBe(0)
+    expect((await home.mar(['stop', 'a'], {cwd: dir})).code).toBe(0)
+    expect((await home.mar(['restart', 'a'], {cwd: dir})).code).toBe(0)
+    const running = instance(await home.status(), 'wanted', 'a.1')
+    expect(running.state).toBe('running')
+    process.kill(home.daemonPid()!, 'SIGKILL')
+    expect((await home.mar(['daemon', 'start'])).code).toBe(0)
+    expect(instance(await home.status(), 'wanted', 'a.1')).toMatchObject({state: 'running', pid: running.pid})
+  })
+
   it('takes over every instance, also those of a group waiting on a dependency, without re-running probes', async () => {
     const yaml = `name: deps
 groups:
