@@ -2,7 +2,7 @@
 // first when the caller may: mar up, mar daemon start, dial-stdio), or a
 // `mar up -f` serving that one stack on a socket of its own. A client that
 // imports only src/api can reach them; nothing here loads daemon code.
-import {readdirSync} from 'node:fs'
+import {readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {MarError} from '../util/errors.js'
 import type {DaemonClient} from './client.js'
@@ -22,7 +22,8 @@ export async function connectDaemon(options: ConnectOptions): Promise<DaemonClie
   try {
     return await connectSocket(paths.socket)
   } catch (error) {
-    if (!options.start || !(error instanceof MarError) || error.code !== 'daemon-unreachable' || error.details?.errno === 'EACCES') throw error
+    // Only where no daemon runs is one started: one that is alive but does not answer (stopped, busy) is reported, never doubled.
+    if (!options.start || !notRunning(error)) throw notAnswering(paths, error)
   }
   await startDaemon(paths)
   return connectSocket(paths.socket)
@@ -38,8 +39,24 @@ export async function probeDaemon(paths: MarPaths = marPaths(), timeoutMs = 10_0
     return await connectSocket(paths.socket, timeoutMs)
   } catch (error) {
     if (notRunning(error)) return null
-    throw error
+    throw notAnswering(paths, error)
   }
+}
+
+/** A daemon that accepted the connection but did not say hello: alive, not answering — named with its pid. */
+function notAnswering(paths: MarPaths, error: unknown): unknown {
+  if (!(error instanceof MarError) || error.code !== 'daemon-unreachable' || error.details?.errno !== undefined) return error
+  let pid = ''
+  try {
+    pid = readFileSync(paths.lock, 'utf8').trim()
+  } catch {
+    // no record of its pid
+  }
+  const who = /^\d+$/.test(pid) ? `the mar daemon (pid ${pid})` : 'the mar daemon'
+  return new MarError('daemon-not-answering', `${who} at ${paths.socket} is running but does not answer (stopped, or too busy)`, {
+    hint: /^\d+$/.test(pid) ? `see \`ps -o stat= -p ${pid}\` (T: stopped — \`kill -CONT ${pid}\`), or its log ${paths.daemonLog}` : `see its log ${paths.daemonLog}`,
+    details: {path: paths.socket},
+  })
 }
 
 /** The socket is not there, or nothing listens on it: no daemon (a stale socket). */

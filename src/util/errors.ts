@@ -32,6 +32,8 @@ export const errorCodes = {
   'daemon-lost': ExitCode.daemon,
   'daemon-start-failed': ExitCode.daemon,
   'daemon-unreachable': ExitCode.daemon,
+  /** It runs (the socket accepts) but does not say hello in time: stopped (SIGSTOP) or overloaded. */
+  'daemon-not-answering': ExitCode.daemon,
   'mar-home': ExitCode.daemon,
   protocol: ExitCode.daemon,
   'protocol-mismatch': ExitCode.daemon,

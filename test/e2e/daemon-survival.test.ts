@@ -84,6 +84,24 @@ describe('the daemon dies, services and output do not', () => {
     expect(instance(await home.status(), 'wanted', 'a.1')).toMatchObject({state: 'running', pid: running.pid})
   })
 
+  it('a daemon that is alive but does not answer (SIGSTOP) is exit 3 with its pid, never "not running" or a second daemon', async () => {
+    const {home, dir} = setup(`name: frozen\nrunners:\n  a: sleep 300\n`)
+    expect((await home.mar(['up'], {cwd: dir})).code).toBe(0)
+    const pid = home.daemonPid()!
+    process.kill(pid, 'SIGSTOP')
+    try {
+      const [status, up] = await Promise.all([home.mar(['status', '--json']), home.mar(['up', '--no-wait'], {cwd: dir})])
+      for (const result of [status, up]) {
+        expect(result.code).toBe(3)
+        expect(result.stderr).toContain(`mar: the mar daemon (pid ${pid}) at ${home.home}/daemon.sock is running but does not answer`)
+      }
+      expect(status.stdout).toBe('')
+      expect(home.daemonPid()).toBe(pid)
+    } finally {
+      process.kill(pid, 'SIGCONT')
+    }
+  }, 60_000)
+
   it('takes over every instance, also those of a group waiting on a dependency, without re-running probes', async () => {
     const yaml = `name: deps
 groups:
