@@ -47,6 +47,20 @@ describe('operations on one stack, two at a time', () => {
     expect(f.fleet.log.indexOf('ready web.1')).toBeLessThan(f.fleet.log.indexOf('stop web.2'))
   })
 
+  it('two restarts of one instance at once both report the truth: each restarted it, one after the other, and it ends ready', async () => {
+    f = fakeDaemon()
+    await f.daemon.up(fakePlan('shop', {db: {runners: {db: {ready: true, fake: {readyAfterMs: 100}}}}}), [])
+    await f.clock.advance(100)
+    const first = f.daemon.restart(ref, ['db.1'])
+    const second = f.daemon.restart(ref, ['db.1'])
+    await f.clock.advance(100)
+    await f.clock.advance(100)
+    expect((await first).results).toEqual([{instance: 'db.1', ok: true, message: 'restarted'}])
+    expect((await second).results).toEqual([{instance: 'db.1', ok: true, message: 'restarted'}])
+    expect(f.fleet.runsOf('db.1')).toHaveLength(3)
+    expect(f.daemon.status().stacks[0]!.instances[0]).toMatchObject({state: 'ready', restarts: 2})
+  })
+
   it('a stop cancels a restart that waits for readiness, and wins', async () => {
     f = fakeDaemon()
     await f.daemon.up(fakePlan('shop', {app: {runners: {web: {ready: true, fake: {readyAfterMs: 10_000}}}}}), [])
