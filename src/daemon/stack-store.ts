@@ -4,7 +4,8 @@ import {readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node
 import {join} from 'node:path'
 import type {StackPlan} from '../config/types.js'
 import {safeName} from './paths.js'
-import {packPlan, unpackPlan} from '../config/plan-pack.js'
+import {packPlan} from '../config/plan-pack.js'
+import {checkPlan} from './check-plan.js'
 
 interface StoredStack {
   version: 1
@@ -51,7 +52,9 @@ export class StackStore {
       try {
         const stored = JSON.parse(readFileSync(join(this.dir, name), 'utf8')) as StoredStack
         if (stored.version !== 1 || !stored.plan?.name) throw new Error('unknown format')
-        stacks.push({plan: unpackPlan(stored.plan), stopped: stored.stopped ?? []})
+        // Checked as a plan sent over the socket is: a damaged or planted file must not reach a stack.
+        const stopped = Array.isArray(stored.stopped) ? stored.stopped.filter((n): n is string => typeof n === 'string') : []
+        stacks.push({plan: checkPlan(stored.plan), stopped})
       } catch (error) {
         problems.push(`${name}: ${(error as Error).message}`)
       }
