@@ -5,7 +5,7 @@
 import {callMethods, streamMethods, type Method, type ParamsOf, type RequestFrame} from '../api/protocol.js'
 import {MarError} from '../util/errors.js'
 
-type Shape = 'string' | 'number' | 'boolean' | 'object' | 'strings' | 'stack-ref' | 'plan'
+type Shape = 'string' | 'number' | 'boolean' | 'object' | 'strings' | 'stack-ref' | 'plan' | 'stream'
 type Spec = Record<string, {shape: Shape; optional?: boolean; nullable?: boolean}>
 
 const targets = {stack: {shape: 'stack-ref'}, targets: {shape: 'strings'}} as const satisfies Spec
@@ -20,6 +20,8 @@ const specs: {[M in Method]: Spec} = {
   stop: targets,
   restart: targets,
   signal: {...targets, signal: {shape: 'string'}},
+  describe: {stack: {shape: 'stack-ref'}, target: {shape: 'string'}},
+  'clear-logs': {stack: {shape: 'string'}},
   'daemon-stop': {keep: {shape: 'boolean'}},
   cancel: {target: {shape: 'number'}},
   logs: {
@@ -30,6 +32,7 @@ const specs: {[M in Method]: Spec} = {
     grep: {shape: 'string', optional: true},
     follow: {shape: 'boolean'},
     after: {shape: 'string', optional: true},
+    stream: {shape: 'stream', optional: true},
   },
   watch: {usage: {shape: 'boolean', optional: true}},
 }
@@ -40,6 +43,8 @@ function fits(value: unknown, shape: Shape): boolean {
   switch (shape) {
     case 'string':
       return typeof value === 'string'
+    case 'stream':
+      return value === 'stdout' || value === 'stderr'
     case 'number':
       return typeof value === 'number' && Number.isFinite(value)
     case 'boolean':
@@ -70,7 +75,7 @@ export function checkRequest(frame: unknown): RequestFrame {
     const value = params[key]
     if (value === undefined && optional) continue
     if (value === null && nullable) continue
-    if (!fits(value, shape)) throw bad(`${method}: ${key} must be ${shape === 'strings' ? 'a list of strings' : shape === 'stack-ref' ? 'a stack reference ({name} or {config})' : shape === 'plan' ? 'a plan (name, configPath, groups, startOrder)' : `a ${shape}`}`)
+    if (!fits(value, shape)) throw bad(`${method}: ${key} must be ${shape === 'strings' ? 'a list of strings' : shape === 'stack-ref' ? 'a stack reference ({name} or {config})' : shape === 'plan' ? 'a plan (name, configPath, groups, startOrder)' : shape === 'stream' ? '"stdout" or "stderr"' : `a ${shape}`}`)
   }
   return {id: frame.id, method, params: params as ParamsOf<typeof method>} as RequestFrame
 }
