@@ -11,6 +11,7 @@ import {lstat, readdir, rm} from 'node:fs/promises'
 import {join} from 'node:path'
 import {foregroundSocket, safeName, type MarPaths} from '../api/home.js'
 import {MarError} from '../util/errors.js'
+import {acquireLock, closeServer, foregroundLockKey} from './server.js'
 
 /** Logs of stacks that are not up are kept this long after their last write. */
 export const LOG_RETENTION_MS = 7 * 24 * 3600_000
@@ -52,15 +53,21 @@ export async function clearStackLogs(
   asker: {role: 'daemon' | 'foreground'; inUse(stackDir: string): boolean},
 ): Promise<{stack: string; removed: boolean; bytes: number}> {
   const dir = safeName(stack)
-  if ((asker.role === 'foreground' && asker.inUse(dir)) || stackInForeground(paths, dir)) {
-    throw new MarError('stack-in-foreground', `the stack ${stack} runs in the foreground (mar up -f): its logs are in use`, {hint: `stop it there (Ctrl-C), then \`mar logs --clear ${stack}\``})
+  // Held while deleting: a `mar up -f` of the stack cannot start meanwhile.
+  const foregroundLock = asker.role === 'foreground' && asker.inUse(dir) ? null : await acquireLock(foregroundLockKey(paths.home, stack))
+  try {
+    if (!foregroundLock) {
+      throw new MarError('stack-in-foreground', `the stack ${stack} runs in the foreground (mar up -f): its logs are in use`, {hint: `stop it there (Ctrl-C), then \`mar logs --clear ${stack}\``})
+    }
+    if (asker.inUse(dir) || stackRecorded(paths, dir)) {
+      throw new MarError('stack-in-daemon', `the stack ${stack} is up${asker.inUse(dir) ? '' : ' (it comes back when the daemon starts)'}: its logs are in use`, {
+        hint: `take it down first (\`mar down ${stack}/\`${asker.inUse(dir) ? '' : ' with the daemon running'}; its logs stay until cleared), then \`mar logs --clear ${stack}\``,
+      })
+    }
+    return {stack, ...(await removeStackLogs(paths, stack))}
+  } finally {
+    if (foregroundLock) await closeServer(foregroundLock).catch(() => {})
   }
-  if (asker.inUse(dir) || stackRecorded(paths, dir)) {
-    throw new MarError('stack-in-daemon', `the stack ${stack} is up: its logs are in use`, {
-      hint: `take it down first (\`mar down ${stack}/\`; its logs stay until cleared), then \`mar logs --clear ${stack}\``,
-    })
-  }
-  return {stack, ...(await removeStackLogs(paths, stack))}
 }
 
 /** Bytes on disk (blocks, not apparent sizes: rotated segments are holes). */
