@@ -135,6 +135,8 @@ export async function pruneLogs(paths: MarPaths, options: PruneOptions): Promise
       if (!stackInUse(entry) && (await removeDir(paths.logs, dir)) !== null) pruned.push(entry)
       continue
     }
+    // Recorded or in the foreground but not up here: which instances it has is not known; all stay.
+    if (!options.inUse(entry)) continue
     for (const instance of await readdir(dir).catch(() => [] as string[])) {
       if (instance.startsWith('.') || options.inUse(entry, instance)) continue
       const instanceDir = join(dir, instance)
