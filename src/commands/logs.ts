@@ -14,7 +14,7 @@ export default class Logs extends MarCommand {
     grep: Flags.string({description: 'Only lines matching this regular expression.'}),
     stream: Flags.string({description: 'Only the lines of this stream.', options: ['stdout', 'stderr']}),
     timestamps: Flags.boolean({description: 'Prefix each line with its time.'}),
-    clear: Flags.boolean({description: 'Delete the stored logs of a stack that is down (default: this directory\'s).'}),
+    clear: Flags.boolean({description: 'Delete the stored logs of a stack that is down (default: this directory\'s).', exclusive: ['follow', 'since', 'grep', 'stream', 'timestamps']}),
   }
   static override examples = [
     '<%= config.bin %> logs',
