@@ -52,6 +52,7 @@ export async function clearStackLogs(
   stack: string,
   asker: {role: 'daemon' | 'foreground'; inUse(stackDir: string): boolean},
 ): Promise<{stack: string; removed: boolean; bytes: number}> {
+  if (stack === '') throw new MarError('bad-request', 'clear-logs: name a stack')
   const dir = safeName(stack)
   // Held while deleting: a `mar up -f` of the stack cannot start meanwhile.
   const foregroundLock = asker.role === 'foreground' && asker.inUse(dir) ? null : await acquireLock(foregroundLockKey(paths.home, stack))
