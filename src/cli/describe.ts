@@ -62,7 +62,7 @@ export function renderDescription(d: InstanceDescription, paint: Paint, now = Da
   const width = Math.max(...rows.map(([k]) => k.length))
   const out = [`${paint('bold', `${d.stack}/${i.name}`)} ${paint('gray', `(runner ${i.runner}, group ${i.group}${i.oneshot ? ', oneshot' : ''}; ${d.config})`)}`]
   for (const [key, value] of rows) out.push(`${paint('gray', key.padEnd(width))}  ${value}`)
-  out.push(`${paint('gray', 'exits'.padEnd(width))}  ${d.exits.length === 0 ? '-' : paint('gray', `the last ${d.exits.length}, oldest first`)}`)
+  out.push(`${paint('gray', 'exits'.padEnd(width))}  ${d.exits.length === 0 ? '-' : paint('gray', d.exits.length === 1 ? 'the last one' : `the last ${d.exits.length}, oldest first`)}`)
   for (const e of d.exits) {
     const how = e.signal ? `signal ${e.signal}` : `code ${e.code}`
     out.push(`  ${e.at}  ${how.padEnd(14)}  ${(e.state ?? '-').padEnd(8)}  ${e.reason ?? ''}${e.reasonCode ? paint('gray', ` [${e.reasonCode}]`) : ''}`.trimEnd())
