@@ -103,7 +103,7 @@ groups:
     expect(several.stderr).toMatch(/"worker" names 2 instances \(worker\.1, worker\.2\)/)
     expect((await home.mar(['describe', 'nope.1'], {cwd: dir})).code).toBe(2)
     expect((await home.mar(['describe'], {cwd: dir})).code).toBe(2)
-  }, 90_000)
+  }, 120_000)
 })
 
 describe('logs: streams, the stderr mark, --clear, pruning', () => {
@@ -112,10 +112,11 @@ describe('logs: streams, the stderr mark, --clear, pruning', () => {
   it('marks stderr lines, filters by --stream, and clears only a stack that is down', async () => {
     const {home, dir} = setup(talker)
     expect((await home.mar(['up'], {cwd: dir})).code).toBe(0)
-    const logs = await waitFor('both lines stored', async () => {
-      const r = await home.mar(['logs'], {cwd: dir})
-      return r.stdout.includes('to-out') && r.stdout.includes('to-err') ? r : null
-    }, 15_000, 100)
+    const logDir = join(home.home, 'logs', 'talk')
+    // Written by the program itself (logs reads what is written so far, stored first).
+    const wrote = (file: string, text: string) => () => existsSync(join(logDir, 'talk.1', file)) && readFileSync(join(logDir, 'talk.1', file), 'utf8').includes(text)
+    await waitFor('both lines written', () => wrote('out.log', 'to-out')() && wrote('err.log', 'to-err')(), 15_000, 20)
+    const logs = await home.mar(['logs'], {cwd: dir})
     expect(logs.stdout).toMatch(/^talk\.1 \| to-out$/m)
     expect(logs.stdout).toMatch(/^talk\.1 !\| to-err$/m)
     const stderrOnly = await home.mar(['logs', '--stream', 'stderr'], {cwd: dir})
@@ -126,7 +127,6 @@ describe('logs: streams, the stderr mark, --clear, pruning', () => {
     expect(bad.code).toBe(2)
     expect(bad.stderr).toMatch(/stdout, stderr/)
 
-    const logDir = join(home.home, 'logs', 'talk')
     const refused = await home.mar(['logs', '--clear'], {cwd: dir})
     expect(refused.code).toBe(1)
     expect(refused.stderr).toMatch(/the stack talk is up: its logs are in use.*mar down talk\//)
@@ -147,13 +147,13 @@ describe('logs: streams, the stderr mark, --clear, pruning', () => {
 
     // Without a daemon: a stack that comes back with the next one is refused; once down, cleared here.
     expect((await home.mar(['up'], {cwd: dir})).code).toBe(0)
-    await waitFor('its output stored', async () => (await home.mar(['logs', '--stream', 'stderr'], {cwd: dir})).stdout.includes('to-err'), 15_000, 100)
+    await waitFor('its stderr written again', wrote('err.log', 'to-err'), 15_000, 20)
     expect((await home.mar(['daemon', 'stop'])).code).toBe(0)
     const recorded = await home.mar(['logs', '--clear'], {cwd: dir})
     expect(recorded.code).toBe(1)
     expect(recorded.stderr).toMatch(/comes back when the daemon starts/)
     expect((await home.mar(['logs', '--stream', 'stderr'], {cwd: dir})).stdout).toBe('talk.1 !| to-err\n')
-  }, 90_000)
+  }, 120_000)
 
   it('a `mar up -f` stack answers describe and keeps its logs from --clear', async () => {
     const {home, dir} = setup(talker)
@@ -170,7 +170,7 @@ describe('logs: streams, the stderr mark, --clear, pruning', () => {
     fg.kill('SIGINT')
     await exited
     expect((await home.mar(['logs', '--clear', 'talk'])).stdout).toMatch(/^cleared the stored logs of talk \(/)
-  })
+  }, 60_000)
 
   it('the daemon prunes, when it starts, the logs of stacks not up that were not written for 7 days', async () => {
     const home = withHome()
