@@ -2,7 +2,7 @@
 // a stable contract with exactly these fields, made from the protocol's
 // richer facts.
 import {describeReason} from './describe.js'
-import type {InstanceInfo, LogLine, StatusReply} from './protocol.js'
+import type {InstanceDescription, InstanceInfo, LogLine, StatusReply} from './protocol.js'
 
 /** One instance in `mar status --json`: the facts of the protocol's InstanceInfo a script needs, `reason` in words. */
 export type InstanceJson = Pick<InstanceInfo, 'name' | 'runner' | 'group' | 'host' | 'state' | 'health' | 'pid' | 'startedAt' | 'restarts' | 'lastExit' | 'cpu' | 'memory' | 'reason' | 'reasonCode'>
@@ -52,4 +52,14 @@ export function statusJson(status: StatusReply, now = Date.now()): StatusJson {
 
 export function logLineJson(line: LogLine): LogLineJson {
   return {time: line.time, stack: line.stack, instance: line.instance, host: line.host, stream: line.stream, line: line.line}
+}
+
+/** `mar describe --json`: the instance as `status --json` shows it, then what only describe knows. */
+export type DescribeJson = {stack: string; config: string} & InstanceJson &
+  Pick<InstanceInfo, 'nextRestartAt' | 'oneshot' | 'notifyStatus'> &
+  Omit<InstanceDescription, 'stack' | 'config' | 'instance'>
+
+export function describeJson(d: InstanceDescription, now = Date.now()): DescribeJson {
+  const {stack, config, instance, ...rest} = d
+  return {stack, config, ...instanceJson(instance, now), nextRestartAt: instance.nextRestartAt, oneshot: instance.oneshot, notifyStatus: instance.notifyStatus, ...rest}
 }

@@ -189,6 +189,65 @@ export interface DaemonInfo {
   role: PeerRole
 }
 
+/** One past exit of an instance, newest last in InstanceDescription.exits. */
+export interface ExitRecord {
+  /** ISO 8601. */
+  at: string
+  code: number | null
+  signal: string | null
+  /** The state it went to: crashed, exited, stopped (by mar), failed… */
+  state: InstanceState | null
+  reason: string | null
+  reasonCode: ReasonCode | null
+}
+
+/** A probe as configured, and how it last went. */
+export interface ProbeDescription extends ProbeInfo {
+  /** What it checks: `127.0.0.1:3000`, a URL, a command, a /pattern/, a delay; empty for notify. */
+  target: string
+  intervalMs: number
+  /** ready: give up after this long; liveness: one check's own timeout. */
+  timeoutMs: number
+  /** liveness: consecutive failures before a restart. */
+  failures: number | null
+}
+
+/** `mar describe`: everything about one instance (environment keys only, never values). */
+export interface InstanceDescription {
+  stack: string
+  config: string
+  instance: InstanceInfo
+  /** As configured: `{shell}` runs through /bin/sh -c (or exec'd when it has no shell syntax), `{argv}` without a shell. */
+  command: {shell: string} | {argv: string[]}
+  cwd: string
+  /** Keys of the environment the stack sets (env files, env, PORT, MAR_*), sorted. */
+  env: string[]
+  /** How many more keys the child inherits from the environment mar was started in. */
+  inheritedEnv: number
+  port: number | null
+  /** Its cgroup while it runs in one (null in process-group mode, or when not running). */
+  cgroup: string | null
+  probes: {ready: ProbeDescription | null; liveness: ProbeDescription | null}
+  /** The last exits (at most 20) since this daemon (or foreground run) started it, oldest first. */
+  exits: ExitRecord[]
+  /** Its captured output under MAR_HOME/logs. */
+  logs: {dir: string; stdout: string; stderr: string}
+}
+
+export interface DescribeParams {
+  stack: StackRef
+  /** An instance (web.2), or a runner or group that has exactly one. */
+  target: string
+}
+
+export interface ClearLogsReply {
+  stack: string
+  /** false: there were no stored logs. */
+  removed: boolean
+  /** Disk space given back. */
+  bytes: number
+}
+
 // ---------------------------------------------------------------- streams
 
 /** One line of output, with the cursor to resume after it. */
@@ -204,10 +263,14 @@ export interface LogLine {
   cursor: string
 }
 
+export type StreamName = 'stdout' | 'stderr'
+
 export interface LogsParams {
   /** null: every stack. */
   stack: StackRef | null
   targets: string[]
+  /** Only this stream's lines (a daemon before this field sends both: filter again). */
+  stream?: StreamName
   /** Without `after`: the last N lines. With it: at most N lines from it on (0: all of them). */
   lines: number
   sinceMs?: number
@@ -267,6 +330,10 @@ export interface Calls {
   stop: {params: TargetsParams; reply: TargetsReply}
   restart: {params: TargetsParams; reply: TargetsReply}
   signal: {params: TargetsParams & {signal: string}; reply: SignalReply}
+  /** Added within protocol 2: a daemon from before answers `bad-request` (unknown method). */
+  describe: {params: DescribeParams; reply: InstanceDescription}
+  /** Delete a stack's stored logs; refused while the stack is up. Added within protocol 2, like describe. */
+  'clear-logs': {params: {stack: string}; reply: ClearLogsReply}
   'daemon-stop': {params: {keep: boolean}; reply: {stopping: true; keep: boolean}}
   /** Stop a stream this connection opened (its `end` follows). */
   cancel: {params: {target: number}; reply: null}
@@ -286,7 +353,7 @@ export type ReplyOf<M extends CallMethod> = Calls[M]['reply']
 export type ItemOf<M extends StreamMethod> = Streams[M]['item']
 export type EndOf<M extends StreamMethod> = Streams[M]['end']
 
-export const callMethods: readonly CallMethod[] = ['ping', 'status', 'up', 'reload', 'down', 'start', 'stop', 'restart', 'signal', 'daemon-stop', 'cancel']
+export const callMethods: readonly CallMethod[] = ['ping', 'status', 'up', 'reload', 'down', 'start', 'stop', 'restart', 'signal', 'describe', 'clear-logs', 'daemon-stop', 'cancel']
 export const streamMethods: readonly StreamMethod[] = ['logs', 'watch']
 
 // ---------------------------------------------------------------- frames

@@ -2,8 +2,28 @@
 // stack/runner; none means the whole stack. Shared by the CLI (foreground)
 // and the daemon so both read targets the same way.
 import {didYouMean} from '../config/suggest.js'
-import {allInstances, type StackPlan} from '../config/types.js'
+import type {StackPlan} from '../config/types.js'
 import {ExitCode, MarError} from '../util/errors.js'
+import type {StackInfo} from './protocol.js'
+
+/** What resolving a target needs of a stack: its groups, runners and instances by name. A StackPlan is one. */
+export interface TargetShape {
+  name: string
+  groups: readonly {name: string; runners: readonly {name: string; instances: readonly {name: string}[]}[]}[]
+}
+
+const instancesOf = (plan: TargetShape) => plan.groups.flatMap((g) => g.runners.flatMap((r) => r.instances))
+
+/** The shape of a stack as the daemon reports it (status), for resolving targets against what is up. */
+export function shapeOfStack(stack: Pick<StackInfo, 'name' | 'groups' | 'instances'>): TargetShape {
+  const groups = new Map<string, Map<string, {name: string}[]>>(stack.groups.map((g) => [g.name, new Map()]))
+  for (const instance of stack.instances) {
+    const runners = groups.get(instance.group) ?? groups.set(instance.group, new Map()).get(instance.group)!
+    const list = runners.get(instance.runner) ?? runners.set(instance.runner, []).get(instance.runner)!
+    list.push({name: instance.name})
+  }
+  return {name: stack.name, groups: [...groups].map(([name, runners]) => ({name, runners: [...runners].map(([runner, instances]) => ({name: runner, instances}))}))}
+}
 
 export interface ResolvedTarget {
   target: string
@@ -18,8 +38,8 @@ export function splitStack(target: string): {stack?: string; name: string} {
 }
 
 /** Resolve one target (without its stack/ prefix) within a plan; null when unknown. */
-export function resolveInPlan(plan: StackPlan, name: string): ResolvedTarget | null {
-  const instances = allInstances(plan)
+export function resolveInPlan(plan: TargetShape, name: string): ResolvedTarget | null {
+  const instances = instancesOf(plan)
   if (name === '' || name === plan.name) return {target: name, kind: 'stack', instances: instances.map((i) => i.name)}
   const instance = instances.find((i) => i.name === name)
   if (instance) return {target: name, kind: 'instance', instances: [instance.name]}
@@ -32,7 +52,7 @@ export function resolveInPlan(plan: StackPlan, name: string): ResolvedTarget | n
   return null
 }
 
-export function knownNames(plan: StackPlan): string[] {
+export function knownNames(plan: TargetShape): string[] {
   return [
     ...plan.groups.map((g) => g.name),
     ...plan.groups.flatMap((g) => g.runners.flatMap((r) => [r.name, ...r.instances.map((i) => i.name)])),
@@ -48,8 +68,8 @@ export function unknownTarget(target: string, candidates: readonly string[]): Ma
 }
 
 /** Every instance the targets name, in declaration order; all of them for no targets. */
-export function resolveTargets(plan: StackPlan, targets: readonly string[]): string[] {
-  if (targets.length === 0) return allInstances(plan).map((i) => i.name)
+export function resolveTargets(plan: TargetShape, targets: readonly string[]): string[] {
+  if (targets.length === 0) return instancesOf(plan).map((i) => i.name)
   const chosen = new Set<string>()
   for (const target of targets) {
     const {stack, name} = splitStack(target)
@@ -60,7 +80,7 @@ export function resolveTargets(plan: StackPlan, targets: readonly string[]): str
     if (!resolved) throw unknownTarget(target, knownNames(plan))
     for (const instance of resolved.instances) chosen.add(instance)
   }
-  const order = allInstances(plan).map((i) => i.name)
+  const order = instancesOf(plan).map((i) => i.name)
   return order.filter((n) => chosen.has(n))
 }
 

@@ -15,6 +15,7 @@ export interface OfflineQuery {
   lines: number
   sinceMs?: number
   grep?: string
+  stream?: 'stdout' | 'stderr'
 }
 
 export async function readStoredLogs(query: OfflineQuery): Promise<{lines: LogLineJson[]; names: string[]}> {
@@ -25,7 +26,7 @@ export async function readStoredLogs(query: OfflineQuery): Promise<{lines: LogLi
   const grep = query.grep === undefined ? undefined : new RegExp(query.grep)
   const lists = await Promise.all(
     names.flatMap((name) =>
-      (['stdout', 'stderr'] as const).map(async (stream) => {
+      (query.stream ? [query.stream] : (['stdout', 'stderr'] as const)).map(async (stream) => {
         const stored = await readLastLines(instanceLogDir(paths, plan.name, name), stream, {limit: query.lines, sinceMs: query.sinceMs, grep}).catch(() => [])
         return stored.map((line) => ({
           time: line.time,

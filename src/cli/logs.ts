@@ -13,9 +13,14 @@ export interface LogsOptions {
   since?: string
   grep?: string
   timestamps: boolean
+  /** Only this stream's lines. */
+  stream?: 'stdout' | 'stderr'
   json: boolean
   color: boolean
 }
+
+/** What marks a line of stderr in text output: `web.1 !| …` where stdout's is `web.1 | …` (README, "Commands"). */
+export const STDERR_MARK = '!|'
 
 export async function runLogs(targets: string[], options: LogsOptions): Promise<number> {
   let sinceMs: number | undefined
@@ -37,16 +42,19 @@ export async function runLogs(targets: string[], options: LogsOptions): Promise<
   const multiStack = groups.length > 1 || groups[0]!.ref === null
   let width = 0
   const print = (line: LogLineJson) => {
+    // A daemon from before `stream` sends both.
+    if (options.stream && line.stream !== options.stream) return
     if (options.json) return process.stdout.write(`${JSON.stringify(line)}\n`)
     const name = multiStack ? `${line.stack}/${line.instance}` : line.instance
     const runner = line.instance.replace(/\.\d+$/, '')
     const time = options.timestamps ? `${paint('gray', line.time)} ` : ''
-    return process.stdout.write(`${time}${paint.runner(runner, `${name.padEnd(width)} |`)} ${line.line}\n`)
+    const prefix = line.stream === 'stderr' ? `${paint.runner(runner, name.padEnd(width))} ${paint('red', STDERR_MARK)}` : paint.runner(runner, `${name.padEnd(width)} |`)
+    return process.stdout.write(`${time}${prefix} ${line.line}\n`)
   }
   // No daemon, or a stack that is down: what was stored is still on disk.
   const fromDisk = async (why: string) => {
     const {readStoredLogs} = await import('./logs-offline.js')
-    const stored = await readStoredLogs({config: options.config, targets, lines: options.lines, sinceMs, grep: options.grep})
+    const stored = await readStoredLogs({config: options.config, targets, lines: options.lines, sinceMs, grep: options.grep, stream: options.stream})
     if (!options.json) process.stderr.write(`${paint('gray', `mar: ${why}; showing the stored lines`)}\n`)
     width = Math.max(0, ...stored.names.map((n) => n.length))
     for (const line of stored.lines) print(line)
@@ -69,7 +77,7 @@ export async function runLogs(targets: string[], options: LogsOptions): Promise<
     width = Math.max(0, ...shown.flatMap((s) => s.instances.map((i) => (multiStack ? `${s.name}/${i.name}` : i.name).length)))
   }
   const streams = groups.map(({ref, targets: stackTargets}) =>
-    client.stream('logs', {stack: ref, targets: stackTargets, lines: options.lines, sinceMs, grep: options.grep, follow: Boolean(options.follow)}, {
+    client.stream('logs', {stack: ref, targets: stackTargets, lines: options.lines, sinceMs, grep: options.grep, follow: Boolean(options.follow), ...(options.stream ? {stream: options.stream} : {})}, {
       item: (line) => print(logLineJson(line)),
       notice: (notice) => process.stderr.write(`mar: ${notice.message}\n`),
     }),

@@ -1,3 +1,6 @@
+// `mar status [TARGET…]`: every stack the daemon and any `mar up -f` run, or
+// only the instances the targets name (resolved as every target command
+// resolves them, against the stacks as they are up).
 import {readdirSync} from 'node:fs'
 import type {StatusReply} from '../api/protocol.js'
 import {statusJson} from '../api/json.js'
@@ -17,7 +20,18 @@ function recordedStacks(): string[] {
   }
 }
 
-export async function showStatus(options: {json: boolean; color: boolean}): Promise<number> {
+export interface StatusOptions {
+  json: boolean
+  color: boolean
+  /** With targets: only what they name (README, "Commands": TARGET). */
+  targets?: string[]
+  config?: string
+}
+
+export async function showStatus(options: StatusOptions): Promise<number> {
+  const targets = options.targets ?? []
+  // Which stack each target addresses is known before asking anyone: a bad -c fails first.
+  const groups = targets.length > 0 ? await import('./stack-ref.js').then(async (m) => m.splitByStack(targets, await m.stackRefFor(options.config))) : null
   const [daemon, foreground] = await Promise.all([probeDaemon(), foregroundClients()])
   const clients = daemon ? [daemon, ...foreground] : foreground
   let status: StatusReply = {stacks: [], hosts: []}
@@ -30,8 +44,9 @@ export async function showStatus(options: {json: boolean; color: boolean}): Prom
   } finally {
     for (const client of clients) client.close()
   }
+  if (groups) status = (await import('./status-filter.js')).filterStatus(status, groups)
   if (options.json) process.stdout.write(`${JSON.stringify(statusJson(status), null, 2)}\n`)
-  else if (clients.length === 0) {
+  else if (clients.length === 0 && !groups) {
     const recorded = recordedStacks()
     process.stdout.write(
       recorded.length === 0

@@ -5,7 +5,7 @@
 import {callMethods, streamMethods, type Method, type ParamsOf, type RequestFrame} from '../api/protocol.js'
 import {MarError} from '../util/errors.js'
 
-type Shape = 'string' | 'number' | 'boolean' | 'object' | 'strings' | 'stack-ref' | 'plan'
+type Shape = 'string' | 'number' | 'boolean' | 'object' | 'strings' | 'stack-ref' | 'plan' | 'stream'
 
 /**
  * Bounds on what one request may ask, so that no request costs the daemon
@@ -27,6 +27,8 @@ const specs: {[M in Method]: Spec} = {
   stop: targets,
   restart: targets,
   signal: {...targets, signal: {shape: 'string'}},
+  describe: {stack: {shape: 'stack-ref'}, target: {shape: 'string'}},
+  'clear-logs': {stack: {shape: 'string'}},
   'daemon-stop': {keep: {shape: 'boolean'}},
   cancel: {target: {shape: 'number'}},
   logs: {
@@ -37,6 +39,7 @@ const specs: {[M in Method]: Spec} = {
     grep: {shape: 'string', optional: true},
     follow: {shape: 'boolean'},
     after: {shape: 'string', optional: true},
+    stream: {shape: 'stream', optional: true},
   },
   watch: {usage: {shape: 'boolean', optional: true}},
 }
@@ -47,6 +50,8 @@ function fits(value: unknown, shape: Shape): boolean {
   switch (shape) {
     case 'string':
       return typeof value === 'string' && value.length <= REQUEST_LIMITS.stringChars
+    case 'stream':
+      return value === 'stdout' || value === 'stderr'
     case 'number':
       return typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER
     case 'boolean':
@@ -77,7 +82,7 @@ export function checkRequest(frame: unknown): RequestFrame {
     const value = params[key]
     if (value === undefined && optional) continue
     if (value === null && nullable) continue
-    if (!fits(value, shape)) throw bad(`${method}: ${key} must be ${shape === 'strings' ? `a list of at most ${REQUEST_LIMITS.targets} strings` : shape === 'stack-ref' ? 'a stack reference ({name} or {config})' : shape === 'plan' ? 'a plan (name, configPath, groups, startOrder)' : shape === 'string' ? `a string of at most ${REQUEST_LIMITS.stringChars} characters` : `a ${shape}`}`)
+    if (!fits(value, shape)) throw bad(`${method}: ${key} must be ${shape === 'strings' ? `a list of at most ${REQUEST_LIMITS.targets} strings` : shape === 'stack-ref' ? 'a stack reference ({name} or {config})' : shape === 'plan' ? 'a plan (name, configPath, groups, startOrder)' : shape === 'stream' ? '"stdout" or "stderr"' : shape === 'string' ? `a string of at most ${REQUEST_LIMITS.stringChars} characters` : `a ${shape}`}`)
   }
   if (method === 'logs' && (!Number.isInteger(params.lines) || (params.lines as number) < 0 || (params.lines as number) > REQUEST_LIMITS.lines)) {
     throw bad(`logs: lines must be a whole number from 0 to ${REQUEST_LIMITS.lines}`)

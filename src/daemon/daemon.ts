@@ -8,7 +8,7 @@
 // samples, adoption records, the journal and the stack files).
 // Foreground mode (`mar up -f`) runs this same class for its one stack.
 import {encodeCursor} from '../api/cursor.js'
-import type {DaemonInfo, HostInfo, PeerRole, ReloadReply, SignalReply, StackRef, StatusReply, TargetsReply, UpReply, DownReply, WatchEvent} from '../api/protocol.js'
+import type {ClearLogsReply, DaemonInfo, HostInfo, InstanceDescription, PeerRole, ReloadReply, SignalReply, StackRef, StatusReply, TargetsReply, UpReply, DownReply, WatchEvent} from '../api/protocol.js'
 import {resolveTargets} from '../api/targets.js'
 import type {LogSpec, StackPlan} from '../config/types.js'
 import type {CgroupManager} from '../supervisor/cgroup.js'
@@ -17,6 +17,9 @@ import {isRunning} from '../supervisor/proc.js'
 import {MarError} from '../util/errors.js'
 import {marVersion} from '../util/version.js'
 import {toInstanceInfo} from './instance-status.js'
+import {describeInstance} from './describe-instance.js'
+import {clearStackLogs} from './log-prune.js'
+import {safeName} from './paths.js'
 import {journalKey, type Journal, type SpawnRecord} from './journal.js'
 import type {MarPaths} from './paths.js'
 import {StackRuntime, type InstanceLogStore, type RuntimeDeps} from './stack-runtime.js'
@@ -103,6 +106,32 @@ export class Daemon {
 
   status(): StatusReply {
     return {stacks: this.runtimes().map((rt) => rt.info(this.usageOf(rt.name))), hosts: this.hosts()}
+  }
+
+  describe(ref: StackRef, target: string): InstanceDescription {
+    const runtime = this.find(ref)
+    return describeInstance(runtime, target, this.deps.paths, this.usageOf(runtime.name))
+  }
+
+  /** Stacks whose logs are in use: up, or still stopping and closing their logs. */
+  stackNamesInUse(): Set<string> {
+    return new Set([...this.stacks.keys(), ...this.retiring.keys()])
+  }
+
+  /** Whether a stack's log directory (or, with `instanceDir`, one instance's) belongs to a stack that is up. */
+  logsInUse(stackDir: string, instanceDir?: string): boolean {
+    for (const name of this.stackNamesInUse()) {
+      if (safeName(name) !== stackDir) continue
+      const runtime = this.stacks.get(name)
+      if (instanceDir === undefined || !runtime) return true
+      if (runtime.instanceNames().some((n) => safeName(n) === instanceDir)) return true
+    }
+    return false
+  }
+
+  /** Delete a stack's stored logs, unless they are in use (log-prune.ts). */
+  clearLogs(stack: string): Promise<ClearLogsReply> {
+    return clearStackLogs(this.deps.paths, stack, {role: this.deps.role, inUse: (dir) => this.logsInUse(dir)})
   }
 
   /** `local`, and the remote hosts the stacks declare (which this version cannot reach yet). */

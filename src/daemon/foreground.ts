@@ -19,7 +19,7 @@ import {ApiServer} from './api-server.js'
 import {Daemon} from './daemon.js'
 import {Journal} from './journal.js'
 import {InstanceLogs, StampClock, stopHolePunchers} from './logs/index.js'
-import {acquireLock, closeServer} from './server.js'
+import {acquireLock, closeServer, foregroundLockKey} from './server.js'
 import type {StackRuntime} from './stack-runtime.js'
 import {killRecorded} from './instance-ops.js'
 
@@ -50,7 +50,7 @@ export async function startForeground(plan: StackPlan, options: ForegroundOption
   const paths: MarPaths = marPaths(options.home)
   ensureHome(paths)
   const log = options.log ?? (() => {})
-  const lock = await acquireLock(`${paths.home}\u0000foreground\u0000${plan.name}`)
+  const lock = await acquireLock(foregroundLockKey(paths.home, plan.name))
   if (!lock) {
     throw new MarError('stack-in-foreground', `the stack ${plan.name} already runs in the foreground (another \`mar up -f\`)`, {
       hint: 'stop it there with Ctrl-C, or follow it with `mar logs -f`',

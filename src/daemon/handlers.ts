@@ -27,6 +27,8 @@ export const callHandlers: CallHandlers = {
   stop: (params, session) => session.daemon.stop(params.stack, params.targets),
   restart: (params, session) => session.daemon.restart(params.stack, params.targets),
   signal: async (params, session) => session.daemon.signal(params.stack, params.targets, requireSignal(params.signal)),
+  describe: async (params, session) => session.daemon.describe(params.stack, params.target),
+  'clear-logs': (params, session) => session.daemon.clearLogs(params.stack),
   'daemon-stop': async (params, session) => {
     // Answered first: the stop ends this connection too.
     setImmediate(() => session.host.onStopRequested(params.keep))

@@ -14,6 +14,19 @@ export interface ProbeStatus {
   message: string | null
 }
 
+/** One past exit (ms since the epoch), for `mar describe`. */
+export interface PastExit {
+  at: number
+  code: number | null
+  signal: string | null
+  state: InstanceState | null
+  reason: string | null
+  reasonCode: ReasonCode | null
+}
+
+/** How many past exits an instance keeps: a crash loop must not grow the daemon. */
+export const EXITS_KEPT = 20
+
 export interface InstanceStatus {
   name: string
   runner: string
@@ -35,6 +48,8 @@ export interface InstanceStatus {
   oneshot: boolean
   ready: ProbeStatus | null
   liveness: ProbeStatus | null
+  /** The last EXITS_KEPT exits, oldest first (not part of InstanceInfo: watchers do not need them). */
+  exits: PastExit[]
 }
 
 /** What an instance's first status needs to know of its plan. */
@@ -69,6 +84,7 @@ export function initialStatus(instance: InstanceIdentity): InstanceStatus {
     oneshot: instance.oneshot,
     ready: untried(instance.ready),
     liveness: untried(instance.health),
+    exits: [],
   }
 }
 
@@ -88,7 +104,11 @@ export function applyEvent(status: InstanceStatus, event: InstanceEvent): Instan
   }
   if (event.pid !== undefined) next.pid = event.pid
   if (event.startedAt !== undefined) next.startedAt = event.startedAt
-  if (event.exit !== undefined) next.lastExit = event.exit
+  if (event.exit !== undefined) {
+    next.lastExit = event.exit
+    const past: PastExit = {at: event.at, code: event.exit.code, signal: event.exit.signal, state: event.state ?? null, reason: event.why?.reason ?? null, reasonCode: event.why?.reasonCode ?? null}
+    next.exits = [...status.exits.slice(-(EXITS_KEPT - 1)), past]
+  }
   if (event.why) {
     next.reason = event.why.reason
     next.reasonCode = event.why.reasonCode

@@ -67,9 +67,10 @@ export function streamLogs(session: Session, id: number, params: LogsParams, onD
   const grep = compileGrep(params.grep)
   const start = params.after === undefined ? undefined : decodeCursor(params.after)
   const runtimes = params.stack ? [daemon.find(params.stack)] : daemon.runtimes()
+  const wanted = params.stream ? [params.stream] : STREAMS
   const sources = runtimes
     .flatMap((runtime) => (params.stack ? runtime.resolve(params.targets) : runtime.instanceNames()).map((instance) => [runtime.name, instance] as const))
-    .flatMap(([stack, instance]) => STREAMS.map((stream) => sourceOf(daemon, stack, instance, stream)))
+    .flatMap(([stack, instance]) => wanted.map((stream) => sourceOf(daemon, stack, instance, stream)))
     .sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : 1))
 
   let ended = false
@@ -116,7 +117,7 @@ export function streamLogs(session: Session, id: number, params: LogsParams, onD
       reader.stored(source)
       return wake()
     }
-    if (!params.follow || !inScope(daemon, params.stack, params.targets, stack, instance)) return
+    if (!params.follow || !wanted.includes(chunk.stream) || !inScope(daemon, params.stack, params.targets, stack, instance)) return
     const appearing = sourceOf(daemon, stack, instance, chunk.stream)
     if (!reader) return void appeared.push(appearing)
     void reader.add(appearing).then(wake, fail)

@@ -17,6 +17,7 @@ import type {Server} from 'node:net'
 import {StackStore} from './stack-store.js'
 import {closeInheritedFds} from './inherited-fds.js'
 import {notifySystemd} from './systemd-notify.js'
+import {pruneLogs} from './log-prune.js'
 
 export interface DaemonOptions {
   home?: string
@@ -133,5 +134,12 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   log(`listening on ${paths.socket} (${cgroups.mode}: ${cgroups.reason})`)
   notifySystemd('READY=1')
   await daemon.resurrect()
+  // Logs of stacks taken down stay readable for a week after their last line, then go (README, "Logs").
+  const prune = () =>
+    void pruneLogs(paths, {inUse: (stack, instance) => daemon.logsInUse(stack, instance)})
+      .then((pruned) => pruned.length > 0 && log(`pruned the logs of ${pruned.join(', ')} (nothing written for 7 days)`))
+      .catch((error: Error) => log(`pruning logs: ${error.message}`))
+  prune()
+  setInterval(prune, 24 * 3600_000).unref()
   return done
 }

@@ -12,6 +12,11 @@ export function lockName(home: string): string {
   return `\0mar-daemon-${uid}-${createHash('sha256').update(home).digest('hex').slice(0, 24)}`
 }
 
+/** The lock a `mar up -f` of `stack` holds (acquireLock's key): one foreground run per stack. */
+export function foregroundLockKey(home: string, stack: string): string {
+  return `${home}\u0000foreground\u0000${stack}`
+}
+
 /** Take the lock for this MAR_HOME; null when another daemon holds it. */
 export function acquireLock(home: string): Promise<Server | null> {
   return new Promise((resolve, reject) => {

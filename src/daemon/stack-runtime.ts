@@ -143,6 +143,11 @@ export class StackRuntime {
     return [...this.statuses.values()].filter((s) => s.pid !== null).map((s) => ({name: s.name, pid: s.pid!, cgroupPath: this.runs.cgroupOf(s.name)}))
   }
 
+  /** The cgroup an instance runs in, while it runs in one. */
+  cgroupOf(name: string): string | undefined {
+    return this.runs.cgroupOf(name)
+  }
+
   /** Every instance the targets name (all for none); throws a usage error for unknown ones. */
   resolve(targets: readonly string[]): string[] {
     return resolveTargets(this.current, targets)
