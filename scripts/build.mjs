@@ -48,7 +48,7 @@ const shared = {
   // Native addons and the TUI stack stay in node_modules: they load only in
   // the commands that need them, and ink's layout engine ships wasm.
   // oclif can read tsconfig.json with the TypeScript compiler in development; never at run time here.
-  external: ['typescript', 'ts-node', 'unix-dgram', 'ink', 'react', 'react/*', 'react-devtools-core', 'yoga-layout', '@lydell/node-pty'],
+  external: ['typescript', 'ts-node', 'unix-dgram', 're2js', 'ink', 'react', 'react/*', 'react-devtools-core', 'yoga-layout', '@lydell/node-pty'],
   banner: {
     js: "import {createRequire as __marCreateRequire} from 'node:module'; const require = __marCreateRequire(import.meta.url);",
   },
@@ -88,7 +88,8 @@ await build({
   ...shared,
   splitting: false,
   format: 'cjs',
-  banner: {},
+  define: {...shared.define, 'import.meta.url': '__marModuleUrl'},
+  banner: {js: "const __marModuleUrl = require('node:url').pathToFileURL(__filename).href;"},
   entryPoints: {'config-loader': join(root, 'src/config/load.ts')},
   outdir: join(root, 'dist'),
   outExtension: {'.js': '.cjs'},

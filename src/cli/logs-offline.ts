@@ -1,6 +1,7 @@
 // `mar logs` without a daemon: every line is on disk in MAR_HOME/logs, so
 // the last lines of a stack can be shown even after `mar daemon stop` (not
 // followed: with no daemon nothing new is being stored).
+import {compileUserPattern} from '../util/user-pattern.js'
 import type {LogLineJson} from '../api/json.js'
 import {resolveTargets} from '../api/targets.js'
 import {allInstances} from '../config/types.js'
@@ -23,7 +24,7 @@ export async function readStoredLogs(query: OfflineQuery): Promise<{lines: LogLi
   const names = resolveTargets(plan, query.targets)
   const hosts = new Map(allInstances(plan).map((i) => [i.name, i.host] as const))
   const paths = marPaths()
-  const grep = query.grep === undefined ? undefined : new RegExp(query.grep)
+  const grep = query.grep === undefined || query.grep === '' ? undefined : compileUserPattern(query.grep, '--grep')
   const lists = await Promise.all(
     names.flatMap((name) =>
       (query.stream ? [query.stream] : (['stdout', 'stderr'] as const)).map(async (stream) => {

@@ -1,4 +1,5 @@
 import type {DaemonClient} from '../api/client.js'
+import {compileUserPattern} from '../util/user-pattern.js'
 import {clientForStack, connectDaemon} from '../api/connect.js'
 import {logLineJson, type LogLineJson} from '../api/json.js'
 import {parseDuration} from '../config/units.js'
@@ -29,13 +30,8 @@ export async function runLogs(targets: string[], options: LogsOptions): Promise<
     if (typeof parsed !== 'number') throw new MarError('bad-flag', `--since ${options.since}: not a duration`, {hint: 'write it like 30s, 10m or 2h'})
     sinceMs = Date.now() - parsed
   }
-  if (options.grep !== undefined) {
-    try {
-      new RegExp(options.grep)
-    } catch (error) {
-      throw new MarError('bad-flag', `--grep: ${(error as Error).message}`)
-    }
-  }
+  // Checked here too, so a bad pattern is a usage error before anything is asked of the daemon.
+  if (options.grep !== undefined) compileUserPattern(options.grep, '--grep')
   const fallback = await stackRefFor(options.config)
   const groups = fallback || targets.length > 0 ? splitByStack(targets, fallback) : [{ref: null, targets: []}]
   const paint = createPaint(options.color)

@@ -1,6 +1,7 @@
 // Readiness and liveness probes of one instance: interpolated (URLs,
 // host:port, patterns, argv) with the instance's variables, checked (a URL
 // parses, a pattern compiles), and given their default timings.
+import {compileUserPattern} from '../util/user-pattern.js'
 import {DEFAULTS} from './defaults.js'
 import {issueAt, resolveCommand, resolveText, type PlanContext} from './resolve.js'
 import type {HealthInput, ReadyInput} from './schema-probe.js'
@@ -32,9 +33,9 @@ function resolveCheck(ctx: PlanContext, probe: ReadyInput | HealthInput, path: C
   if (p.log !== undefined) {
     const pattern = resolveText(ctx, p.log, [...path, 'log'], vars)
     try {
-      new RegExp(pattern)
+      compileUserPattern(pattern, 'log pattern')
     } catch (error) {
-      issueAt(ctx, [...path, 'log'], 'invalid-value', `invalid log pattern: ${(error as Error).message}`)
+      issueAt(ctx, [...path, 'log'], 'invalid-value', `invalid ${(error as Error).message}`, 'patterns use RE2 syntax (no lookahead, lookbehind or backreferences)')
       return undefined
     }
     return {kind: 'log', pattern}

@@ -18,14 +18,12 @@ import {LogReader, type Source} from './log-reader.js'
 import {instanceLogDir} from './paths.js'
 import {lineText, mergeByTime, readLastLines, STREAMS, type StoredLine} from './logs/index.js'
 import {errorInfo, type Session} from './session.js'
+import {compileUserPattern, type LineMatcher} from '../util/user-pattern.js'
 
-function compileGrep(pattern: string | undefined): RegExp | undefined {
+/** A linear-time matcher (src/util/user-pattern.ts): no pattern can stall the daemon. */
+function compileGrep(pattern: string | undefined): LineMatcher | undefined {
   if (pattern === undefined || pattern === '') return undefined
-  try {
-    return new RegExp(pattern)
-  } catch (error) {
-    throw new MarError('bad-request', `invalid --grep pattern: ${(error as Error).message}`)
-  }
+  return compileUserPattern(pattern, '--grep')
 }
 
 /** Whether an instance of a stack is among those a request names (asked again when a new one appears). */
@@ -104,7 +102,6 @@ export function streamLogs(session: Session, id: number, params: LogsParams, onD
   const send = async (source: Source, line: StoredLine): Promise<void> => {
     resumeAt = {stamp: line.time, at: {stack: source.stack, instance: source.instance, stream: source.stream, end: line.end}}
     if (grep) {
-      grep.lastIndex = 0
       if (!grep.test(lineText(line.bytes))) return
     }
     if (!session.send({id, type: 'item', item: toLogLine(source, line)})) await session.whenDrained()

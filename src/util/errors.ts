@@ -17,6 +17,8 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
 export const errorCodes = {
   // The caller's mistake (exit 2).
   'bad-flag': ExitCode.usage,
+  /** A regular expression mar cannot compile (RE2 syntax). */
+  'bad-pattern': ExitCode.usage,
   'bad-request': ExitCode.usage,
   'bad-signal': ExitCode.usage,
   'config-invalid': ExitCode.usage,

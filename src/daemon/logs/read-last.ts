@@ -1,6 +1,7 @@
 // The last lines of a stream, found by reading its segments backwards in
 // blocks from the end: `-n 100` of a 10 MB segment reads one 64 KiB block
 // and a few index records, not the files.
+import type {LineMatcher} from '../../util/user-pattern.js'
 import type {StreamName} from './layout.js'
 import {withSnapshot, type StoreSnapshot} from './snapshot.js'
 import {matches, type StoredLine} from './stored-line.js'
@@ -13,7 +14,7 @@ export interface LastLinesOptions {
   /** Only lines read at or after this epoch ms. */
   sinceMs?: number
   /** Only lines whose UTF-8 text matches. */
-  grep?: RegExp
+  grep?: LineMatcher
   /** Include a trailing line that has no newline yet. */
   includePartial?: boolean
   /** Only lines whose chunk's stamp is at most this (a reader's boundary: later ones come after it). */

@@ -1,5 +1,6 @@
 // A line as readers hand it out: raw bytes (any encoding, kept exact) and
 // its time, decoded for display only at the edge.
+import type {LineMatcher} from '../../util/user-pattern.js'
 import type {StreamName} from './layout.js'
 
 export interface StoredLine {
@@ -18,8 +19,8 @@ export function lineText(bytes: Buffer): string {
   return text.endsWith('\r') ? text.slice(0, -1) : text
 }
 
-export function matches(grep: RegExp | undefined, bytes: Buffer): boolean {
+/** Whether a line matches `grep` (a user's pattern: src/util/user-pattern.ts). */
+export function matches(grep: LineMatcher | undefined, bytes: Buffer): boolean {
   if (!grep) return true
-  grep.lastIndex = 0 // a /g or /y pattern must not carry state from the previous line
   return grep.test(lineText(bytes))
 }
