@@ -4,6 +4,7 @@
 // stop validation, since the rest of the document is still meaningful.
 import {LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node} from 'yaml'
 import type {ConfigIssue} from './types.js'
+import {hintForYamlError} from './yaml-hints.js'
 import type {ConfigPath, Locator, ParsedSource, Position} from './source.js'
 
 export interface YamlParseResult {
@@ -27,7 +28,12 @@ export function parseYamlSource(file: string, text: string): YamlParseResult {
       issues.push({code: 'duplicate-name', file, line, column: col, message: `duplicate key "${key}"`, hint: 'each name may appear once in a map'})
     } else {
       fatal = true
-      issues.push({code: 'yaml-syntax', file, line, column: col, message: `invalid YAML: ${firstLine(error.message)}`})
+      // A hint in the user's terms where we recognise the mistake; one per line (one mistake often breaks the grammar twice).
+      const hint = hintForYamlError(error, text, line)
+      const issue: ConfigIssue = hint
+        ? {code: 'yaml-syntax', file, line: hint.line, column: hint.column ?? col, message: hint.message, hint: hint.hint}
+        : {code: 'yaml-syntax', file, line, column: col, message: `invalid YAML: ${firstLine(error.message)}`}
+      if (!issues.some((other) => other.line === issue.line && other.message === issue.message)) issues.push(issue)
     }
   }
   for (const warning of doc.warnings) {
