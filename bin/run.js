@@ -40,7 +40,7 @@ async function run() {
     process.stdout.write(`${pkg.name}/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`)
     return
   }
-  // Plain `mar status`, `mar ps`, `mar down`, `mar up`, `mar validate` skip oclif (see src/cli/fast.ts).
+  // Plain `mar status`, `mar ps`, `mar down`, `mar up`, `mar validate` and `mar __complete` (shell completion) skip oclif (see src/cli/fast.ts).
   const code = await require('../dist/fast.cjs').runFast(argv)
   if (code !== null) {
     process.exitCode = code
