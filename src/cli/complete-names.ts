@@ -25,10 +25,11 @@ export function runningNames(cwd: string, timeoutMs: number): NameSource {
         return stack ? namesOf(stack).map((c) => ({...c, value: `${stack.name}/${c.value}`})) : []
       }
       const found = await discoverConfig(cwd, configFlag)
-      const here = 'file' in found ? all.find((s) => s.config === found.file) : undefined
+      const config = 'code' in found ? undefined : found.file
+      const here = all.find((s) => s.config === config)
       const others = all.map((s): Candidate => ({value: `${s.name}/`, description: `stack, ${count(s.instances.length, 'instance')}`}))
       // Where no config is found, a bare word names a stack (`mar down shop`).
-      const bare = 'file' in found ? [] : all.map((s): Candidate => ({value: s.name, description: 'stack'}))
+      const bare = config ? [] : all.map((s): Candidate => ({value: s.name, description: 'stack'}))
       return [...(here ? namesOf(here) : []), ...bare, ...others]
     },
   }
