@@ -73,6 +73,7 @@ export async function completeWords(manifest: Manifest, words: readonly string[]
   let pending: ManifestFlag | undefined
   let configFlag: string | undefined
   let literal = false
+  const used = new Set<string>()
   for (const word of words.slice(0, -1)) {
     if (pending) {
       if (pending.name === 'config') configFlag = word
@@ -82,6 +83,7 @@ export async function completeWords(manifest: Manifest, words: readonly string[]
     if (!literal && word === '--') literal = true
     else if (!literal && word.startsWith('-') && word !== '-') {
       const flag = findFlag(command?.flags ?? globals, word)
+      if (flag && !flag.multiple) used.add(flag.name)
       if (flag?.type === 'option' && !word.includes('=')) pending = flag
       else if (flag?.name === 'config') configFlag = word.slice(word.indexOf('=') + 1)
     } else {
@@ -103,8 +105,7 @@ export async function completeWords(manifest: Manifest, words: readonly string[]
   }
   if (!literal && current.startsWith('-')) {
     if (current.includes('=')) return []
-    const used = new Set(words.slice(0, -1))
-    return matching(flagCandidates(command?.flags ?? globals).filter((c) => !used.has(c.value)))
+    return matching(flagCandidates(command?.flags ?? globals, used))
   }
   if (!command) return matching(nextWords(commands, positionals))
 
@@ -139,9 +140,9 @@ function findFlag(flags: Record<string, ManifestFlag>, word: string): ManifestFl
   return Object.values(flags).find((flag) => `--${flag.name}` === name || (flag.allowNo && `--no-${flag.name}` === name) || (flag.char && `-${flag.char}` === name))
 }
 
-function flagCandidates(flags: Record<string, ManifestFlag>): Candidate[] {
+function flagCandidates(flags: Record<string, ManifestFlag>, used: Set<string>): Candidate[] {
   return Object.values(flags)
-    .filter((flag) => !flag.hidden)
+    .filter((flag) => !flag.hidden && !used.has(flag.name))
     .flatMap((flag) => {
       const description = (flag.summary ?? flag.description)?.split('\n')[0]
       const long: Candidate[] = [{value: `--${flag.name}`, description}]

@@ -1,6 +1,5 @@
 // bin/run.js's fast paths: the most frequent, simplest invocations of
-// status, ps, down, up and validate, and the completion scripts' hidden
-// `__complete` (always), skip oclif (~35 ms of its start-up) and load only the code
+// status, ps, down, up and validate skip oclif (~35 ms of its start-up) and load only the code
 // they run. Anything else — another flag, a target, a typo — returns null
 // and goes through oclif as usual, so behaviour never differs.
 import {reportError} from './report-error.js'
@@ -47,10 +46,6 @@ async function up(flags: Set<string>): Promise<number> {
 /** The exit code, or null when this invocation is not one of the fast ones. */
 export async function runFast(argv: string[]): Promise<number | null> {
   const [id, ...rest] = argv
-  if (id === '__complete') {
-    const {runComplete} = await import('./complete.js')
-    return runComplete(rest)
-  }
   const command = id === undefined ? undefined : commands[id]
   if (!command || !rest.every((arg) => command.flags.includes(arg))) return null
   if (rest.includes('--color') && rest.includes('--no-color')) return null
