@@ -16,7 +16,7 @@ import type {z} from 'zod'
 import type {ConfigIssue} from './types.js'
 import type {ConfigPath, ParsedSource} from './source.js'
 import {colonHint} from './yaml-hints.js'
-import {keysAt, label} from './zod-issues.js'
+import {fitsKeyAt, keysAt, label} from './zod-issues.js'
 
 type Issue = z.core.$ZodIssue
 
@@ -81,7 +81,10 @@ export function findLayoutMistakes(source: ParsedSource, schema: z.ZodType, sche
     if (j < 0) return undefined
     const [sibling, siblingValue] = entries[j]
     if (names && siblingValue !== null && !invalidAt([...path, key])) return undefined
-    return deepestOwner([...path, sibling], siblingValue, key)
+    const owner = deepestOwner([...path, sibling], siblingValue, key)
+    // In a map of names, `log: tail -f x` after an empty `web:` is a runner called log, not web's log settings.
+    if (owner && names && value !== null && !fitsKeyAt(schema, owner, key, value)) return undefined
+    return owner
   }
 
   function deepestOwner(path: ConfigPath, value: unknown, key: string): ConfigPath | undefined {

@@ -232,6 +232,16 @@ const defOf = (schema: z.ZodType): Def => (schema as unknown as {_zod: {def: Def
 
 /** The keys an object schema at `path` allows (for did-you-mean), through records, unions and wrappers. */
 export function keysAt(schema: z.ZodType, path: ConfigPath): string[] {
+  return [...new Set(objectsAt(schema, path).flatMap((s) => Object.keys(defOf(s).shape ?? {})))]
+}
+
+/** Whether `value` is valid for `key` of an object schema at `path` (any of them, through unions). */
+export function fitsKeyAt(schema: z.ZodType, path: ConfigPath, key: string, value: unknown): boolean {
+  return objectsAt(schema, path).some((s) => defOf(s).shape?.[key]?.safeParse(value).success === true)
+}
+
+/** The schemas at `path`, unwrapped down to objects (and whatever else ends there). */
+function objectsAt(schema: z.ZodType, path: ConfigPath): z.ZodType[] {
   let current: z.ZodType[] = [schema]
   for (const part of [...path, null]) {
     const next: z.ZodType[] = []
@@ -249,5 +259,5 @@ export function keysAt(schema: z.ZodType, path: ConfigPath): string[] {
     }
     current = next
   }
-  return [...new Set(current.flatMap((s) => Object.keys(defOf(s).shape ?? {})))]
+  return current
 }

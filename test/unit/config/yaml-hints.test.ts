@@ -47,6 +47,10 @@ describe('keys at the wrong indentation', () => {
     expect(await lines('hosts:\n  web1:\n  ssh: a@b\nrunners: {x: y}\n')).toEqual(['mar.yaml:3:3: "ssh" looks like a key of host "web1" — did you mean to indent it under "web1"?'])
   })
 
+  it('a name that is a key but whose value would not fit it stays a name', async () => {
+    expect(await lines('runners:\n  web:\n  log: tail -f x\n')).toEqual(['mar.yaml:2:7: "web" must be a string, a list or a map, got nothing'])
+  })
+
   it('leaves alone a runner that happens to be called like a key', async () => {
     const {plan} = await loadPlan('runners:\n  web:\n    cmd: x\n  cmd: y\n')
     expect(plan.groups[0].runners.map((r) => r.name)).toEqual(['web', 'cmd'])
