@@ -76,6 +76,8 @@ export async function completeWords(manifest: Manifest, words: readonly string[]
   const used = new Set<string>()
   for (const word of words.slice(0, -1)) {
     if (pending) {
+      // bash splits `--config=FILE` at the "=" (COMP_WORDBREAKS): the value is the word after it.
+      if (word === '=') continue
       if (pending.name === 'config') configFlag = word
       pending = undefined
       continue

@@ -40,6 +40,9 @@ describe('completeWords', () => {
   it('a flag\'s value: paths for --config, nothing for others; the value is not taken for a command', async () => {
     expect(await values('up', '-c', '')).toBe(FILES)
     expect(await values('logs', '--since', '')).toEqual([])
+    // bash hands `--config=ma` over as three words
+    expect(await values('up', '--config', '=', 'ma')).toBe(FILES)
+    expect(await values('logs', '--since', '=', '10m', 'w')).toEqual(['web', 'web.1'])
     expect(await values('-c', 'stop', 'logs', 'w')).toEqual(['web', 'web.1'])
     expect(asked.at(-1)).toEqual({prefix: 'w', config: 'stop'})
   })
