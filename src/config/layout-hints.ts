@@ -44,7 +44,8 @@ export function findLayoutMistakes(source: ParsedSource, schema: z.ZodType, sche
         // `- echo a: b` became {"echo a": "b"}; written back, it is the text they typed.
         const [key, inner] = only[0]
         const text = inner === null ? `${key}:` : `${key}: ${String(inner)}`
-        const hint = colonHint(0, COMMAND_KEYS.has(String(path.at(-1))) ? 'command' : 'value', '- ', text)
+        const lead = source.locator.isFlow?.(path) ? '' : '- '
+        const hint = colonHint(0, COMMAND_KEYS.has(String(path.at(-1))) ? 'command' : 'value', lead, text)
         findings.issues.push({code: 'yaml-syntax', ...at([...path, i], 'value'), message: hint.message, hint: hint.hint})
         findings.covered.push([...path, i])
       })

@@ -82,7 +82,7 @@ function deeperNextKey(lines: string[], line: number, indent: number, key: strin
 
 /** The message for a value with a `: ` in it, with the quoted line to write instead. */
 export function colonHint(line: number, subject: 'command' | 'value', lead: string, value: string): SyntaxHint {
-  const whole = subject === 'command' ? (lead === '- ' ? 'the whole item' : 'the whole command') : 'it'
+  const whole = subject === 'command' ? (lead.endsWith(': ') ? 'the whole command' : 'the whole item') : 'it'
   const what = /:\s/.test(value) ? 'contains ": "' : 'ends with ":"'
   return {line, message: `the ${subject} ${what}`, hint: `quote ${whole}: ${lead}${quote(value)}`}
 }

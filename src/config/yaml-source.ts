@@ -102,6 +102,11 @@ function yamlLocator(doc: Document, lines: LineCounter, text: string): Locator {
       const fallback = [...steps].reverse().map((step) => rangeStart(step.key) ?? rangeStart(step.node)).find((o) => o !== undefined)
       return fallback === undefined ? undefined : position(fallback)
     },
+    isFlow(path) {
+      const {steps, complete} = walk(path)
+      const node = steps.at(-1)!.node
+      return complete && (isSeq(node) || isMap(node)) && node.flow === true
+    },
     locateInString(path, offset) {
       const {steps, complete} = walk(path)
       const node = steps.at(-1)!.node

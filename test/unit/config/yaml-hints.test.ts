@@ -69,6 +69,7 @@ describe('an unquoted ": " in a value', () => {
   it('in a list item, parsed as a map or not parsed at all', async () => {
     expect(await lines('runners:\n  web:\n    cmd:\n      - echo a: b\n')).toEqual(['mar.yaml:4:9: the command contains ": " — quote the whole item: - "echo a: b"'])
     expect(await lines('runners:\n  web:\n    cmd:\n    - echo a: b: c\n')).toEqual(['mar.yaml:4:7: the command contains ": " — quote the whole item: - "echo a: b: c"'])
+    expect(await lines('runners:\n  web:\n    cmd: [sh, -c, echo a: b]\n')).toEqual(['mar.yaml:3:19: the command contains ": " — quote the whole item: "echo a: b"'])
   })
 
   it('quotes with single quotes a value holding double quotes; a probe command and a flow map too', async () => {
