@@ -4,7 +4,7 @@
 // function with the completion builtins stubbed — commands, flags and the
 // names of a real running daemon's stack.
 import {execFileSync, spawn} from 'node:child_process'
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
@@ -77,6 +77,9 @@ describe('mar completion', () => {
     execFileSync('bash', ['-n', scriptFile.bash])
     if (has('zsh')) execFileSync('zsh', ['-n', scriptFile.zsh])
     if (has('fish')) execFileSync('fish', ['--no-execute', scriptFile.fish])
+    // What a TAB runs loads no oclif and no package at all: only Node's own modules.
+    const bundle = readFileSync(new URL('../../dist/complete.cjs', import.meta.url), 'utf8')
+    expect([...bundle.matchAll(/require\(["']([^"']+)["']\)/g)].map((m) => m[1]).filter((name) => !name.startsWith('node:'))).toEqual([])
     const bad = await mar(['completion', 'tcsh'])
     expect(bad.code).toBe(2)
     expect(bad.stderr).not.toContain('    at ')
