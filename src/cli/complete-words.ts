@@ -148,7 +148,7 @@ function flagCandidates(flags: Record<string, ManifestFlag>, used: Set<string>):
     .flatMap((flag) => {
       const description = (flag.summary ?? flag.description)?.split('\n')[0]
       const long: Candidate[] = [{value: `--${flag.name}`, description}]
-      if (flag.allowNo) long.push({value: `--no-${flag.name}`, description})
+      if (flag.allowNo) long.push({value: `--no-${flag.name}`, description: `the opposite of --${flag.name}`})
       return long
     })
 }
