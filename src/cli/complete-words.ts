@@ -24,6 +24,7 @@ interface ManifestFlag {
   options?: string[]
   description?: string
   summary?: string
+  helpGroup?: string
 }
 
 interface ManifestArg {
@@ -64,8 +65,8 @@ export async function completeWords(manifest: Manifest, words: readonly string[]
   const commands = Object.values(manifest.commands).filter((c) => !c.hidden)
   const byWords = new Map<string, ManifestCommand>()
   for (const command of commands) for (const id of [command.id, ...(command.aliases ?? [])]) byWords.set(id.replaceAll(':', ' '), command)
-  // Every command has the global flags; before the command is known, those are the ones that can appear.
-  const globals = Object.fromEntries(Object.entries(commands[0]?.flags ?? {}).filter(([, flag]) => ['config', 'json', 'color', 'verbose', 'quiet'].includes(flag.name)))
+  // Every command has the global flags (src/cli/base-command.ts); before the command is known, only they can appear.
+  const globals = Object.fromEntries(Object.entries(commands[0]?.flags ?? {}).filter(([, flag]) => flag.helpGroup === 'GLOBAL'))
 
   let command: ManifestCommand | undefined
   let commandWords = 0
