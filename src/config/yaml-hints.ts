@@ -32,6 +32,8 @@ export function hintForYamlError(error: YAMLError, text: string, line: number): 
       if (!key || !/:(\s|$)/.test(value)) return undefined
       return colonHint(line, subjectOf(key, lines, line), `${key}: `, value)
     }
+    case 'MISSING_CHAR':
+      return /closing ["']quote/.test(error.message) ? unclosedQuote(lines) : undefined
     case 'TAB_AS_INDENT':
       return {line, message: 'a tab in the indentation', hint: 'YAML indents with spaces only; replace the tab with spaces'}
     case 'BAD_SCALAR_START': {
@@ -64,6 +66,24 @@ function colonInValue(lines: string[], line: number): SyntaxHint | undefined {
   if (!pair) return undefined
   if (!/:(\s|$)/.test(pair[3]) || /^["'[{]/.test(pair[3])) return deeperNextKey(lines, line, pair[1].length, pair[2])
   return {...colonHint(line, subjectOf(pair[2], lines, line, pair[1].length), `${pair[2]}: `, pair[3]), column: column(pair[3])}
+}
+
+/**
+ * An unclosed quote runs to the end of the file, where the parser reports
+ * it; the mistake is where it opened: the first value that starts with a
+ * quote its line does not close.
+ */
+function unclosedQuote(lines: string[]): SyntaxHint | undefined {
+  for (const [i, text] of lines.entries()) {
+    const opened = /^(\s*(?:-\s+|[A-Za-z0-9_.-]+:\s+|-\s+[A-Za-z0-9_.-]+:\s+))(["'])/.exec(text)
+    if (!opened) continue
+    const quote = opened[2]
+    const rest = text.slice(opened[0].length)
+    // In double quotes a backslash escapes; in single quotes '' is a quote.
+    const closed = quote === '"' ? /^(?:[^"\\]|\\.)*"/.test(rest) : /^(?:[^']|'')*'(?!')/.test(rest)
+    if (!closed) return {line: i + 1, column: opened[0].length, message: `the ${quote === '"' ? 'double' : 'single'} quote opened here is not closed`, hint: `end the value with ${quote} on this line`}
+  }
+  return undefined
 }
 
 /**

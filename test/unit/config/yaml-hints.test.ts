@@ -90,6 +90,11 @@ describe('other YAML mistakes', () => {
     expect(await lines('runners:\n  web: @foo bar\n')).toEqual(['mar.yaml:2:8: a plain value cannot start with "@" — quote it: web: "@foo bar"'])
   })
 
+  it('an unclosed quote, where it opened', async () => {
+    expect(await lines('runners:\n  web: "echo \\"hi\\""\n  api: \'it\'\'s\n  db: x\n')).toEqual(['mar.yaml:3:8: the single quote opened here is not closed — end the value with \' on this line'])
+    expect(await lines('runners:\n  web:\n    cmd: "echo hi\n')).toEqual(['mar.yaml:3:10: the double quote opened here is not closed — end the value with " on this line'])
+  })
+
   it('keeps the parser\'s message when no hint applies', async () => {
     expect(await lines('runners:\n  web:\n    cmd: x\n   scale: 2\n')).toEqual(['mar.yaml:4:1: invalid YAML: All mapping items must start at the same column'])
   })
