@@ -12,6 +12,8 @@ export interface SyntaxHint {
   column?: number
   message: string
   hint?: string
+  /** The line as it should read, where the fix is certain (quoting): the rest of the file is then checked as if fixed. */
+  fix?: string
 }
 
 /** Keys whose value is a command: a `: ` in them is part of the command, never a nested map. */
@@ -41,7 +43,7 @@ export function hintForYamlError(error: YAMLError, text: string, line: number): 
       if (!found) return undefined
       const [, dash, keyPart = '', value] = found
       const first = value[0] ?? ''
-      return {line, message: `a plain value cannot start with "${first}"`, hint: `quote it: ${dash.trim() ? '- ' : keyPart}${quote(value)}`}
+      return {line, message: `a plain value cannot start with "${first}"`, hint: `quote it: ${dash.trim() ? '- ' : keyPart}${quote(value)}`, fix: `${dash}${keyPart}${quote(value)}`}
     }
     default:
       return undefined
@@ -60,12 +62,12 @@ function colonInValue(lines: string[], line: number): SyntaxHint | undefined {
   if (item) {
     const value = item[2]
     if (!/:(\s|$)/.test(value)) return undefined
-    return {...colonHint(line, subjectOf(parentKey(lines, line, item[1].length, true), lines, line), '- ', value), column: column(value)}
+    return {...colonHint(line, subjectOf(parentKey(lines, line, item[1].length, true), lines, line), '- ', value), column: column(value), fix: `${item[1]}- ${quote(value)}`}
   }
   const pair = /^(\s*)([A-Za-z0-9_"'.-]+):\s+(.+)$/.exec(source)
   if (!pair) return undefined
   if (!/:(\s|$)/.test(pair[3]) || /^["'[{]/.test(pair[3])) return deeperNextKey(lines, line, pair[1].length, pair[2])
-  return {...colonHint(line, subjectOf(pair[2], lines, line, pair[1].length), `${pair[2]}: `, pair[3]), column: column(pair[3])}
+  return {...colonHint(line, subjectOf(pair[2], lines, line, pair[1].length), `${pair[2]}: `, pair[3]), column: column(pair[3]), fix: `${pair[1]}${pair[2]}: ${quote(pair[3])}`}
 }
 
 /**

@@ -15,12 +15,27 @@ export interface YamlParseResult {
 }
 
 export function parseYamlSource(file: string, text: string): YamlParseResult {
+  const read = readYaml(file, text)
+  // Every syntax error one whose fix is certain (a value to quote): check the
+  // file as fixed too, so its other mistakes show in the same run.
+  if (read.fatal && read.fixes) {
+    const lines = text.split('\n')
+    for (const [line, fixed] of read.fixes) lines[line - 1] = fixed
+    const again = readYaml(file, lines.join('\n'))
+    if (!again.fatal) return {...again, issues: [...read.issues.filter((issue) => issue.code === 'yaml-syntax'), ...again.issues], fatal: false}
+  }
+  return read
+}
+
+/** Parse; `fixes`: the corrected lines when every syntax error has a certain fix, else null. */
+function readYaml(file: string, text: string): YamlParseResult & {fixes: Map<number, string> | null} {
   const lineCounter = new LineCounter()
   // merge: YAML 1.1 `<<: *defaults`, which compose users expect; uniqueKeys
   // (the default) reports duplicate runner and group names.
   const doc = parseDocument(text, {lineCounter, merge: true, prettyErrors: false, keepSourceTokens: false})
   const issues: ConfigIssue[] = []
   let fatal = false
+  let fixes: Map<number, string> | null = new Map()
   for (const error of doc.errors) {
     const {line, col} = lineCounter.linePos(error.pos[0])
     if (error.code === 'DUPLICATE_KEY') {
@@ -30,6 +45,8 @@ export function parseYamlSource(file: string, text: string): YamlParseResult {
       fatal = true
       // A hint in the user's terms where we recognise the mistake; one per line (one mistake often breaks the grammar twice).
       const hint = hintForYamlError(error, text, line)
+      if (hint?.fix !== undefined && hint.line === line) fixes?.set(line, hint.fix)
+      else fixes = null
       const issue: ConfigIssue = hint
         ? {code: 'yaml-syntax', file, line: hint.line, column: hint.column ?? col, message: hint.message, hint: hint.hint}
         : {code: 'yaml-syntax', file, line, column: col, message: `invalid YAML: ${firstLine(error.message)}`}
@@ -50,7 +67,7 @@ export function parseYamlSource(file: string, text: string): YamlParseResult {
       issues.push({code: 'yaml-syntax', file, line: 1, column: 1, message: `invalid YAML: ${firstLine((error as Error).message)}`})
     }
   }
-  return {source: {file, data, locator: yamlLocator(doc, lineCounter, text)}, issues, fatal}
+  return {source: {file, data, locator: yamlLocator(doc, lineCounter, text)}, issues, fatal, fixes}
 }
 
 function firstLine(message: string): string {

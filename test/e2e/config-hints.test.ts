@@ -24,11 +24,11 @@ describe('mar validate explains YAML mistakes', () => {
     }
   })
 
-  it('an unquoted ": " in a command', async () => {
-    const p = project({'mar.yaml': 'name: clock\nrunners:\n  web:\n    cmd: echo time: now\n'})
+  it('an unquoted ": " in a command, and the file\'s other mistakes with it', async () => {
+    const p = project({'mar.yaml': 'name: clock\nrunners:\n  web:\n    cmd: echo time: now\n    sacle: 2\n'})
     cleanups.push(p.cleanup)
     const result = await mar(['validate'], {cwd: p.dir})
     expect(result.code).toBe(2)
-    expect(result.stderr).toBe('mar.yaml:4:10: the command contains ": " — quote the whole command: cmd: "echo time: now"\n')
+    expect(result.stderr).toBe('mar.yaml:4:10: the command contains ": " — quote the whole command: cmd: "echo time: now"\nmar.yaml:5:5: unknown key "sacle" — did you mean "scale"?\n')
   })
 })

@@ -62,6 +62,21 @@ describe('an unquoted ": " in a value', () => {
     expect(await lines('name: x\nrunners:\n  web:\n    cmd: echo time: now\n')).toEqual(['mar.yaml:4:10: the command contains ": " — quote the whole command: cmd: "echo time: now"'])
   })
 
+  it('with the other mistakes of the file: it is checked as if quoted', async () => {
+    const yaml = ['runners:', '  web:', '    cmd: echo time: now # clock', '    sacle: 2', '  api: @api', '  db:', '  cmd: postgres', ''].join('\n')
+    expect(await lines(yaml)).toEqual([
+      'mar.yaml:3:10: the command contains ": " — quote the whole command: cmd: "echo time: now"',
+      'mar.yaml:4:5: unknown key "sacle" — did you mean "scale"?',
+      'mar.yaml:5:8: a plain value cannot start with "@" — quote it: api: "@api"',
+      'mar.yaml:7:3: "cmd" looks like a key of runner "db" — did you mean to indent it under "db"?',
+    ])
+    // Not when another syntax error has no certain fix.
+    expect(await lines('runners:\n  web:\n    cmd: echo time: now\n    sacle: 2\n\tapi: x\n')).toEqual([
+      'mar.yaml:3:10: the command contains ": " — quote the whole command: cmd: "echo time: now"',
+      'mar.yaml:5:1: a tab in the indentation — YAML indents with spaces only; replace the tab with spaces',
+    ])
+  })
+
   it('in the short form, without the comment', async () => {
     expect(await lines('runners:\n  web: echo time: now # the clock\n')).toEqual(['mar.yaml:2:8: the command contains ": " — quote the whole command: web: "echo time: now"'])
   })
