@@ -15,14 +15,14 @@ export interface YamlParseResult {
 }
 
 export function parseYamlSource(file: string, text: string): YamlParseResult {
-  const read = readYaml(file, text)
+  const {fixes, ...read} = readYaml(file, text)
   // Every syntax error one whose fix is certain (a value to quote): check the
   // file as fixed too, so its other mistakes show in the same run.
-  if (read.fatal && read.fixes) {
+  if (read.fatal && fixes) {
     const lines = text.split('\n')
-    for (const [line, fixed] of read.fixes) lines[line - 1] = fixed
-    const again = readYaml(file, lines.join('\n'))
-    if (!again.fatal) return {...again, issues: [...read.issues.filter((issue) => issue.code === 'yaml-syntax'), ...again.issues], fatal: false}
+    for (const [line, fixed] of fixes) lines[line - 1] = fixed
+    const {fixes: _none, ...again} = readYaml(file, lines.join('\n'))
+    if (!again.fatal) return {...again, issues: [...read.issues.filter((issue) => issue.code === 'yaml-syntax'), ...again.issues]}
   }
   return read
 }
