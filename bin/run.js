@@ -40,6 +40,11 @@ async function run() {
     process.stdout.write(`${pkg.name}/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`)
     return
   }
+  // The completion scripts' `mar __complete`, at every TAB: its own small bundle (src/cli/complete.ts).
+  if (argv[0] === '__complete') {
+    process.exitCode = await require('../dist/complete.cjs').runComplete(argv.slice(1))
+    return
+  }
   // Plain `mar status`, `mar ps`, `mar down`, `mar up`, `mar validate` skip oclif (see src/cli/fast.ts).
   const code = await require('../dist/fast.cjs').runFast(argv)
   if (code !== null) {

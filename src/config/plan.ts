@@ -9,6 +9,7 @@ import {checkNames, dependenciesOf, orderGroups} from './graph.js'
 import {buildModel, type ConfigModel} from './model.js'
 import {listNotActedOn} from './not-acted-on.js'
 import {isListAt, planRunner} from './plan-runner.js'
+import {findLayoutMistakes} from './layout-hints.js'
 import {issueAt, resolveText, type PlanContext} from './resolve.js'
 import {sortIssues} from './issues.js'
 import {Config} from './schema.js'
@@ -33,7 +34,10 @@ export function planStack(source: ParsedSource, options: PlanOptions): PlanResul
   const isMap = typeof source.data === 'object' && source.data !== null && !Array.isArray(source.data)
   if (isMap) {
     const parsed = Config.safeParse(source.data)
-    if (!parsed.success) ctx.issues.push(...issuesFromZod(parsed.error.issues, source, Config))
+    const schemaIssues = parsed.success ? [] : parsed.error.issues
+    // Keys at the wrong indentation: one line naming the mistake instead of the schema's view of its result.
+    const layout = options.format === 'mar.yaml' ? findLayoutMistakes(source, Config, schemaIssues) : {issues: [], covered: []}
+    ctx.issues.push(...layout.issues, ...issuesFromZod(schemaIssues, source, Config, [], layout.covered))
   }
   const {model, issues: modelIssues} = buildModel(source)
   ctx.issues.push(...modelIssues, ...checkNames(model, source))

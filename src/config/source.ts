@@ -18,6 +18,8 @@ export interface Locator {
   locate(path: ConfigPath, at?: 'key' | 'value'): Position | undefined
   /** Position of a character `offset` inside the string value at `path` (for `${VAR}` inside a command). */
   locateInString?(path: ConfigPath, offset: number): Position | undefined
+  /** Whether the collection at `path` is written in flow style (`[a, b]`, `{a: b}`), for hints that quote a line back. */
+  isFlow?(path: ConfigPath): boolean
 }
 
 export interface ParsedSource {

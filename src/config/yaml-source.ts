@@ -4,6 +4,7 @@
 // stop validation, since the rest of the document is still meaningful.
 import {LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node} from 'yaml'
 import type {ConfigIssue} from './types.js'
+import {hintForYamlError} from './yaml-hints.js'
 import type {ConfigPath, Locator, ParsedSource, Position} from './source.js'
 
 export interface YamlParseResult {
@@ -14,12 +15,27 @@ export interface YamlParseResult {
 }
 
 export function parseYamlSource(file: string, text: string): YamlParseResult {
+  const {fixes, ...read} = readYaml(file, text)
+  // Every syntax error one whose fix is certain (a value to quote): check the
+  // file as fixed too, so its other mistakes show in the same run.
+  if (read.fatal && fixes) {
+    const lines = text.split('\n')
+    for (const [line, fixed] of fixes) lines[line - 1] = fixed
+    const {fixes: _none, ...again} = readYaml(file, lines.join('\n'))
+    if (!again.fatal) return {...again, issues: [...read.issues.filter((issue) => issue.code === 'yaml-syntax'), ...again.issues]}
+  }
+  return read
+}
+
+/** Parse; `fixes`: the corrected lines when every syntax error has a certain fix, else null. */
+function readYaml(file: string, text: string): YamlParseResult & {fixes: Map<number, string> | null} {
   const lineCounter = new LineCounter()
   // merge: YAML 1.1 `<<: *defaults`, which compose users expect; uniqueKeys
   // (the default) reports duplicate runner and group names.
   const doc = parseDocument(text, {lineCounter, merge: true, prettyErrors: false, keepSourceTokens: false})
   const issues: ConfigIssue[] = []
   let fatal = false
+  let fixes: Map<number, string> | null = new Map()
   for (const error of doc.errors) {
     const {line, col} = lineCounter.linePos(error.pos[0])
     if (error.code === 'DUPLICATE_KEY') {
@@ -27,7 +43,14 @@ export function parseYamlSource(file: string, text: string): YamlParseResult {
       issues.push({code: 'duplicate-name', file, line, column: col, message: `duplicate key "${key}"`, hint: 'each name may appear once in a map'})
     } else {
       fatal = true
-      issues.push({code: 'yaml-syntax', file, line, column: col, message: `invalid YAML: ${firstLine(error.message)}`})
+      // A hint in the user's terms where we recognise the mistake; one per line (one mistake often breaks the grammar twice).
+      const hint = hintForYamlError(error, text, line)
+      if (hint?.fix !== undefined && hint.line === line) fixes?.set(line, hint.fix)
+      else fixes = null
+      const issue: ConfigIssue = hint
+        ? {code: 'yaml-syntax', file, line: hint.line, column: hint.column ?? col, message: hint.message, hint: hint.hint}
+        : {code: 'yaml-syntax', file, line, column: col, message: `invalid YAML: ${firstLine(error.message)}`}
+      if (!issues.some((other) => other.line === issue.line && other.message === issue.message)) issues.push(issue)
     }
   }
   for (const warning of doc.warnings) {
@@ -44,7 +67,7 @@ export function parseYamlSource(file: string, text: string): YamlParseResult {
       issues.push({code: 'yaml-syntax', file, line: 1, column: 1, message: `invalid YAML: ${firstLine((error as Error).message)}`})
     }
   }
-  return {source: {file, data, locator: yamlLocator(doc, lineCounter, text)}, issues, fatal}
+  return {source: {file, data, locator: yamlLocator(doc, lineCounter, text)}, issues, fatal, fixes}
 }
 
 function firstLine(message: string): string {
@@ -95,6 +118,11 @@ function yamlLocator(doc: Document, lines: LineCounter, text: string): Locator {
       if (offset !== undefined) return position(offset)
       const fallback = [...steps].reverse().map((step) => rangeStart(step.key) ?? rangeStart(step.node)).find((o) => o !== undefined)
       return fallback === undefined ? undefined : position(fallback)
+    },
+    isFlow(path) {
+      const {steps, complete} = walk(path)
+      const node = steps.at(-1)!.node
+      return complete && (isSeq(node) || isMap(node)) && node.flow === true
     },
     locateInString(path, offset) {
       const {steps, complete} = walk(path)

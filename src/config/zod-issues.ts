@@ -10,9 +10,13 @@ import type {ConfigPath, ParsedSource} from './source.js'
 type Issue = z.core.$ZodIssue
 type Path = (string | number)[]
 
-/** Convert zod's issues (paths relative to `base` inside the source) into ConfigIssues. */
-export function issuesFromZod(issues: readonly Issue[], source: ParsedSource, schema: z.ZodType, base: ConfigPath = []): ConfigIssue[] {
-  const flat = flatten(issues, [...base], source.data)
+/**
+ * Convert zod's issues (paths relative to `base` inside the source) into
+ * ConfigIssues, leaving out those at or below a `covered` path (explained
+ * by a layout hint; an unknown key there is dropped key by key).
+ */
+export function issuesFromZod(issues: readonly Issue[], source: ParsedSource, schema: z.ZodType, base: ConfigPath = [], covered: readonly ConfigPath[] = []): ConfigIssue[] {
+  const flat = dropCovered(flatten(issues, [...base], source.data), covered)
   // A refinement of an object that also has an unknown key ("a probe needs
   // one check" beside `tpc`) is a consequence of the typo: report the typo only.
   // Likewise `comand` makes `cmd` missing: the did-you-mean says it all.
@@ -34,6 +38,17 @@ export function issuesFromZod(issues: readonly Issue[], source: ParsedSource, sc
     out.push(...convert(issue, source, schema, base))
   }
   return out
+}
+
+function dropCovered(issues: Issue[], covered: readonly ConfigPath[]): Issue[] {
+  if (covered.length === 0) return issues
+  const isCovered = (path: ConfigPath) => covered.some((c) => c.length <= path.length && c.every((part, i) => String(part) === String(path[i])))
+  return issues.flatMap((issue): Issue[] => {
+    if (isCovered(issue.path as Path)) return []
+    if (issue.code !== 'unrecognized_keys') return [issue]
+    const keys = issue.keys.filter((key) => !isCovered([...(issue.path as Path), key]))
+    return keys.length === 0 ? [] : [{...issue, keys}]
+  })
 }
 
 function flatten(issues: readonly Issue[], prefix: Path, data: unknown): Issue[] {
@@ -217,6 +232,16 @@ const defOf = (schema: z.ZodType): Def => (schema as unknown as {_zod: {def: Def
 
 /** The keys an object schema at `path` allows (for did-you-mean), through records, unions and wrappers. */
 export function keysAt(schema: z.ZodType, path: ConfigPath): string[] {
+  return [...new Set(objectsAt(schema, path).flatMap((s) => Object.keys(defOf(s).shape ?? {})))]
+}
+
+/** Whether `value` is valid for `key` of an object schema at `path` (any of them, through unions). */
+export function fitsKeyAt(schema: z.ZodType, path: ConfigPath, key: string, value: unknown): boolean {
+  return objectsAt(schema, path).some((s) => defOf(s).shape?.[key]?.safeParse(value).success === true)
+}
+
+/** The schemas at `path`, unwrapped down to objects (and whatever else ends there). */
+function objectsAt(schema: z.ZodType, path: ConfigPath): z.ZodType[] {
   let current: z.ZodType[] = [schema]
   for (const part of [...path, null]) {
     const next: z.ZodType[] = []
@@ -234,5 +259,5 @@ export function keysAt(schema: z.ZodType, path: ConfigPath): string[] {
     }
     current = next
   }
-  return [...new Set(current.flatMap((s) => Object.keys(defOf(s).shape ?? {})))]
+  return current
 }
