@@ -90,7 +90,7 @@ describe('mar completion', () => {
     cleanups.push(p.cleanup)
     const home = withHome()
     cleanups.push(() => home.cleanup())
-    expect(await bashComplete(['d'], p.dir, home.env)).toEqual(['daemon', 'down'])
+    expect(await bashComplete(['d'], p.dir, home.env)).toEqual(['daemon', 'describe', 'down'])
     expect(await bashComplete(['daemon', 'st'], p.dir, home.env)).toEqual(['start', 'status', 'stop'])
     expect(await bashComplete(['logs', '--f'], p.dir, home.env)).toEqual(['--follow'])
     expect(await bashComplete(['-c', 'mar.yaml', 'up', '--no-'], p.dir, home.env)).toEqual(['--no-color', '--no-wait'])
