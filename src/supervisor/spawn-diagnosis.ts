@@ -41,12 +41,12 @@ export function isPermanentErrno(errno: string | undefined): boolean {
 /** The working directory, when it cannot be one. */
 export function diagnoseCwd(cwd: string): SpawnProblem | null {
   const info = statSync(cwd, {throwIfNoEntry: false})
-  if (!info) return {reasonCode: 'spawn-failed', message: `dir ${cwd} does not exist — create it or fix dir: in the config`}
-  if (!info.isDirectory()) return {reasonCode: 'spawn-failed', message: `dir ${cwd} is not a directory — fix dir: in the config`}
+  if (!info) return {reasonCode: 'spawn-failed', message: `working directory ${cwd} does not exist — create it or change cwd: in the config`}
+  if (!info.isDirectory()) return {reasonCode: 'spawn-failed', message: `working directory ${cwd} is not a directory — change cwd: in the config`}
   try {
     accessSync(cwd, constants.X_OK)
   } catch {
-    return {reasonCode: 'spawn-failed', message: `dir ${cwd} cannot be entered (permission denied)`}
+    return {reasonCode: 'spawn-failed', message: `working directory ${cwd} cannot be entered (permission denied)`}
   }
   return null
 }
