@@ -69,7 +69,8 @@ export async function startDaemon(paths: MarPaths, timeoutMs = 10_000): Promise<
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
   const tail = readTail(paths.daemonLog, 5)
-  throw new MarError('daemon-start-failed', `the mar daemon did not start within ${timeoutMs / 1000}s`, {
+  const what = exited !== null && exited !== 1 ? `the mar daemon exited at start-up (exit ${exited})` : `the mar daemon did not start within ${timeoutMs / 1000}s`
+  throw new MarError('daemon-start-failed', what, {
     hint: tail ? `its log (${paths.daemonLog}) ends with: ${tail}` : `see ${paths.daemonLog}`,
   })
 }
