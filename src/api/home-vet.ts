@@ -40,7 +40,7 @@ export function homeFailure(home: string, path: string, doing: string, error: un
     case 'ENOTDIR':
     case 'EEXIST':
     case 'EISDIR':
-      return notADirectory(home, path, error) ?? homeError(home, `: cannot ${doing} ${path}: ${code}`, ELSEWHERE, error)
+      return notADirectory(home, path, error) ?? homeError(home, `: cannot ${doing} ${path}: ${code}`, 'set MAR_HOME to another directory', error)
     case 'EACCES':
     case 'EPERM':
       if (path === home && doing === 'create') return homeError(home, ` cannot be created: permission denied in ${dirname(home)}`, `create it yourself ${ELSEWHERE} of yours`, error)
@@ -56,7 +56,7 @@ export function homeFailure(home: string, path: string, doing: string, error: un
     case 'ENAMETOOLONG':
       return homeError(home, `: path too long${at}`, 'set MAR_HOME to a shorter path', error)
     default:
-      return homeError(home, `: cannot ${doing} ${path}: ${error instanceof Error ? error.message : String(error)}`, ELSEWHERE, error)
+      return homeError(home, `: cannot ${doing} ${path}: ${error instanceof Error ? error.message : String(error)}`, 'check the disk, or set MAR_HOME to another directory', error)
   }
 }
 
@@ -113,8 +113,11 @@ export function vetHome(paths: MarPaths, mode: 'use' | 'create'): void {
   }
   // Creating directories needs no free blocks; the logs, the journal and the pid file do.
   const probe = join(home, `.write-test-${process.pid}`)
-  attempt(home, home, 'write', () => writeFileSync(probe, 'mar checks that MAR_HOME can be written\n', {mode: 0o600}))
-  rmSync(probe, {force: true})
+  try {
+    attempt(home, home, 'write', () => writeFileSync(probe, 'mar checks that MAR_HOME can be written\n', {mode: 0o600}))
+  } finally {
+    rmSync(probe, {force: true})
+  }
 }
 
 /** Run a start-up step that creates or opens `path` in MAR_HOME; its file-system error becomes homeFailure's line. */
