@@ -8,7 +8,7 @@ import type {CgroupManager} from './cgroup.js'
 import {adoptChild, spawnChild, SpawnError, type AdoptRecord, type ChildHandle} from './child.js'
 import {plainWords, precheckCommand, programOf, toArgv} from './command.js'
 import {diagnoseCwd, isPermanentErrno, programProblem} from './spawn-diagnosis.js'
-import {describeExit, ExitError, SpawnFailed, type ExitInfo} from './errors.js'
+import {describeExit, ExitError, permanentFailure, SpawnFailed, type ExitInfo} from './errors.js'
 import {because, noReason} from './reasons.js'
 import type {OutputTarget} from './output.js'
 import type {Runner, RunContext} from './runner.js'
@@ -152,6 +152,8 @@ export function exec(spec: ExecSpec): Runner {
     try {
       handle = await launch(spec, ctx, adopted)
     } catch (error) {
+      // One that no retry heals is said once, by the supervisor, as it fails the instance (group-run.ts).
+      if (permanentFailure(error)) throw error
       const why = error instanceof SpawnFailed ? because(error.reasonCode, error.message) : because('spawn-failed', error instanceof Error ? error.message : String(error))
       ctx.emit({kind: 'instance', name, at: at(), state: 'crashed', pid: null, why})
       throw error
@@ -199,7 +201,7 @@ export function exec(spec: ExecSpec): Runner {
     }
     const cannotRun = shellFailure(spec, exit, firstRun, handle.cgroup !== null)
     if (cannotRun) {
-      ctx.emit({kind: 'instance', name, at: at(), state: 'crashed', pid: null, exit, why: because(cannotRun.reasonCode, cannotRun.message)})
+      ctx.emit({kind: 'instance', name, at: at(), pid: null, exit})
       throw cannotRun
     }
     const reason = exit.code === null && exit.signal === null ? 'exited (status unknown: adopted process)' : `exited: ${describeExit(exit)}`

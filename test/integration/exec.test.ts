@@ -116,7 +116,7 @@ describe('spawning', () => {
     harness = await runStack(`runners: { web: { cmd: foo-does-not-exist --port 1, restart: { policy: on-failure, backoff: { initial: 50ms }, limit: 2/1m } } }`)
     const failed = await harness.waitForState('web.1', 'failed')
     expect(failed.why).toMatchObject({reasonCode: 'spawn-not-found', reason: expect.stringMatching(/^foo-does-not-exist not found on PATH \(/)})
-    expect(harness.statesOf('web.1')).toEqual(['starting', 'crashed', 'failed'])
+    expect(harness.statesOf('web.1')).toEqual(['starting', 'failed'])
   })
 
   it('runs argv commands without a shell', async () => {

@@ -22,7 +22,7 @@ const fast = `restart: { policy: always, backoff: { initial: 10ms } }`
 
 async function failsAtOnce(name: string, spawned = false): Promise<{reasonCode: string | null; reason: string | null}> {
   const failed = await harness!.waitForState(name, 'failed')
-  expect(harness!.statesOf(name)).toEqual(spawned ? ['starting', 'running', 'crashed', 'failed'] : ['starting', 'crashed', 'failed'])
+  expect(harness!.statesOf(name)).toEqual(spawned ? ['starting', 'running', 'failed'] : ['starting', 'failed'])
   expect(harness!.events.some((e) => e.kind === 'instance' && e.name === name && (e.restarted || e.state === 'backoff'))).toBe(false)
   return failed.why!
 }
