@@ -112,6 +112,8 @@ export function locateProgram(program: string, env: Record<string, string>, cwd:
   const hit = resolved.get(key)
   if (hit && now - hit.at < RESOLVED_MS) return hit.diagnosis
   const diagnosis = diagnoseProgram(program, env, cwd)
+  // Only a program that was found: one that was not is looked for afresh, so a `chmod +x` and a `mar start` right after it work.
+  if ('problem' in diagnosis) return diagnosis
   if (resolved.size > 1000) resolved.clear()
   resolved.set(key, {at: now, diagnosis})
   return diagnosis

@@ -32,6 +32,11 @@ describe('a script without the x bit', () => {
     const status = await home.mar(['status', '--json'], {cwd: p.dir})
     const web = instance(JSON.parse(status.stdout), 'app', 'web.1')
     expect(web).toMatchObject({state: 'failed', reasonCode: 'spawn-not-executable', reason: notExecutable, restarts: 0, pid: null})
+
+    // Fixed, it starts at the next ask: nothing remembered the failure.
+    chmodSync(join(p.dir, 'run.sh'), 0o755)
+    expect((await home.mar(['start', 'web'], {cwd: p.dir})).code).toBe(0)
+    expect(instance(await home.status(), 'app', 'web.1')).toMatchObject({state: 'running', reasonCode: null})
   })
 
   it('mar validate warns with the same words, naming the line, and still exits 0', async () => {
