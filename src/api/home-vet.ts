@@ -18,15 +18,18 @@ export const MAX_SOCKET_PATH = 107
 
 const ELSEWHERE = 'or set MAR_HOME to another directory'
 
+/** The longest socket name mar binds in MAR_HOME/run: a notify socket, run/n/ and 12 characters (src/config/to-runners.ts, notifySocketPath). */
+const NOTIFY_SOCKET_SAMPLE = join('n', '############')
+
 function homeError(home: string, what: string, hint: string, cause?: unknown): MarError {
   return new MarError('mar-home', `MAR_HOME ${home}${what}`, {hint, cause, details: {home}})
 }
 
 /** Is `path` short enough to bind a Unix socket to? If not, the error that says so. */
-export function socketPathProblem(home: string, path: string): MarError | null {
+export function socketPathProblem(home: string, path: string, shown = path): MarError | null {
   const bytes = Buffer.byteLength(path)
   if (bytes <= MAX_SOCKET_PATH) return null
-  return homeError(home, ` is too long a path for a Unix socket: ${path} is ${bytes} bytes, at most ${MAX_SOCKET_PATH} fit`, 'set MAR_HOME to a shorter path (e.g. ~/.mar)')
+  return homeError(home, ` is too long a path for a Unix socket: ${shown} is ${bytes} bytes, at most ${MAX_SOCKET_PATH} fit`, 'set MAR_HOME to a shorter path (e.g. ~/.mar)')
 }
 
 /**
@@ -83,7 +86,8 @@ function notADirectory(home: string, path: string, cause?: unknown): MarError | 
  */
 export function vetHome(paths: MarPaths, mode: 'use' | 'create'): void {
   const {home} = paths
-  const tooLong = socketPathProblem(home, paths.socket)
+  const tooLong =
+    socketPathProblem(home, paths.socket) ?? socketPathProblem(home, join(paths.run, NOTIFY_SOCKET_SAMPLE), `${join(paths.run, 'n')}/… (a notify socket)`)
   if (tooLong) throw tooLong
   let info
   try {

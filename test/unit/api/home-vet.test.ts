@@ -69,6 +69,13 @@ describe('vetHome', () => {
     expect(failure(home, 'create').toLine()).toBe(
       `MAR_HOME ${home} is too long a path for a Unix socket: ${socket} is ${MAX_SOCKET_PATH + 1} bytes, at most ${MAX_SOCKET_PATH} fit — set MAR_HOME to a shorter path (e.g. ~/.mar)`,
     )
+  })
+
+  it('room for the notify sockets too (MAR_HOME/run/n/ and 12 characters), the longest mar binds there', () => {
+    const home = join(base, 'n'.repeat(MAX_SOCKET_PATH - base.length - 'run/n/123456789012'.length - 1))
+    expect(failure(home, 'create').toLine()).toBe(
+      `MAR_HOME ${home} is too long a path for a Unix socket: ${home}/run/n/… (a notify socket) is ${MAX_SOCKET_PATH + 1} bytes, at most ${MAX_SOCKET_PATH} fit — set MAR_HOME to a shorter path (e.g. ~/.mar)`,
+    )
     // One byte less fits.
     vetHome(marPaths(home.slice(0, -1)), 'create')
   })
