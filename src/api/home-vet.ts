@@ -115,6 +115,11 @@ export function vetHome(paths: MarPaths, mode: 'use' | 'create'): void {
   for (const dir of [paths.logs, paths.stacks, paths.run, paths.foreground]) {
     attempt(home, dir, 'create', () => mkdirSync(dir, {recursive: true, mode: 0o700}))
   }
+  for (const file of [paths.socket, paths.lock, paths.daemonLog, paths.journal]) {
+    if (statQuietly(file)?.isDirectory()) {
+      throw homeError(home, `: ${relative(home, file)} is a directory, where mar keeps a file`, `remove ${file} ${ELSEWHERE}`)
+    }
+  }
   // Creating directories needs no free blocks; the logs, the journal and the pid file do.
   const probe = join(home, `.write-test-${process.pid}`)
   try {

@@ -62,6 +62,14 @@ describe('vetHome', () => {
     )
   })
 
+  it('a directory where a file should be', () => {
+    const home = join(base, 'sock-dir')
+    mkdirSync(join(home, 'daemon.sock'), {recursive: true})
+    expect(failure(home, 'create').toLine()).toBe(
+      `MAR_HOME ${home}: daemon.sock is a directory, where mar keeps a file — remove ${join(home, 'daemon.sock')} or set MAR_HOME to another directory`,
+    )
+  })
+
   it('a path too deep for the daemon socket (sun_path holds 108 bytes)', () => {
     const home = join(base, 'd'.repeat(MAX_SOCKET_PATH - base.length - 'daemon.sock'.length - 1))
     const socket = join(home, 'daemon.sock')
