@@ -8,6 +8,7 @@ import {MarError} from '../util/errors.js'
 import type {DaemonClient} from './client.js'
 import {startDaemon} from './daemon-process.js'
 import {foregroundSocket, marPaths, type MarPaths} from './home.js'
+import {vetHome} from './home-vet.js'
 import type {StackRef} from './protocol.js'
 import {connectSocket} from './transports.js'
 
@@ -19,6 +20,8 @@ export interface ConnectOptions {
 
 export async function connectDaemon(options: ConnectOptions): Promise<DaemonClient> {
   const paths = options.paths ?? marPaths()
+  // Before connecting: a MAR_HOME that cannot work is said as such, not as "cannot reach the daemon".
+  vetHome(paths, 'use')
   try {
     return await connectSocket(paths.socket)
   } catch (error) {
@@ -35,6 +38,7 @@ export async function connectDaemon(options: ConnectOptions): Promise<DaemonClie
  * an error (exit 3) — never mistaken for no daemon at all.
  */
 export async function probeDaemon(paths: MarPaths = marPaths(), timeoutMs = 10_000): Promise<DaemonClient | null> {
+  vetHome(paths, 'use')
   try {
     return await connectSocket(paths.socket, timeoutMs)
   } catch (error) {
@@ -67,6 +71,7 @@ function notRunning(error: unknown): boolean {
 
 /** The API of every stack that `mar up -f` runs (each serves its own socket), as far as they answer. */
 export async function foregroundClients(paths: MarPaths = marPaths()): Promise<DaemonClient[]> {
+  vetHome(paths, 'use')
   let names: string[]
   try {
     names = readdirSync(paths.foreground).filter((name) => name.endsWith('.sock'))
@@ -90,6 +95,7 @@ export async function foregroundClients(paths: MarPaths = marPaths()): Promise<D
  */
 export async function clientForStack(ref: StackRef | null, options: ConnectOptions): Promise<DaemonClient> {
   const paths = options.paths ?? marPaths()
+  vetHome(paths, 'use')
   if (ref) {
     const named = ref.name ? await connectSocket(foregroundSocket(paths, ref.name), 2000).catch(() => null) : null
     const candidates = ref.name ? (named ? [named] : []) : await foregroundClients(paths)

@@ -6,6 +6,7 @@ import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {MarError} from '../util/errors.js'
 import {ensureHome, type MarPaths} from './home.js'
+import {inHome} from './home-vet.js'
 import {connectSocket} from './transports.js'
 
 // Node's flags for the daemon. The daemon mostly waits for the kernel;
@@ -47,7 +48,7 @@ export function packageRoot(): string {
 export async function startDaemon(paths: MarPaths, timeoutMs = 10_000): Promise<void> {
   ensureHome(paths)
   const entry = join(packageRoot(), 'dist', 'daemon.js')
-  const logFd = openSync(paths.daemonLog, 'a', 0o600)
+  const logFd = await inHome(paths.home, paths.daemonLog, 'open', () => openSync(paths.daemonLog, 'a', 0o600))
   // Loaded here: only a caller that starts the daemon needs it.
   const {spawn} = await import('node:child_process')
   const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, entry], {
@@ -69,7 +70,8 @@ export async function startDaemon(paths: MarPaths, timeoutMs = 10_000): Promise<
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
   const tail = readTail(paths.daemonLog, 5)
-  throw new MarError('daemon-start-failed', `the mar daemon did not start within ${timeoutMs / 1000}s`, {
+  const what = exited !== null && exited !== 1 ? `the mar daemon exited at start-up (exit ${exited})` : `the mar daemon did not start within ${timeoutMs / 1000}s`
+  throw new MarError('daemon-start-failed', what, {
     hint: tail ? `its log (${paths.daemonLog}) ends with: ${tail}` : `see ${paths.daemonLog}`,
   })
 }

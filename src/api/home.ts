@@ -1,10 +1,9 @@
 // Where mar keeps its state: everything under MAR_HOME (default ~/.mar), a
 // directory only its user can enter. The daemon lives there (its socket),
 // so finding it starts here — for the CLI and for any client of the API.
-import {chmodSync, existsSync, mkdirSync, statSync} from 'node:fs'
 import {homedir} from 'node:os'
-import {dirname, join, resolve} from 'node:path'
-import {MarError} from '../util/errors.js'
+import {join, resolve} from 'node:path'
+import {vetHome} from './home-vet.js'
 
 export interface MarPaths {
   home: string
@@ -48,21 +47,12 @@ export function marPaths(home: string = marHome()): MarPaths {
   }
 }
 
-/** Create MAR_HOME and its subdirectories, private to this user; a MAR_HOME that cannot be one is a clear error (exit 3). */
+/**
+ * Create MAR_HOME and its subdirectories, private to this user; a MAR_HOME
+ * that cannot be one is a clear error (exit 3). The checks live in home-vet.ts.
+ */
 export function ensureHome(paths: MarPaths): void {
-  const fail = (why: string) =>
-    new MarError('mar-home', `MAR_HOME ${paths.home} cannot be used: ${why}`, {hint: 'set MAR_HOME to a directory of yours (default ~/.mar)'})
-  const existing = statSync(paths.home, {throwIfNoEntry: false})
-  if (existing && !existing.isDirectory()) throw fail('it is not a directory')
-  try {
-    // Not recursive when the parent exists: Node's recursive mkdir loops for ever under /proc.
-    if (!existing) mkdirSync(paths.home, {recursive: !existsSync(dirname(paths.home)), mode: 0o700})
-    // An existing directory keeps its mode under mkdir: make sure it is private.
-    chmodSync(paths.home, 0o700)
-    for (const dir of [paths.logs, paths.stacks, paths.run, paths.foreground]) mkdirSync(dir, {recursive: true, mode: 0o700})
-  } catch (error) {
-    throw fail((error as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (error as Error).message)
-  }
+  vetHome(paths, 'create')
 }
 
 /** A file-system-safe form of a stack or instance name. */

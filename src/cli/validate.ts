@@ -5,6 +5,7 @@ import {configError} from '../config/issues.js'
 import {describePlan, planToJson} from '../config/describe-plan.js'
 import {describeContainment, probeContainment} from '../supervisor/cgroup.js'
 import {ExitCode} from '../util/errors.js'
+import {commandWarnings} from './command-checks.js'
 import {configCode} from './config-code.js'
 import {rememberPlan, shellEnv} from './load-plan.js'
 
@@ -22,9 +23,10 @@ export async function runValidate(options: {config?: string; json: boolean; quie
     throw configError(result.errors, cwd)
   }
   const containment = probeContainment()
-  if (options.json) print({valid: true, ...(planToJson(result.plan, env, result.warnings) as object), containment})
+  const warnings = [...result.warnings, ...commandWarnings(result.plan, result.commandAt)]
+  if (options.json) print({valid: true, ...(planToJson(result.plan, env, warnings) as object), containment})
   else if (!options.quiet) {
-    process.stdout.write(`${describePlan(result.plan, {cwd, env, warnings: result.warnings}).join('\n')}\n`)
+    process.stdout.write(`${describePlan(result.plan, {cwd, env, warnings}).join('\n')}\n`)
     process.stdout.write(`containment: ${describeContainment(containment)}\n`)
   }
   // After printing (it adds to the plan): the `mar up` that usually follows starts from the cache.

@@ -24,7 +24,16 @@ export interface PlanOptions {
   cwd: string
 }
 
-export type PlanResult = {ok: true; plan: StackPlan; warnings: string[]; inputs: Array<[file: string, text: string | null]>} | {ok: false; errors: ConfigIssue[]}
+export type PlanResult =
+  | {
+      ok: true
+      plan: StackPlan
+      warnings: string[]
+      inputs: Array<[file: string, text: string | null]>
+      /** Where each runner's command is written, "file:line" (for warnings about the program, src/cli/command-checks.ts). */
+      commandAt: Record<string, string>
+    }
+  | {ok: false; errors: ConfigIssue[]}
 
 const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
 
@@ -78,7 +87,13 @@ export function planStack(source: ParsedSource, options: PlanOptions): PlanResul
   if (sshConfig) plan.sshConfig = sshConfig
   warnPortOverlaps(ctx, groups)
   const errors = dedupe(ctx.issues)
-  return errors.length > 0 ? {ok: false, errors} : {ok: true, plan, warnings: ctx.warnings, inputs: [...ctx.inputs!]}
+  if (errors.length > 0) return {ok: false, errors}
+  const commandAt: Record<string, string> = {}
+  for (const entry of model.groups.flatMap((g) => g.runners)) {
+    const line = source.locator.locate(entry.cmdPath)?.line
+    commandAt[entry.name] = line === undefined ? source.file : `${source.file}:${line}`
+  }
+  return {ok: true, plan, warnings: ctx.warnings, inputs: [...ctx.inputs!], commandAt}
 }
 
 function stackName(ctx: PlanContext, model: ConfigModel, vars: Record<string, string>, dir: string): string {

@@ -10,6 +10,7 @@ import {rmSync} from 'node:fs'
 import {join} from 'node:path'
 import type {Server} from 'node:net'
 import {ensureHome, foregroundSocket, marPaths, safeName, type MarPaths} from '../api/home.js'
+import {inHome, socketPathProblem} from '../api/home-vet.js'
 import type {WatchEvent} from '../api/protocol.js'
 import type {OutputLine} from '../supervisor/output.js'
 import type {StackPlan} from '../config/types.js'
@@ -49,6 +50,9 @@ export interface ForegroundOptions {
 export async function startForeground(plan: StackPlan, options: ForegroundOptions): Promise<ForegroundStack> {
   const paths: MarPaths = marPaths(options.home)
   ensureHome(paths)
+  const socket = foregroundSocket(paths, plan.name)
+  const tooLong = socketPathProblem(paths.home, socket)
+  if (tooLong) throw tooLong
   const log = options.log ?? (() => {})
   const lock = await acquireLock(foregroundLockKey(paths.home, plan.name))
   if (!lock) {
@@ -75,9 +79,8 @@ export async function startForeground(plan: StackPlan, options: ForegroundOption
   })
   let stopRequested: () => void = () => {}
   const server = new ApiServer(daemon, {role: 'foreground', log, onStopRequested: () => stopRequested()})
-  const socket = foregroundSocket(paths, plan.name)
   try {
-    await server.listen(socket)
+    await inHome(paths.home, socket, 'listen on', () => server.listen(socket))
   } catch (error) {
     await closeServer(lock).catch(() => {})
     cgroups.dispose()

@@ -7,6 +7,7 @@ import {createHash} from 'node:crypto'
 import {createCgroupManager} from '../supervisor/cgroup.js'
 import {ExitCode, type MarError} from '../util/errors.js'
 import {ensureHome, marPaths, type MarPaths} from '../api/home.js'
+import {inHome} from '../api/home-vet.js'
 import {connectSocket} from '../api/transports.js'
 import {ApiServer} from './api-server.js'
 import {Daemon} from './daemon.js'
@@ -127,8 +128,17 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     log,
     onStopRequested: (keep) => void stop(keep, keep ? 'mar daemon stop --keep, or a new daemon taking over' : 'mar daemon stop'),
   })
-  await server.listen(paths.socket)
-  writeFileSync(paths.lock, `${process.pid}\n`, {mode: 0o600})
+  try {
+    await inHome(paths.home, paths.socket, 'listen on', () => server.listen(paths.socket))
+    await inHome(paths.home, paths.lock, 'write', () => writeFileSync(paths.lock, `${process.pid}\n`, {mode: 0o600}))
+  } catch (error) {
+    // Told to whoever started it (stderr: the terminal, systemd's journal, or daemon.log that startDaemon reads back).
+    const line = (error as MarError).toLine?.() ?? (error as Error).message
+    process.stderr.write(`mar: ${line}\n`)
+    await closeServer(lock).catch(() => {})
+    cgroups.dispose()
+    return ExitCode.daemon
+  }
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void stop(false, signal))
   process.on('SIGHUP', () => log('SIGHUP ignored (use mar reload to re-read a stack)'))
   log(`listening on ${paths.socket} (${cgroups.mode}: ${cgroups.reason})`)

@@ -1,10 +1,10 @@
 // Turning a CommandSpec into what gets executed. Nothing here builds a shell
 // string from names, args or env: a string command is exactly what the user
 // wrote, handed to /bin/sh -c; an argv never meets a shell.
-import {accessSync, constants, statSync} from 'node:fs'
-import {delimiter, isAbsolute, join, resolve} from 'node:path'
 import type {CommandSpec} from './spec.js'
-import type {ReasonCode} from './reasons.js'
+import {diagnoseCwd, diagnoseProgram, type Diagnosis, type SpawnProblem} from './spawn-diagnosis.js'
+
+export type {SpawnProblem} from './spawn-diagnosis.js'
 
 export interface Argv {
   file: string
@@ -99,61 +99,38 @@ export function programOf(command: CommandSpec): string | null {
 }
 
 /**
- * Where a program was found, for a moment: starting 200 instances of one
- * command would otherwise search every PATH directory 200 times.
+ * What was found about a program, for a moment: starting 200 instances of
+ * one command would otherwise search every PATH directory 200 times.
  */
 const RESOLVED_MS = 1000
-const resolved = new Map<string, {at: number; path: string | null}>()
+const resolved = new Map<string, {at: number; diagnosis: Diagnosis}>()
 
-/** Resolve a program like execvp would: a path relative to cwd, or a search of PATH. */
-export function resolveProgram(program: string, env: Record<string, string>, cwd: string): string | null {
+/** Find a program like execvp would (a path relative to cwd, or a search of PATH) and say whether it can run. */
+export function locateProgram(program: string, env: Record<string, string>, cwd: string): Diagnosis {
   const key = `${program}\0${cwd}\0${env.PATH ?? ''}`
   const now = performance.now()
   const hit = resolved.get(key)
-  if (hit && now - hit.at < RESOLVED_MS) return hit.path
-  const path = searchProgram(program, env, cwd)
+  if (hit && now - hit.at < RESOLVED_MS) return hit.diagnosis
+  const diagnosis = diagnoseProgram(program, env, cwd)
+  // Only a program that was found: one that was not is looked for afresh, so a `chmod +x` and a `mar start` right after it work.
+  if ('problem' in diagnosis) return diagnosis
   if (resolved.size > 1000) resolved.clear()
-  resolved.set(key, {at: now, path})
-  return path
+  resolved.set(key, {at: now, diagnosis})
+  return diagnosis
 }
 
-function searchProgram(program: string, env: Record<string, string>, cwd: string): string | null {
-  if (program.includes('/')) {
-    const full = isAbsolute(program) ? program : resolve(cwd, program)
-    return isExecutableFile(full) ? full : null
-  }
-  for (const dir of (env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(delimiter)) {
-    if (!dir) continue
-    const full = join(isAbsolute(dir) ? dir : resolve(cwd, dir), program)
-    if (isExecutableFile(full)) return full
-  }
-  return null
-}
-
-function isExecutableFile(path: string): boolean {
-  try {
-    if (!statSync(path).isFile()) return false
-    accessSync(path, constants.X_OK)
-    return true
-  } catch {
-    return false
-  }
+/** Where a program is, or null when it cannot be run. */
+export function resolveProgram(program: string, env: Record<string, string>, cwd: string): string | null {
+  const diagnosis = locateProgram(program, env, cwd)
+  return 'path' in diagnosis ? diagnosis.path : null
 }
 
 /** Why a command cannot start, when that can be told before spawning; null when it looks runnable. */
 export function precheckCommand(command: CommandSpec, env: Record<string, string>, cwd: string): SpawnProblem | null {
-  try {
-    if (!statSync(cwd).isDirectory()) return {reasonCode: 'spawn-failed', message: `cwd is not a directory: ${cwd}`}
-  } catch {
-    return {reasonCode: 'spawn-failed', message: `cwd does not exist: ${cwd}`}
-  }
+  const badCwd = diagnoseCwd(cwd)
+  if (badCwd) return badCwd
   const program = programOf(command)
   if (program === null) return 'argv' in command ? {reasonCode: 'spawn-failed', message: 'empty command'} : null
-  return resolveProgram(program, env, cwd) ? null : {reasonCode: 'spawn-not-found', message: `not found: ${program}`}
-}
-
-/** Why a program cannot be started. */
-export interface SpawnProblem {
-  reasonCode: Extract<ReasonCode, 'spawn-failed' | 'spawn-not-found' | 'spawn-not-executable'>
-  message: string
+  const diagnosis = locateProgram(program, env, cwd)
+  return 'problem' in diagnosis ? diagnosis.problem : null
 }

@@ -1,6 +1,6 @@
 // Failures of runners, as data. Tests and the daemon match on `code`.
 import {MarError, type ErrorCode} from '../util/errors.js'
-import type {ReasonCode} from './reasons.js'
+import {because, type Reason, type ReasonCode} from './reasons.js'
 
 export const SupervisorCode = {
   exited: 'runner-exited',
@@ -48,14 +48,24 @@ export class GroupError extends MarError {
   }
 }
 
-/** A program that could not be started, and why as a reason token. */
+/**
+ * A program that could not be started, and why as a reason token.
+ * `permanent`: no retry can heal it (spawn-diagnosis.ts has the rule), so
+ * the instance fails at once instead of entering a backoff loop.
+ */
 export class SpawnFailed extends MarError {
   constructor(
     readonly reasonCode: Extract<ReasonCode, 'spawn-failed' | 'spawn-not-found' | 'spawn-not-executable' | 'port-in-use'>,
     message: string,
+    readonly permanent = false,
   ) {
-    super(SupervisorCode.spawnFailed, message)
+    super(SupervisorCode.spawnFailed, message, {details: {reasonCode, permanent}})
   }
+}
+
+/** A failure that restarting cannot cure: the reason to fail with at once, or null. */
+export function permanentFailure(error: unknown): Reason | null {
+  return error instanceof SpawnFailed && error.permanent ? because(error.reasonCode, error.message) : null
 }
 
 /** A failure in a few words, for a reason: "exited: 1", "ready probe failed: …". */

@@ -7,8 +7,9 @@ import {MarError} from '../util/errors.js'
 import type {CommandSpec, StopSpec} from './spec.js'
 import type {CgroupManager} from './cgroup.js'
 import {adoptChild, spawnChild, SpawnError, type AdoptRecord, type ChildHandle} from './child.js'
-import {precheckCommand} from './command.js'
-import {describeExit, ExitError, SpawnFailed, type ExitInfo} from './errors.js'
+import {plainWords, precheckCommand, programOf, toArgv} from './command.js'
+import {diagnoseCwd, isPermanentErrno, programProblem} from './spawn-diagnosis.js'
+import {describeExit, ExitError, permanentFailure, SpawnFailed, type ExitInfo} from './errors.js'
 import {because, noReason} from './reasons.js'
 import type {OutputTarget} from './output.js'
 import type {Runner, RunContext} from './runner.js'
@@ -83,9 +84,9 @@ function reportEnded(spec: ExecSpec, ctx: RunContext, exit: ExitInfo): void {
 async function launch(spec: ExecSpec, ctx: RunContext, adopted: AdoptRecord | undefined): Promise<ChildHandle> {
   if (adopted) return adoptChild(adopted, ctx.clock, adopted.cgroupPath ? openCgroup(adopted.cgroupPath) : null)
   const problem = precheckCommand(spec.command, spec.env, spec.cwd)
-  if (problem) throw new SpawnFailed(problem.reasonCode, `spawn failed: ${problem.message}`)
+  if (problem) throw new SpawnFailed(problem.reasonCode, problem.message, true)
   // Its port held by another program: that is the failure, named with the holder — not a crash loop behind somebody else's green probe.
-  if (spec.port !== undefined && !(await canBind(spec.port))) throw new SpawnFailed('port-in-use', describePortInUse(spec.port, portHolders(spec.port)))
+  if (spec.port !== undefined && !(await canBind(spec.port))) throw new SpawnFailed('port-in-use', describePortInUse(spec.port, portHolders(spec.port)), true)
   try {
     return await spawnChild({
       instance: spec.instance,
@@ -99,17 +100,52 @@ async function launch(spec: ExecSpec, ctx: RunContext, adopted: AdoptRecord | un
       clock: ctx.clock,
     })
   } catch (error) {
-    if (error instanceof SpawnError) {
-      const program = 'argv' in spec.command ? spec.command.argv[0] : '/bin/sh'
-      if (error.errno === 'ENOENT') throw new SpawnFailed('spawn-not-found', `spawn failed: not found: ${program}`)
-      if (error.errno === 'EACCES') throw new SpawnFailed('spawn-not-executable', `spawn failed: not executable: ${program}`)
-      throw new SpawnFailed('spawn-failed', `spawn failed: ${error.message}`)
-    }
+    if (error instanceof SpawnError) throw explainSpawnError(spec, error)
     throw error
   }
 }
 
+/**
+ * The precheck passed and the spawn failed all the same (the file system
+ * changed in between): look again, without the precheck's cache, to say
+ * which of the errno's meanings it was.
+ */
+function explainSpawnError(spec: ExecSpec, error: SpawnError): SpawnFailed {
+  const permanent = isPermanentErrno(error.errno)
+  if (error.errno === 'ENOENT' || error.errno === 'EACCES' || error.errno === 'ENOTDIR') {
+    const program = programOf(spec.command) ?? toArgv(spec.command).file
+    const problem = diagnoseCwd(spec.cwd) ?? programProblem(program, spec.env, spec.cwd)
+    if (problem) return new SpawnFailed(problem.reasonCode, problem.message, permanent)
+  }
+  return new SpawnFailed('spawn-failed', `spawn failed: ${error.message}`, permanent)
+}
+
+/**
+ * A shell that cannot run a command exits 127 (not found) or 126 (not
+ * executable), after printing e.g. `sh: 1: ./run.sh: Permission denied`.
+ * A program may exit 126/127 of its own accord too, so this is read as a
+ * spawn failure only on the instance's first run, and only where a shell
+ * stood between mar and the program: the user's shell command (`cmd` with
+ * shell syntax), or the tiny sh that enters a cgroup (then only when the
+ * program is found faulty on a second look, as that sh execs the user's
+ * own program, whose 126/127 are its own). The reason names the faulty
+ * program when it can be found; otherwise it says what sh meant.
+ */
+function shellFailure(spec: ExecSpec, exit: ExitInfo, firstRun: boolean, viaCgroupShell: boolean): SpawnFailed | null {
+  if (!firstRun || (exit.code !== 126 && exit.code !== 127)) return null
+  const userShell = 'shell' in spec.command && !plainWords(spec.command.shell)
+  if (!userShell && !viaCgroupShell) return null
+  const program = programOf(spec.command)
+  const problem = diagnoseCwd(spec.cwd) ?? (program ? programProblem(program, spec.env, spec.cwd) : null)
+  if (problem) return new SpawnFailed(problem.reasonCode, problem.message, true)
+  if (!userShell || !('shell' in spec.command)) return null
+  const [reasonCode, what] = exit.code === 127 ? (['spawn-not-found', 'not found'] as const) : (['spawn-not-executable', 'not executable'] as const)
+  return new SpawnFailed(reasonCode, `sh could not run a command of "${spec.command.shell}": ${what} (exit ${exit.code}; its log has sh's message)`, true)
+}
+
 export function exec(spec: ExecSpec): Runner {
+  /** Runs spawned from this spec so far: a shell's 126/127 means "cannot run" only on the first. */
+  let runs = 0
   return async (ctx) => {
     const name = spec.instance
     const at = () => ctx.clock.now()
@@ -121,10 +157,13 @@ export function exec(spec: ExecSpec): Runner {
     try {
       handle = await launch(spec, ctx, adopted)
     } catch (error) {
+      // One that no retry heals is said once, by the supervisor, as it fails the instance (group-run.ts).
+      if (permanentFailure(error)) throw error
       const why = error instanceof SpawnFailed ? because(error.reasonCode, error.message) : because('spawn-failed', error instanceof Error ? error.message : String(error))
       ctx.emit({kind: 'instance', name, at: at(), state: 'crashed', pid: null, why})
       throw error
     }
+    const firstRun = !adopted && ++runs === 1
     const record = recordOf(handle)
     // A failing observer (a journal on a full disk) must not lose track of a running program.
     tryCall(() => spec.onSpawn?.(record))
@@ -164,6 +203,11 @@ export function exec(spec: ExecSpec): Runner {
       ctx.emit({kind: 'instance', name, at: at(), state: expected ? 'exited' : 'crashed', pid: null, exit, why})
       if (spec.oneshot) ctx.ready()
       return
+    }
+    const cannotRun = shellFailure(spec, exit, firstRun, handle.cgroup !== null)
+    if (cannotRun) {
+      ctx.emit({kind: 'instance', name, at: at(), pid: null, exit})
+      throw cannotRun
     }
     const reason = exit.code === null && exit.signal === null ? 'exited (status unknown: adopted process)' : `exited: ${describeExit(exit)}`
     ctx.emit({kind: 'instance', name, at: at(), state: 'crashed', pid: null, exit, why: because('crashed', reason)})

@@ -1,7 +1,7 @@
 // One run of a supervised group: the slots, their restart bookkeeping and
 // the OTP strategy in action (see supervise.ts for the semantics).
 import {sleep} from './clock.js'
-import {failureSummary, GroupError, type TraceEntry} from './errors.js'
+import {failureSummary, GroupError, permanentFailure, type TraceEntry} from './errors.js'
 import {because, type Reason} from './reasons.js'
 import {MarError} from '../util/errors.js'
 import {decideRestart, recordRestart} from './restart-decision.js'
@@ -106,6 +106,7 @@ export class GroupRun {
       restart: slot.spec.restart,
       oneshot: slot.spec.oneshot,
       succeeded,
+      permanent: permanentFailure(error) !== null,
       consecutiveFailures: slot.failures,
       uptimeMs,
       now: this.now(),
@@ -129,6 +130,12 @@ export class GroupRun {
         this.trace.push({name: slot.name, error})
         this.emit({kind: 'instance', name: slot.name, at: this.now(), state: 'failed', why: because('restart-limit', `${decision.reason}; last ${failureSummary(error)}`)})
         if (decision.scope === 'group' || this.options.strategy !== 'one-for-one' || !this.phases.has('ready')) this.fail(`${slot.name}: ${decision.reason}`)
+        break
+      case 'fail':
+        slot.end('failed')
+        this.trace.push({name: slot.name, error})
+        this.emit({kind: 'instance', name: slot.name, at: this.now(), state: 'failed', why: permanentFailure(error)!})
+        if (this.options.strategy !== 'one-for-one' || !this.phases.has('ready')) this.fail(`${slot.name}: ${failureSummary(error)}`)
         break
       case 'restart':
         slot.failures = decision.attempt

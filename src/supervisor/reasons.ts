@@ -26,9 +26,11 @@ export const reasonCodes = [
   'ready-failed',
   /** Its process tree stayed above memory_limit. */
   'memory-limit',
-  /** The program could not be started (not found, not executable, a bad interpreter, no notify support). */
+  /** The program could not be started for another reason: its working directory is missing, a shortage (EAGAIN, EMFILE), no notify support. */
   'spawn-failed',
+  /** The program, or the interpreter its `#!` line names, does not exist (or a shell said 127 on the first run). */
   'spawn-not-found',
+  /** The program has no x bit or is a directory (or a shell said 126 on the first run). */
   'spawn-not-executable',
   /** Another program holds its port. */
   'port-in-use',

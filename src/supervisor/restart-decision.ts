@@ -16,12 +16,16 @@ export type Decision =
   | {action: 'restart'; delayMs: number; attempt: number}
   /** A restart is due but a restart limit is spent. */
   | {action: 'give-up'; reason: string; scope: 'instance' | 'group'}
+  /** It cannot start, and no restart can change that (a program that is missing or not executable). */
+  | {action: 'fail'}
 
 export interface DecisionInput {
   restart: RestartSpec
   oneshot: boolean
   /** The program exited 0 (for an adopted process the status is unknown: false). */
   succeeded: boolean
+  /** It failed in a way no retry can heal (errors.ts, permanentFailure). */
+  permanent?: boolean
   /** Crashes in a row before this one (the backoff attempt is this + 1). */
   consecutiveFailures: number
   /** How long it had been running, ms. */
@@ -43,6 +47,8 @@ export function formatLimit(limit: RestartLimit): string {
 export function decideRestart(input: DecisionInput): Decision {
   const {restart} = input
   if (input.succeeded && (input.oneshot || restart.policy !== 'always')) return {action: 'done'}
+  // Before the policy: even under `never`, a program that cannot start is `failed`, not `crashed`.
+  if (input.permanent) return {action: 'fail'}
   if (restart.policy === 'never') return {action: 'leave'}
   if (!withinLimit(input.instanceRestarts, input.now, restart.limit)) {
     return {action: 'give-up', scope: 'instance', reason: `restart limit ${formatLimit(restart.limit!)} reached`}

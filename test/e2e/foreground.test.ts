@@ -140,7 +140,7 @@ groups:
     const p = project({'mar.yaml': `runners:\n  web: { cmd: foo --bar, restart: never }\n`})
     cleanups.push(p.cleanup)
     const result = await mar(['up', '-f'], {cwd: p.dir, env: privateHome()})
-    expect(result.stdout).toContain('web.1 | spawn failed: not found: foo')
+    expect(result.stdout).toContain('web.1 | failed: foo not found on PATH (')
     expect(result.code).toBe(1)
     expect(result.stderr).not.toMatch(/at .*\.js:\d+/)
   })

@@ -27,12 +27,13 @@ export interface Harness {
   cleanup(): Promise<void>
 }
 
-export async function runStack(yaml: string, options: {cgroups?: boolean; files?: Record<string, string>} = {}): Promise<Harness> {
+export async function runStack(yaml: string, options: {cgroups?: boolean; files?: Record<string, string>; setup?: (dir: string) => void} = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'mar-it-'))
   let plan: StackPlan
   try {
     writeFileSync(join(dir, 'mar.yaml'), yaml.replaceAll('$FIXTURES', fixtures))
     for (const [name, content] of Object.entries(options.files ?? {})) writeFileSync(join(dir, name), content)
+    options.setup?.(dir)
     const loaded = await loadStack({cwd: dir, env: {PATH: process.env.PATH, HOME: process.env.HOME}})
     if (!loaded.ok) throw new Error(loaded.errors.map((e) => `${e.line}:${e.column} ${e.message}`).join('\n'))
     plan = loaded.plan

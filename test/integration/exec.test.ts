@@ -112,12 +112,11 @@ runners:
 })
 
 describe('spawning', () => {
-  it('reports a command that does not exist, applies the restart policy and does not crash', async () => {
+  it('reports a command that does not exist and fails it at once rather than retrying (more in spawn-failures.test.ts)', async () => {
     harness = await runStack(`runners: { web: { cmd: foo-does-not-exist --port 1, restart: { policy: on-failure, backoff: { initial: 50ms }, limit: 2/1m } } }`)
-    await harness.waitForState('web.1', 'failed')
-    const crashed = harness.events.filter((e) => e.kind === 'instance' && e.name === 'web.1' && e.state === 'crashed')
-    expect(crashed).toHaveLength(3)
-    expect(crashed[0]).toMatchObject({why: {reasonCode: 'spawn-not-found', reason: 'spawn failed: not found: foo-does-not-exist'}})
+    const failed = await harness.waitForState('web.1', 'failed')
+    expect(failed.why).toMatchObject({reasonCode: 'spawn-not-found', reason: expect.stringMatching(/^foo-does-not-exist not found on PATH \(/)})
+    expect(harness.statesOf('web.1')).toEqual(['starting', 'failed'])
   })
 
   it('runs argv commands without a shell', async () => {

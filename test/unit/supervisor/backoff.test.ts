@@ -57,6 +57,12 @@ describe('decideRestart', () => {
     }
   })
 
+  it('fails a permanent failure at once under every policy, before any limit or backoff', () => {
+    for (const p of ['always', 'on-failure', 'never'] as const) {
+      expect(decideRestart({...base, restart: policy(p), oneshot: false, succeeded: false, permanent: true})).toEqual({action: 'fail'})
+    }
+  })
+
   it('restarts a service that exits 0 only under always', () => {
     expect(decideRestart({...base, restart: policy('always'), oneshot: false, succeeded: true}).action).toBe('restart')
     expect(decideRestart({...base, restart: policy('on-failure'), oneshot: false, succeeded: true}).action).toBe('done')

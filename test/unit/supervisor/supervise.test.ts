@@ -1,10 +1,10 @@
 import {describe, expect, it} from 'vitest'
 import {FakeClock, flush} from '../../helpers/fake-clock.js'
 import {FakeFleet, type FakeOptions} from '../../helpers/fake-fleet.js'
-import {start} from '../../../src/supervisor/runner.js'
+import {aborted, start, type SupervisorEvent} from '../../../src/supervisor/runner.js'
 import {supervise, type MemberSpec} from '../../../src/supervisor/supervise.js'
 import type {RestartSpec, RestartStrategy} from '../../../src/config/types.js'
-import {GroupError} from '../../../src/supervisor/errors.js'
+import {GroupError, SpawnFailed} from '../../../src/supervisor/errors.js'
 
 const backoff = {initialMs: 100, maxMs: 1000, factor: 2}
 const always: RestartSpec = {policy: 'always', backoff}
@@ -242,5 +242,45 @@ describe('supervise: control', () => {
     expect(fleet.runsOf('a.1')).toHaveLength(2)
     await proc.stop()
     await flush()
+  })
+})
+
+describe('supervise: spawn failures', () => {
+  const run = (name: string, runner: MemberSpec['run']) => {
+    const clock = new FakeClock()
+    const events: SupervisorEvent[] = []
+    const spec: MemberSpec = {name, runner: name.split('.')[0]!, run: runner, restart: always, oneshot: false}
+    const {runner: group} = supervise([spec], {name: 'g', start: 'parallel', strategy: 'one-for-one', random: () => 0})
+    const proc = start(group, {name: 'g', clock, emit: (event) => events.push(event)})
+    const states = () => events.flatMap((e) => (e.kind === 'instance' && e.state ? [e.state] : []))
+    return {clock, events, proc, states}
+  }
+
+  it('fails a member at once, with its reason, on a failure no retry heals — under restart: always', async () => {
+    let tries = 0
+    const {clock, events, proc, states} = run('bad.1', async () => {
+      tries++
+      throw new SpawnFailed('spawn-not-executable', './x is not executable', true)
+    })
+    await clock.advance(10_000)
+    expect(tries).toBe(1)
+    expect(states()).toEqual(['failed'])
+    expect(events.find((e) => e.kind === 'instance' && e.state === 'failed')).toMatchObject({why: {reasonCode: 'spawn-not-executable', reason: './x is not executable'}})
+    await proc.stop()
+  })
+
+  it('retries a transient one (EAGAIN) under the restart policy', async () => {
+    let tries = 0
+    const {clock, proc, states} = run('busy.1', async (ctx) => {
+      if (++tries < 3) throw new SpawnFailed('spawn-failed', 'spawn failed: spawn x EAGAIN', false)
+      ctx.ready()
+      await aborted(ctx.signal)
+    })
+    await clock.advance(10_000)
+    await flush()
+    expect(tries).toBe(3)
+    expect(states()).toEqual(['backoff', 'backoff'])
+    expect(proc.isReady).toBe(true)
+    await proc.stop()
   })
 })

@@ -1,0 +1,53 @@
+// A program that cannot start, through the built binary and a daemon in a
+// temp MAR_HOME: `mar up` says why and exits 1 at once (not at --timeout),
+// `mar status --json` carries the reason, and `mar validate` warns first.
+import {chmodSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+import {instance, project, withHome, type Home} from '../helpers/daemon.js'
+import {mar} from '../helpers/cli.js'
+
+const homes: Home[] = []
+const cleanups: Array<() => void> = []
+afterEach(async () => {
+  for (const home of homes.splice(0)) await home.cleanup()
+  for (const cleanup of cleanups.splice(0)) cleanup()
+})
+
+const notExecutable = "./run.sh is not executable — chmod +x ./run.sh or run it as 'sh ./run.sh'"
+
+describe('a script without the x bit', () => {
+  it('fails at once in the daemon: mar up exits 1 long before --timeout, status shows the reason and no restarts', async () => {
+    const home = withHome()
+    homes.push(home)
+    const p = project({'mar.yaml': 'name: app\nrunners:\n  web: ./run.sh\n', 'run.sh': '#!/bin/sh\nsleep 300\n'})
+    cleanups.push(p.cleanup)
+    chmodSync(join(p.dir, 'run.sh'), 0o644)
+    // Were it retried, `up` would wait out the 120 s timeout, far past this test's 30 s.
+    const up = await home.mar(['up', '--timeout', '120s'], {cwd: p.dir, timeoutMs: 30_000})
+    expect(up.code).toBe(1)
+    expect(up.stderr + up.stdout).toContain(notExecutable)
+    expect(up.stderr).not.toMatch(/\n\s+at /)
+
+    const status = await home.mar(['status', '--json'], {cwd: p.dir})
+    const web = instance(JSON.parse(status.stdout), 'app', 'web.1')
+    expect(web).toMatchObject({state: 'failed', reasonCode: 'spawn-not-executable', reason: notExecutable, restarts: 0, pid: null})
+
+    // Fixed, it starts at the next ask: nothing remembered the failure.
+    chmodSync(join(p.dir, 'run.sh'), 0o755)
+    expect((await home.mar(['start', 'web'], {cwd: p.dir})).code).toBe(0)
+    expect(instance(await home.status(), 'app', 'web.1')).toMatchObject({state: 'running', reasonCode: null})
+  })
+
+  it('mar validate warns with the same words, naming the line, and still exits 0', async () => {
+    const p = project({'mar.yaml': 'runners:\n  web:\n    cmd: ./run.sh\n  gone: { cmd: no-such-program-x }\n', 'run.sh': '#!/bin/sh\n'})
+    cleanups.push(p.cleanup)
+    chmodSync(join(p.dir, 'run.sh'), 0o644)
+    const result = await mar(['validate'], {cwd: p.dir})
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain(`mar.yaml:3: runner "web": ${notExecutable}`)
+    expect(result.stdout).toMatch(/mar\.yaml:4: runner "gone": no-such-program-x not found on PATH \(/)
+    const json = JSON.parse((await mar(['validate', '--json'], {cwd: p.dir})).stdout)
+    expect(json.warnings).toContainEqual(expect.stringContaining(`runner "web": ${notExecutable}`))
+  })
+})
