@@ -1,7 +1,8 @@
 // How the daemon process is started, wherever it is started: by a client
 // that finds none running (mar up, mar daemon start, mar daemon dial-stdio)
 // or by systemd's unit (src/systemd/startup-unit.ts uses the same flags).
-import {closeSync, existsSync, openSync, readFileSync} from 'node:fs'
+import {closeSync, existsSync, readFileSync} from 'node:fs'
+import {openPrivateAppend} from '../util/private-files.js'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {MarError} from '../util/errors.js'
@@ -48,7 +49,7 @@ export function packageRoot(): string {
 export async function startDaemon(paths: MarPaths, timeoutMs = 10_000): Promise<void> {
   ensureHome(paths)
   const entry = join(packageRoot(), 'dist', 'daemon.js')
-  const logFd = await inHome(paths.home, paths.daemonLog, 'open', () => openSync(paths.daemonLog, 'a', 0o600))
+  const logFd = await inHome(paths.home, paths.daemonLog, 'open', () => openPrivateAppend(paths.daemonLog))
   // Loaded here: only a caller that starts the daemon needs it.
   const {spawn} = await import('node:child_process')
   const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, entry], {

@@ -5,10 +5,15 @@
 // daemon vets it (without creating anything) before connecting; whatever
 // creates MAR_HOME or opens files in it at start-up (ensureHome, the
 // daemon's and `mar up -f`'s start-up) turns a file-system error into the
-// same kind of line with homeFailure. Checks still to come — MAR_HOME's
-// owner and mode (StrictModes), nothing followed through a symlink
-// (O_NOFOLLOW) — belong in vetHome too.
-import {accessSync, chmodSync, constants, existsSync, mkdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
+// same kind of line with homeFailure.
+//
+// Like OpenSSH's StrictModes, MAR_HOME must be the user's own: owned by
+// them and writable by nobody else, and so must every directory and file mar
+// trusts in it — otherwise whoever owns it could plant a plan that mar runs,
+// or a link that makes mar write where they choose. Nothing in it may be a
+// symbolic link (MAR_HOME itself may be one, to a directory of the user's);
+// the files are opened with O_NOFOLLOW besides (src/util/private-files.ts).
+import {accessSync, chmodSync, constants, existsSync, lstatSync, mkdirSync, rmSync, statSync, writeFileSync, type Stats} from 'node:fs'
 import {dirname, join, relative} from 'node:path'
 import {MarError} from '../util/errors.js'
 import type {MarPaths} from './home.js'
@@ -55,7 +60,7 @@ export function homeFailure(home: string, path: string, doing: string, error: un
     case 'EROFS':
       return homeError(home, ` is on a read-only file system${at}`, `set MAR_HOME to a writable directory`, error)
     case 'ELOOP':
-      return homeError(home, `: too many symbolic links${at}`, `fix the links ${ELSEWHERE}`, error)
+      return homeError(home, `: ${path === home ? 'too many symbolic links' : `${relative(home, path)} is a symbolic link, and mar follows none in MAR_HOME`}`, `remove ${path} (mar creates it again) ${ELSEWHERE}`, error)
     case 'ENAMETOOLONG':
       return homeError(home, `: path too long${at}`, 'set MAR_HOME to a shorter path', error)
     default:
@@ -97,6 +102,8 @@ export function vetHome(paths: MarPaths, mode: 'use' | 'create'): void {
     throw homeFailure(home, home, 'reach', error)
   }
   if (info && !info.isDirectory()) throw notADirectory(home, home)!
+  // A directory of the user's that others may write to is made private when mar sets it up, refused when it is only used.
+  if (info) mustBeOwn(home, home, info, 'directory', mode === 'create')
   if (!info) {
     if (mode === 'use') {
       const blocked = notADirectory(home, dirname(home))
@@ -108,14 +115,16 @@ export function vetHome(paths: MarPaths, mode: 'use' | 'create'): void {
   }
   if (mode === 'use') {
     attempt(home, home, 'open', () => accessSync(home, constants.R_OK | constants.W_OK | constants.X_OK))
+    vetContents(paths)
     return
   }
   // An existing directory keeps its mode under mkdir: make sure it is private.
   attempt(home, home, 'change the mode of', () => chmodSync(home, 0o700))
-  for (const dir of [paths.logs, paths.stacks, paths.run, paths.foreground]) {
+  vetContents(paths)
+  for (const dir of trustedDirs(paths)) {
     attempt(home, dir, 'create', () => mkdirSync(dir, {recursive: true, mode: 0o700}))
   }
-  for (const file of [paths.socket, paths.lock, paths.daemonLog, paths.journal]) {
+  for (const file of trustedFiles(paths)) {
     if (statQuietly(file)?.isDirectory()) {
       throw homeError(home, `: ${relative(home, file)} is a directory, where mar keeps a file`, `remove ${file} ${ELSEWHERE}`)
     }
@@ -126,6 +135,39 @@ export function vetHome(paths: MarPaths, mode: 'use' | 'create'): void {
     attempt(home, home, 'write', () => writeFileSync(probe, 'mar checks that MAR_HOME can be written\n', {mode: 0o600}))
   } finally {
     rmSync(probe, {force: true})
+  }
+}
+
+/** The directories mar keeps in MAR_HOME, and trusts. */
+const trustedDirs = (paths: MarPaths) => [paths.logs, paths.stacks, paths.run, paths.foreground]
+/** The files mar keeps at MAR_HOME's top. */
+const trustedFiles = (paths: MarPaths) => [paths.socket, paths.lock, join(paths.home, 'daemon.lock'), paths.daemonLog, paths.journal]
+
+/** What exists of mar's own directories and files in MAR_HOME: each a real one (no link), the user's own, and (directories) writable by nobody else. */
+function vetContents(paths: MarPaths): void {
+  for (const [path, kind] of [...trustedDirs(paths).map((p) => [p, 'directory'] as const), ...trustedFiles(paths).map((p) => [p, 'file'] as const)]) {
+    let info: Stats | undefined
+    try {
+      info = lstatSync(path, {throwIfNoEntry: false})
+    } catch (error) {
+      throw homeFailure(paths.home, path, 'reach', error)
+    }
+    if (!info) continue
+    if (info.isSymbolicLink()) throw homeFailure(paths.home, path, 'open', Object.assign(new Error('symbolic link'), {code: 'ELOOP'}))
+    mustBeOwn(paths.home, path, info, kind)
+  }
+}
+
+/** StrictModes: owned by this user, and (a directory) writable by no one else. Root may not use another user's MAR_HOME either. */
+function mustBeOwn(home: string, path: string, info: Stats, kind: 'directory' | 'file', fixMode = false): void {
+  const uid = process.getuid?.()
+  const name = path === home ? '' : `: ${relative(home, path)}`
+  if (uid !== undefined && info.uid !== uid) {
+    throw homeError(home, `${name} belongs to uid ${info.uid}, not to you (uid ${uid})`, `mar trusts only a MAR_HOME of your own: set MAR_HOME to a directory of yours${path === home ? '' : `, or remove ${path}`}`)
+  }
+  if (kind === 'directory' && (info.mode & 0o022) !== 0) {
+    if (fixMode) return attempt(home, path, 'change the mode of', () => chmodSync(path, 0o700))
+    throw homeError(home, `${name} can be written by others (mode ${(info.mode & 0o777).toString(8)})`, `chmod 700 ${path}`)
   }
 }
 

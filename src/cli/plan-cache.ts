@@ -79,7 +79,7 @@ export function readCachedPlan(at: {path: string; key: string}, env: NodeJS.Proc
   let entry: Entry
   try {
     // A plan is what mar will run: only from a cache directory no one else can write.
-    if (!ownedPrivately(join(at.path, '..'))) return null
+    if (!ownedPrivately(join(at.path, '..'), false)) return null
     entry = JSON.parse(readFileSync(at.path, 'utf8')) as Entry
   } catch {
     return null
@@ -104,13 +104,14 @@ function writeIntoCache(path: string, data: string | Uint8Array): boolean {
   const dir = join(path, '..')
   const temporary = `${path}.${process.pid}.tmp`
   try {
-    if (!statSync(join(dir, '..')).isDirectory()) return false
+    // Never into somebody else's MAR_HOME (vetting it comes later, and says so).
+    if (!ownedPrivately(join(dir, '..'))) return false
     mkdirSync(dir, {mode: 0o700})
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return false
   }
   try {
-    if (!ownedPrivately(dir)) return false
+    if (!ownedPrivately(dir, false)) return false
     writeFileSync(temporary, data, {mode: 0o600})
     renameSync(temporary, path)
     return true

@@ -8,7 +8,6 @@
 // journal says what that is).
 import {rmSync} from 'node:fs'
 import {join} from 'node:path'
-import type {Server} from 'node:net'
 import {ensureHome, foregroundSocket, marPaths, safeName, type MarPaths} from '../api/home.js'
 import {inHome, socketPathProblem} from '../api/home-vet.js'
 import type {WatchEvent} from '../api/protocol.js'
@@ -20,7 +19,7 @@ import {ApiServer} from './api-server.js'
 import {Daemon} from './daemon.js'
 import {Journal} from './journal.js'
 import {InstanceLogs, StampClock, stopHolePunchers} from './logs/index.js'
-import {acquireLock, closeServer, foregroundLockKey} from './server.js'
+import {acquireLock, foregroundLockKey} from './server.js'
 import type {StackRuntime} from './stack-runtime.js'
 import {killRecorded} from './instance-ops.js'
 
@@ -82,7 +81,7 @@ export async function startForeground(plan: StackPlan, options: ForegroundOption
   try {
     await inHome(paths.home, socket, 'listen on', () => server.listen(socket))
   } catch (error) {
-    await closeServer(lock).catch(() => {})
+    lock.release()
     cgroups.dispose()
     throw error
   }
@@ -117,7 +116,7 @@ export async function startForeground(plan: StackPlan, options: ForegroundOption
       await server.endSessions('the stack stopped', true)
       await closed
       rmSync(socket, {force: true})
-      await closeServer(lock).catch(() => {})
+      lock.release()
       stopHolePunchers()
       cgroups.dispose()
     },

@@ -5,7 +5,8 @@
 // the kernel's boot id: after a reboot nothing is adopted and everything
 // runs afresh. One small write per spawn keeps `mar up` of hundreds of
 // instances fast; the file is compacted whenever a daemon starts.
-import {closeSync, openSync, readFileSync, renameSync, writeFileSync, writeSync} from 'node:fs'
+import {closeSync, readFileSync, writeSync} from 'node:fs'
+import {openPrivateAppend, readPrivate, writePrivateAtomic} from '../util/private-files.js'
 import type {AdoptRecord} from '../supervisor/child.js'
 import type {ExitInfo} from '../supervisor/errors.js'
 
@@ -63,7 +64,7 @@ export class Journal {
     this.latest.clear()
     let text = ''
     try {
-      text = readFileSync(this.path, 'utf8')
+      text = readPrivate(this.path)
     } catch {
       return new Map()
     }
@@ -97,8 +98,7 @@ export class Journal {
       lines.push(JSON.stringify({t: 'spawn', boot: this.boot, ...spawn}))
       if (ended) lines.push(JSON.stringify({t: 'exit', boot: this.boot, stack: record.stack, instance: record.instance, runId: record.runId, exit: ended}))
     }
-    writeFileSync(`${this.path}.tmp`, lines.length ? `${lines.join('\n')}\n` : '', {mode: 0o600})
-    renameSync(`${this.path}.tmp`, this.path)
+    writePrivateAtomic(this.path, lines.length ? `${lines.join('\n')}\n` : '')
   }
 
   spawned(record: SpawnRecord): void {
@@ -115,7 +115,7 @@ export class Journal {
 
   private append(entry: Entry): void {
     this.remember(entry)
-    this.fd ??= openSync(this.path, 'a', 0o600)
+    this.fd ??= openPrivateAppend(this.path)
     const line = `${JSON.stringify(entry)}\n`
     writeSync(this.fd, line)
     this.appended += line.length

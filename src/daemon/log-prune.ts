@@ -11,7 +11,7 @@ import {lstat, readdir, rm} from 'node:fs/promises'
 import {join} from 'node:path'
 import {foregroundSocket, safeName, type MarPaths} from '../api/home.js'
 import {MarError} from '../util/errors.js'
-import {acquireLock, closeServer, foregroundLockKey} from './server.js'
+import {acquireLock, foregroundLockKey} from './server.js'
 
 /** Logs of stacks that are not up are kept this long after their last write. */
 export const LOG_RETENTION_MS = 7 * 24 * 3600_000
@@ -67,7 +67,7 @@ export async function clearStackLogs(
     }
     return {stack, ...(await removeStackLogs(paths, stack))}
   } finally {
-    if (foregroundLock) await closeServer(foregroundLock).catch(() => {})
+    foregroundLock?.release()
   }
 }
 

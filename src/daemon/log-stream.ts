@@ -11,7 +11,6 @@
 // same name left on disk is not replayed.
 import {decodeCursor, encodeCursor, type LogPosition} from '../api/cursor.js'
 import type {LogLine, LogsParams, StackRef} from '../api/protocol.js'
-import {MarError} from '../util/errors.js'
 import type {Daemon} from './daemon.js'
 import type {Stream} from './handlers.js'
 import {LogReader, type Source} from './log-reader.js'

@@ -2,7 +2,8 @@
 // that were up, tell systemd it is ready, and on SIGTERM stop everything
 // gracefully. `mar daemon run` runs this in the foreground; `mar up` and
 // `mar daemon start` run dist/daemon.js in the background.
-import {appendFileSync, rmSync, writeFileSync} from 'node:fs'
+import {rmSync} from 'node:fs'
+import {appendPrivate, writePrivateAtomic} from '../util/private-files.js'
 import {createHash} from 'node:crypto'
 import {createCgroupManager} from '../supervisor/cgroup.js'
 import {ExitCode, type MarError} from '../util/errors.js'
@@ -13,8 +14,7 @@ import {ApiServer} from './api-server.js'
 import {Daemon} from './daemon.js'
 import {Journal} from './journal.js'
 import {InstanceLogs, StampClock, stopHolePunchers} from './logs/index.js'
-import {acquireLock, closeServer} from './server.js'
-import type {Server} from 'node:net'
+import {acquireLock, daemonLockPath, type HeldLock} from './server.js'
 import {StackStore} from './stack-store.js'
 import {closeInheritedFds} from './inherited-fds.js'
 import {notifySystemd} from './systemd-notify.js'
@@ -33,7 +33,7 @@ export interface DaemonOptions {
 }
 
 /** Ask the daemon that holds the lock to stop with --keep, then take the lock. */
-async function takeLockFrom(paths: MarPaths, log: (m: string) => void): Promise<Server | null> {
+async function takeLockFrom(paths: MarPaths, log: (m: string) => void): Promise<HeldLock | null> {
   try {
     const client = await connectSocket(paths.socket, 2000)
     log(`taking over from the running daemon (pid ${client.peer.pid}); its services keep running`)
@@ -44,7 +44,7 @@ async function takeLockFrom(paths: MarPaths, log: (m: string) => void): Promise<
   }
   const deadline = Date.now() + 30_000
   while (Date.now() < deadline) {
-    const lock = await acquireLock(paths.home)
+    const lock = await acquireLock(daemonLockPath(paths.home))
     if (lock) return lock
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
@@ -57,7 +57,7 @@ function makeLogger(paths: MarPaths, foreground: boolean): (message: string) => 
     if (foreground) process.stderr.write(line)
     else {
       try {
-        appendFileSync(paths.daemonLog, line)
+        appendPrivate(paths.daemonLog, line)
       } catch {
         // nowhere left to complain to
       }
@@ -76,7 +76,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     return ExitCode.daemon
   }
   const log = makeLogger(paths, options.foreground)
-  const lock = (await acquireLock(paths.home)) ?? (options.takeOver ? await takeLockFrom(paths, log) : null)
+  const lock = (await acquireLock(daemonLockPath(paths.home))) ?? (options.takeOver ? await takeLockFrom(paths, log) : null)
   if (!lock) {
     process.stderr.write(`mar: a daemon is already running for ${paths.home}\n`)
     return 1
@@ -116,7 +116,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     await closed
     rmSync(paths.socket, {force: true})
     rmSync(paths.lock, {force: true})
-    await closeServer(lock).catch(() => {})
+    lock.release()
     stopHolePunchers()
     if (!keep) cgroups.dispose()
     log('stopped')
@@ -130,12 +130,12 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   })
   try {
     await inHome(paths.home, paths.socket, 'listen on', () => server.listen(paths.socket))
-    await inHome(paths.home, paths.lock, 'write', () => writeFileSync(paths.lock, `${process.pid}\n`, {mode: 0o600}))
+    await inHome(paths.home, paths.lock, 'write', () => writePrivateAtomic(paths.lock, `${process.pid}\n`))
   } catch (error) {
     // Told to whoever started it (stderr: the terminal, systemd's journal, or daemon.log that startDaemon reads back).
     const line = (error as MarError).toLine?.() ?? (error as Error).message
     process.stderr.write(`mar: ${line}\n`)
-    await closeServer(lock).catch(() => {})
+    lock.release()
     cgroups.dispose()
     return ExitCode.daemon
   }

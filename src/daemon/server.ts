@@ -1,29 +1,23 @@
-// The daemon's sockets. The control socket lives in MAR_HOME (0700) with
-// mode 0600, so only its user can connect. A second, abstract-namespace
-// socket is the single-instance lock: the kernel releases it when the
-// daemon dies however it dies, so there is never a stale lock to break, and
-// two daemons racing to start cannot both win.
-import {createHash} from 'node:crypto'
+// The daemon's sockets and locks. The control socket lives in MAR_HOME
+// (0700) with mode 0600, so only its user can connect. The single-instance
+// lock is a flock(2) on a file in MAR_HOME (src/daemon/file-lock.ts): only
+// the user can open it, so no other user can take it first (an abstract
+// socket's name is visible to everyone in /proc/net/unix, and was), and the
+// kernel releases it when the daemon dies however it dies.
 import {chmodSync, rmSync} from 'node:fs'
+import {join} from 'node:path'
 import {createServer, type Server, type Socket} from 'node:net'
+import {safeName} from '../api/home.js'
+export {acquireLock, type HeldLock} from './file-lock.js'
 
-export function lockName(home: string): string {
-  const uid = process.getuid?.() ?? 0
-  return `\0mar-daemon-${uid}-${createHash('sha256').update(home).digest('hex').slice(0, 24)}`
+/** The daemon's single-instance lock file in MAR_HOME. */
+export function daemonLockPath(home: string): string {
+  return join(home, 'daemon.lock')
 }
 
-/** The lock a `mar up -f` of `stack` holds (acquireLock's key): one foreground run per stack. */
+/** The lock a `mar up -f` of `stack` holds: one foreground run per stack. */
 export function foregroundLockKey(home: string, stack: string): string {
-  return `${home}\u0000foreground\u0000${stack}`
-}
-
-/** Take the lock for this MAR_HOME; null when another daemon holds it. */
-export function acquireLock(home: string): Promise<Server | null> {
-  return new Promise((resolve, reject) => {
-    const server = createServer((socket) => socket.destroy())
-    server.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' ? resolve(null) : reject(error)))
-    server.listen(lockName(home), () => resolve(server))
-  })
+  return join(home, 'foreground', `${safeName(stack)}.lock`)
 }
 
 /** Listen on the control socket, replacing a stale socket file (we hold the lock, so it is stale). */

@@ -1,6 +1,7 @@
 // The stacks that are up, as the plans the CLI sent: what a daemon brings
 // back after a reboot or a restart. `mar down` removes a stack's file.
-import {readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {readdirSync, rmSync} from 'node:fs'
+import {readPrivate, writePrivateAtomic} from '../util/private-files.js'
 import {join} from 'node:path'
 import type {StackPlan} from '../config/types.js'
 import {safeName} from './paths.js'
@@ -31,8 +32,7 @@ export class StackStore {
     const stored: StoredStack = {version: 1, savedAt: new Date().toISOString(), plan: packPlan(plan), stopped: [...stopped]}
     const file = this.file(plan.name)
     // The plan holds the environment the stack was started with: private to this user.
-    writeFileSync(`${file}.tmp`, JSON.stringify(stored), {mode: 0o600})
-    renameSync(`${file}.tmp`, file)
+    writePrivateAtomic(file, JSON.stringify(stored))
   }
 
   remove(name: string): void {
@@ -50,7 +50,7 @@ export class StackStore {
     }
     for (const name of names.sort()) {
       try {
-        const stored = JSON.parse(readFileSync(join(this.dir, name), 'utf8')) as StoredStack
+        const stored = JSON.parse(readPrivate(join(this.dir, name))) as StoredStack
         if (stored.version !== 1 || !stored.plan?.name) throw new Error('unknown format')
         // Checked as a plan sent over the socket is: a damaged or planted file must not reach a stack.
         const stopped = Array.isArray(stored.stopped) ? stored.stopped.filter((n): n is string => typeof n === 'string') : []

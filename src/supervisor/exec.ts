@@ -3,7 +3,6 @@
 // wrapper may replace that), or — for a oneshot — once it exited 0.
 import {canBind, describePortInUse, portHolders} from './ports.js'
 import {nanoid} from 'nanoid'
-import {MarError} from '../util/errors.js'
 import type {CommandSpec, StopSpec} from './spec.js'
 import type {CgroupManager} from './cgroup.js'
 import {adoptChild, spawnChild, SpawnError, type AdoptRecord, type ChildHandle} from './child.js'

@@ -4,7 +4,7 @@
 // a real tmpfs where this machine lets the test mount one; no permission is
 // a throwaway uid (setpriv) where the test runs as root.
 import {execFileSync, spawnSync} from 'node:child_process'
-import {chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
@@ -90,9 +90,37 @@ describe('an unusable MAR_HOME: exit 3 and one line', () => {
       expect({args, code: result.status, stderr: result.stderr}).toEqual({
         args,
         code: 3,
-        stderr: `mar: MAR_HOME ${home}: permission denied — make it yours (chown, chmod u+rwx) or set MAR_HOME to another directory of yours\n`,
+        stderr: `mar: MAR_HOME ${home} belongs to uid 0, not to you (uid 65534) — mar trusts only a MAR_HOME of your own: set MAR_HOME to a directory of yours\n`,
       })
     }
+  })
+
+  it.skipIf(!root)("root refuses another user's MAR_HOME, and nothing in its own is followed through a symbolic link", async () => {
+    const home = scratch()
+    chownSync(home, 1001, 1001)
+    const cwd = stack()
+    for (const args of [['up'], ['status'], ['daemon', 'start']]) {
+      const result = await mar(args, {cwd, env: {MAR_HOME: home}})
+      expect({args, code: result.code, stderr: result.stderr}).toEqual({
+        args,
+        code: 3,
+        stderr: `mar: MAR_HOME ${home} belongs to uid 1001, not to you (uid 0) — mar trusts only a MAR_HOME of your own: set MAR_HOME to a directory of yours\n`,
+      })
+    }
+    expect(readdirSync(home)).toEqual([])
+    // Links planted in a MAR_HOME of root's own: refused, and what they point at is untouched.
+    const own = scratch()
+    const victim = join(scratch(), 'victim')
+    writeFileSync(victim, 'precious\n')
+    for (const name of ['daemon.log', 'journal.jsonl', 'logs']) {
+      rmSync(join(own, name), {recursive: true, force: true})
+      symlinkSync(victim, join(own, name))
+      const result = await mar(['up'], {cwd, env: {MAR_HOME: own}})
+      expect(result.code).toBe(3)
+      expect(result.stderr).toBe(`mar: MAR_HOME ${own}: ${name} is a symbolic link, and mar follows none in MAR_HOME — remove ${join(own, name)} (mar creates it again) or set MAR_HOME to another directory\n`)
+      rmSync(join(own, name))
+    }
+    expect(readFileSync(victim, 'utf8')).toBe('precious\n')
   })
 
   const mountable = root && spawnSync('mount', ['--version']).status === 0

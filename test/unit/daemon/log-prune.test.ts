@@ -7,7 +7,7 @@ import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {marPaths} from '../../../src/api/home.js'
 import {clearStackLogs, LOG_RETENTION_MS, pruneLogs} from '../../../src/daemon/log-prune.js'
-import {acquireLock, closeServer, foregroundLockKey} from '../../../src/daemon/server.js'
+import {acquireLock, foregroundLockKey} from '../../../src/daemon/server.js'
 import {MarError} from '../../../src/util/errors.js'
 
 const dirs: string[] = []
@@ -104,7 +104,7 @@ describe('clearStackLogs', () => {
     try {
       expect(await code(clearStackLogs(paths, 'shop', notUp))).toBe('stack-in-foreground')
     } finally {
-      await closeServer(lock!)
+      lock!.release()
     }
     expect(existsSync(join(paths.logs, 'shop/web.1/out.log'))).toBe(true)
     expect(await code(clearStackLogs(paths, 'shop', notUp))).toBe('cleared')
