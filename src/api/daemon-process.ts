@@ -46,8 +46,9 @@ export function packageRoot(): string {
  * starting it at once is fine: one daemon wins the lock, the other exits,
  * and both callers reach the winner.
  */
-export async function startDaemon(paths: MarPaths, timeoutMs = 10_000): Promise<void> {
-  ensureHome(paths)
+export async function startDaemon(paths: MarPaths, timeoutMs = 10_000, options: {allowFull?: boolean} = {}): Promise<void> {
+  // `mar daemon start` comes up on a full disk (to take over what runs); `mar up` refuses to start new work there.
+  ensureHome(paths, options)
   const entry = join(packageRoot(), 'dist', 'daemon.js')
   const logFd = await inHome(paths.home, paths.daemonLog, 'open', () => openPrivateAppend(paths.daemonLog))
   // Loaded here: only a caller that starts the daemon needs it.

@@ -89,7 +89,7 @@ function notADirectory(home: string, path: string, cause?: unknown): MarError | 
  * there). `create`: make MAR_HOME and its subdirectories, private to this
  * user, and check that a file can be written there.
  */
-export function vetHome(paths: MarPaths, mode: 'use' | 'create'): void {
+export function vetHome(paths: MarPaths, mode: 'use' | 'create', options: {allowFull?: boolean} = {}): 'ok' | 'full' {
   const {home} = paths
   const tooLong =
     socketPathProblem(home, paths.socket) ?? socketPathProblem(home, join(paths.run, NOTIFY_SOCKET_SAMPLE), `${join(paths.run, 'n')}/… (a notify socket)`)
@@ -108,7 +108,7 @@ export function vetHome(paths: MarPaths, mode: 'use' | 'create'): void {
     if (mode === 'use') {
       const blocked = notADirectory(home, dirname(home))
       if (blocked) throw blocked
-      return
+      return 'ok'
     }
     // Not recursive when the parent exists: Node's recursive mkdir loops for ever under /proc.
     attempt(home, home, 'create', () => mkdirSync(home, {recursive: !existsSync(dirname(home)), mode: 0o700}))
@@ -116,7 +116,7 @@ export function vetHome(paths: MarPaths, mode: 'use' | 'create'): void {
   if (mode === 'use') {
     attempt(home, home, 'open', () => accessSync(home, constants.R_OK | constants.W_OK | constants.X_OK))
     vetContents(paths)
-    return
+    return 'ok'
   }
   // An existing directory keeps its mode under mkdir: make sure it is private.
   attempt(home, home, 'change the mode of', () => chmodSync(home, 0o700))
@@ -132,10 +132,16 @@ export function vetHome(paths: MarPaths, mode: 'use' | 'create'): void {
   // Creating directories needs no free blocks; the logs, the journal and the pid file do.
   const probe = join(home, `.write-test-${process.pid}`)
   try {
-    attempt(home, home, 'write', () => writeFileSync(probe, 'mar checks that MAR_HOME can be written\n', {mode: 0o600}))
+    writeFileSync(probe, 'mar checks that MAR_HOME can be written\n', {mode: 0o600})
+  } catch (error) {
+    // A daemon must still come up on a full disk, to take over the services a previous one left: it then supervises from memory.
+    const code = (error as NodeJS.ErrnoException).code
+    if (options.allowFull && (code === 'ENOSPC' || code === 'EDQUOT')) return 'full'
+    throw homeFailure(home, home, 'write', error)
   } finally {
     rmSync(probe, {force: true})
   }
+  return 'ok'
 }
 
 /** The directories mar keeps in MAR_HOME, and trusts. */

@@ -51,8 +51,8 @@ export function marPaths(home: string = marHome()): MarPaths {
  * Create MAR_HOME and its subdirectories, private to this user; a MAR_HOME
  * that cannot be one is a clear error (exit 3). The checks live in home-vet.ts.
  */
-export function ensureHome(paths: MarPaths): void {
-  vetHome(paths, 'create')
+export function ensureHome(paths: MarPaths, options: {allowFull?: boolean} = {}): 'ok' | 'full' {
+  return vetHome(paths, 'create', options)
 }
 
 /** A file-system-safe form of a stack or instance name. */

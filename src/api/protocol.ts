@@ -98,6 +98,8 @@ export interface HostInfo {
 export interface StatusReply {
   stacks: StackInfo[]
   hosts: HostInfo[]
+  /** What a user must know of the daemon itself (records it cannot write), in words. */
+  warnings?: string[]
 }
 
 /** Which stack a request means: by name, or by the config file of the caller's directory. */
@@ -185,6 +187,8 @@ export interface DaemonInfo {
   stacks: number
   instances: number
   containment: string
+  /** As in StatusReply. */
+  warnings?: string[]
   /** `daemon`, or `foreground` for the stack a `mar up -f` serves. */
   role: PeerRole
 }

@@ -11,7 +11,7 @@ export async function daemonStart(options: {json: boolean; quiet: boolean}): Pro
   let client = await probeDaemon(paths)
   const already = client !== null
   if (!client) {
-    await startDaemon(paths)
+    await startDaemon(paths, undefined, {allowFull: true})
     client = await probeDaemon(paths)
   }
   if (!client) throw new MarError('daemon-start-failed', 'the daemon did not answer after starting', {exitCode: ExitCode.daemon})

@@ -13,7 +13,7 @@ export async function dialStdio(): Promise<number> {
   const paths = marPaths()
   const running = await probeDaemon(paths)
   if (running) running.close()
-  else await startDaemon(paths)
+  else await startDaemon(paths, undefined, {allowFull: true})
   const socket = connect(paths.socket)
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve)

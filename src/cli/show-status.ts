@@ -39,12 +39,14 @@ export async function showStatus(options: StatusOptions): Promise<number> {
   try {
     // The daemon's stacks, then those `mar up -f` runs in other terminals.
     const replies = await Promise.all(clients.map((client) => client.call('status', {}).catch(() => null)))
-    status = {stacks: replies.flatMap((reply) => reply?.stacks ?? []), hosts: replies[0]?.hosts ?? []}
+    status = {stacks: replies.flatMap((reply) => reply?.stacks ?? []), hosts: replies[0]?.hosts ?? [], warnings: replies.flatMap((reply) => reply?.warnings ?? [])}
     if (!options.json && clients.length > 0) containment = (await clients[0]!.call('ping', {})).containment
   } finally {
     for (const client of clients) client.close()
   }
   if (groups) status = (await import('./status-filter.js')).filterStatus(status, groups)
+  // On stderr, also with --json: its stdout stays the documented shape.
+  for (const warning of status.warnings ?? []) process.stderr.write(`mar: warning: ${warning}\n`)
   if (options.json) process.stdout.write(`${JSON.stringify(statusJson(status), null, 2)}\n`)
   else if (clients.length === 0 && !groups) {
     const recorded = recordedStacks()

@@ -17,6 +17,7 @@ import {isRunning} from '../supervisor/proc.js'
 import {MarError} from '../util/errors.js'
 import {marVersion} from '../util/version.js'
 import {toInstanceInfo} from './instance-status.js'
+import {Records} from './records.js'
 import {describeInstance} from './describe-instance.js'
 import {clearStackLogs} from './log-prune.js'
 import {safeName} from './paths.js'
@@ -67,8 +68,11 @@ export class Daemon {
   private closing = false
   private readonly usage: UsageSampler
   readonly startedAt = new Date()
+  /** The journal's and stack files' state, and what the daemon does when they cannot be written. */
+  readonly records: Records
 
   constructor(readonly deps: DaemonDeps) {
+    this.records = new Records(deps.stackStore, deps.log)
     this.usage = new UsageSampler(
       () => [...this.stacks.values()].flatMap((rt) => rt.running().map((r) => ({key: journalKey(rt.name, r.name), pid: r.pid, cgroupPath: r.cgroupPath}))),
       deps.usageIntervalMs,
@@ -105,7 +109,12 @@ export class Daemon {
   }
 
   status(): StatusReply {
-    return {stacks: this.runtimes().map((rt) => rt.info(this.usageOf(rt.name))), hosts: this.hosts()}
+    return {stacks: this.runtimes().map((rt) => rt.info(this.usageOf(rt.name))), hosts: this.hosts(), warnings: this.records.warnings()}
+  }
+
+  /** A kind of record (journal, stack files, MAR_HOME) cannot be written (`why`), or can again (null). */
+  recordsProblem(kind: string, why: string | null, retry?: () => boolean): void {
+    this.records.problem(kind, why, retry)
   }
 
   describe(ref: StackRef, target: string): InstanceDescription {
@@ -155,6 +164,7 @@ export class Daemon {
       startedAt: this.startedAt.toISOString(),
       stacks: this.stacks.size,
       instances: this.runtimes().reduce((n, rt) => n + rt.instanceNames().length, 0),
+      warnings: this.records.warnings(),
       containment: `${cgroups.mode === 'cgroup' ? 'a cgroup per instance' : 'process groups'} (${cgroups.reason}); resources ${cgroups.enforcesResources ? 'enforced' : 'not enforced'}`,
       role: this.deps.role,
     }
@@ -234,7 +244,7 @@ export class Daemon {
 
   /** Record a stack's plan and what is held stopped in it, for the next daemon. */
   private persist(runtime: StackRuntime): void {
-    if (this.stacks.get(runtime.name) === runtime) this.deps.stackStore?.save(runtime.plan, runtime.heldNames())
+    if (this.stacks.get(runtime.name) === runtime) this.records.save(runtime.plan, runtime.heldNames())
   }
 
   /** Add a stack (or update one that is up, as reload would) and start its targets; `held` stay stopped (a stack coming back). */
@@ -317,7 +327,7 @@ export class Daemon {
     }
     // It leaves at once (a new `up` of the name waits for it to be gone); operations under way are cancelled.
     this.stacks.delete(runtime.name)
-    this.deps.stackStore?.remove(runtime.name)
+    this.records.remove(runtime.name)
     this.broadcast({kind: 'stack-removed', stack: runtime.name})
     const stopped = runtime.down()
     // The caller hears back once it stopped; its last output is stored right after.
@@ -411,6 +421,7 @@ export class Daemon {
     const runtimes = this.runtimes()
     await Promise.all(runtimes.map((rt) => rt.shutdown(keep).catch((e: Error) => this.deps.log(`stopping ${rt.name}: ${e.message}`))))
     await Promise.all([...runtimes.map((rt) => rt.closeLogs().catch(() => {})), ...[...this.retiring.values()].map((r) => r.gone)])
-    this.deps.journal.close()
+    this.deps.journal.dispose()
+    this.records.dispose()
   }
 }

@@ -5,6 +5,11 @@
 // the kernel's boot id: after a reboot nothing is adopted and everything
 // runs afresh. One small write per spawn keeps `mar up` of hundreds of
 // instances fast; the file is compacted whenever a daemon starts.
+//
+// A write that fails (a full disk) loses nothing the daemon needs: the
+// records live in memory (`latest`), the daemon is told once why they
+// cannot be written, and the whole state is written again (compacted) as
+// soon as it can be — tried at the next record and every few seconds.
 import {closeSync, readFileSync, writeSync} from 'node:fs'
 import {openPrivateAppend, readPrivate, writePrivateAtomic} from '../util/private-files.js'
 import type {AdoptRecord} from '../supervisor/child.js'
@@ -35,6 +40,8 @@ export function bootId(): string {
 
 /** Past this many appended bytes the journal is rewritten to its live records (a crash loop adds 2 lines a restart). */
 const COMPACT_BYTES = 1024 * 1024
+/** While records cannot be written, how often writing them all is tried again. */
+const RETRY_MS = 5000
 
 export class Journal {
   private fd: number | null = null
@@ -42,8 +49,21 @@ export class Journal {
   /** The last run of each instance, as the file says — what compaction keeps. */
   private readonly latest = new Map<string, SpawnRecord>()
   private appended = 0
+  /** Why records cannot be written now (null: they can). */
+  private failing: string | null = null
+  private retryTimer: NodeJS.Timeout | null = null
+  private lastRetry = 0
 
-  constructor(private readonly path: string) {}
+  /** `onProblem(why)` when records stop being written, `onProblem(null)` when they are written again. */
+  constructor(
+    private readonly path: string,
+    private readonly onProblem: (why: string | null) => void = () => {},
+  ) {}
+
+  /** Why records cannot be written now, or null. */
+  get problem(): string | null {
+    return this.failing
+  }
 
   private remember(entry: Entry): void {
     const key = journalKey(entry.stack, entry.instance)
@@ -85,7 +105,7 @@ export class Journal {
     return new Map(this.latest)
   }
 
-  /** Rewrite the file with just these records (atomically). */
+  /** Rewrite the file with just these records (atomically); on failure they stay in memory and are written later. */
   compact(records: Iterable<SpawnRecord> = [...this.latest.values()]): void {
     this.close()
     this.appended = 0
@@ -98,7 +118,28 @@ export class Journal {
       lines.push(JSON.stringify({t: 'spawn', boot: this.boot, ...spawn}))
       if (ended) lines.push(JSON.stringify({t: 'exit', boot: this.boot, stack: record.stack, instance: record.instance, runId: record.runId, exit: ended}))
     }
-    writePrivateAtomic(this.path, lines.length ? `${lines.join('\n')}\n` : '')
+    try {
+      writePrivateAtomic(this.path, lines.length ? `${lines.join('\n')}\n` : '')
+    } catch (error) {
+      this.fail(error)
+      return
+    }
+    if (this.failing) {
+      this.failing = null
+      if (this.retryTimer) clearInterval(this.retryTimer)
+      this.retryTimer = null
+      this.onProblem(null)
+    }
+  }
+
+  private fail(error: unknown): void {
+    this.close()
+    if (this.failing) return
+    const code = (error as NodeJS.ErrnoException).code
+    this.failing = `${this.path}: ${code === 'ENOSPC' ? 'no space left on the device' : code === 'EDQUOT' ? 'disk quota exceeded' : (error as Error).message}`
+    this.onProblem(this.failing)
+    this.retryTimer = setInterval(() => this.compact(), RETRY_MS)
+    this.retryTimer.unref()
   }
 
   spawned(record: SpawnRecord): void {
@@ -115,15 +156,35 @@ export class Journal {
 
   private append(entry: Entry): void {
     this.remember(entry)
-    this.fd ??= openPrivateAppend(this.path)
-    const line = `${JSON.stringify(entry)}\n`
-    writeSync(this.fd, line)
-    this.appended += line.length
+    if (this.failing) {
+      // A torn line may end the file: only a whole rewrite puts it right (at most once a second in a crash loop).
+      if (Date.now() - this.lastRetry >= 1000) {
+        this.lastRetry = Date.now()
+        this.compact()
+      }
+      return
+    }
+    try {
+      this.fd ??= openPrivateAppend(this.path)
+      const line = `${JSON.stringify(entry)}\n`
+      writeSync(this.fd, line)
+      this.appended += line.length
+    } catch (error) {
+      this.fail(error)
+      return
+    }
     if (this.appended > COMPACT_BYTES) this.compact()
   }
 
   close(): void {
     if (this.fd !== null) closeSync(this.fd)
     this.fd = null
+  }
+
+  /** The daemon stops: no more retries (what could not be written stays unwritten). */
+  dispose(): void {
+    if (this.retryTimer) clearInterval(this.retryTimer)
+    this.retryTimer = null
+    this.close()
   }
 }

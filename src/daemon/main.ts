@@ -69,8 +69,9 @@ function makeLogger(paths: MarPaths, foreground: boolean): (message: string) => 
 export async function runDaemon(options: DaemonOptions): Promise<number> {
   closeInheritedFds()
   const paths = marPaths(options.home)
+  let full = false
   try {
-    ensureHome(paths)
+    full = ensureHome(paths, {allowFull: true}) === 'full'
   } catch (error) {
     process.stderr.write(`mar: ${(error as MarError).toLine?.() ?? (error as Error).message}\n`)
     return ExitCode.daemon
@@ -85,9 +86,11 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   process.on('unhandledRejection', (error) => log(`unhandled rejection: ${error instanceof Error ? error.stack : String(error)}`))
 
   const cgroups = createCgroupManager({namespace: createHash('sha256').update(paths.home).digest('hex').slice(0, 16)})
-  const journal = new Journal(paths.journal)
+  // The journal tells the daemon when its records cannot be written (a full disk) and when they can again.
+  let daemon: Daemon | undefined
+  const journal = new Journal(paths.journal, (why) => daemon?.recordsProblem('journal', why))
   const stamps = new StampClock()
-  const daemon = new Daemon({
+  daemon = new Daemon({
     paths,
     stamps,
     journal,
@@ -130,7 +133,25 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   })
   try {
     await inHome(paths.home, paths.socket, 'listen on', () => server.listen(paths.socket))
-    await inHome(paths.home, paths.lock, 'write', () => writePrivateAtomic(paths.lock, `${process.pid}\n`))
+    // Only a record of the pid: a full disk must not keep the daemon from taking over what runs (it is written once space returns).
+    const writePid = () => writePrivateAtomic(paths.lock, `${process.pid}\n`)
+    await inHome(paths.home, paths.lock, 'write', () => {
+      try {
+        writePid()
+        if (full) daemon!.recordsProblem('home', `${paths.home}: no space left on the device`, () => true)
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code
+        if (code !== 'ENOSPC' && code !== 'EDQUOT') throw error
+        daemon!.recordsProblem('home', `${paths.home}: no space left on the device`, () => {
+          try {
+            writePid()
+            return true
+          } catch {
+            return false
+          }
+        })
+      }
+    })
   } catch (error) {
     // Told to whoever started it (stderr: the terminal, systemd's journal, or daemon.log that startDaemon reads back).
     const line = (error as MarError).toLine?.() ?? (error as Error).message

@@ -24,7 +24,11 @@ export interface Home {
 
 export function withHome(): Home {
   // Short: unix socket paths are limited to 108 bytes.
-  const home = mkdtempSync(join(tmpdir(), 'marh-'))
+  return withHomeAt(mkdtempSync(join(tmpdir(), 'marh-')))
+}
+
+/** A MAR_HOME at a directory the test made (on a file system of its own, say); removed at cleanup. */
+export function withHomeAt(home: string): Home {
   const env = {MAR_HOME: home}
   const tracked = new Set<number>()
   const self: Home = {
