@@ -18,8 +18,10 @@ export interface MarPaths {
   lock: string
   /** The daemon's own diagnostics when it runs in the background. */
   daemonLog: string
-  /** Captured output: logs/<stack>/<instance>/. */
+  /** Captured output: logs/<stack>/<instance>/, plain text. */
   logs: string
+  /** What children write before the daemon copies it into logs/: spool/<stack>/<instance>/. */
+  spool: string
   /** One JSON plan per stack that is up. */
   stacks: string
   /** Append-only record of spawns and exits, for adoption. */
@@ -41,6 +43,7 @@ export function marPaths(home: string = marHome()): MarPaths {
     lock: join(home, 'daemon.pid'),
     daemonLog: join(home, 'daemon.log'),
     logs: join(home, 'logs'),
+    spool: join(home, 'spool'),
     stacks: join(home, 'stacks'),
     journal: join(home, 'journal.jsonl'),
     run: join(home, 'run'),
@@ -59,7 +62,7 @@ export function ensureHome(paths: MarPaths): void {
     if (!existing) mkdirSync(paths.home, {recursive: !existsSync(dirname(paths.home)), mode: 0o700})
     // An existing directory keeps its mode under mkdir: make sure it is private.
     chmodSync(paths.home, 0o700)
-    for (const dir of [paths.logs, paths.stacks, paths.run, paths.foreground]) mkdirSync(dir, {recursive: true, mode: 0o700})
+    for (const dir of [paths.logs, paths.spool, paths.stacks, paths.run, paths.foreground]) mkdirSync(dir, {recursive: true, mode: 0o700})
   } catch (error) {
     throw fail((error as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (error as Error).message)
   }

@@ -18,7 +18,8 @@ import {MarError} from '../util/errors.js'
 import {ApiServer} from './api-server.js'
 import {Daemon} from './daemon.js'
 import {Journal} from './journal.js'
-import {InstanceLogs, StampClock, stopHolePunchers} from './logs/index.js'
+import {InstanceLogs, StampClock, stopReclaimHelpers} from './logs/index.js'
+import {spoolDirFor} from './paths.js'
 import {acquireLock, closeServer} from './server.js'
 import type {StackRuntime} from './stack-runtime.js'
 import {killRecorded} from './instance-ops.js'
@@ -67,7 +68,7 @@ export async function startForeground(plan: StackPlan, options: ForegroundOption
     journal,
     stackStore: null,
     cgroups,
-    createLogs: (dir, spec) => new InstanceLogs(dir, {maxSize: spec.maxSize, keep: spec.keep, stamps, onError: (error) => log(`logs ${dir}: ${error.message}`)}),
+    createLogs: (dir, spec) => new InstanceLogs(dir, {maxSize: spec.maxSize, keep: spec.keep, stamps, spoolDir: spoolDirFor(paths, dir), onError: (error) => log(`logs ${dir}: ${error.message}`)}),
     log,
     role: 'foreground',
     keepAlive: false,
@@ -115,7 +116,7 @@ export async function startForeground(plan: StackPlan, options: ForegroundOption
       await closed
       rmSync(socket, {force: true})
       await closeServer(lock).catch(() => {})
-      stopHolePunchers()
+      stopReclaimHelpers()
       cgroups.dispose()
     },
   }

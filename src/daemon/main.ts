@@ -11,7 +11,8 @@ import {connectSocket} from '../api/transports.js'
 import {ApiServer} from './api-server.js'
 import {Daemon} from './daemon.js'
 import {Journal} from './journal.js'
-import {InstanceLogs, StampClock, stopHolePunchers} from './logs/index.js'
+import {InstanceLogs, StampClock, stopReclaimHelpers} from './logs/index.js'
+import {spoolDirFor} from './paths.js'
 import {acquireLock, closeServer} from './server.js'
 import type {Server} from 'node:net'
 import {StackStore} from './stack-store.js'
@@ -91,7 +92,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     journal,
     stackStore: new StackStore(paths.stacks),
     cgroups,
-    createLogs: (dir, spec) => new InstanceLogs(dir, {maxSize: spec.maxSize, keep: spec.keep, stamps, onError: (error) => log(`logs ${dir}: ${error.message}`)}),
+    createLogs: (dir, spec) => new InstanceLogs(dir, {maxSize: spec.maxSize, keep: spec.keep, stamps, spoolDir: spoolDirFor(paths, dir), onError: (error) => log(`logs ${dir}: ${error.message}`)}),
     log,
     role: 'daemon',
     keepAlive: true,
@@ -115,7 +116,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     rmSync(paths.socket, {force: true})
     rmSync(paths.lock, {force: true})
     await closeServer(lock).catch(() => {})
-    stopHolePunchers()
+    stopReclaimHelpers()
     if (!keep) cgroups.dispose()
     log('stopped')
     resolveDone(0)

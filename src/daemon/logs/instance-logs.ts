@@ -1,11 +1,13 @@
-// One instance's captured output. The child writes its log files itself
+// One instance's captured output. The child writes its spool files itself
 // (O_APPEND descriptors given at spawn), so it never blocks on mar nor dies
-// of SIGPIPE when the daemon does; this class tails those files, indexes
-// them by time into rotated segments, and tells listeners.
+// of SIGPIPE when the daemon does, and nothing is lost while no daemon runs;
+// this class tails the spools, copies them into plain rotated log files with
+// a time index, and tells listeners.
 import {closeSync, constants, fstatSync, mkdirSync, openSync} from 'node:fs'
 import {LineBus, LineSplitter} from '../../supervisor/output.js'
-import {rawPath, STREAMS, type StreamName} from './layout.js'
-import {HolePuncher} from './punch.js'
+import {defaultSpoolDir, spoolPath, STREAMS, type StreamName} from './layout.js'
+import {SpoolReclaimer} from './spool-reclaim.js'
+import {Spool} from './spool.js'
 import {SegmentStore} from './segment-store.js'
 import {StreamPump} from './stream-pump.js'
 import {Tailer} from './tailer.js'
@@ -22,6 +24,10 @@ export interface LogOptions {
   now?: () => number
   /** Told when a background pump (tailing) fails; it is retried at the next poll. */
   onError?: (error: Error) => void
+  /** Where the spools go (the daemon: MAR_HOME/spool/STACK/INSTANCE, outside what users grep); default beside the log directory, hidden. */
+  spoolDir?: string
+  /** The fallocate command (tests: a fake that refuses collapse). */
+  fallocate?: string
 }
 
 /** After each stored chunk: its stream and where it began and ended (global positions). */
@@ -35,7 +41,7 @@ export interface StoredChunk {
 
 export type StoredListener = (chunk: StoredChunk) => void
 
-const OPEN_APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT
+const OPEN_APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW
 
 export class InstanceLogs {
   /** Lines as they are stored, split only while someone listens (the `log:` readiness probe). */
@@ -53,16 +59,19 @@ export class InstanceLogs {
   private closed = false
   /** openForChild created the directory: nothing to recover from it. */
   private madeDir = false
+  readonly spoolDir: string
 
   constructor(
     readonly dir: string,
     private readonly options: LogOptions,
   ) {
-    const puncher = new HolePuncher()
+    this.spoolDir = options.spoolDir ?? defaultSpoolDir(dir)
+    const reclaimer = new SpoolReclaimer(options.fallocate)
     const stamps = options.stamps ?? new StampClock(options.now)
     const make = (stream: StreamName) => {
-      const store = new SegmentStore(dir, stream, {maxSize: options.maxSize, keep: options.keep}, (rawTo) => pump.dropped(rawTo))
-      const pump: StreamPump = new StreamPump(stream, dir, store, puncher, stamps, {
+      const store = new SegmentStore(dir, stream, {maxSize: options.maxSize, keep: options.keep})
+      const spool = new Spool(this.spoolDir, stream, reclaimer, options.maxSize)
+      const pump: StreamPump = new StreamPump(stream, dir, store, spool, stamps, {
         wantsBytes: () => this.bus.hasListeners,
         bytes: (block, time, atLine) => this.guarded(() => this.publishLines(stream, block, time, atLine)),
         stored: ({start, end, timeMs}) => this.stored({stream, start, end, stamp: timeMs}),
@@ -80,6 +89,7 @@ export class InstanceLogs {
       // recover. Synchronous: one cheap call, and no wait in the thread pool.
       const fresh = mkdirSync(this.dir, {recursive: true, mode: 0o700}) !== undefined || this.madeDir
       this.madeDir = false
+      mkdirSync(this.spoolDir, {recursive: true, mode: 0o700})
       await Promise.all(STREAMS.map((stream) => this.pumps[stream].open(fresh)))
     })().catch((error: unknown) => {
       this.opening = undefined
@@ -88,16 +98,17 @@ export class InstanceLogs {
     return this.opening
   }
 
-  /** O_APPEND descriptors of the log files for a new spawn; the caller closes them after spawn. */
+  /** O_APPEND descriptors of the spools for a new spawn; the caller closes them after spawn. */
   openForChild(): {stdout: number; stderr: number} {
     // A new program's first bytes begin its first line, whatever an earlier one left unfinished.
     this.endLines()
     // The first spawn may come before open(): then the directory is new here, and open() must know.
     if (mkdirSync(this.dir, {recursive: true, mode: 0o700}) !== undefined) this.madeDir = true
+    mkdirSync(this.spoolDir, {recursive: true, mode: 0o700})
     const fds: number[] = []
     try {
       for (const stream of STREAMS) {
-        const fd = openSync(rawPath(this.dir, stream), OPEN_APPEND, 0o600)
+        const fd = openSync(spoolPath(this.spoolDir, stream), OPEN_APPEND, 0o600)
         fds.push(fd)
         this.pumps[stream].noticeChildFile(fstatSync(fd).ino)
       }
@@ -119,15 +130,15 @@ export class InstanceLogs {
     return this.running
   }
 
-  /** Whether a log file holds bytes not yet indexed (one fstat per stream, no I/O wait). */
+  /** Whether a spool holds bytes not yet copied (one fstat per stream, no I/O wait). */
   hasNew(): boolean {
     return STREAMS.some((stream) => this.pumps[stream].hasNew())
   }
 
-  /** Follow the log files: fs.watch on the directory plus a safety poll. */
+  /** Follow the spools: fs.watch on their directory plus a safety poll. */
   startTailing(pollMs = 500): void {
     this.tailer ??= new Tailer(
-      this.dir,
+      this.spoolDir,
       pollMs,
       {
         pumpOnce: async () => {

@@ -1,4 +1,5 @@
-// When to pump. Idle: fs.watch on the log directory wakes us at the first
+// When to pump. Idle: fs.watch on the spool directory (what children write;
+// the plain logs are ours) wakes us at the first
 // write. Busy: the watcher is closed (a flooding child would otherwise wake
 // us once per write() it makes) and we pump in rounds, pausing briefly
 // between them so that a flood costs a few index records a second. When a
@@ -10,8 +11,8 @@ import {watch, type FSWatcher} from 'node:fs'
 /**
  * Pause between busy rounds. A first line after a quiet spell is indexed at
  * once; only a flood is batched, and its lines' times are this coarse. A
- * round costs an fstat and a 32-byte index record per stream, whatever it
- * indexes (the bytes are not copied).
+ * round costs an fstat, and a read, a write and a 32-byte index record per
+ * MiB it copies.
  */
 export const BUSY_PAUSE_MS = 50
 
@@ -51,7 +52,7 @@ export class Tailer {
     if (this.watcher || this.stopped) return
     try {
       this.watcher = watch(this.dir, {persistent: false}, (_event, name) => {
-        if (name === null || name.endsWith('.log')) this.wake()
+        if (name === null || name.endsWith('.spool')) this.wake()
       })
       this.watcher.on('error', () => this.disarm())
     } catch {

@@ -5,8 +5,8 @@ import {spawn, type ChildProcess} from 'node:child_process'
 import {closeSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, afterEach, describe, expect, it} from 'vitest'
-import {InstanceLogs, readLastLines, stopHolePunchers} from '../../../src/daemon/logs/index.js'
-import {rawPath} from '../../../src/daemon/logs/layout.js'
+import {InstanceLogs, readLastLines, stopReclaimHelpers} from '../../../src/daemon/logs/index.js'
+import {rawPath} from '../../fixtures/logs/store-files.js'
 import {expectNumbered, makeTempDir, storedBytes} from '../../fixtures/logs/store-files.js'
 import {killQuietly, waitFor} from '../../helpers/wait.js'
 
@@ -16,7 +16,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-afterAll(() => stopHolePunchers())
+afterAll(() => stopReclaimHelpers())
 
 async function tailed(options: {maxSize?: number; keep?: number} = {}) {
   const temp = makeTempDir()

@@ -1,0 +1,143 @@
+// The spool of one stream: the hidden file the child appends to, read by
+// spool position (bytes the child ever wrote to it, counted across
+// collapses), and its consumed prefix given back once copied.
+//
+// Position = base + offset, base being the bytes collapsed out of its front
+// so far (SPOOL/out.base). Positions only grow, so an index record's spool
+// position stays meaningful after any number of collapses, and recovery
+// after kill -9 re-copies from the last recorded one.
+import {constants, fstatSync, renameSync, writeSync, openSync, closeSync} from 'node:fs'
+import {open, readFile, type FileHandle} from 'node:fs/promises'
+import {basePath, spoolPath, type StreamName} from './layout.js'
+import type {SpoolReclaimer} from './spool-reclaim.js'
+
+const OPEN_SPOOL = constants.O_RDONLY | constants.O_CREAT | constants.O_NOFOLLOW
+/** Consumed bytes left in the spool before they are given back: a collapse costs two execs in the helper. */
+const RECLAIM_MIN = 1024 * 1024
+const RECLAIM_MAX = 16 * 1024 * 1024
+
+export class Spool {
+  base = 0
+  ino = 0
+  private file: FileHandle | undefined
+  /** Collapse until the file system refuses; then punch; off when fallocate is missing. */
+  private mode: 'collapse' | 'punch' = 'collapse'
+  /** Punch mode: offsets below this are holes already. */
+  private punchedTo = 0
+  private blockSize = 4096
+
+  constructor(
+    readonly dir: string,
+    readonly stream: StreamName,
+    private readonly reclaimer: SpoolReclaimer,
+    private readonly maxSize: number,
+  ) {}
+
+  get isOpen(): boolean {
+    return this.file !== undefined
+  }
+
+  get path(): string {
+    return spoolPath(this.dir, this.stream)
+  }
+
+  /** Open (creating it empty) and learn its base. */
+  async open(): Promise<void> {
+    const file = await open(this.path, OPEN_SPOOL, 0o600)
+    const stat = await file.stat()
+    this.file = file
+    this.ino = stat.ino
+    this.blockSize = stat.blksize > 0 ? stat.blksize : 4096
+    this.base = await readBase(basePath(this.dir, this.stream))
+    this.punchedTo = 0
+  }
+
+  /** Position just past the last byte the child wrote (one fstat). */
+  end(): number {
+    return this.base + fstatSync(this.file!.fd).size
+  }
+
+  /** Read up to `length` bytes at spool position `position` into `into`. */
+  async read(into: Buffer, length: number, position: number): Promise<number> {
+    const {bytesRead} = await this.file!.read(into, 0, length, position - this.base)
+    return bytesRead
+  }
+
+  /** A new file at the spool's name (the old one was removed or replaced): its offset 0 is position `position`. */
+  async replace(position: number): Promise<void> {
+    await this.close()
+    await this.open()
+    this.base = position
+    writeBase(basePath(this.dir, this.stream), position)
+  }
+
+  /**
+   * Bytes before `consumed` are in the plain log files and indexed: give
+   * their blocks back once enough have gathered. Must not run while a read of
+   * this spool is in flight (a collapse moves the bytes under it): the pump
+   * awaits it between rounds.
+   */
+  async reclaim(consumed: number): Promise<void> {
+    if (!this.file || !this.reclaimer.usable) return
+    const threshold = Math.min(RECLAIM_MAX, Math.max(RECLAIM_MIN, this.maxSize))
+    const offset = consumed - this.base
+    const target = `/proc/${process.pid}/fd/${this.file.fd}`
+    if (this.mode === 'punch') {
+      const length = offset - (offset % this.blockSize)
+      if (length - this.punchedTo < threshold) return
+      if ((await this.reclaimer.punch(target, length)) === 'ok') this.punchedTo = length
+      return
+    }
+    if (offset < threshold) return
+    const size = fstatSync(this.file.fd).size
+    let length = offset - (offset % this.blockSize)
+    // A collapse may not reach the end of the file.
+    if (length >= size) length -= this.blockSize
+    if (length <= 0) return
+    const answer = await this.reclaimer.collapse(target, length, this.base + length, basePath(this.dir, this.stream))
+    if (answer === 'ok' || answer === 'torn') {
+      this.base += length
+      // Collapsed, but the helper could not record it: record it here, or recovery would read shifted bytes.
+      if (answer === 'torn') writeBase(basePath(this.dir, this.stream), this.base)
+    } else if (answer === 'fail') {
+      this.mode = 'punch'
+    }
+  }
+
+  async close(): Promise<void> {
+    const file = this.file
+    this.file = undefined
+    await file?.close()
+  }
+}
+
+/** The recorded base; 0 when there is none (a new spool, or a layout from before collapses). */
+async function readBase(path: string): Promise<number> {
+  let text: string
+  try {
+    const file = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW)
+    try {
+      text = await readFile(file, 'latin1')
+    } finally {
+      await file.close()
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0
+    throw error
+  }
+  const base = Number(text.trim())
+  if (!Number.isSafeInteger(base) || base < 0) throw new Error(`${path}: not a byte count (${JSON.stringify(text.slice(0, 40))})`)
+  return base
+}
+
+/** Replace the base file atomically (written beside it, then renamed over it). */
+function writeBase(path: string, base: number): void {
+  const temp = `${path}.tmp`
+  const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600)
+  try {
+    writeSync(fd, `${base}\n`)
+  } finally {
+    closeSync(fd)
+  }
+  renameSync(temp, path)
+}
