@@ -82,25 +82,26 @@ export class Spool {
     const threshold = Math.min(RECLAIM_MAX, Math.max(RECLAIM_MIN, this.maxSize))
     const offset = consumed - this.base
     const target = `/proc/${process.pid}/fd/${this.file.fd}`
+    if (this.mode === 'collapse' && offset >= threshold) {
+      const size = fstatSync(this.file.fd).size
+      let length = offset - (offset % this.blockSize)
+      // A collapse may not reach the end of the file.
+      if (length >= size) length -= this.blockSize
+      if (length <= 0) return
+      const answer = await this.reclaimer.collapse(target, length, this.base + length, basePath(this.dir, this.stream))
+      if (answer === 'ok' || answer === 'torn') {
+        this.base += length
+        // Collapsed, but the helper could not record it: record it here, or recovery would read shifted bytes.
+        if (answer === 'torn') writeBase(basePath(this.dir, this.stream), this.base)
+      }
+      if (answer !== 'fail') return
+      // Refused (tmpfs, ext3, NFS): punch from now on, starting with this.
+      this.mode = 'punch'
+    }
     if (this.mode === 'punch') {
       const length = offset - (offset % this.blockSize)
       if (length - this.punchedTo < threshold) return
       if ((await this.reclaimer.punch(target, length)) === 'ok') this.punchedTo = length
-      return
-    }
-    if (offset < threshold) return
-    const size = fstatSync(this.file.fd).size
-    let length = offset - (offset % this.blockSize)
-    // A collapse may not reach the end of the file.
-    if (length >= size) length -= this.blockSize
-    if (length <= 0) return
-    const answer = await this.reclaimer.collapse(target, length, this.base + length, basePath(this.dir, this.stream))
-    if (answer === 'ok' || answer === 'torn') {
-      this.base += length
-      // Collapsed, but the helper could not record it: record it here, or recovery would read shifted bytes.
-      if (answer === 'torn') writeBase(basePath(this.dir, this.stream), this.base)
-    } else if (answer === 'fail') {
-      this.mode = 'punch'
     }
   }
 
