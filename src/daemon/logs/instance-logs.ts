@@ -8,6 +8,7 @@ import {LineBus, LineSplitter} from '../../supervisor/output.js'
 import {defaultSpoolDir, spoolPath, STREAMS, type StreamName} from './layout.js'
 import {SpoolReclaimer} from './spool-reclaim.js'
 import {Spool} from './spool.js'
+import {migrateOldLayout} from './migrate.js'
 import {SegmentStore} from './segment-store.js'
 import {StreamPump} from './stream-pump.js'
 import {Tailer} from './tailer.js'
@@ -71,7 +72,7 @@ export class InstanceLogs {
     const make = (stream: StreamName) => {
       const store = new SegmentStore(dir, stream, {maxSize: options.maxSize, keep: options.keep})
       const spool = new Spool(this.spoolDir, stream, reclaimer, options.maxSize)
-      const pump: StreamPump = new StreamPump(stream, dir, store, spool, stamps, {
+      const pump: StreamPump = new StreamPump(stream, store, spool, stamps, {
         wantsBytes: () => this.bus.hasListeners,
         bytes: (block, time, atLine) => this.guarded(() => this.publishLines(stream, block, time, atLine)),
         stored: ({start, end, timeMs}) => this.stored({stream, start, end, stamp: timeMs}),
@@ -89,7 +90,7 @@ export class InstanceLogs {
       // recover. Synchronous: one cheap call, and no wait in the thread pool.
       const fresh = mkdirSync(this.dir, {recursive: true, mode: 0o700}) !== undefined || this.madeDir
       this.madeDir = false
-      mkdirSync(this.spoolDir, {recursive: true, mode: 0o700})
+      this.prepareSpoolDir()
       await Promise.all(STREAMS.map((stream) => this.pumps[stream].open(fresh)))
     })().catch((error: unknown) => {
       this.opening = undefined
@@ -104,7 +105,7 @@ export class InstanceLogs {
     this.endLines()
     // The first spawn may come before open(): then the directory is new here, and open() must know.
     if (mkdirSync(this.dir, {recursive: true, mode: 0o700}) !== undefined) this.madeDir = true
-    mkdirSync(this.spoolDir, {recursive: true, mode: 0o700})
+    this.prepareSpoolDir()
     const fds: number[] = []
     try {
       for (const stream of STREAMS) {
@@ -185,6 +186,12 @@ export class InstanceLogs {
     for (const {splitter, skipping} of this.splitters.values()) if (!skipping) this.guarded(() => splitter.end())
     this.splitters.clear()
     for (const stream of STREAMS) this.freshLine.add(stream)
+  }
+
+  /** A log directory of the layout before spools has its old logs moved into the spools first (migrate.ts). */
+  private prepareSpoolDir(): void {
+    migrateOldLayout(this.dir, this.spoolDir)
+    mkdirSync(this.spoolDir, {recursive: true, mode: 0o700})
   }
 
   private async pumpRounds(): Promise<void> {

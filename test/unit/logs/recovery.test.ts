@@ -247,3 +247,34 @@ describe('log files changed behind the store', () => {
     expect(statSync(rawPath(dir, 'stdout')).size).toBe(4)
   })
 })
+
+describe('a log directory of the layout before spools', () => {
+  it('is migrated once: the old out.log becomes the spool (a child still writing follows it), the kept bytes are copied into plain files at their old positions', async () => {
+    const dir = tempDir()
+    const {mkdirSync, openSync, writeSync, closeSync} = await import('node:fs')
+    mkdirSync(dir, {recursive: true, mode: 0o700})
+    // The old layout: the child wrote out.log; a dropped segment was punched (zeros); out.idx.1 and out.idx point into it.
+    const child = openSync(`${dir}/out.log`, 'a')
+    writeSync(child, Buffer.concat([Buffer.alloc(400), Buffer.from(numberedLines('o', 10, 25))]))
+    writeFileSync(indexPath(dir, 'stdout', 1), encodeRecord({globalStart: 400, rawStart: 400, length: 400, timeMs: 5}))
+    writeFileSync(indexPath(dir, 'stdout', 0), Buffer.concat([encodeRecord({globalStart: 800, rawStart: 800, length: 400, timeMs: 6}), encodeRecord({globalStart: 1200, rawStart: 1200, length: 200, timeMs: 7})]))
+    // The child goes on while no daemon runs (the last 200 bytes above are not indexed yet).
+    const logs = await session(dir, {maxSize: 1024 * 1024, keep: 5})
+    writeSync(child, numberedLines('o', 35, 5))
+    closeSync(child)
+    await logs.pump()
+    // Everything kept before (from 400 on) and everything after, once, in one plain file with no NUL.
+    expect(readFileSync(`${dir}/out.log`, 'latin1')).toBe(numberedLines('o', 10, 30))
+    expect(storedBytes(dir, 'stdout').toString()).toBe(numberedLines('o', 10, 30))
+    expect(logs.ends().stdout).toBe(1600)
+    const {lines} = await readLinesFrom(dir, 'stdout', 1200)
+    expect(lines.map((line) => line.bytes.toString().split(' ')[1])).toEqual(['000000030', '000000031', '000000032', '000000033', '000000034', '000000035', '000000036', '000000037', '000000038', '000000039'])
+    expect(existsSync(indexPath(dir, 'stdout', 1))).toBe(false)
+    expect(readFileSync(rawPath(dir, 'stdout')).length).toBe(1600)
+    // Once: a second store on the directory finds the new layout.
+    await logs.close()
+    const again = await session(dir, {maxSize: 1024 * 1024, keep: 5})
+    await again.pump()
+    expect(storedBytes(dir, 'stdout').toString()).toBe(numberedLines('o', 10, 30))
+  })
+})
