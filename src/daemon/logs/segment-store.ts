@@ -177,6 +177,8 @@ export class SegmentStore {
     await this.close()
     await shiftSegments(dir, stream, options.keep)
     this.idx = await open(indexPath(dir, stream, 0), OPEN_RW, 0o600)
+    // At once rather than with the next bytes: a tool following the name finds it there (a crash before this: created with them).
+    this.log = await open(logPath(dir, stream, 0), OPEN_RW | constants.O_TRUNC, 0o600)
     this.idxSize = RECORD_SIZE
     this.segSize = 0
     this.full = false
