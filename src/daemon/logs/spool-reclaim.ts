@@ -20,12 +20,14 @@ import type {Readable, Writable} from 'node:stream'
 
 type Helper = ChildProcessByStdio<Writable, Readable, null>
 
+// set -C: the one redirection below creates its file with O_EXCL, so never through a symlink planted at its name.
 const LOOP = `umask 077
+set -C
 command -v "$0" >/dev/null 2>&1 || { echo missing; exit 0; }
 while read -r op len base && read -r file && read -r basefile; do
   if [ "$op" = c ]; then
     if "$0" -c -o 0 -l "$len" "$file" 2>/dev/null; then
-      if printf '%s\\n' "$base" >"$basefile.tmp" && mv -f "$basefile.tmp" "$basefile"; then echo ok; else echo torn; fi
+      if rm -f "$basefile.tmp" && printf '%s\\n' "$base" >"$basefile.tmp" && mv -f "$basefile.tmp" "$basefile"; then echo ok; else echo torn; fi
     else echo fail; fi
   elif "$0" -p -o 0 -l "$len" "$file" 2>/dev/null; then echo ok; else echo fail; fi
 done`
