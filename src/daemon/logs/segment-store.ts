@@ -130,6 +130,15 @@ export class SegmentStore {
     }
   }
 
+  /** The last `length` bytes (at most) of the current segment: what was copied last. */
+  async tail(length: number): Promise<Buffer> {
+    const n = Math.min(length, this.segSize)
+    if (!this.log || n <= 0) return Buffer.alloc(0)
+    const out = Buffer.alloc(n)
+    const {bytesRead} = await this.log.read(out, 0, n, this.segSize - n)
+    return out.subarray(0, bytesRead)
+  }
+
   async close(): Promise<void> {
     this.createOnWrite = false
     const [idx, log] = [this.idx, this.log]

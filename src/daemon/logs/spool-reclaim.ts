@@ -6,11 +6,12 @@
 // daemon (forking the daemon per request would copy its page tables).
 //
 // A collapse shifts every offset of the spool, so the helper records the new
-// base (bytes collapsed so far) in the same shell command, `fallocate -c &&
-// write base.tmp && mv base.tmp base`: the shell runs in its own session and
-// finishes the line it read even when the daemon is killed (-9) meanwhile
-// (it ends at the next read, on EOF), so a daemon's death cannot separate a
-// collapse from its base. Where the file system refuses collapse (tmpfs,
+// base (bytes collapsed so far) in the same shell step: write it to
+// `base.tmp` (which marks a step under way), collapse, `mv base.tmp base`.
+// The shell runs in its own session and finishes the step it read even when
+// the daemon is killed (-9) meanwhile (it ends at the next read, on EOF), so
+// a daemon's death cannot separate a collapse from its base; a new daemon
+// waits for the marker to go (spool-base.ts). Where the file system refuses collapse (tmpfs,
 // ext2/3, NFS), the store falls back to punching holes (`fallocate -p`): the
 // spool then keeps its apparent size (it is sparse and hidden, outside the
 // log directory); the plain log files are the same either way.
@@ -26,17 +27,18 @@ set -C
 command -v "$0" >/dev/null 2>&1 || { echo missing; exit 0; }
 while read -r op len base && read -r file && read -r basefile; do
   if [ "$op" = c ]; then
-    if "$0" -c -o 0 -l "$len" "$file" 2>/dev/null; then
-      if rm -f "$basefile.tmp" && printf '%s\\n' "$base" >"$basefile.tmp" && mv -f "$basefile.tmp" "$basefile"; then echo ok; else echo torn; fi
-    else echo fail; fi
+    if ! printf '%s\\n' "$base" 2>/dev/null >"$basefile.tmp"; then echo skipped
+    elif "$0" -c -o 0 -l "$len" "$file" 2>/dev/null; then
+      if mv -f "$basefile.tmp" "$basefile"; then echo ok; else echo torn; fi
+    else rm -f "$basefile.tmp"; echo fail; fi
   elif "$0" -p -o 0 -l "$len" "$file" 2>/dev/null; then echo ok; else echo fail; fi
 done`
 
 /** A helper that died this often in a row is not started again: something kills it, and each start forks the daemon. */
 const MAX_DEATHS = 3
 
-/** `ok`; `fail` (the file system refused); `torn` (collapsed, but the base file could not be written); `lost` (the helper died); `missing` (no fallocate). */
-export type ReclaimAnswer = 'ok' | 'fail' | 'torn' | 'lost' | 'missing'
+/** `ok`; `fail` (the file system refused); `torn` (collapsed, but the base file could not be written); `skipped` (the marker could not be written, e.g. one was left behind: nothing done); `lost` (the helper died); `missing` (no fallocate). */
+export type ReclaimAnswer = 'ok' | 'fail' | 'torn' | 'skipped' | 'lost' | 'missing'
 
 interface Shell {
   child: Helper

@@ -6,8 +6,9 @@
 // so far (SPOOL/out.base). Positions only grow, so an index record's spool
 // position stays meaningful after any number of collapses, and recovery
 // after kill -9 re-copies from the last recorded one.
-import {constants, fstatSync, renameSync, writeSync, openSync, closeSync} from 'node:fs'
-import {open, readFile, type FileHandle} from 'node:fs/promises'
+import {constants, fstatSync, rmSync} from 'node:fs'
+import {open, type FileHandle} from 'node:fs/promises'
+import {awaitPending, pendingPath, readBase, writeBase} from './spool-base.js'
 import {basePath, spoolPath, type StreamName} from './layout.js'
 import type {SpoolReclaimer} from './spool-reclaim.js'
 
@@ -25,6 +26,8 @@ export class Spool {
   /** Punch mode: offsets below this are holes already. */
   private punchedTo = 0
   private blockSize = 4096
+  /** The base a collapse step meant to record when its helper was killed midway (see `settle`). */
+  private pendingBase: number | undefined
 
   constructor(
     readonly dir: string,
@@ -48,8 +51,35 @@ export class Spool {
     this.file = file
     this.ino = stat.ino
     this.blockSize = stat.blksize > 0 ? stat.blksize : 4096
+    this.pendingBase = await awaitPending(basePath(this.dir, this.stream))
     this.base = await readBase(basePath(this.dir, this.stream))
     this.punchedTo = 0
+  }
+
+  /**
+   * After a collapse step cut short (its helper killed between writing the
+   * next base and renaming it into place), which base is true: the one
+   * under which the spool holds, just before `copiedEnd`, the bytes the
+   * store copied last (`tail`). Data repeating with a period that divides
+   * the collapse could match both: then the collapse is taken as done.
+   */
+  async settle(copiedEnd: number, tail: Buffer): Promise<void> {
+    const pending = this.pendingBase
+    if (pending === undefined) return
+    this.pendingBase = undefined
+    let chosen = this.base
+    for (const base of [pending, this.base]) {
+      const at = copiedEnd - tail.length - base
+      if (tail.length === 0 || at < 0) continue
+      const seen = Buffer.alloc(tail.length)
+      const {bytesRead} = await this.file!.read(seen, 0, tail.length, at)
+      if (bytesRead === tail.length && seen.equals(tail)) {
+        chosen = base
+        break
+      }
+    }
+    this.base = chosen
+    writeBase(basePath(this.dir, this.stream), chosen)
   }
 
   /** Position just past the last byte the child wrote (one fstat). */
@@ -94,6 +124,8 @@ export class Spool {
         // Collapsed, but the helper could not record it: record it here, or recovery would read shifted bytes.
         if (answer === 'torn') writeBase(basePath(this.dir, this.stream), this.base)
       }
+      // A marker left behind (a daemon's own base write cut short): gone for the next time.
+      if (answer === 'skipped') rmSync(pendingPath(basePath(this.dir, this.stream)), {force: true})
       if (answer !== 'fail') return
       // Refused (tmpfs, ext3, NFS): punch from now on, starting with this.
       this.mode = 'punch'
@@ -110,35 +142,4 @@ export class Spool {
     this.file = undefined
     await file?.close()
   }
-}
-
-/** The recorded base; 0 when there is none (a new spool, or a layout from before collapses). */
-async function readBase(path: string): Promise<number> {
-  let text: string
-  try {
-    const file = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW)
-    try {
-      text = await readFile(file, 'latin1')
-    } finally {
-      await file.close()
-    }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0
-    throw error
-  }
-  const base = Number(text.trim())
-  if (!Number.isSafeInteger(base) || base < 0) throw new Error(`${path}: not a byte count (${JSON.stringify(text.slice(0, 40))})`)
-  return base
-}
-
-/** Replace the base file atomically (written beside it, then renamed over it). */
-function writeBase(path: string, base: number): void {
-  const temp = `${path}.tmp`
-  const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600)
-  try {
-    writeSync(fd, `${base}\n`)
-  } finally {
-    closeSync(fd)
-  }
-  renameSync(temp, path)
 }

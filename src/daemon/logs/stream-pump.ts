@@ -64,6 +64,7 @@ export class StreamPump {
     }
     await this.spool.open()
     await this.store.open()
+    await this.spool.settle(this.store.spoolPos, await this.store.tail(4096))
     await this.checkBase()
     this.stamps.observe(this.store.lastStamp)
   }

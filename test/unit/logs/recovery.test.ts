@@ -2,6 +2,7 @@
 // in the middle of an index record, before indexing what the child wrote, in
 // the middle of a rotation — the next InstanceLogs on the same directory
 // indexes every byte the child wrote once, in order.
+import {execFileSync} from 'node:child_process'
 import {appendFileSync, existsSync, readFileSync, renameSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync} from 'node:fs'
 import {afterEach, describe, expect, it} from 'vitest'
 import {InstanceLogs, readLinesFrom} from '../../../src/daemon/logs/index.js'
@@ -277,4 +278,26 @@ describe('a log directory of the layout before spools', () => {
     await again.pump()
     expect(storedBytes(dir, 'stdout').toString()).toBe(numberedLines('o', 10, 30))
   })
+})
+
+describe('a collapse step cut short (its helper killed between the collapse and recording the base)', () => {
+  for (const collapsed of [true, false]) {
+    it(`finds the true base from the bytes copied last: collapse ${collapsed ? 'done' : 'not done'}`, async () => {
+      const dir = tempDir()
+      const first = await session(dir, {maxSize: 1024 * 1024, keep: 5})
+      writeRaw(dir, 'stdout', numberedLines('h', 0, 300, 100)) // 30 000 bytes: below the reclaim threshold, nothing collapsed yet
+      await first.pump()
+      await first.close()
+      const spoolDir = first.spoolDir
+      // The helper's step: the marker with the next base, then (or not) the collapse; killed before the rename.
+      writeFileSync(`${spoolDir}/out.base.tmp`, '8192\n')
+      if (collapsed) execFileSync('fallocate', ['-c', '-o', '0', '-l', '8192', rawPath(dir, 'stdout')])
+      writeRaw(dir, 'stdout', numberedLines('h', 300, 10, 100))
+      const second = await session(dir, {maxSize: 1024 * 1024, keep: 5})
+      await second.pump()
+      expect(storedBytes(dir, 'stdout').toString()).toBe(numberedLines('h', 0, 310, 100))
+      expect(readFileSync(`${spoolDir}/out.base`, 'utf8')).toBe(collapsed ? '8192\n' : '0\n')
+      expect(existsSync(`${spoolDir}/out.base.tmp`)).toBe(false)
+    }, 15_000)
+  }
 })

@@ -110,11 +110,13 @@ describe('SpoolReclaimer', () => {
     writeFileSync(killer, `#!/bin/sh\necho run >> '${runs}'\nkill -9 $PPID\n`, {mode: 0o755})
     const reclaimer = new SpoolReclaimer(killer)
     for (let attempt = 1; attempt <= 2; attempt++) {
-      expect(await reclaimer.collapse(`${dir}/raw`, 1 << 20, 1 << 20, `${dir}/base`)).toBe('lost')
+      expect(await reclaimer.collapse(`${dir}/raw`, 1 << 20, 1 << 20, `${dir}/base${attempt}`)).toBe('lost')
+      // A step cut short leaves its marker (the base it meant to record): a new daemon settles it (spool.ts).
+      expect(readFileSync(`${dir}/base${attempt}.tmp`, 'utf8')).toBe(`${1 << 20}\n`)
       expect(reclaimer.usable).toBe(true)
       expect(readFileSync(runs, 'utf8').trim().split('\n')).toHaveLength(attempt)
     }
-    expect(await reclaimer.collapse(`${dir}/raw`, 1 << 20, 1 << 20, `${dir}/base`)).toBe('lost')
+    expect(await reclaimer.collapse(`${dir}/raw`, 1 << 20, 1 << 20, `${dir}/base3`)).toBe('lost')
     expect(reclaimer.usable).toBe(false)
     expect(readFileSync(runs, 'utf8').trim().split('\n')).toHaveLength(3)
   })
