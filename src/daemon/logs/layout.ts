@@ -14,6 +14,7 @@
 //   out.log` is the stream. Beside each, its time index `out.idx`, `out.idx.N`
 //   (32-byte records; index-record.ts): `out.idx.N` describes `out.log.N`
 //   byte for byte.
+import {lstatSync} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
 
 export type StreamName = 'stdout' | 'stderr'
@@ -54,4 +55,17 @@ export function indexPath(dir: string, stream: StreamName, slot: number): string
 /** A rotation under way: the current segment's next index, put in place last (rotation.ts). */
 export function nextIndexPath(dir: string, stream: StreamName): string {
   return `${indexPath(dir, stream, 0)}.new`
+}
+
+/**
+ * Whether a log directory may still be of the layout before spools: no spool
+ * directory where a store of it would keep one — MAR_HOME/spool/STACK/INSTANCE
+ * for MAR_HOME/logs/STACK/INSTANCE (src/daemon/paths.ts), or the default.
+ * Readers ask; the daemon migrates such a directory when it opens it.
+ */
+export function mayBeOldLayout(dir: string): boolean {
+  const instance = basename(dir)
+  const stack = dirname(dir)
+  const mirrored = join(dirname(dirname(stack)), 'spool', basename(stack), instance)
+  return ![mirrored, defaultSpoolDir(dir)].some((candidate) => lstatSync(candidate, {throwIfNoEntry: false}))
 }

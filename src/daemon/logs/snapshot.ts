@@ -10,7 +10,7 @@
 import {constants, lstatSync, statSync} from 'node:fs'
 import {open, type FileHandle} from 'node:fs/promises'
 import {recordEnd, type IndexRecord} from './index-record.js'
-import {indexPath, logPath, type StreamName} from './layout.js'
+import {indexPath, logPath, mayBeOldLayout, type StreamName} from './layout.js'
 import {SegmentIndex} from './segment-index.js'
 
 interface Segment {
@@ -18,8 +18,9 @@ interface Segment {
   /** Global positions of its first byte and just past its last. */
   start: number
   end: number
-  /** Its plain log file: byte `start` of the stream is its offset 0. */
+  /** Its log file, and the offset in it of byte `start` of the stream (0 but in the layout before spools). */
   log: FileHandle
+  at: number
 }
 
 type Slot = Segment | 'missing' | 'empty'
@@ -28,6 +29,8 @@ export class StoreSnapshot {
   /** Newest first, contiguous. */
   private readonly segments: Segment[] = []
   private readonly files: FileHandle[] = []
+  /** No spool directory next to it: a log directory no store of this version opened yet. */
+  private oldLayout: boolean | undefined
   private nextSlot = 0
   private exhausted = false
   end = 0
@@ -68,7 +71,7 @@ export class StoreSnapshot {
       const at = position + done
       if (at >= segment.end || at < segment.start) continue
       const n = Math.min(length - done, segment.end - at)
-      const {bytesRead} = await segment.log.read(out, done, n, at - segment.start)
+      const {bytesRead} = await segment.log.read(out, done, n, at - segment.start + segment.at)
       if (bytesRead < n) throw new Error('the log file shrank while being read')
       done += n
     }
@@ -172,6 +175,14 @@ export class StoreSnapshot {
     }
   }
 
+  /** A rotated index without a log of its own: the old layout's out.log, which held them all. */
+  private async rawLog(log: FileHandle | undefined): Promise<FileHandle | undefined> {
+    if (log) return undefined
+    const raw = await tryOpen(logPath(this.dir, this.stream, 0))
+    if (raw) this.files.push(raw)
+    return raw
+  }
+
   private async openSlot(slot: number): Promise<Slot> {
     for (;;) {
       const path = indexPath(this.dir, this.stream, slot)
@@ -187,9 +198,17 @@ export class StoreSnapshot {
       if (log) this.files.push(log)
       // Still there after the log was opened: the log is the one it describes. Else a rotation moved it: look again.
       if (lstatSync(path, {throwIfNoEntry: false})?.ino !== (await file.stat()).ino) continue
+      const start = first.globalStart
+      const end = recordEnd(last)
+      // The layout before spools, not migrated yet (no daemon of this version opened it): the child's
+      // out.log holds every kept segment at its raw offsets (rotated ones have no log of their own).
+      if ((this.oldLayout ??= mayBeOldLayout(this.dir))) {
+        const raw = log && slot === 0 ? log : await this.rawLog(log)
+        if (raw && (await raw.stat()).size >= last.rawStart + last.length) return {index, start, end, log: raw, at: first.rawStart}
+      }
       // An index without its log (left by a migration a crash interrupted): nothing to read there.
       if (!log) return 'missing'
-      return {index, start: first.globalStart, end: recordEnd(last), log}
+      return {index, start, end, log, at: 0}
     }
   }
 }

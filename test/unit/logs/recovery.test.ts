@@ -5,7 +5,7 @@
 import {execFileSync} from 'node:child_process'
 import {appendFileSync, existsSync, readFileSync, renameSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync} from 'node:fs'
 import {afterEach, describe, expect, it} from 'vitest'
-import {InstanceLogs, readLinesFrom} from '../../../src/daemon/logs/index.js'
+import {InstanceLogs, readLastLines, readLinesFrom} from '../../../src/daemon/logs/index.js'
 import {encodeRecord, RECORD_SIZE} from '../../../src/daemon/logs/index-record.js'
 import {indexPath, logPath, nextIndexPath} from '../../../src/daemon/logs/layout.js'
 import {makeTempDir, rawPath, numberedLines, readIndex, slotsOnDisk, storedBytes, writeRaw} from '../../fixtures/logs/store-files.js'
@@ -259,6 +259,10 @@ describe('a log directory of the layout before spools', () => {
     writeSync(child, Buffer.concat([Buffer.alloc(400), Buffer.from(numberedLines('o', 10, 25))]))
     writeFileSync(indexPath(dir, 'stdout', 1), encodeRecord({globalStart: 400, rawStart: 400, length: 400, timeMs: 5}))
     writeFileSync(indexPath(dir, 'stdout', 0), Buffer.concat([encodeRecord({globalStart: 800, rawStart: 800, length: 400, timeMs: 6}), encodeRecord({globalStart: 1200, rawStart: 1200, length: 200, timeMs: 7})]))
+    // Readable as it is before any store opens it (offline `mar logs` right after an upgrade): what the indexes describe.
+    const before = await readLastLines(dir, 'stdout', {limit: 100})
+    expect(before.map((line) => `${line.bytes.toString()}\n`).join('')).toBe(numberedLines('o', 10, 25))
+    expect(before[0]!.end).toBe(440)
     // The child goes on while no daemon runs (the last 200 bytes above are not indexed yet).
     const logs = await session(dir, {maxSize: 1024 * 1024, keep: 5})
     writeSync(child, numberedLines('o', 35, 5))
