@@ -13,9 +13,20 @@ import {basePath, spoolPath, type StreamName} from './layout.js'
 import type {SpoolReclaimer} from './spool-reclaim.js'
 
 const OPEN_SPOOL = constants.O_RDONLY | constants.O_CREAT | constants.O_NOFOLLOW
-/** Consumed bytes left in the spool before they are given back: a collapse costs two execs in the helper. */
-const RECLAIM_MIN = 1024 * 1024
-const RECLAIM_MAX = 16 * 1024 * 1024
+/**
+ * When the copied front of the spool is given back. A collapse on ext4
+ * writes back and drops from the page cache everything after the collapsed
+ * range, under the inode lock: done while the child floods, it stalls the
+ * child and sends the bytes not yet copied to disk, to be read back from
+ * there. So a collapse waits until everything is copied (the stream caught
+ * up: it then costs about nothing) once 1 MiB has gathered, or, for a stream
+ * that never pauses, until 64 MiB have.
+ */
+const COLLAPSE_QUIET = 1024 * 1024
+const COLLAPSE_BUSY = 64 * 1024 * 1024
+/** Punching (where collapse is refused) keeps what follows in the cache: every 1–16 MiB, as max_size says. */
+const PUNCH_MIN = 1024 * 1024
+const PUNCH_MAX = 16 * 1024 * 1024
 
 export class Spool {
   base = 0
@@ -103,16 +114,15 @@ export class Spool {
 
   /**
    * Bytes before `consumed` are in the plain log files and indexed: give
-   * their blocks back once enough have gathered. Must not run while a read of
-   * this spool is in flight (a collapse moves the bytes under it): the pump
-   * awaits it between rounds.
+   * their blocks back once enough have gathered; `caughtUp`: nothing after
+   * them yet. Must not run while a read of this spool is in flight (a
+   * collapse moves the bytes under it): the pump awaits it between rounds.
    */
-  async reclaim(consumed: number): Promise<void> {
+  async reclaim(consumed: number, caughtUp: boolean): Promise<void> {
     if (!this.file || !this.reclaimer.usable) return
-    const threshold = Math.min(RECLAIM_MAX, Math.max(RECLAIM_MIN, this.maxSize))
     const offset = consumed - this.base
     const target = `/proc/${process.pid}/fd/${this.file.fd}`
-    if (this.mode === 'collapse' && offset >= threshold) {
+    if (this.mode === 'collapse' && offset >= (caughtUp ? COLLAPSE_QUIET : COLLAPSE_BUSY)) {
       const size = fstatSync(this.file.fd).size
       let length = offset - (offset % this.blockSize)
       // A collapse may not reach the end of the file.
@@ -132,7 +142,7 @@ export class Spool {
     }
     if (this.mode === 'punch') {
       const length = offset - (offset % this.blockSize)
-      if (length - this.punchedTo < threshold) return
+      if (length - this.punchedTo < Math.min(PUNCH_MAX, Math.max(PUNCH_MIN, this.maxSize))) return
       if ((await this.reclaimer.punch(target, length)) === 'ok') this.punchedTo = length
     }
   }

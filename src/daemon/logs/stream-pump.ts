@@ -100,7 +100,7 @@ export class StreamPump {
       await this.spool.replace(this.store.spoolPos)
     }
     stored += await this.copyAvailable()
-    await this.spool.reclaim(this.store.spoolPos)
+    await this.spool.reclaim(this.store.spoolPos, this.spool.end() === this.store.spoolPos)
     return stored
   }
 
