@@ -7,7 +7,7 @@ import {closeSync, constants, fstatSync, mkdirSync, openSync} from 'node:fs'
 import {LineBus, LineSplitter} from '../../supervisor/output.js'
 import {defaultSpoolDir, spoolPath, STREAMS, type StreamName} from './layout.js'
 import {SpoolReclaimer} from './spool-reclaim.js'
-import {Spool} from './spool.js'
+import {COLLAPSE_IDLE_MS, Spool} from './spool.js'
 import {migrateOldLayout} from './migrate.js'
 import {SegmentStore} from './segment-store.js'
 import {StreamPump} from './stream-pump.js'
@@ -57,6 +57,7 @@ export class InstanceLogs {
   private running: Promise<void> | undefined
   private again = false
   private tailer: Tailer | undefined
+  private idleTimer: NodeJS.Timeout | undefined
   private closed = false
   /** openForChild created the directory: nothing to recover from it. */
   private madeDir = false
@@ -173,6 +174,8 @@ export class InstanceLogs {
   /** Stop tailing and close the files; a pump after this does nothing (open() again to resume). */
   async close(): Promise<void> {
     this.closed = true
+    clearTimeout(this.idleTimer)
+    this.idleTimer = undefined
     this.stopTailing()
     await this.running?.catch(() => {})
     await this.opening?.catch(() => {})
@@ -199,14 +202,25 @@ export class InstanceLogs {
       await this.open()
       do {
         this.again = false
-        // Only streams with new bytes: an fstat is much cheaper than a read that finds nothing.
-        const due = STREAMS.filter((stream) => this.pumps[stream].hasNew())
+        // Only streams with new bytes (an fstat is much cheaper than a read that finds nothing), or an idle spool to collapse.
+        const due = STREAMS.filter((stream) => this.pumps[stream].hasNew() || this.pumps[stream].reclaimDue())
         await Promise.all(due.map((stream) => this.pumps[stream].pump()))
       } while (this.again)
+      this.armIdleReclaim()
     } finally {
       // Synchronously with the last check of `again`: a pump() after this starts a new round.
       this.running = undefined
     }
+  }
+
+  /** Look again once the streams may be idle: their spools are collapsed then (spool.ts). */
+  private armIdleReclaim(): void {
+    if (this.idleTimer || this.closed || !STREAMS.some((stream) => this.pumps[stream].waitsForIdle())) return
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined
+      this.pump().catch((error: unknown) => this.options.onError?.(error as Error))
+    }, COLLAPSE_IDLE_MS + 50)
+    this.idleTimer.unref()
   }
 
   private stored(chunk: StoredChunk): void {

@@ -116,10 +116,8 @@ export class SegmentStore {
         }
       }
       await this.createFiles()
-      for (let done = 0; done < take; ) {
-        const {bytesWritten} = await this.log!.write(data, offset + done, take - done, this.segSize + done)
-        done += bytesWritten
-      }
+      // Synchronous, a block at a time, as the spool's read before it (spool.ts).
+      for (let done = 0; done < take; ) done += writeSync(this.log!.fd, data, offset + done, take - done, this.segSize + done)
       this.writeRecord({globalStart: this.end, rawStart: spoolStart + offset, length: take, timeMs})
       this.segSize += take
       this.end += take

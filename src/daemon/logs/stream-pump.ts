@@ -6,7 +6,7 @@
 // so no read of the spool is in flight while a collapse shifts its bytes.
 import {statSync} from 'node:fs'
 import type {SegmentStore} from './segment-store.js'
-import type {Spool} from './spool.js'
+import {COLLAPSE_IDLE_MS, type Spool} from './spool.js'
 import type {StampClock} from './stamp-clock.js'
 import type {StreamName} from './layout.js'
 
@@ -40,6 +40,8 @@ export class StreamPump {
   private replacedBy: number | undefined
   /** Fresh store: the spool is opened for reading once it has bytes. */
   private spoolLater = false
+  /** When bytes were last copied (Date.now()): the spool is collapsed once the stream is idle. */
+  private lastCopyAt = 0
 
   constructor(
     readonly stream: StreamName,
@@ -100,8 +102,23 @@ export class StreamPump {
       await this.spool.replace(this.store.spoolPos)
     }
     stored += await this.copyAvailable()
-    await this.spool.reclaim(this.store.spoolPos, this.spool.end() === this.store.spoolPos)
+    if (stored > 0) this.lastCopyAt = Date.now()
+    await this.spool.reclaim(this.store.spoolPos, this.idle())
     return stored
+  }
+
+  /** Copied bytes wait for the stream to be idle to be collapsed (InstanceLogs pumps again after COLLAPSE_IDLE_MS). */
+  waitsForIdle(): boolean {
+    return this.spool.waitsForIdle(this.store.spoolPos)
+  }
+
+  /** Idle now, with copied bytes to collapse: worth a pump though nothing is new. */
+  reclaimDue(): boolean {
+    return this.waitsForIdle() && this.idle()
+  }
+
+  private idle(): boolean {
+    return this.spool.isOpen && Date.now() - this.lastCopyAt >= COLLAPSE_IDLE_MS && this.spool.end() === this.store.spoolPos
   }
 
   async close(): Promise<void> {
@@ -131,7 +148,9 @@ export class StreamPump {
     const block = spare.pop() ?? Buffer.allocUnsafe(BLOCK)
     try {
       while (done < length) {
-        const n = await this.spool.read(block, Math.min(BLOCK, length - done), from + done)
+        // Reads and writes are synchronous (spool.ts): let the daemon answer between blocks.
+        if (done > 0) await new Promise((resolve) => setImmediate(resolve))
+        const n = this.spool.read(block, Math.min(BLOCK, length - done), from + done)
         if (n === 0) break
         const bytes = block.subarray(0, n)
         // Lines go to listeners before the range is stored: whoever sees the new end has seen its lines.

@@ -1,10 +1,10 @@
 // kill -9 of the daemon while a service floods its output: the service never
 // notices (it writes its spool itself), and the next daemon copies what the
 // dead one had not, so every line is kept exactly once and in order — in the
-// plain files too, collapses of the spool and rotations included.
+// plain files too, rotations included.
 // The daemon here is a plain Node process running the bundled log store.
 import {spawn} from 'node:child_process'
-import {constants, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
+import {constants, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
@@ -84,7 +84,6 @@ describe('daemon killed with -9 mid-flood', () => {
       .map((name) => readFileSync(join(dir, name), 'latin1'))
       .join('')
     expect(expectNumbered(plain, 'k9', lines)).toBeUndefined()
-    // The spool gave back what was copied (collapse on this file system, or holes where it is refused).
-    expect(statSync(rawPath(dir, 'stdout')).blocks * 512).toBeLessThan(total / 2)
+
   }, 120_000)
 })

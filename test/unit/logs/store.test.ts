@@ -1,10 +1,11 @@
 // Capturing into the store: exact bytes, partial and very long lines,
 // rotation at line boundaries, the time index, disk space given back, the
 // line bus.
-import {closeSync, readdirSync, readFileSync, statSync, writeSync} from 'node:fs'
+import {closeSync, existsSync, readdirSync, readFileSync, statSync, writeSync} from 'node:fs'
 import {afterEach, describe, expect, it} from 'vitest'
 import {InstanceLogs} from '../../../src/daemon/logs/index.js'
 import {rawPath} from '../../fixtures/logs/store-files.js'
+import {waitFor} from '../../helpers/wait.js'
 import {expectNumbered, makeTempDir, numberedLines, readIndex, segmentBytes, slotsOnDisk, storedBytes, writeRaw} from '../../fixtures/logs/store-files.js'
 
 const cleanups: Array<() => Promise<void> | void> = []
@@ -91,10 +92,12 @@ describe('InstanceLogs capture', () => {
       writeRaw(dir, 'stdout', numberedLines('d', i * 1000, 1000, 100)) // 100 kB a time, 4 MB in all
       await logs.pump()
     }
-    // Copied bytes stay in the spool until 1 MiB of them gathered, then go in whole blocks.
+    // Copied bytes stay in the spool until the stream is idle (a second without new bytes), then go in whole blocks.
+    expect(existsSync(`${logs.spoolDir}/out.base`)).toBe(false)
+    await waitFor('the idle spool collapsed', () => existsSync(`${logs.spoolDir}/out.base`), 5_000)
     const base = Number(readFileSync(`${logs.spoolDir}/out.base`, 'utf8'))
     expect(base % 4096).toBe(0)
-    expect(base).toBeGreaterThanOrEqual(4_000_000 - 1024 * 1024 - 4096)
+    expect(base).toBe(4_000_000 - (4_000_000 % 4096))
     expect(statSync(rawPath(dir, 'stdout')).size).toBe(4_000_000 - base)
     // The plain files: the current segment and one rotated, a line past max size at most.
     for (const name of ['out.log', 'out.log.1']) expect(statSync(`${dir}/${name}`).size).toBeLessThanOrEqual(64 * 1024 + 100)
