@@ -19,7 +19,7 @@ import {watch, type FSWatcher} from 'node:fs'
 export const BUSY_PAUSE_MS = 100
 
 export interface TailTarget {
-  /** Index what is new; resolves the number of bytes indexed. */
+  /** Copy what is new; resolves the number of bytes stored. */
   pumpOnce(): Promise<number>
   hasNew(): boolean
   onError(error: Error): void
