@@ -98,7 +98,7 @@ export async function marCapture({writers, lines, cleanup}) {
     const upDone = await up.exited
     if (upDone.code !== 0) throw new Error(`mar up exited ${upDone.code}: ${upDone.stderr.slice(-2000)}`)
     const storedAt = await stored
-    // CPU of everything on mar's side but the CLI: the daemon, what it reaped (writers, helpers) and its live helpers (the punch shell).
+    // CPU of everything on mar's side but the CLI: the daemon, what it reaped (writers, helpers) and its live helpers (the shell that collapses spools).
     const cpuAfter = cpuTimes(daemon)
     let helpers = 0
     for (const pid of childrenOf(daemon)) {

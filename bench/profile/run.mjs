@@ -105,10 +105,9 @@ async function capture(daemon) {
   const lines = 200_000
   const runners = Array.from({length: 10}, (_, i) => `  w${i}: { cmd: ${JSON.stringify([process.execPath, flood, String(lines), `w${i}`, '99'])}, oneshot: true }`)
   const cwd = home.stack('flood', `name: flood\nrunners:\n${runners.join('\n')}\n`)
-  const {statSync} = await import('node:fs')
-  const {segmentFiles} = await import('../daemon-logs.mjs')
+  const {indexedBytes} = await import('../../test/fixtures/logs/stored-stream.mjs')
   const dirs = Array.from({length: 10}, (_, i) => join(home.home, 'logs', 'flood', `w${i}.1`))
-  const stored = () => dirs.reduce((sum, dir) => sum + segmentFiles(dir).reduce((s, f) => s + (statSync(f, {throwIfNoEntry: false})?.size ?? 0), 0), 0)
+  const stored = () => dirs.reduce((sum, dir) => sum + indexedBytes(dir), 0)
   mark('up')
   const up = cliProfiled('up', ['up'], cwd)
   const done = await up.exited

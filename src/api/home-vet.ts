@@ -145,7 +145,7 @@ export function vetHome(paths: MarPaths, mode: 'use' | 'create', options: {allow
 }
 
 /** The directories mar keeps in MAR_HOME, and trusts. */
-const trustedDirs = (paths: MarPaths) => [paths.logs, paths.stacks, paths.run, paths.foreground]
+const trustedDirs = (paths: MarPaths) => [paths.logs, paths.spool, paths.stacks, paths.run, paths.foreground]
 /** The files mar keeps at MAR_HOME's top. */
 const trustedFiles = (paths: MarPaths) => [paths.socket, paths.lock, join(paths.home, 'daemon.lock'), paths.daemonLog, paths.journal]
 

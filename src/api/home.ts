@@ -17,8 +17,10 @@ export interface MarPaths {
   lock: string
   /** The daemon's own diagnostics when it runs in the background. */
   daemonLog: string
-  /** Captured output: logs/<stack>/<instance>/. */
+  /** Captured output: logs/<stack>/<instance>/, plain text. */
   logs: string
+  /** What children write before the daemon copies it into logs/: spool/<stack>/<instance>/. */
+  spool: string
   /** One JSON plan per stack that is up. */
   stacks: string
   /** Append-only record of spawns and exits, for adoption. */
@@ -40,6 +42,7 @@ export function marPaths(home: string = marHome()): MarPaths {
     lock: join(home, 'daemon.pid'),
     daemonLog: join(home, 'daemon.log'),
     logs: join(home, 'logs'),
+    spool: join(home, 'spool'),
     stacks: join(home, 'stacks'),
     journal: join(home, 'journal.jsonl'),
     run: join(home, 'run'),

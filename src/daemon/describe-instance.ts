@@ -6,7 +6,7 @@ import type {InstanceDescription, ProbeDescription, ProbeInfo} from '../api/prot
 import {allInstances, type InstancePlan, type ProbeCheck, type ProbeSpec} from '../config/types.js'
 import {ExitCode, MarError} from '../util/errors.js'
 import {toInstanceInfo} from './instance-status.js'
-import {rawPath} from './logs/index.js'
+import {logPath} from './logs/layout.js'
 import {instanceLogDir, type MarPaths} from './paths.js'
 import type {StackRuntime} from './stack-runtime.js'
 
@@ -73,6 +73,6 @@ export function describeInstance(runtime: StackRuntime, target: string, paths: M
     cgroup: status.pid === null ? null : (runtime.cgroupOf(plan.name) ?? null),
     probes: {ready: probe(plan.ready, info.ready), liveness: probe(plan.health, info.liveness)},
     exits: status.exits.map((e) => ({...e, at: new Date(e.at).toISOString()})),
-    logs: {dir, stdout: rawPath(dir, 'stdout'), stderr: rawPath(dir, 'stderr')},
+    logs: {dir, stdout: logPath(dir, 'stdout', 0), stderr: logPath(dir, 'stderr', 0)},
   }
 }

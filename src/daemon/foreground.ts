@@ -18,8 +18,9 @@ import {MarError} from '../util/errors.js'
 import {ApiServer} from './api-server.js'
 import {Daemon} from './daemon.js'
 import {Journal} from './journal.js'
-import {InstanceLogs, StampClock, stopHolePunchers} from './logs/index.js'
+import {InstanceLogs, StampClock, stopReclaimHelpers} from './logs/index.js'
 import {acquireLock, foregroundLockKey} from './server.js'
+import {spoolDirFor} from './paths.js'
 import type {StackRuntime} from './stack-runtime.js'
 import {killRecorded} from './instance-ops.js'
 
@@ -70,7 +71,7 @@ export async function startForeground(plan: StackPlan, options: ForegroundOption
     journal,
     stackStore: null,
     cgroups,
-    createLogs: (dir, spec) => new InstanceLogs(dir, {maxSize: spec.maxSize, keep: spec.keep, stamps, onError: (error) => log(`logs ${dir}: ${error.message}`)}),
+    createLogs: (dir, spec) => new InstanceLogs(dir, {maxSize: spec.maxSize, keep: spec.keep, stamps, spoolDir: spoolDirFor(paths, dir), onError: (error) => log(`logs ${dir}: ${error.message}`)}),
     log,
     role: 'foreground',
     keepAlive: false,
@@ -117,7 +118,7 @@ export async function startForeground(plan: StackPlan, options: ForegroundOption
       await closed
       rmSync(socket, {force: true})
       lock.release()
-      stopHolePunchers()
+      stopReclaimHelpers()
       cgroups.dispose()
     },
   }

@@ -7,6 +7,7 @@
 // stack coming up in the same daemon right after starts afresh rather than
 // writing into a directory being deleted — and deleted after.
 import {existsSync, renameSync} from 'node:fs'
+import {spoolDirFor} from './paths.js'
 import {lstat, readdir, rm} from 'node:fs/promises'
 import {join} from 'node:path'
 import {foregroundSocket, safeName, type MarPaths} from '../api/home.js'
@@ -35,9 +36,16 @@ async function removeDir(logs: string, dir: string): Promise<number | null> {
   return bytes
 }
 
+/** A log directory and its spools (MAR_HOME/spool mirrors MAR_HOME/logs): their disk usage, or null when there was no log directory. */
+async function removeLogDir(paths: MarPaths, dir: string): Promise<number | null> {
+  const bytes = await removeDir(paths.logs, dir)
+  const spool = await removeDir(paths.spool, spoolDirFor(paths, dir)).catch(() => null)
+  return bytes === null && spool === null ? null : (bytes ?? 0) + (spool ?? 0)
+}
+
 /** Delete every stored line of a stack (the caller made sure it is not up). */
 export async function removeStackLogs(paths: MarPaths, stack: string): Promise<{removed: boolean; bytes: number}> {
-  const bytes = await removeDir(paths.logs, join(paths.logs, safeName(stack)))
+  const bytes = await removeLogDir(paths, join(paths.logs, safeName(stack)))
   return {removed: bytes !== null, bytes: bytes ?? 0}
 }
 
@@ -133,7 +141,7 @@ export async function pruneLogs(paths: MarPaths, options: PruneOptions): Promise
     if (!stackInUse(entry)) {
       if ((await newestChange(dir)) >= cutoff) continue
       // Checked again right before it goes: it may have come up meanwhile.
-      if (!stackInUse(entry) && (await removeDir(paths.logs, dir)) !== null) pruned.push(entry)
+      if (!stackInUse(entry) && (await removeLogDir(paths, dir)) !== null) pruned.push(entry)
       continue
     }
     // Recorded or in the foreground but not up here: which instances it has is not known; all stay.
@@ -142,7 +150,7 @@ export async function pruneLogs(paths: MarPaths, options: PruneOptions): Promise
       if (instance.startsWith('.') || options.inUse(entry, instance)) continue
       const instanceDir = join(dir, instance)
       if (!(await lstat(instanceDir).catch(() => null))?.isDirectory() || (await newestChange(instanceDir)) >= cutoff) continue
-      if (!options.inUse(entry, instance) && (await removeDir(paths.logs, instanceDir)) !== null) pruned.push(`${entry}/${instance}`)
+      if (!options.inUse(entry, instance) && (await removeLogDir(paths, instanceDir)) !== null) pruned.push(`${entry}/${instance}`)
     }
   }
   return pruned

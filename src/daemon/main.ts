@@ -13,8 +13,9 @@ import {connectSocket} from '../api/transports.js'
 import {ApiServer} from './api-server.js'
 import {Daemon} from './daemon.js'
 import {Journal} from './journal.js'
-import {InstanceLogs, StampClock, stopHolePunchers} from './logs/index.js'
+import {InstanceLogs, StampClock, stopReclaimHelpers} from './logs/index.js'
 import {acquireLock, daemonLockPath, type HeldLock} from './server.js'
+import {spoolDirFor} from './paths.js'
 import {StackStore} from './stack-store.js'
 import {closeInheritedFds} from './inherited-fds.js'
 import {notifySystemd} from './systemd-notify.js'
@@ -96,7 +97,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     journal,
     stackStore: new StackStore(paths.stacks),
     cgroups,
-    createLogs: (dir, spec) => new InstanceLogs(dir, {maxSize: spec.maxSize, keep: spec.keep, stamps, onError: (error) => log(`logs ${dir}: ${error.message}`)}),
+    createLogs: (dir, spec) => new InstanceLogs(dir, {maxSize: spec.maxSize, keep: spec.keep, stamps, spoolDir: spoolDirFor(paths, dir), onError: (error) => log(`logs ${dir}: ${error.message}`)}),
     log,
     role: 'daemon',
     keepAlive: true,
@@ -120,7 +121,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     rmSync(paths.socket, {force: true})
     rmSync(paths.lock, {force: true})
     lock.release()
-    stopHolePunchers()
+    stopReclaimHelpers()
     if (!keep) cgroups.dispose()
     log('stopped')
     resolveDone(0)

@@ -1,6 +1,7 @@
 // What must survive the daemon's death: services, their output, their
 // restart policies; and what a restarted machine must get back.
-import {readFileSync, rmSync, statSync} from 'node:fs'
+import {execFileSync} from 'node:child_process'
+import {readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {instance, project, waitForState, withHome, type Home} from '../helpers/daemon.js'
@@ -38,7 +39,8 @@ describe('the daemon dies, services and output do not', () => {
     process.kill(home.daemonPid()!, 'SIGKILL')
     await waitFor('the writer to finish', async () => {
       try {
-        return readFileSync(join(home.home, 'logs', 'flood', 'w.1', 'err.log'), 'utf8').includes('done writing')
+        // What the child writes itself: with no daemon, nothing reaches the plain err.log.
+        return readFileSync(join(home.home, 'spool', 'flood', 'w.1', 'err.spool'), 'utf8').includes('done writing')
       } catch {
         return false
       }
@@ -50,6 +52,18 @@ describe('the daemon dies, services and output do not', () => {
     expect(lines).toHaveLength(count)
     lines.forEach((l, i) => expect(l.line).toBe(`line ${String(i).padStart(8, '0')}`))
     expect(statSync(join(home.home, 'logs', 'flood', 'w.1', 'out.idx.1')).isFile()).toBe(true)
+    // The files themselves, as grep and cat see them: every line once, in order, plain text.
+    const logDir = join(home.home, 'logs', 'flood', 'w.1')
+    const files = readdirSync(logDir)
+      .filter((name) => /^out\.log(\.\d+)?$/.test(name))
+      .sort((a, b) => Number(b.split('.')[2] ?? 0) - Number(a.split('.')[2] ?? 0))
+    expect(files.length).toBeGreaterThan(3)
+    const counted = execFileSync('grep', ['-c', '^line ', ...files], {cwd: logDir, encoding: 'utf8'})
+    expect(counted.trim().split('\n').reduce((n, row) => n + Number(row.split(':').at(-1)), 0)).toBe(count)
+    const text = execFileSync('cat', files, {cwd: logDir, encoding: 'latin1', maxBuffer: 64 * 1024 * 1024})
+    expect(text.includes('\u0000')).toBe(false)
+    expect(text).toBe(Array.from({length: count}, (_, i) => `line ${String(i).padStart(8, '0')}\n`).join(''))
+    for (const name of files) expect(statSync(join(logDir, name)).size).toBeLessThanOrEqual(256 * 1024 + 14)
   })
 
   it('after kill -9 the next daemon adopts the services and still applies their restart policy', async () => {

@@ -1,15 +1,20 @@
-// The time index beside each segment: one 32-byte record per stored chunk,
-// four little-endian float64s (exact for integers below 2^53, so positions
-// and epoch milliseconds fit): where the chunk sits in the stream's whole
-// history, where it sits in the log file the child writes, its length and when
-// it was seen.
+// The time index beside each plain log file: one 32-byte record per block
+// copied, four little-endian float64s (exact for integers below 2^53, so
+// positions and epoch milliseconds fit): where the block sits in the
+// stream's whole history (its offset in its `out.log.N` is that minus the
+// file's first record's), the spool position it was copied from (where
+// recovery resumes), its length and when it was seen.
 
 export const RECORD_SIZE = 32
 
 export interface IndexRecord {
   /** Position of the chunk in the stream's history of stored bytes (never goes back, across rotations). */
   globalStart: number
-  /** Offset of the chunk in the log file the child writes. */
+  /**
+   * Spool position the chunk was copied from (spool.ts: offset plus the bytes
+   * collapsed before it). In the layout before spools, the offset in the
+   * `out.log` the child wrote, which is what a migrated spool's positions are.
+   */
   rawStart: number
   length: number
   /** Epoch ms when the chunk was read; the time of every line whose newline it holds. */

@@ -1,11 +1,14 @@
-// One instance's captured output. The child writes its log files itself
+// One instance's captured output. The child writes its spool files itself
 // (O_APPEND descriptors given at spawn), so it never blocks on mar nor dies
-// of SIGPIPE when the daemon does; this class tails those files, indexes
-// them by time into rotated segments, and tells listeners.
+// of SIGPIPE when the daemon does, and nothing is lost while no daemon runs;
+// this class tails the spools, copies them into plain rotated log files with
+// a time index, and tells listeners.
 import {closeSync, constants, fstatSync, mkdirSync, openSync} from 'node:fs'
 import {LineBus, LineSplitter} from '../../supervisor/output.js'
-import {rawPath, STREAMS, type StreamName} from './layout.js'
-import {HolePuncher} from './punch.js'
+import {defaultSpoolDir, spoolPath, STREAMS, type StreamName} from './layout.js'
+import {SpoolReclaimer} from './spool-reclaim.js'
+import {COLLAPSE_IDLE_MS, Spool} from './spool.js'
+import {migrateOldLayout} from './migrate.js'
 import {SegmentStore} from './segment-store.js'
 import {StreamPump} from './stream-pump.js'
 import {Tailer} from './tailer.js'
@@ -22,6 +25,10 @@ export interface LogOptions {
   now?: () => number
   /** Told when a background pump (tailing) fails; it is retried at the next poll. */
   onError?: (error: Error) => void
+  /** Where the spools go (the daemon: MAR_HOME/spool/STACK/INSTANCE, outside what users grep); default beside the log directory, hidden. */
+  spoolDir?: string
+  /** The fallocate command (tests: a fake that refuses collapse). */
+  fallocate?: string
 }
 
 /** After each stored chunk: its stream and where it began and ended (global positions). */
@@ -35,7 +42,7 @@ export interface StoredChunk {
 
 export type StoredListener = (chunk: StoredChunk) => void
 
-const OPEN_APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT
+const OPEN_APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW
 
 export class InstanceLogs {
   /** Lines as they are stored, split only while someone listens (the `log:` readiness probe). */
@@ -50,19 +57,23 @@ export class InstanceLogs {
   private running: Promise<void> | undefined
   private again = false
   private tailer: Tailer | undefined
+  private idleTimer: NodeJS.Timeout | undefined
   private closed = false
   /** openForChild created the directory: nothing to recover from it. */
   private madeDir = false
+  readonly spoolDir: string
 
   constructor(
     readonly dir: string,
     private readonly options: LogOptions,
   ) {
-    const puncher = new HolePuncher()
+    this.spoolDir = options.spoolDir ?? defaultSpoolDir(dir)
+    const reclaimer = new SpoolReclaimer(options.fallocate)
     const stamps = options.stamps ?? new StampClock(options.now)
     const make = (stream: StreamName) => {
-      const store = new SegmentStore(dir, stream, {maxSize: options.maxSize, keep: options.keep}, (rawTo) => pump.dropped(rawTo))
-      const pump: StreamPump = new StreamPump(stream, dir, store, puncher, stamps, {
+      const store = new SegmentStore(dir, stream, {maxSize: options.maxSize, keep: options.keep})
+      const spool = new Spool(this.spoolDir, stream, reclaimer, options.maxSize)
+      const pump: StreamPump = new StreamPump(stream, store, spool, stamps, {
         wantsBytes: () => this.bus.hasListeners,
         bytes: (block, time, atLine) => this.guarded(() => this.publishLines(stream, block, time, atLine)),
         stored: ({start, end, timeMs}) => this.stored({stream, start, end, stamp: timeMs}),
@@ -80,6 +91,7 @@ export class InstanceLogs {
       // recover. Synchronous: one cheap call, and no wait in the thread pool.
       const fresh = mkdirSync(this.dir, {recursive: true, mode: 0o700}) !== undefined || this.madeDir
       this.madeDir = false
+      this.prepareSpoolDir()
       await Promise.all(STREAMS.map((stream) => this.pumps[stream].open(fresh)))
     })().catch((error: unknown) => {
       this.opening = undefined
@@ -88,16 +100,17 @@ export class InstanceLogs {
     return this.opening
   }
 
-  /** O_APPEND descriptors of the log files for a new spawn; the caller closes them after spawn. */
+  /** O_APPEND descriptors of the spools for a new spawn; the caller closes them after spawn. */
   openForChild(): {stdout: number; stderr: number} {
     // A new program's first bytes begin its first line, whatever an earlier one left unfinished.
     this.endLines()
     // The first spawn may come before open(): then the directory is new here, and open() must know.
     if (mkdirSync(this.dir, {recursive: true, mode: 0o700}) !== undefined) this.madeDir = true
+    this.prepareSpoolDir()
     const fds: number[] = []
     try {
       for (const stream of STREAMS) {
-        const fd = openSync(rawPath(this.dir, stream), OPEN_APPEND, 0o600)
+        const fd = openSync(spoolPath(this.spoolDir, stream), OPEN_APPEND, 0o600)
         fds.push(fd)
         this.pumps[stream].noticeChildFile(fstatSync(fd).ino)
       }
@@ -119,15 +132,15 @@ export class InstanceLogs {
     return this.running
   }
 
-  /** Whether a log file holds bytes not yet indexed (one fstat per stream, no I/O wait). */
+  /** Whether a spool holds bytes not yet copied (one fstat per stream, no I/O wait). */
   hasNew(): boolean {
     return STREAMS.some((stream) => this.pumps[stream].hasNew())
   }
 
-  /** Follow the log files: fs.watch on the directory plus a safety poll. */
+  /** Follow the spools: fs.watch on their directory plus a safety poll. */
   startTailing(pollMs = 500): void {
     this.tailer ??= new Tailer(
-      this.dir,
+      this.spoolDir,
       pollMs,
       {
         pumpOnce: async () => {
@@ -161,6 +174,8 @@ export class InstanceLogs {
   /** Stop tailing and close the files; a pump after this does nothing (open() again to resume). */
   async close(): Promise<void> {
     this.closed = true
+    clearTimeout(this.idleTimer)
+    this.idleTimer = undefined
     this.stopTailing()
     await this.running?.catch(() => {})
     await this.opening?.catch(() => {})
@@ -176,19 +191,36 @@ export class InstanceLogs {
     for (const stream of STREAMS) this.freshLine.add(stream)
   }
 
+  /** A log directory of the layout before spools has its old logs moved into the spools first (migrate.ts). */
+  private prepareSpoolDir(): void {
+    migrateOldLayout(this.dir, this.spoolDir)
+    mkdirSync(this.spoolDir, {recursive: true, mode: 0o700})
+  }
+
   private async pumpRounds(): Promise<void> {
     try {
       await this.open()
       do {
         this.again = false
-        // Only streams with new bytes: an fstat is much cheaper than a read that finds nothing.
-        const due = STREAMS.filter((stream) => this.pumps[stream].hasNew())
+        // Only streams with new bytes (an fstat is much cheaper than a read that finds nothing), or an idle spool to collapse.
+        const due = STREAMS.filter((stream) => this.pumps[stream].hasNew() || this.pumps[stream].reclaimDue())
         await Promise.all(due.map((stream) => this.pumps[stream].pump()))
       } while (this.again)
+      this.armIdleReclaim()
     } finally {
       // Synchronously with the last check of `again`: a pump() after this starts a new round.
       this.running = undefined
     }
+  }
+
+  /** Look again once the streams may be idle: their spools are collapsed then (spool.ts). */
+  private armIdleReclaim(): void {
+    if (this.idleTimer || this.closed || !STREAMS.some((stream) => this.pumps[stream].waitsForIdle())) return
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined
+      this.pump().catch((error: unknown) => this.options.onError?.(error as Error))
+    }, COLLAPSE_IDLE_MS + 50)
+    this.idleTimer.unref()
   }
 
   private stored(chunk: StoredChunk): void {

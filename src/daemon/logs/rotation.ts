@@ -1,11 +1,23 @@
-// Moving segment indexes up one slot, and finishing a move that a crash
-// (kill -9 of the daemon) interrupted. A shift removes the top slot, then
-// renames each index one slot up from the top down, so an interrupted shift
-// leaves one empty slot below full ones: `repairSlots` finishes the moves
-// below it.
-import {readdir, rename, unlink} from 'node:fs/promises'
+// Rotation by rename, as logrotate does it, so `tail -F` and log shippers
+// follow: `out.log` → `out.log.1` … → `out.log.K`, the oldest removed, and
+// each index beside its log. One rotation, in this order:
+//   1. write the next current index, `out.idx.new` (it says where the next
+//      segment starts): from here on the rotation is under way;
+//   2. remove slot K (index, then log), then for each slot from K-1 down to
+//      0 rename its index one slot up, then its log;
+//   3. rename `out.idx.new` to `out.idx`. The next `out.log` is created when
+//      its first bytes come.
+// A crash (kill -9) anywhere leaves `out.idx.new` behind, and each of the two
+// rename sequences either not begun, or with one empty slot below full ones
+// (the moves still to do are those below it), or finished (slot 0 empty):
+// `finishRotation` completes both and step 3. Indexes move before their logs
+// so that a reader that finds the same index at a slot before and after
+// opening that slot's log has the log that index describes (snapshot.ts).
 import {lstatSync} from 'node:fs'
-import {indexPath, streamPrefix, type StreamName} from './layout.js'
+import {readdir, rename, unlink} from 'node:fs/promises'
+import {indexPath, logPath, nextIndexPath, streamPrefix, type StreamName} from './layout.js'
+
+type SlotPath = (dir: string, stream: StreamName, slot: number) => string
 
 function exists(path: string): boolean {
   return lstatSync(path, {throwIfNoEntry: false}) !== undefined
@@ -27,39 +39,53 @@ async function moveIfPresent(from: string, to: string): Promise<void> {
   }
 }
 
-/** `.idx.(K-1)` → `.idx.K` … `.idx` → `.idx.1`; the old `.idx.K` goes. keep ≥ 1. */
+/** Step 2 and 3 of a rotation whose step 1 is done. keep ≥ 0. */
 export async function shiftSegments(dir: string, stream: StreamName, keep: number): Promise<void> {
   await removeIfPresent(indexPath(dir, stream, keep))
+  await removeIfPresent(logPath(dir, stream, keep))
   // Only the slots there are: with a large keep, most are not there yet.
-  const top = Math.min(keep - 1, Math.max(0, ...(await rotatedSlots(dir, stream))))
-  for (let slot = top; slot >= 0; slot--) await moveIfPresent(indexPath(dir, stream, slot), indexPath(dir, stream, slot + 1))
+  const top = Math.min(keep - 1, Math.max(0, ...(await rotatedSlots(dir, stream, 'log')), ...(await rotatedSlots(dir, stream, 'idx'))))
+  for (let slot = top; slot >= 0; slot--) {
+    await moveIfPresent(indexPath(dir, stream, slot), indexPath(dir, stream, slot + 1))
+    await moveIfPresent(logPath(dir, stream, slot), logPath(dir, stream, slot + 1))
+  }
+  await rename(nextIndexPath(dir, stream), indexPath(dir, stream, 0))
 }
 
-/** Complete an interrupted shift. */
-export async function repairSlots(dir: string, stream: StreamName): Promise<void> {
-  const idx = (slot: number) => indexPath(dir, stream, slot)
-  // The moves still to do: an empty slot below full ones. (An empty slot 0 is a finished shift.)
-  const slots = await rotatedSlots(dir, stream)
+/** Complete a rotation a crash interrupted (a no-op when none was under way). */
+export async function finishRotation(dir: string, stream: StreamName, keep: number): Promise<void> {
+  if (!exists(nextIndexPath(dir, stream))) return
+  for (const path of [indexPath, logPath]) await finishMoves(dir, stream, keep, path)
+  await rename(nextIndexPath(dir, stream), indexPath(dir, stream, 0))
+}
+
+async function finishMoves(dir: string, stream: StreamName, keep: number, path: SlotPath): Promise<void> {
+  const at = (slot: number) => path(dir, stream, slot)
+  if (!exists(at(0))) return // this sequence finished
+  const slots = await rotatedSlots(dir, stream, path === indexPath ? 'idx' : 'log')
   const top = slots.at(-1) ?? 0
   for (let gap = 1; gap < top; gap++) {
-    if (exists(idx(gap))) continue
-    for (let slot = gap - 1; slot >= 0; slot--) await moveIfPresent(idx(slot), idx(slot + 1))
-    break
+    if (exists(at(gap))) continue
+    for (let slot = gap - 1; slot >= 0; slot--) await moveIfPresent(at(slot), at(slot + 1))
+    return
   }
-  // A keep-0 rotation or a reset had prepared this but not yet put it in place.
-  await removeIfPresent(`${idx(0)}.new`)
+  // Not begun (or only slot K removed): all of it.
+  await removeIfPresent(at(keep))
+  for (let slot = Math.min(keep - 1, top); slot >= 0; slot--) await moveIfPresent(at(slot), at(slot + 1))
 }
 
-/** Remove rotated indexes beyond `keep` (after `keep` was lowered; 0 after a reset). */
+/** Remove rotated segments beyond `keep` (after `keep` was lowered). */
 export async function dropBeyond(dir: string, stream: StreamName, keep: number): Promise<void> {
-  for (const slot of await rotatedSlots(dir, stream)) {
-    if (slot > keep) await removeIfPresent(indexPath(dir, stream, slot))
+  for (const kind of ['idx', 'log'] as const) {
+    for (const slot of await rotatedSlots(dir, stream, kind)) {
+      if (slot > keep) await removeIfPresent((kind === 'idx' ? indexPath : logPath)(dir, stream, slot))
+    }
   }
 }
 
-/** Slot numbers ≥ 1 that have an index on disk, ascending. */
-export async function rotatedSlots(dir: string, stream: StreamName): Promise<number[]> {
-  const pattern = new RegExp(`^${streamPrefix(stream)}\\.idx\\.([1-9][0-9]*)$`)
+/** Slot numbers ≥ 1 that have an index (or a log) on disk, ascending. */
+export async function rotatedSlots(dir: string, stream: StreamName, kind: 'idx' | 'log' = 'idx'): Promise<number[]> {
+  const pattern = new RegExp(`^${streamPrefix(stream)}\\.${kind}\\.([1-9][0-9]*)$`)
   const slots: number[] = []
   for (const name of await readdir(dir)) {
     const match = pattern.exec(name)

@@ -1,18 +1,16 @@
-// A reader's view of one stream's indexed bytes, taken while the daemon may
-// be indexing and rotating. Segment indexes are opened newest first and
-// only as far back as the reader needs; an open descriptor keeps its file
-// whatever rotation renames afterwards. Rotation moves indexes up one slot
-// at a time, so walking the slots upwards finds each older segment by its
-// range (it ends where the newer one starts) even if they move while we
-// walk. The bytes come from the log file the child writes; a dropped
-// segment's bytes stay there until the rotation after its drop. A reader
-// slower than that (two rotations during one read) gets RotatedAway rather
-// than the zeros of a hole, and `withSnapshot` starts it over.
-import {statSync} from 'node:fs'
+// A reader's view of one stream's stored bytes, taken while the daemon may
+// be copying and rotating. Segments (a plain log file and its index) are
+// opened newest first and only as far back as the reader needs; an open
+// descriptor keeps its file whatever rotation renames or removes afterwards,
+// so a reader never sees a byte change under it. Rotation moves segments up
+// one slot at a time, so walking the slots upwards finds each older segment
+// by its range (it ends where the newer one starts) even if they move while
+// we walk; an index is paired with a log only if it was still at its slot
+// after the log was opened (rotation moves an index before its log).
+import {constants, lstatSync, statSync} from 'node:fs'
 import {open, type FileHandle} from 'node:fs/promises'
-import {droppedBelow, fileKey, RotatedAway} from './dropped-marks.js'
 import {recordEnd, type IndexRecord} from './index-record.js'
-import {indexPath, rawPath, type StreamName} from './layout.js'
+import {indexPath, logPath, mayBeOldLayout, type StreamName} from './layout.js'
 import {SegmentIndex} from './segment-index.js'
 
 interface Segment {
@@ -20,8 +18,9 @@ interface Segment {
   /** Global positions of its first byte and just past its last. */
   start: number
   end: number
-  /** Global position minus offset in the log file, for every byte of the segment. */
-  shift: number
+  /** Its log file, and the offset in it of byte `start` of the stream (0 but in the layout before spools). */
+  log: FileHandle
+  at: number
 }
 
 type Slot = Segment | 'missing' | 'empty'
@@ -30,8 +29,8 @@ export class StoreSnapshot {
   /** Newest first, contiguous. */
   private readonly segments: Segment[] = []
   private readonly files: FileHandle[] = []
-  private raw: FileHandle | undefined
-  private rawKey = ''
+  /** No spool directory next to it: a log directory no store of this version opened yet. */
+  private oldLayout: boolean | undefined
   private nextSlot = 0
   private exhausted = false
   end = 0
@@ -72,10 +71,8 @@ export class StoreSnapshot {
       const at = position + done
       if (at >= segment.end || at < segment.start) continue
       const n = Math.min(length - done, segment.end - at)
-      if (!this.raw) throw new Error('the log file is missing')
-      const {bytesRead} = await this.raw.read(out, done, n, at - segment.shift)
+      const {bytesRead} = await segment.log.read(out, done, n, at - segment.start + segment.at)
       if (bytesRead < n) throw new Error('the log file shrank while being read')
-      if (at - segment.shift < droppedBelow(this.rawKey)) throw new RotatedAway()
       done += n
     }
     if (done < length) throw new RangeError(`log bytes ${position}+${length} are outside ${this.start}..${this.end}`)
@@ -140,15 +137,10 @@ export class StoreSnapshot {
 
   async close(): Promise<void> {
     const files = this.files.splice(0)
-    if (this.raw) files.push(this.raw)
-    this.raw = undefined
     await Promise.all(files.map((file) => file.close()))
   }
 
   private async openNewest(): Promise<void> {
-    // The log file before the indexes: whatever they describe was written to it before they were.
-    this.raw = await tryOpen(rawPath(this.dir, this.stream))
-    if (this.raw) this.rawKey = fileKey(await this.raw.stat())
     const current = await this.openSlot(0)
     this.nextSlot = 1
     if (typeof current === 'object') {
@@ -183,21 +175,47 @@ export class StoreSnapshot {
     }
   }
 
+  /** A rotated index without a log of its own: the old layout's out.log, which held them all. */
+  private async rawLog(log: FileHandle | undefined): Promise<FileHandle | undefined> {
+    if (log) return undefined
+    const raw = await tryOpen(logPath(this.dir, this.stream, 0))
+    if (raw) this.files.push(raw)
+    return raw
+  }
+
   private async openSlot(slot: number): Promise<Slot> {
-    const file = await tryOpen(indexPath(this.dir, this.stream, slot))
-    if (!file) return 'missing'
-    this.files.push(file)
-    const index = await SegmentIndex.open(file)
-    if (index.count === 0) return 'empty'
-    const first = await index.get(0)
-    const last = await index.get(index.count - 1)
-    return {index, start: first.globalStart, end: recordEnd(last), shift: first.globalStart - first.rawStart}
+    for (;;) {
+      const path = indexPath(this.dir, this.stream, slot)
+      const file = await tryOpen(path)
+      if (!file) return 'missing'
+      this.files.push(file)
+      const index = await SegmentIndex.open(file)
+      const first = index.count > 0 ? await index.get(0) : undefined
+      const last = index.count > 0 ? await index.get(index.count - 1) : undefined
+      if (!first || !last || recordEnd(last) === first.globalStart) return 'empty'
+      // Whatever the index describes was written to the log before the index was.
+      const log = await tryOpen(logPath(this.dir, this.stream, slot))
+      if (log) this.files.push(log)
+      // Still there after the log was opened: the log is the one it describes. Else a rotation moved it: look again.
+      if (lstatSync(path, {throwIfNoEntry: false})?.ino !== (await file.stat()).ino) continue
+      const start = first.globalStart
+      const end = recordEnd(last)
+      // The layout before spools, not migrated yet (no daemon of this version opened it): the child's
+      // out.log holds every kept segment at its raw offsets (rotated ones have no log of their own).
+      if ((this.oldLayout ??= mayBeOldLayout(this.dir))) {
+        const raw = log && slot === 0 ? log : await this.rawLog(log)
+        if (raw && (await raw.stat()).size >= last.rawStart + last.length) return {index, start, end, log: raw, at: first.rawStart}
+      }
+      // An index without its log (left by a migration a crash interrupted): nothing to read there.
+      if (!log) return 'missing'
+      return {index, start, end, log, at: 0}
+    }
   }
 }
 
 async function tryOpen(path: string): Promise<FileHandle | undefined> {
   try {
-    return await open(path, 'r')
+    return await open(path, constants.O_RDONLY | constants.O_NOFOLLOW)
   } catch {
     return undefined
   }
@@ -205,19 +223,12 @@ async function tryOpen(path: string): Promise<FileHandle | undefined> {
 
 export const openSnapshot = (dir: string, stream: StreamName): Promise<StoreSnapshot> => StoreSnapshot.open(dir, stream)
 
-/** How often a read that rotation overtook starts over before giving up. */
-const FRESH_TRIES = 5
-
-/** Run `read` on a snapshot (closed after); once more on a fresh one when rotation dropped bytes under it. */
+/** Run `read` on a snapshot, closed after. */
 export async function withSnapshot<T>(dir: string, stream: StreamName, read: (snapshot: StoreSnapshot) => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    const snapshot = await openSnapshot(dir, stream)
-    try {
-      return await read(snapshot)
-    } catch (error) {
-      if (!(error instanceof RotatedAway) || attempt >= FRESH_TRIES) throw error
-    } finally {
-      await snapshot.close()
-    }
+  const snapshot = await openSnapshot(dir, stream)
+  try {
+    return await read(snapshot)
+  } finally {
+    await snapshot.close()
   }
 }

@@ -1,12 +1,12 @@
-// Real children writing straight into their log files while the store
-// tails and indexes them: every line stored once and in order, lines on
-// the bus for probes, and the disk space of dropped segments given back.
+// Real children writing straight into their spools while the store tails
+// them and copies them into plain log files: every line stored once and in
+// order, lines on the bus for probes, and the spool's space given back.
 import {spawn, type ChildProcess} from 'node:child_process'
 import {closeSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, afterEach, describe, expect, it} from 'vitest'
-import {InstanceLogs, readLastLines, stopHolePunchers} from '../../../src/daemon/logs/index.js'
-import {rawPath} from '../../../src/daemon/logs/layout.js'
+import {InstanceLogs, readLastLines, stopReclaimHelpers} from '../../../src/daemon/logs/index.js'
+import {rawPath} from '../../fixtures/logs/store-files.js'
 import {expectNumbered, makeTempDir, storedBytes} from '../../fixtures/logs/store-files.js'
 import {killQuietly, waitFor} from '../../helpers/wait.js'
 
@@ -16,7 +16,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-afterAll(() => stopHolePunchers())
+afterAll(() => stopReclaimHelpers())
 
 async function tailed(options: {maxSize?: number; keep?: number} = {}) {
   const temp = makeTempDir()
@@ -84,21 +84,20 @@ describe('capture from real children', () => {
     for (let run = 0; run < 3; run++) expect(expectNumbered(text.slice(run * 300_000, (run + 1) * 300_000), `run${run}`, 3000)).toBeUndefined()
   })
 
-  it('punches holes in the log file where rotation dropped segments: blocks drop, size stays, the kept tail reads whole', async () => {
+  it('gives back the spool as it copies: its blocks stay far below what was written, the kept tail reads whole', async () => {
     const maxSize = 256 * 1024
     const {logs, dir} = await tailed({maxSize, keep: 1})
     const {exited} = spawnInto(logs, [process.execPath, flood, '80000', 'ph', '99'])
     expect(await exited).toBe(0)
     const size = 80_000 * 100
-    await waitFor('every byte indexed', () => logs.ends().stdout === size)
-    const raw = rawPath(dir, 'stdout')
-    // Kept: two segments, and the one dropped last until the next rotation (each a little over max size).
-    await waitFor('the dropped bytes deallocated', () => statSync(raw).blocks * 512 <= 3 * (maxSize + 1024 * 1024 / 8) + 8192, 10_000)
-    expect(statSync(raw).size).toBe(size)
+    await waitFor('every byte stored', () => logs.ends().stdout === size)
+    // Collapsed 1 MiB at a time (whole blocks), so at most that and a block are left behind.
+    await waitFor('the copied spool collapsed', () => statSync(rawPath(dir, 'stdout')).size <= 1024 * 1024 + 4096)
+    expect(statSync(rawPath(dir, 'stdout')).blocks * 512).toBeLessThanOrEqual(1024 * 1024 + 2 * 4096)
+    for (const name of ['out.log', 'out.log.1']) expect(statSync(join(dir, name)).size).toBeLessThanOrEqual(maxSize + 100)
     const kept = storedBytes(dir, 'stdout').toString('latin1')
     expect(kept.length).toBeGreaterThanOrEqual(maxSize)
-    const first = kept.indexOf('ph ')
-    expect(first).toBe(0)
+    expect(kept.indexOf('ph ')).toBe(0)
     expect(kept.endsWith(`ph ${String(79_999).padStart(9, '0')} ${'x'.repeat(99 - 13)}\n`)).toBe(true)
   })
 })

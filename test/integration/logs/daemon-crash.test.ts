@@ -1,15 +1,17 @@
 // kill -9 of the daemon while a service floods its output: the service never
-// notices (it writes its log file itself), and the next daemon indexes what
-// the dead one had not, so every line is kept exactly once and in order.
+// notices (it writes its spool itself), and the next daemon copies what the
+// dead one had not, so every line is kept exactly once and in order — in the
+// plain files too, rotations included.
 // The daemon here is a plain Node process running the bundled log store.
 import {spawn} from 'node:child_process'
-import {constants, mkdirSync, mkdtempSync, openSync, closeSync, rmSync} from 'node:fs'
+import {constants, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 import {buildStore} from '../../fixtures/logs/build-store.mjs'
 import {lineReader} from '../../fixtures/logs/capture-bench.mjs'
-import {expectNumbered, storedBytes} from '../../fixtures/logs/store-files.js'
+import {expectNumbered, rawPath, storedBytes} from '../../fixtures/logs/store-files.js'
+import {defaultSpoolDir} from '../../../src/daemon/logs/layout.js'
 import {indexedBytes} from '../../fixtures/logs/stored-stream.mjs'
 import {isAlive, killQuietly, waitFor} from '../../helpers/wait.js'
 
@@ -47,8 +49,9 @@ describe('daemon killed with -9 mid-flood', () => {
     mkdirSync(dir, {recursive: true, mode: 0o700})
     const lines = 500_000
     const total = lines * 100
-    // The daemon's spawn: log files opened O_APPEND, given to the child, our copies closed.
-    const out = openSync(join(dir, 'out.log'), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600)
+    // The daemon's spawn: the spool opened O_APPEND, given to the child, our copy closed.
+    mkdirSync(defaultSpoolDir(dir), {recursive: true, mode: 0o700})
+    const out = openSync(rawPath(dir, 'stdout'), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600)
     const writer = spawn(process.execPath, [join(fixtures, 'bin/flood.mjs'), String(lines), 'k9', '99'], {stdio: ['ignore', out, 'ignore']})
     closeSync(out)
     pids.push(writer.pid!)
@@ -74,5 +77,13 @@ describe('daemon killed with -9 mid-flood', () => {
     last.daemon.kill('SIGTERM')
     await last.exited
     expect(expectNumbered(storedBytes(dir, 'stdout').toString('latin1'), 'k9', lines)).toBeUndefined()
+    // keep 100 holds it all: the plain files, concatenated oldest first, are the stream.
+    const plain = readdirSync(dir)
+      .filter((name) => /^out\.log(\.\d+)?$/.test(name))
+      .sort((a, b) => Number(b.split('.')[2] ?? 0) - Number(a.split('.')[2] ?? 0))
+      .map((name) => readFileSync(join(dir, name), 'latin1'))
+      .join('')
+    expect(expectNumbered(plain, 'k9', lines)).toBeUndefined()
+
   }, 120_000)
 })

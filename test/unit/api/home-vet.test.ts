@@ -30,7 +30,7 @@ describe('vetHome', () => {
     const home = join(base, 'fresh')
     vetHome(marPaths(home), 'create')
     expect(statSync(home).mode & 0o777).toBe(0o700)
-    expect(readdirSync(home).sort()).toEqual(['foreground', 'logs', 'run', 'stacks'])
+    expect(readdirSync(home).sort()).toEqual(['foreground', 'logs', 'run', 'spool', 'stacks'])
   })
 
   it('lets a client go on when MAR_HOME does not exist yet, and creates nothing', () => {

@@ -2,12 +2,13 @@
 // in the middle of an index record, before indexing what the child wrote, in
 // the middle of a rotation — the next InstanceLogs on the same directory
 // indexes every byte the child wrote once, in order.
+import {execFileSync} from 'node:child_process'
 import {appendFileSync, existsSync, readFileSync, renameSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync} from 'node:fs'
 import {afterEach, describe, expect, it} from 'vitest'
-import {InstanceLogs, readLinesFrom} from '../../../src/daemon/logs/index.js'
+import {InstanceLogs, readLastLines, readLinesFrom} from '../../../src/daemon/logs/index.js'
 import {encodeRecord, RECORD_SIZE} from '../../../src/daemon/logs/index-record.js'
-import {indexPath, rawPath} from '../../../src/daemon/logs/layout.js'
-import {makeTempDir, numberedLines, readIndex, slotsOnDisk, storedBytes, writeRaw} from '../../fixtures/logs/store-files.js'
+import {indexPath, logPath, nextIndexPath} from '../../../src/daemon/logs/layout.js'
+import {makeTempDir, rawPath, numberedLines, readIndex, slotsOnDisk, storedBytes, writeRaw} from '../../fixtures/logs/store-files.js'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {
@@ -103,14 +104,23 @@ describe('cursors across a daemon restart', () => {
 
 describe('recovery after a crash in the middle of a rotation', () => {
   const keep = 3
-  // The file operations of one rotation with keep 3 and slots 0…3 present, in the order they happen.
+  // The file operations of one rotation with keep 3 and slots 0…3 present, in the order they happen (rotation.ts).
   const steps = (dir: string): Array<() => void> => {
     const idx = (slot: number) => indexPath(dir, 'stdout', slot)
-    return [() => unlinkSync(idx(3)), ...[2, 1, 0].map((slot) => () => renameSync(idx(slot), idx(slot + 1))), () => writeFileSync(idx(0), '')]
+    const log = (slot: number) => logPath(dir, 'stdout', slot)
+    const next = nextIndexPath(dir, 'stdout')
+    const end = readIndex(dir, 'stdout', 0).at(-1)!
+    return [
+      () => writeFileSync(next, encodeRecord({globalStart: end.globalStart + end.length, rawStart: end.rawStart + end.length, length: 0, timeMs: end.timeMs})),
+      () => unlinkSync(idx(3)),
+      () => unlinkSync(log(3)),
+      ...[2, 1, 0].flatMap((slot) => [() => renameSync(idx(slot), idx(slot + 1)), () => renameSync(log(slot), log(slot + 1))]),
+      () => renameSync(next, idx(0)),
+    ]
   }
 
-  for (let crashAfter = 0; crashAfter <= 5; crashAfter++) {
-    it(`loses and repeats nothing when killed after step ${crashAfter} of 5`, async () => {
+  for (let crashAfter = 0; crashAfter <= 10; crashAfter++) {
+    it(`loses and repeats nothing, and keeps each log with its index, when killed after step ${crashAfter} of 10`, async () => {
       const dir = tempDir()
       const first = await session(dir, {maxSize: 400, keep})
       // 400 bytes a pump fill a segment exactly; it rotates when the next bytes come.
@@ -125,12 +135,13 @@ describe('recovery after a crash in the middle of a rotation', () => {
       const second = await session(dir, {maxSize: 400, keep})
       await second.pump()
       expect(second.ends().stdout).toBe(2000)
+      // Segments 1…3 and the current one: the newest 1600 bytes, exactly, and the plain files say the same.
       const kept = storedBytes(dir, 'stdout')
-      // Segments 1…3 and the current one: the newest 1600 bytes, exactly.
-      expect(kept.equals(raw(dir).subarray(2000 - kept.length))).toBe(true)
-      expect(kept.length).toBe(1600)
+      expect(kept.toString()).toBe(numberedLines('m', 10, 40))
+      const plain = [3, 2, 1, 0].map((slot) => readFileSync(logPath(dir, 'stdout', slot), 'utf8')).join('')
+      expect(plain).toBe(kept.toString())
       expect(slotsOnDisk(dir, 'stdout')).toEqual([0, 1, 2, 3])
-      for (const slot of [1, 2, 3]) expect(existsSync(indexPath(dir, 'stdout', slot))).toBe(true)
+      expect(existsSync(nextIndexPath(dir, 'stdout'))).toBe(false)
     })
   }
 })
@@ -156,7 +167,7 @@ describe('keep', () => {
     expect(second.ends().stdout).toBe(300)
   })
 
-  it('with keep 0 ignores a rotation that had only prepared its files', async () => {
+  it('with keep 0 finishes a rotation that had only prepared its next index', async () => {
     const dir = tempDir()
     const first = await session(dir, {maxSize: 100, keep: 0})
     writeRaw(dir, 'stdout', numberedLines('y', 0, 5, 20))
@@ -179,9 +190,14 @@ describe('keep', () => {
       await first.pump()
     }
     await first.close()
-    // As after a crash right after shifting the segments: no current segment yet.
+    // As after a crash right after shifting the segments: no current segment yet, its next index prepared.
+    writeFileSync(nextIndexPath(dir, 'stdout'), encodeRecord({globalStart: 600, rawStart: 600, length: 0, timeMs: 1}))
     rmSync(indexPath(dir, 'stdout', 5))
-    for (let slot = 4; slot >= 0; slot--) renameSync(indexPath(dir, 'stdout', slot), indexPath(dir, 'stdout', slot + 1))
+    rmSync(logPath(dir, 'stdout', 5))
+    for (let slot = 4; slot >= 0; slot--) {
+      renameSync(indexPath(dir, 'stdout', slot), indexPath(dir, 'stdout', slot + 1))
+      renameSync(logPath(dir, 'stdout', slot), logPath(dir, 'stdout', slot + 1))
+    }
     expect(slotsOnDisk(dir, 'stdout')).toEqual([1, 2, 3, 4, 5])
     const second = await session(dir, {maxSize: 100, keep: 1})
     expect(slotsOnDisk(dir, 'stdout')).toEqual([0, 1])
@@ -192,7 +208,7 @@ describe('keep', () => {
 })
 
 describe('log files changed behind the store', () => {
-  it('starts over at 0 when the log file was truncated by hand; positions go on growing', async () => {
+  it('goes on after the spool was truncated by hand: what was copied stays, positions go on growing', async () => {
     const dir = tempDir()
     const logs = await session(dir, {maxSize: 4, keep: 3})
     writeRaw(dir, 'stdout', 'first\nsecond\n')
@@ -202,15 +218,19 @@ describe('log files changed behind the store', () => {
     writeRaw(dir, 'stdout', 'x\n')
     await logs.pump()
     await logs.pump()
-    // What the file held is gone; the rotated index that described it too.
-    expect(storedBytes(dir, 'stdout').toString()).toBe('x\n')
-    expect(slotsOnDisk(dir, 'stdout')).toEqual([0])
+    expect(storedBytes(dir, 'stdout').toString()).toBe('first\nsecond\nx\n')
     expect(logs.ends().stdout).toBe(15)
     const {lines} = await readLinesFrom(dir, 'stdout', 13)
     expect(lines.map((line) => line.bytes.toString())).toEqual(['x'])
+    // The spool's positions went on too: a restart resumes after `x`.
+    await logs.close()
+    writeRaw(dir, 'stdout', 'y\n')
+    const again = await session(dir, {maxSize: 4, keep: 3})
+    await again.pump()
+    expect(storedBytes(dir, 'stdout').toString()).toBe('first\nsecond\nx\ny\n')
   })
 
-  it('follows a log file recreated for a new child after the old one was removed', async () => {
+  it('follows a spool recreated for a new child after the old one was removed, losing nothing the old one held', async () => {
     const dir = tempDir()
     const logs = await session(dir)
     writeRaw(dir, 'stdout', 'old\n')
@@ -223,9 +243,65 @@ describe('log files changed behind the store', () => {
     closeSync(fds.stdout)
     closeSync(fds.stderr)
     await logs.pump()
-    // Removing the file removed what it held.
-    expect(storedBytes(dir, 'stdout').toString()).toBe('new\n')
-    expect(logs.ends().stdout).toBe(8)
+    expect(storedBytes(dir, 'stdout').toString()).toBe('old\nold tail\nnew\n')
+    expect(logs.ends().stdout).toBe(17)
     expect(statSync(rawPath(dir, 'stdout')).size).toBe(4)
   })
+})
+
+describe('a log directory of the layout before spools', () => {
+  it('is migrated once: the old out.log becomes the spool (a child still writing follows it), the kept bytes are copied into plain files at their old positions', async () => {
+    const dir = tempDir()
+    const {mkdirSync, openSync, writeSync, closeSync} = await import('node:fs')
+    mkdirSync(dir, {recursive: true, mode: 0o700})
+    // The old layout: the child wrote out.log; a dropped segment was punched (zeros); out.idx.1 and out.idx point into it.
+    const child = openSync(`${dir}/out.log`, 'a')
+    writeSync(child, Buffer.concat([Buffer.alloc(400), Buffer.from(numberedLines('o', 10, 25))]))
+    writeFileSync(indexPath(dir, 'stdout', 1), encodeRecord({globalStart: 400, rawStart: 400, length: 400, timeMs: 5}))
+    writeFileSync(indexPath(dir, 'stdout', 0), Buffer.concat([encodeRecord({globalStart: 800, rawStart: 800, length: 400, timeMs: 6}), encodeRecord({globalStart: 1200, rawStart: 1200, length: 200, timeMs: 7})]))
+    // Readable as it is before any store opens it (offline `mar logs` right after an upgrade): what the indexes describe.
+    const before = await readLastLines(dir, 'stdout', {limit: 100})
+    expect(before.map((line) => `${line.bytes.toString()}\n`).join('')).toBe(numberedLines('o', 10, 25))
+    expect(before[0]!.end).toBe(440)
+    // The child goes on while no daemon runs (the last 200 bytes above are not indexed yet).
+    const logs = await session(dir, {maxSize: 1024 * 1024, keep: 5})
+    writeSync(child, numberedLines('o', 35, 5))
+    closeSync(child)
+    await logs.pump()
+    // Everything kept before (from 400 on) and everything after, once, in one plain file with no NUL.
+    expect(readFileSync(`${dir}/out.log`, 'latin1')).toBe(numberedLines('o', 10, 30))
+    expect(storedBytes(dir, 'stdout').toString()).toBe(numberedLines('o', 10, 30))
+    expect(logs.ends().stdout).toBe(1600)
+    const {lines} = await readLinesFrom(dir, 'stdout', 1200)
+    expect(lines.map((line) => line.bytes.toString().split(' ')[1])).toEqual(['000000030', '000000031', '000000032', '000000033', '000000034', '000000035', '000000036', '000000037', '000000038', '000000039'])
+    expect(existsSync(indexPath(dir, 'stdout', 1))).toBe(false)
+    expect(readFileSync(rawPath(dir, 'stdout')).length).toBe(1600)
+    // Once: a second store on the directory finds the new layout.
+    await logs.close()
+    const again = await session(dir, {maxSize: 1024 * 1024, keep: 5})
+    await again.pump()
+    expect(storedBytes(dir, 'stdout').toString()).toBe(numberedLines('o', 10, 30))
+  })
+})
+
+describe('a collapse step cut short (its helper killed between the collapse and recording the base)', () => {
+  for (const collapsed of [true, false]) {
+    it(`finds the true base from the bytes copied last: collapse ${collapsed ? 'done' : 'not done'}`, async () => {
+      const dir = tempDir()
+      const first = await session(dir, {maxSize: 1024 * 1024, keep: 5})
+      writeRaw(dir, 'stdout', numberedLines('h', 0, 300, 100)) // 30 000 bytes: below the reclaim threshold, nothing collapsed yet
+      await first.pump()
+      await first.close()
+      const spoolDir = first.spoolDir
+      // The helper's step: the marker with the next base, then (or not) the collapse; killed before the rename.
+      writeFileSync(`${spoolDir}/out.base.tmp`, '8192\n')
+      if (collapsed) execFileSync('fallocate', ['-c', '-o', '0', '-l', '8192', rawPath(dir, 'stdout')])
+      writeRaw(dir, 'stdout', numberedLines('h', 300, 10, 100))
+      const second = await session(dir, {maxSize: 1024 * 1024, keep: 5})
+      await second.pump()
+      expect(storedBytes(dir, 'stdout').toString()).toBe(numberedLines('h', 0, 310, 100))
+      expect(readFileSync(`${spoolDir}/out.base`, 'utf8')).toBe(collapsed ? '8192\n' : '0\n')
+      expect(existsSync(`${spoolDir}/out.base.tmp`)).toBe(false)
+    }, 15_000)
+  }
 })

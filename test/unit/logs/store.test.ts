@@ -1,10 +1,11 @@
 // Capturing into the store: exact bytes, partial and very long lines,
 // rotation at line boundaries, the time index, disk space given back, the
 // line bus.
-import {closeSync, readdirSync, statSync, writeSync} from 'node:fs'
+import {closeSync, existsSync, readdirSync, readFileSync, statSync, writeSync} from 'node:fs'
 import {afterEach, describe, expect, it} from 'vitest'
 import {InstanceLogs} from '../../../src/daemon/logs/index.js'
-import {rawPath} from '../../../src/daemon/logs/layout.js'
+import {rawPath} from '../../fixtures/logs/store-files.js'
+import {waitFor} from '../../helpers/wait.js'
 import {expectNumbered, makeTempDir, numberedLines, readIndex, segmentBytes, slotsOnDisk, storedBytes, writeRaw} from '../../fixtures/logs/store-files.js'
 
 const cleanups: Array<() => Promise<void> | void> = []
@@ -22,15 +23,22 @@ async function openLogs(options: {maxSize?: number; keep?: number; now?: () => n
 }
 
 describe('InstanceLogs capture', () => {
-  it('creates a private directory; a new one gets its files only when a child needs them', async () => {
+  it('creates private directories; a new one gets its files only when a child needs them', async () => {
     const {dir, logs} = await openLogs()
     expect(statSync(dir).mode & 0o777).toBe(0o700)
+    expect(statSync(logs.spoolDir).mode & 0o777).toBe(0o700)
     expect(readdirSync(dir)).toEqual([])
     const fds = logs.openForChild()
     closeSync(fds.stdout)
     closeSync(fds.stderr)
-    expect(statSync(`${dir}/out.log`).size).toBe(0)
-    expect(statSync(`${dir}/err.log`).size).toBe(0)
+    // The child writes the spools; the plain logs appear with the first bytes copied.
+    expect(statSync(rawPath(dir, 'stdout')).size).toBe(0)
+    expect(statSync(rawPath(dir, 'stderr')).mode & 0o777).toBe(0o600)
+    expect(readdirSync(dir)).toEqual([])
+    writeRaw(dir, 'stdout', 'x\n')
+    await logs.pump()
+    expect(readdirSync(dir).sort()).toEqual(['out.idx', 'out.log'])
+    for (const name of readdirSync(dir)) expect(statSync(`${dir}/${name}`).mode & 0o777).toBe(0o600)
   })
 
   it('stores bytes exactly: invalid UTF-8, CR, NUL, a 1 MB line, a partial last line', async () => {
@@ -67,29 +75,42 @@ describe('InstanceLogs capture', () => {
     ])
   })
 
-  it('indexes a big backlog as one chunk: one record, the bytes left where the child wrote them', async () => {
+  it('copies a big backlog in blocks of 1 MiB, each recorded after its bytes are in out.log', async () => {
     const {dir, logs} = await openLogs()
     writeRaw(dir, 'stdout', numberedLines('b', 0, 100_000, 100)) // 10 MB
     await logs.pump()
-    expect(readIndex(dir, 'stdout', 0)).toEqual([expect.objectContaining({globalStart: 0, rawStart: 0, length: 10_000_000})])
+    const records = readIndex(dir, 'stdout', 0)
+    expect(records.length).toBe(10)
+    records.forEach((record, i) => expect(record).toEqual({globalStart: i * 1048576, rawStart: i * 1048576, length: Math.min(1048576, 10_000_000 - i * 1048576), timeMs: records[0]!.timeMs}))
     expect(readdirSync(dir).sort()).toEqual(['out.idx', 'out.log'])
-    expect(expectNumbered(storedBytes(dir, 'stdout').toString(), 'b', 100_000)).toBeUndefined()
+    expect(expectNumbered(readFileSync(`${dir}/out.log`, 'latin1'), 'b', 100_000)).toBeUndefined()
   })
 
-  it('gives the disk space of dropped segments back, one rotation late', async () => {
+  it('gives back the copied front of the spool (collapse) and records how much, so positions survive', async () => {
     const {dir, logs} = await openLogs({maxSize: 64 * 1024, keep: 1})
     for (let i = 0; i < 40; i++) {
       writeRaw(dir, 'stdout', numberedLines('d', i * 1000, 1000, 100)) // 100 kB a time, 4 MB in all
       await logs.pump()
     }
-    await logs.close() // waits for the hole punches under way
-    const {size, blocks} = statSync(rawPath(dir, 'stdout'))
-    expect(size).toBe(4_000_000)
-    // Kept: the current segment and one rotated (up to 2 × 64 KiB, plus the line that closes each),
-    // and the one dropped last, which goes at the next rotation; the rest is holes.
-    expect(blocks * 512).toBeLessThanOrEqual(4 * (64 * 1024 + 100) + 2 * 100_000 + 8192)
+    // Copied bytes stay in the spool until the stream is idle (a second without new bytes), then go in whole blocks.
+    expect(existsSync(`${logs.spoolDir}/out.base`)).toBe(false)
+    await waitFor('the idle spool collapsed', () => existsSync(`${logs.spoolDir}/out.base`), 5_000)
+    const base = Number(readFileSync(`${logs.spoolDir}/out.base`, 'utf8'))
+    expect(base % 4096).toBe(0)
+    expect(base).toBe(4_000_000 - (4_000_000 % 4096))
+    expect(statSync(rawPath(dir, 'stdout')).size).toBe(4_000_000 - base)
+    // The plain files: the current segment and one rotated, a line past max size at most.
+    for (const name of ['out.log', 'out.log.1']) expect(statSync(`${dir}/${name}`).size).toBeLessThanOrEqual(64 * 1024 + 100)
+    expect(readdirSync(dir).sort()).toEqual(['out.idx', 'out.idx.1', 'out.log', 'out.log.1'])
     const kept = storedBytes(dir, 'stdout').toString().trimEnd().split('\n')
     expect(kept.at(-1)!.startsWith('d 000039999 ')).toBe(true)
+    // More output after a restart lands at the right place in spite of the shifted spool.
+    await logs.close()
+    writeRaw(dir, 'stdout', numberedLines('d', 40_000, 10, 100))
+    await logs.open()
+    await logs.pump()
+    expect(storedBytes(dir, 'stdout').toString().trimEnd().split('\n').at(-1)!.startsWith('d 000040009 ')).toBe(true)
+    expect(logs.ends().stdout).toBe(4_001_000)
   })
 
   it('rotates right after a newline once a segment reaches max size, and keeps `keep` segments', async () => {
