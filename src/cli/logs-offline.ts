@@ -6,8 +6,9 @@ import type {LogLineJson} from '../api/json.js'
 import {resolveTargets} from '../api/targets.js'
 import {allInstances} from '../config/types.js'
 import {marPaths} from '../api/home.js'
-import {instanceLogDir} from '../daemon/paths.js'
+import {instanceLogDir, spoolDirFor} from '../daemon/paths.js'
 import {lineText, mergeByTime, readLastLines} from '../daemon/logs/index.js'
+import {readSpoolTail} from '../daemon/logs/spool-tail.js'
 import {loadPlanOrThrow} from './load-plan.js'
 
 export interface OfflineQuery {
@@ -28,7 +29,11 @@ export async function readStoredLogs(query: OfflineQuery): Promise<{lines: LogLi
   const lists = await Promise.all(
     names.flatMap((name) =>
       (query.stream ? [query.stream] : (['stdout', 'stderr'] as const)).map(async (stream) => {
-        const stored = await readLastLines(instanceLogDir(paths, plan.name, name), stream, {limit: query.lines, sinceMs: query.sinceMs, grep}).catch(() => [])
+        const dir = instanceLogDir(paths, plan.name, name)
+        const options = {limit: query.lines, sinceMs: query.sinceMs, grep}
+        // What is copied into the plain files, then what a child wrote that no daemon copied yet (after a kill -9).
+        const [copied, uncopied] = await Promise.all([readLastLines(dir, stream, options).catch(() => []), readSpoolTail(dir, spoolDirFor(paths, dir), stream, options).catch(() => [])])
+        const stored = [...copied, ...uncopied].slice(-query.lines)
         return stored.map((line) => ({
           time: line.time,
           json: {time: new Date(line.time).toISOString(), stack: plan.name, instance: name, host: hosts.get(name) ?? 'local', stream, line: lineText(line.bytes)},

@@ -1,7 +1,7 @@
 // What must survive the daemon's death: services, their output, their
 // restart policies; and what a restarted machine must get back.
 import {execFileSync} from 'node:child_process'
-import {readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {instance, project, waitForState, withHome, type Home} from '../helpers/daemon.js'
@@ -115,6 +115,22 @@ describe('the daemon dies, services and output do not', () => {
       process.kill(pid, 'SIGCONT')
     }
   }, 60_000)
+
+  it('offline mar logs after a kill -9 mid-flood shows every line on disk, also those no daemon copied yet', async () => {
+    const writer = `node -e "let i=0; function go(){ for (let k=0; k<2000 && i<200000; k++) process.stdout.write('line '+(i++)+'\\n'); if (i<200000) setImmediate(go); else require('fs').writeFileSync('done', ''), setInterval(()=>{}, 1e6) } go()"`
+    const {home, dir} = setup(`name: offline\nrunners:\n  w: { cmd: ${JSON.stringify(writer)} }\n`)
+    expect((await home.mar(['up'], {cwd: dir})).code).toBe(0)
+    const status = await home.status()
+    home.track(instance(status, 'offline', 'w.1').pid!)
+    process.kill(home.daemonPid()!, 'SIGKILL')
+    await waitFor('the writer to finish', () => existsSync(join(dir, 'done')), 60_000, 50)
+    const logs = await home.mar(['logs', '-n', '1000000'], {cwd: dir})
+    expect(logs.code).toBe(0)
+    const lines = logs.stdout.split('\n').filter(Boolean)
+    expect(lines.length).toBe(200_000)
+    expect(new Set(lines).size).toBe(200_000)
+    expect(lines.at(-1)).toBe('w.1 | line 199999')
+  }, 120_000)
 
   it('takes over every instance, also those of a group waiting on a dependency, without re-running probes', async () => {
     const yaml = `name: deps
