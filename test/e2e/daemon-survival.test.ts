@@ -3,25 +3,14 @@
 import {execFileSync} from 'node:child_process'
 import {existsSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
 import {join} from 'node:path'
-import {afterEach, describe, expect, it} from 'vitest'
-import {instance, project, waitForState, withHome, type Home} from '../helpers/daemon.js'
+import {describe, expect, it} from 'vitest'
+import {instance, waitForState, type Home} from '../helpers/daemon.js'
+import {stackTests} from '../helpers/stack-tests.js'
 import {isAlive, waitFor} from '../helpers/wait.js'
 import type {LogLineJson} from '../../src/api/json.js'
 
-const homes: Home[] = []
-const cleanups: Array<() => void> = []
-afterEach(async () => {
-  for (const home of homes.splice(0)) await home.cleanup()
-  for (const cleanup of cleanups.splice(0)) cleanup()
-})
-
-function setup(yaml: string) {
-  const home = withHome()
-  homes.push(home)
-  const p = project({'mar.yaml': yaml})
-  cleanups.push(p.cleanup)
-  return {home, dir: p.dir}
-}
+const t = stackTests()
+const setup = (yaml: string) => t.setup(yaml)
 
 async function logLines(home: Home, dir: string, args: string[]): Promise<LogLineJson[]> {
   const result = await home.mar(['logs', '--json', ...args], {cwd: dir, timeoutMs: 60_000})

@@ -8,25 +8,16 @@ import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import type {DescribeJson, LogLineJson, StatusJson} from '../../src/api/json.js'
 import {spawnMar} from '../helpers/cli.js'
-import {instance, project, waitForState, withHome, type Home} from '../helpers/daemon.js'
+import {instance, waitForState} from '../helpers/daemon.js'
+import {stackTests} from '../helpers/stack-tests.js'
 import {freePort, waitFor} from '../helpers/wait.js'
 
-const homes: Home[] = []
-const cleanups: Array<() => void> = []
+const t = stackTests()
 const children: ChildProcess[] = []
-afterEach(async () => {
+afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  for (const home of homes.splice(0)) await home.cleanup()
-  for (const cleanup of cleanups.splice(0)) cleanup()
 })
-
-function setup(yaml: string) {
-  const home = withHome()
-  homes.push(home)
-  const p = project({'mar.yaml': yaml})
-  cleanups.push(p.cleanup)
-  return {home, dir: p.dir}
-}
+const setup = (yaml: string) => t.setup(yaml)
 
 const names = (status: StatusJson) => status.stacks.flatMap((s) => s.instances.map((i) => `${s.name}/${i.name}`))
 
@@ -173,8 +164,7 @@ describe('logs: streams, the stderr mark, --clear, pruning', () => {
   }, 60_000)
 
   it('the daemon prunes, when it starts, the logs of stacks not up that were not written for 7 days', async () => {
-    const home = withHome()
-    homes.push(home)
+    const home = t.home()
     const week = 7 * 24 * 3600
     const seed = (stack: string, ageSeconds: number) => {
       const dir = join(home.home, 'logs', stack, 'web.1')

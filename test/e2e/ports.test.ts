@@ -2,33 +2,23 @@
 // holder named, and a readiness probe answered by somebody else's server
 // does not make an instance ready.
 import {spawn, type ChildProcess} from 'node:child_process'
-import {afterEach, describe, expect, it} from 'vitest'
-import {instance, project, withHome, type Home} from '../helpers/daemon.js'
+import {describe, expect, it} from 'vitest'
+import {instance} from '../helpers/daemon.js'
+import {stackTests} from '../helpers/stack-tests.js'
 import {freePort, killQuietly, waitFor} from '../helpers/wait.js'
 import {canBind} from '../../src/supervisor/ports.js'
 
-const homes: Home[] = []
-const cleanups: Array<() => void> = []
-afterEach(async () => {
-  for (const home of homes.splice(0)) await home.cleanup()
-  for (const cleanup of cleanups.splice(0)) cleanup()
-})
+const t = stackTests()
 
 /** Another program listening on `port` and answering every request: what a leftover dev server looks like. */
 async function squatter(port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['-e', `require('http').createServer((q, s) => s.end('ok')).listen(${port}, '127.0.0.1')`], {stdio: 'ignore'})
-  cleanups.push(() => killQuietly(child.pid!))
+  t.defer(() => killQuietly(child.pid!))
   await waitFor('the squatter to listen', async () => !(await canBind(port)))
   return child
 }
 
-function setup(yaml: string) {
-  const home = withHome()
-  homes.push(home)
-  const p = project({'mar.yaml': yaml})
-  cleanups.push(p.cleanup)
-  return {home, dir: p.dir}
-}
+const setup = (yaml: string) => t.setup(yaml)
 
 describe('ports', () => {
   it('an instance whose port another program holds fails with the holder named, and up exits 1', async () => {

@@ -4,16 +4,12 @@
 // the test can look at, not a race it hopes to lose.
 import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {afterEach, describe, expect, it} from 'vitest'
-import {instance, project, waitForState, withHome, type Home} from '../helpers/daemon.js'
+import {describe, expect, it} from 'vitest'
+import {instance, waitForState} from '../helpers/daemon.js'
+import {stackTests} from '../helpers/stack-tests.js'
 import {waitFor} from '../helpers/wait.js'
 
-const homes: Home[] = []
-const cleanups: Array<() => void> = []
-afterEach(async () => {
-  for (const home of homes.splice(0)) await home.cleanup()
-  for (const cleanup of cleanups.splice(0)) cleanup()
-})
+const t = stackTests()
 
 // The migration of version N waits for go-N, fails for version 3, and records what it migrated to.
 const migrate = `while [ ! -e go-$VERSION ]; do sleep 0.02; done
@@ -37,13 +33,7 @@ groups:
       web: sh web.sh
 `
 
-function setup() {
-  const home = withHome()
-  homes.push(home)
-  const p = project({'mar.yaml': config(1), 'migrate.sh': migrate, 'web.sh': web, 'go-1': ''})
-  cleanups.push(p.cleanup)
-  return {home, dir: p.dir}
-}
+const setup = () => t.setup(config(1), {'migrate.sh': migrate, 'web.sh': web, 'go-1': ''})
 
 const webLines = (dir: string) => (existsSync(join(dir, 'web.out')) ? readFileSync(join(dir, 'web.out'), 'utf8').trim().split('\n') : [])
 
