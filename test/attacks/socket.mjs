@@ -70,6 +70,8 @@ export const silentConnections = {
   name: 'silent connections',
   what: '300 connections opened at once, none saying hello',
   fast: true,
+  // A finding, left to the lead (mar's source is not changed here): see the README's table.
+  knownBug: 'connections that never said hello count against the 256-connection limit, so 256 silent ones lock every client out (`busy`, exit 3) until the hello timeout closes them',
   timeoutMs: 60_000,
   async run(scope) {
     const home = await daemon(scope)
