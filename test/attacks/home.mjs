@@ -74,7 +74,8 @@ export const stoppedDaemon = {
   id: 7,
   name: 'stopped daemon',
   what: 'the daemon stopped with SIGSTOP; `mar status`, then `mar up`',
-  fast: true,
+  // Slow (the client waits 10 s for a hello); daemon-survival.test.ts covers it in `npm test`.
+  fast: false,
   timeoutMs: 90_000,
   async run(scope) {
     const home = scope.home()
