@@ -3,7 +3,9 @@
 // builds it first): each one bounded in time, traffic only to this machine.
 // Prints the README's table ("Attacks and faults"); `--json` prints the
 // figures instead; `--only 1,5,9` runs some; `--fast` the subset
-// `npm test` runs. Exits 1 when any outcome is not the expected one.
+// `npm test` runs. Exits 1 when any outcome is not the recorded one: an
+// attack fails, or one marked `knownBug` (a problem in mar found here and
+// left to fix) no longer fails.
 import {pathToFileURL} from 'node:url'
 import {attacks} from './attacks.mjs'
 import {Scope} from './lib.mjs'
@@ -48,7 +50,7 @@ async function main(argv) {
   const results = []
   for (const attack of chosen) {
     const result = await runAttack(attack)
-    process.stderr.write(`${result.skipped ? 'skip' : result.ok ? 'ok  ' : 'FAIL'} ${attack.id}. ${attack.name} (${result.seconds.toFixed(1)} s)${result.ok ? '' : `: ${result.failed.join('; ')}`}\n`)
+    process.stderr.write(`${result.skipped ? 'skip' : result.ok ? 'ok  ' : attack.knownBug ? 'KNOWN' : 'FAIL'} ${attack.id}. ${attack.name} (${result.seconds.toFixed(1)} s)${result.ok ? '' : `: ${result.failed.join('; ')}`}\n`)
     results.push(result)
   }
   if (argv.includes('--json')) {
@@ -57,7 +59,11 @@ async function main(argv) {
   } else {
     process.stdout.write(`${table(results)}\n`)
   }
-  return results.every((r) => r.ok) ? 0 : 1
+  // As recorded: every attack holds, except those marked knownBug, which fail (when one holds, mar changed: update the table).
+  const unexpected = results.filter((r) => (r.knownBug ? r.ok && !r.skipped : !r.ok))
+  for (const r of results.filter((r) => r.knownBug && !r.ok)) process.stderr.write(`known problem in mar, ${r.id}. ${r.name}: ${r.knownBug}\n`)
+  for (const r of unexpected) process.stderr.write(`not as recorded: ${r.id}. ${r.name} ${r.ok ? 'holds now (update knownBug and the README)' : 'fails'}\n`)
+  return unexpected.length === 0 ? 0 : 1
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
