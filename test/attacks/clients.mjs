@@ -26,7 +26,7 @@ export const injection = {
       'mar.yaml': [
         'name: inj',
         'runners:',
-        `  envy: { cmd: 'echo "$EVIL" "$DOT"; exec sleep 300', env: { EVIL: ${q(evil)} } }`,
+        `  envy: { cmd: 'echo "$EVIL" "$DOT" \${DOT}; exec sleep 300', env: { EVIL: ${q(evil)} } }`,
         `  argv: { cmd: [/bin/echo, ${q(payload())}, ${q(payload())}, "\${DOT}"], oneshot: true }`,
         `  stopper: { cmd: "exec sleep 300", env: { X: ${q(payload())}, UNIT: ${q(`ok\nExecStartPre=/bin/touch ${markers}/unit\n[Service]\nExecStartPost=/bin/touch ${markers}/unit2`)} }, stop: { signal: SIGTERM } }`,
         '',

@@ -3,7 +3,8 @@
 // the table says. `npm test` runs the fast ones (about 45 s on a loaded
 // 2-core machine); MAR_ATTACKS=all runs every one (the slow ones — a
 // stopped daemon, a full disk, 20 racing clients, kill -9 mid-flood — are
-// also covered by daemon-survival.test.ts and full-disk.test.ts).
+// also covered by daemon-survival.test.ts, full-disk.test.ts and, pair by
+// pair, the unit races.test.ts).
 import {describe, expect, it} from 'vitest'
 import {attacks} from '../attacks/attacks.mjs'
 import {runAttack} from '../attacks/run.mjs'
