@@ -1,6 +1,6 @@
 // The README's "Attacks and faults" table cannot go stale: each attack of
 // test/attacks/run.mjs runs here against the built binary and must end as
-// the table says. `npm test` runs the fast ones (about 45 s on a loaded
+// the table says. `npm test` runs the fast ones (about 50 s on a loaded
 // 2-core machine); MAR_ATTACKS=all runs every one (the slow ones — a
 // stopped daemon, a full disk, 20 racing clients, kill -9 mid-flood — are
 // also covered by daemon-survival.test.ts, full-disk.test.ts and, pair by
