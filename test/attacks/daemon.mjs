@@ -2,7 +2,7 @@
 // somebody else holds, the daemon killed while output floods in.
 import {spawn} from 'node:child_process'
 import {createServer} from 'node:net'
-import {readFileSync, writeFileSync} from 'node:fs'
+import {readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {call, isAlive, kill, ms, s, waitFor} from './lib.mjs'
 
@@ -96,33 +96,51 @@ export const portSquatter = {
 export const killMidFlood = {
   id: 12,
   name: 'kill -9 mid-flood',
-  what: 'kill -9 of the daemon while an instance writes 100 000 numbered lines (256 KiB rotation); then `mar daemon start`',
+  what: 'kill -9 of the daemon while an instance floods numbered lines (256 KiB rotation), the flood going on after it; then `mar daemon start`',
   fast: false,
   timeoutMs: 180_000,
   async run(scope) {
-    const count = 100_000
     const home = scope.home()
-    const go = join(scope.dir(), 'go')
-    const dir = scope.project({'mar.yaml': `name: flood\nrunners:\n  w: { cmd: [node, $FIXTURES/numbered.mjs, "${count}", "100", "${go}"], log: { max_size: 256K, keep: 20 } }\n`})
+    const gate = scope.dir()
+    // Numbered lines, 20 a tick, from when `go` appears until `stop` does (at most 200 000); then the count on stderr.
+    const writer = [
+      "import {existsSync} from 'node:fs'",
+      `const go = ${JSON.stringify(join(gate, 'go'))}, stop = ${JSON.stringify(join(gate, 'stop'))}`,
+      'let i = 0',
+      'function step() {',
+      '  let text = ""',
+      '  for (const end = i + 20; i < end; i++) text += `line ${String(i).padStart(8, "0")}\\n`',
+      '  process.stdout.write(text)',
+      '  if (existsSync(stop) || i >= 200000) console.error(`done writing ${i}`)',
+      '  else setTimeout(step, 1)',
+      '}',
+      'const wait = setInterval(() => existsSync(go) && (clearInterval(wait), step()), 5)',
+      'setInterval(() => {}, 1000)',
+    ].join('\n')
+    const dir = scope.project({'writer.mjs': writer, 'mar.yaml': 'name: flood\nrunners:\n  w: { cmd: [node, writer.mjs], log: { max_size: 256K, keep: 40 } }\n'})
     await up(home, dir)
-    const writer = instanceOf((await call(home.socket, 'status')).frame, 'w.1').pid
-    const errLog = join(home.path, 'logs', 'flood', 'w.1', 'err.log')
-    const done = () => {
+    const pid = instanceOf((await call(home.socket, 'status')).frame, 'w.1').pid
+    const logDir = join(home.path, 'logs', 'flood', 'w.1')
+    const written = () => {
       try {
-        return readFileSync(errLog, 'utf8').includes('done writing')
+        return Number(/done writing (\d+)/.exec(readFileSync(join(logDir, 'err.log'), 'utf8'))?.[1]) || 0
       } catch {
-        return false
+        return 0
       }
     }
-    writeFileSync(go, '')
+    const size = () => statSync(join(logDir, 'out.log')).size
+    writeFileSync(join(gate, 'go'), '')
     await waitFor('some output stored', async () => (await home.mar(['logs', '--stream', 'stdout', '-n', '1'], {cwd: dir})).stdout.includes('line '), 20_000, 20)
-    const daemon = home.daemonPid()
-    kill(daemon)
-    const midFlood = !done()
+    kill(home.daemonPid())
+    const atKill = size()
     const killedAt = performance.now()
-    await waitFor('the writer to finish', done, 90_000, 50)
+    // The flood goes on without a daemon (600 KB more: rotations too), then ends.
+    await waitFor('more output after the kill', () => size() >= atKill + 600_000, 30_000, 20)
+    const midFlood = written() === 0
+    writeFileSync(join(gate, 'stop'), '')
+    const count = await waitFor('the writer to finish', written, 60_000, 50)
     const start = await home.mar(['daemon', 'start'])
-    const adopted = instanceOf((await call(home.socket, 'status')).frame, 'w.1').pid === writer
+    const adopted = instanceOf((await call(home.socket, 'status')).frame, 'w.1').pid === pid
     const logs = await home.mar(['logs', '--json', '-n', String(count + 10)], {cwd: dir, timeoutMs: 90_000})
     const seen = new Map()
     for (const text of logs.stdout.split('\n')) {
@@ -138,12 +156,12 @@ export const killMidFlood = {
       else duplicated += n - 1
     }
     return {
-      does: `the writer keeps running (${isAlive(writer) ? 'alive' : 'GONE'}); \`daemon start\` exit ${start.code} adopts it${adopted ? '' : ' — NOT ADOPTED'} and indexes what was written meanwhile`,
-      figure: `lost ${lost} / duplicated ${duplicated} of ${count.toLocaleString('en')} lines (the flood ended ${s(performance.now() - killedAt)} after the kill)`,
+      does: `the writer keeps running (${isAlive(pid) ? 'alive' : 'GONE'}); \`daemon start\` exit ${start.code} adopts it${adopted ? '' : ' — NOT ADOPTED'} and indexes what was written meanwhile`,
+      figure: `lost ${lost} / duplicated ${duplicated} of ${count.toLocaleString('en')} lines (${Math.round(atKill / 14).toLocaleString('en')} written before the kill; the flood ended ${s(performance.now() - killedAt)} after it)`,
       data: {midFlood, lost, duplicated, adopted, startCode: start.code, lines: [...seen.values()].reduce((a, b) => a + b, 0)},
       checks: [
         ['killed while the writer was still writing', midFlood],
-        ['the writer survives and is adopted', isAlive(writer) && adopted && start.code === 0],
+        ['the writer survives and is adopted', isAlive(pid) && adopted && start.code === 0],
         ['no line lost', lost === 0],
         ['no line duplicated', duplicated === 0],
       ],
