@@ -157,7 +157,11 @@ export class Scope {
   mounts = []
   pids = []
 
+  /** Set once cleanup starts: an attack cut off by its deadline may still be running, and must start nothing more. */
+  closed = false
+
   dir(prefix = 'mara-') {
+    if (this.closed) throw new Error('the attack ran out of time')
     const dir = mkdtempSync(join(tmpdir(), prefix))
     this.dirs.push(dir)
     return dir
@@ -173,7 +177,8 @@ export class Scope {
       path,
       env,
       socket: join(path, 'daemon.sock'),
-      mar: (args, options = {}) => mar(args, {...options, env: {...env, ...options.env}}),
+      mar: (args, options = {}) =>
+        this.closed ? Promise.reject(new Error('the attack ran out of time')) : mar(args, {...options, env: {...env, ...options.env}}),
       daemonPid() {
         try {
           return Number(readFileSync(join(path, 'daemon.pid'), 'utf8').trim()) || null
@@ -214,6 +219,7 @@ export class Scope {
   }
 
   async cleanup() {
+    this.closed = true
     for (const home of this.homes) {
       const pid = home.daemonPid()
       if (pid) kill(pid, 'SIGCONT')
