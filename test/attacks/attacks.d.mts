@@ -1,0 +1,3 @@
+import type {Attack} from './run.mjs'
+
+export const attacks: Attack[]
