@@ -20,7 +20,7 @@ export type {InstanceState} from '../supervisor/runner.js'
 
 export const PROTOCOL_VERSION = 2
 /** A frame larger than this (a huge plan?) is refused and the connection closed. */
-export const MAX_FRAME_BYTES = 64 * 1024 * 1024
+export const MAX_FRAME_BYTES = 16 * 1024 * 1024
 
 // ---------------------------------------------------------------- facts
 

@@ -13,7 +13,7 @@ import {Session} from './session.js'
 /** Connections served at once; one more is told the daemon is busy and closed. */
 export const MAX_CONNECTIONS = 256
 /** Bytes of unfinished frames all connections together may hold (one frame may be up to MAX_FRAME_BYTES). */
-export const FRAME_BUDGET_BYTES = 96 * 1024 * 1024
+export const FRAME_BUDGET_BYTES = 32 * 1024 * 1024
 
 export interface ApiServerOptions {
   role: Extract<PeerRole, 'daemon' | 'foreground'>
@@ -42,9 +42,15 @@ export class ApiServer {
     return this.frameBudget.inUse
   }
 
-  /** Serve one connection, whatever carries it; past the connection limit, say so and close it. */
+  /**
+   * Serve one connection, whatever carries it. Past the connection limit the
+   * oldest connection that never said hello makes room (a client says hello
+   * at once, so silent connections can never lock clients out); only when
+   * every connection is a client is the new one told the daemon is busy.
+   */
   serve(channel: Duplex): Session | null {
     const limit = this.options.maxConnections ?? MAX_CONNECTIONS
+    if (this.sessions.size >= limit) [...this.sessions].find((s) => !s.isGreeted && !s.isClosed)?.evict()
     if (this.sessions.size >= limit) {
       channel.on('error', () => {})
       channel.end(encodeFrame({id: 0, type: 'error', error: {code: 'busy', message: `the daemon serves ${limit} connections already; close some and try again`}}))

@@ -72,6 +72,20 @@ export class Session {
     })
   }
 
+  /** It said hello: a client, not (yet) a connection that only holds a slot. */
+  get isGreeted(): boolean {
+    return this.greeted
+  }
+
+  /** Close a connection that never said hello, to make room for one that will. */
+  evict(): void {
+    if (this.greeted || this.closed) return
+    this.send({id: 0, type: 'error', error: {code: 'busy', message: 'closed to make room: a connection must say hello at once'}})
+    this.flush()
+    // At once, not once the peer reads: its slot is what is wanted.
+    this.close()
+  }
+
   get daemon(): Daemon {
     return this.host.daemon
   }

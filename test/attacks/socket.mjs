@@ -16,7 +16,7 @@ async function daemon(scope) {
 export const bigFrames = {
   id: 2,
   name: 'big frames',
-  what: '10 connections each send a 60 MB frame at once',
+  what: '10 connections each send a 15 MB frame at once (the limit is 16 MB)',
   fast: true,
   timeoutMs: 120_000,
   async run(scope) {
@@ -28,7 +28,8 @@ export const bigFrames = {
     await waitFor('every hello answered', () => connections.every((c) => c.frames.length > 0), 20_000)
     const head = '{"id":1,"method":"ping","params":{"pad":"'
     const tail = '"}}\n'
-    const frame = Buffer.alloc(60 * 1024 * 1024, 'x')
+    // Each just under the 16 MB frame limit: ten at once are 150 MB, five times the 32 MB budget.
+    const frame = Buffer.alloc(15 * 1024 * 1024, 'x')
     frame.write(head, 0)
     frame.write(tail, frame.length - tail.length)
     let peak = before
@@ -59,7 +60,7 @@ export const bigFrames = {
         ['some connections are told busy', busy >= 1],
         ['every connection answered or told busy', busy + answered === 10],
         ['no internal error', internal === 0],
-        ['peak RSS below what the 10 frames would take (600 MB)', Math.max(peak, hwm) < 600],
+        ['peak RSS below what the 10 frames would take (150 MB) plus the daemon', Math.max(peak, hwm) < before + 150],
         ['the daemon answers a ping after', ping.frame.type === 'result'],
       ],
     }
@@ -71,8 +72,7 @@ export const silentConnections = {
   name: 'silent connections',
   what: '300 connections opened at once, none saying hello',
   fast: true,
-  // A finding, left to the lead (mar's source is not changed here): see the README's table.
-  knownBug: 'connections that never said hello count against the 256-connection limit, so 256 silent ones lock every client out (`busy`, exit 3) until the hello timeout closes them',
+  // Past the limit the oldest silent connection makes room (src/daemon/api-server.ts): clients are never locked out.
   timeoutMs: 60_000,
   async run(scope) {
     const home = await daemon(scope)
@@ -95,10 +95,11 @@ export const silentConnections = {
       figure: `all closed after ${s(allClosedMs)}; status after: ${ms(after.ms)}`,
       data: {busy, refused, byTimeout, duringStatus: answeredMeanwhile ? 'answered' : errorCode(during.frame), duringMs: during.ms, cliCode: cli.code, cliMs: cli.ms, allClosedMs, statusAfterMs: after.ms},
       checks: [
-        ['past 256 connections told busy', busy === 300 - 256 - refused],
+        ['past 256 connections, silent ones made room (told busy)', busy >= 300 - 256 - refused],
         ['`status` answered meanwhile', answeredMeanwhile],
+        ['`mar status` answered meanwhile', cli.code === 0],
         ['all closed within the 10 s hello timeout (+5 s)', allClosedMs < 15_000],
-        ['the rest closed by the hello timeout', byTimeout === 256],
+        ['the rest closed by the hello timeout (or made room later)', open.filter((c) => c.frames.some((f) => errorCode(f) === 'busy')).length + byTimeout === open.length],
         ['status answered after', after.frame.type === 'result'],
       ],
     }
