@@ -11,9 +11,8 @@ import {encodeCursor} from '../api/cursor.js'
 import type {ClearLogsReply, DaemonInfo, HostInfo, InstanceDescription, PeerRole, ReloadReply, SignalReply, StackRef, StatusReply, TargetsReply, UpReply, DownReply, WatchEvent} from '../api/protocol.js'
 import {resolveTargets} from '../api/targets.js'
 import type {LogSpec, StackPlan} from '../config/types.js'
-import type {CgroupManager} from '../supervisor/cgroup.js'
+import {describeContainment, type CgroupManager} from '../supervisor/cgroup.js'
 import type {Clock} from '../supervisor/clock.js'
-import {isRunning} from '../supervisor/proc.js'
 import {MarError} from '../util/errors.js'
 import {marVersion} from '../util/version.js'
 import {toInstanceInfo} from './instance-status.js'
@@ -155,7 +154,7 @@ export class Daemon {
       startedAt: this.startedAt.toISOString(),
       stacks: this.stacks.size,
       instances: this.runtimes().reduce((n, rt) => n + rt.instanceNames().length, 0),
-      containment: `${cgroups.mode === 'cgroup' ? 'a cgroup per instance' : 'process groups'} (${cgroups.reason}); resources ${cgroups.enforcesResources ? 'enforced' : 'not enforced'}`,
+      containment: describeContainment(cgroups),
       role: this.deps.role,
     }
   }
@@ -356,9 +355,9 @@ export class Daemon {
     // come back are their runtimes' now, taken as their instances start.)
     for (const [stack, perStack] of this.adoption) {
       for (const [instance, record] of perStack) {
-        if (record.ended || !isRunning(record.pid, record.startTime)) continue
-        this.deps.log(`killing process ${record.pid} (${stack}/${instance}): its stack is not up`)
-        killRecorded(record)
+        if (record.ended) continue
+        const killed = killRecorded(record)
+        if (killed > 0) this.deps.log(`killed ${killed} process(es) of ${stack}/${instance} (run ${record.pid}): its stack is not up`)
       }
     }
     this.adoption.clear()

@@ -125,8 +125,8 @@ export async function startForeground(plan: StackPlan, options: ForegroundOption
 function killLeftovers(journal: Journal, log: (message: string) => void): void {
   for (const record of journal.load().values()) {
     if (record.ended) continue
-    log(`killing process ${record.pid} (${record.instance}) left by an earlier foreground run`)
-    killRecorded(record)
+    const killed = killRecorded(record)
+    if (killed > 0) log(`killed ${killed} process(es) of ${record.instance} (run ${record.pid}) left by an earlier foreground run`)
   }
   journal.compact([])
 }

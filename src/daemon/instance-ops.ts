@@ -5,7 +5,8 @@
 import type {TargetResult} from '../api/protocol.js'
 import {openCgroup} from '../supervisor/cgroup.js'
 import type {AdoptRecord} from '../supervisor/child.js'
-import {isRunning} from '../supervisor/proc.js'
+import {invalidateProcSnapshot, isRunning, processesWithMarker, processesWithRunId, sendSignal} from '../supervisor/proc.js'
+import {markerOf} from '../supervisor/marker.js'
 import type {InstanceStatus} from './instance-status.js'
 
 /**
@@ -59,13 +60,23 @@ export function deliverSignal(names: readonly string[], pidOf: (name: string) =>
   return results.map(({delivered: _d, ...r}) => (none ? {...r, ok: false} : r))
 }
 
-/** Kill a recorded process and everything in its group and cgroup, if it still runs. */
-export function killRecorded(record: AdoptRecord): void {
-  if (!isRunning(record.pid, record.startTime)) return
-  try {
-    process.kill(-record.pid, 'SIGKILL')
-  } catch {
-    // gone already
+/**
+ * Kill a recorded process and everything in its group and cgroup; without a
+ * cgroup, also whatever carries its marker or run id — those may outlive the
+ * main process (setsid, double fork), so they are looked for even when it is
+ * gone. Returns how many processes were found.
+ */
+export function killRecorded(record: AdoptRecord): number {
+  const running = isRunning(record.pid, record.startTime)
+  if (running) {
+    sendSignal(-record.pid, 'SIGKILL')
+    if (record.cgroupPath) openCgroup(record.cgroupPath).kill()
   }
-  if (record.cgroupPath) openCgroup(record.cgroupPath).kill()
+  if (record.cgroupPath) return running ? 1 : 0
+  invalidateProcSnapshot()
+  const others = new Set([...processesWithMarker(markerOf(record.runId)), ...processesWithRunId(record.runId)])
+  others.delete(record.pid)
+  for (const pid of others) sendSignal(pid, 'SIGKILL')
+  invalidateProcSnapshot()
+  return (running ? 1 : 0) + others.size
 }
