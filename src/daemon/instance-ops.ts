@@ -68,11 +68,14 @@ export function deliverSignal(names: readonly string[], pidOf: (name: string) =>
  */
 export function killRecorded(record: AdoptRecord): number {
   const running = isRunning(record.pid, record.startTime)
-  if (running) {
-    sendSignal(-record.pid, 'SIGKILL')
-    if (record.cgroupPath) openCgroup(record.cgroupPath).kill()
+  if (running) sendSignal(-record.pid, 'SIGKILL')
+  if (record.cgroupPath) {
+    // The cgroup is this run's alone (its name carries the run id): whatever is in it goes.
+    const cgroup = openCgroup(record.cgroupPath)
+    const members = cgroup.members().filter((pid) => pid !== record.pid).length
+    if (members > 0) cgroup.kill()
+    return (running ? 1 : 0) + members
   }
-  if (record.cgroupPath) return running ? 1 : 0
   invalidateProcSnapshot()
   const others = new Set([...processesWithMarker(markerOf(record.runId)), ...processesWithRunId(record.runId)])
   others.delete(record.pid)

@@ -12,10 +12,11 @@ const cgroupsWork = probeContainment().mode === 'cgroup'
 let harness: Harness | undefined
 let e: Escapes | undefined
 afterEach(async () => {
-  await harness?.cleanup()
-  harness = undefined
+  // The test's own sleeps first, by pid: they must not outlive a failed test either.
   e?.cleanup()
   e = undefined
+  await harness?.cleanup()
+  harness = undefined
 })
 
 const config = (args: string[], extra = '') => `runners: { t: { cmd: [sh, $FIXTURES/escape.sh, ${args.join(', ')}], stop: { timeout: 3s }${extra} } }`
