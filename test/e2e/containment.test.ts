@@ -22,6 +22,8 @@ async function setup(): Promise<{home: Home; dir: string; e: Escapes; unrelated:
   cleanups.push(() => home.cleanup())
   const p = project({'mar.yaml': `name: esc\nrunners:\n  t: { cmd: [sh, $FIXTURES/escape.sh, ${e.args.join(', ')}], stop: { timeout: 5s } }\n`})
   cleanups.push(p.cleanup)
+  // And again at the end: a daemon stopped in cleanup may have restarted the main process (and its escapees) meanwhile.
+  cleanups.push(() => e.cleanup())
   const unrelated = await startUnrelated(e)
   const up = await home.mar(['up'], {cwd: p.dir, env})
   expect(up.code, up.stderr).toBe(0)
