@@ -22,7 +22,7 @@ import {safeName} from './paths.js'
 import {journalKey, type Journal, type SpawnRecord} from './journal.js'
 import type {MarPaths} from './paths.js'
 import {StackRuntime, type InstanceLogStore, type RuntimeDeps} from './stack-runtime.js'
-import {killRecorded} from './instance-ops.js'
+import {killRecords} from './instance-ops.js'
 import type {StackStore} from './stack-store.js'
 import {UsageSampler} from './usage.js'
 import type {StampClock, StoredChunk} from './logs/index.js'
@@ -353,13 +353,9 @@ export class Daemon {
     // Records of stacks that did not come back belong to no stack that is up:
     // their processes would be orphans, so they go. (Records of stacks that did
     // come back are their runtimes' now, taken as their instances start.)
-    for (const [stack, perStack] of this.adoption) {
-      for (const [instance, record] of perStack) {
-        if (record.ended) continue
-        const killed = killRecorded(record)
-        if (killed > 0) this.deps.log(`killed ${killed} process(es) of ${stack}/${instance} (run ${record.pid}): its stack is not up`)
-      }
-    }
+    const untaken = [...this.adoption].flatMap(([stack, perStack]) => [...perStack].flatMap(([instance, record]) => (record.ended ? [] : [{name: `${stack}/${instance}`, record}])))
+    const killed = killRecords(untaken.map((u) => u.record))
+    untaken.forEach(({name, record}, i) => killed[i]! > 0 && this.deps.log(`killed ${killed[i]} process(es) of ${name} (run ${record.pid}): its stack is not up`))
     this.adoption.clear()
     this.usage.start()
   }

@@ -21,7 +21,7 @@ import {Journal} from './journal.js'
 import {InstanceLogs, StampClock, stopHolePunchers} from './logs/index.js'
 import {acquireLock, closeServer, foregroundLockKey} from './server.js'
 import type {StackRuntime} from './stack-runtime.js'
-import {killRecorded} from './instance-ops.js'
+import {killRecords} from './instance-ops.js'
 
 export interface ForegroundStack {
   /** Start the stack; resolves once it has ended: every instance ended, or it was taken down (Ctrl-C, `mar down`). */
@@ -123,10 +123,8 @@ export async function startForeground(plan: StackPlan, options: ForegroundOption
 
 /** Programs a foreground run that died (kill -9, a closed terminal) left running: they go. */
 function killLeftovers(journal: Journal, log: (message: string) => void): void {
-  for (const record of journal.load().values()) {
-    if (record.ended) continue
-    const killed = killRecorded(record)
-    if (killed > 0) log(`killed ${killed} process(es) of ${record.instance} (run ${record.pid}) left by an earlier foreground run`)
-  }
+  const left = [...journal.load().values()].filter((record) => !record.ended)
+  const killed = killRecords(left)
+  left.forEach((record, i) => killed[i]! > 0 && log(`killed ${killed[i]} process(es) of ${record.instance} (run ${record.pid}) left by an earlier foreground run`))
   journal.compact([])
 }

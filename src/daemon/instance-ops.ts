@@ -61,25 +61,41 @@ export function deliverSignal(names: readonly string[], pidOf: (name: string) =>
 }
 
 /**
- * Kill a recorded process and everything in its group and cgroup; without a
- * cgroup, also whatever carries its marker or run id — those may outlive the
- * main process (setsid, double fork), so they are looked for even when it is
- * gone. Returns how many processes were found.
+ * Kill recorded processes and everything in their groups and cgroups;
+ * without a cgroup, also whatever carries a run's marker or run id — those
+ * may outlive the main process (setsid, double fork), so they are looked for
+ * even when it is gone. One /proc scan serves every record (a daemon that
+ * finds 200 runs no stack takes back must not scan 200 times), and a second
+ * pass catches what a leftover forked just before it was killed. Returns how many
+ * processes were found, by record.
  */
-export function killRecorded(record: AdoptRecord): number {
-  const running = isRunning(record.pid, record.startTime)
-  if (running) sendSignal(-record.pid, 'SIGKILL')
-  if (record.cgroupPath) {
+export function killRecords(records: readonly AdoptRecord[]): number[] {
+  const found = records.map((record) => {
+    const running = isRunning(record.pid, record.startTime)
+    if (running) sendSignal(-record.pid, 'SIGKILL')
+    if (!record.cgroupPath) return running ? 1 : 0
     // The cgroup is this run's alone (its name carries the run id): whatever is in it goes.
     const cgroup = openCgroup(record.cgroupPath)
     const members = cgroup.members().filter((pid) => pid !== record.pid).length
     if (members > 0) cgroup.kill()
     return (running ? 1 : 0) + members
+  })
+  const marked = records.flatMap((record, i) => (record.cgroupPath ? [] : [i]))
+  const killed = records.map(() => new Set<number>())
+  // The first pass may use a scan a few ms old (shared by many calls); a second, fresh one runs only when the first found something.
+  for (let pass = 0; pass < 2 && marked.length > 0 && (pass === 0 || killed.some((k) => k.size > 0)); pass++) {
+    if (pass > 0) invalidateProcSnapshot()
+    for (const i of marked) {
+      const record = records[i]!
+      for (const pid of [...processesWithMarker(markerOf(record.runId)), ...processesWithRunId(record.runId)]) {
+        if (pid !== record.pid && sendSignal(pid, 'SIGKILL')) killed[i]!.add(pid)
+      }
+    }
   }
   invalidateProcSnapshot()
-  const others = new Set([...processesWithMarker(markerOf(record.runId)), ...processesWithRunId(record.runId)])
-  others.delete(record.pid)
-  for (const pid of others) sendSignal(pid, 'SIGKILL')
-  invalidateProcSnapshot()
-  return (running ? 1 : 0) + others.size
+  return found.map((n, i) => n + killed[i]!.size)
+}
+
+export function killRecorded(record: AdoptRecord): number {
+  return killRecords([record])[0]!
 }
