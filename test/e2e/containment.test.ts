@@ -3,6 +3,8 @@
 // sleep`, a double fork into another process group) is gone once `stop`,
 // `down` or `daemon stop` returns — also when a new daemon took the stack
 // over — and a look-alike started outside mar at the same time runs on.
+import {rmSync} from 'node:fs'
+import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {project, withHome, type Home} from '../helpers/daemon.js'
 import {escapes, startUnrelated, survivors, waitForEscapes, type Escapes} from '../helpers/escapes.js'
@@ -73,6 +75,15 @@ describe('after the daemon was replaced', () => {
       expect(isAlive(unrelated)).toBe(true)
     }, 60_000)
   }
+
+  it('a stack that does not come back: the next daemon ends its runs and what they left', async () => {
+    const {home, e, unrelated} = await setup()
+    process.kill(home.daemonPid()!, 'SIGKILL')
+    rmSync(join(home.home, 'stacks', 'esc.json'))
+    expect((await home.mar(['daemon', 'start'], {env})).code).toBe(0)
+    await waitFor('every escapee to be gone', () => survivors(e).length === 0, 10_000)
+    expect(isAlive(unrelated)).toBe(true)
+  }, 60_000)
 
   it('a main process that ended while no daemon ran: the next daemon ends what it left', async () => {
     const {home, e, unrelated} = await setup()
