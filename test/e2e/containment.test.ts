@@ -47,6 +47,20 @@ describe('stopping finds what left the process group (process-group mode)', () =
     })
   }
 
+  it('stopping one instance leaves another instance’s escapees alone', async () => {
+    const e = escapes()
+    const other = escapes()
+    const home = withHome()
+    const p = project({'mar.yaml': `name: two\nrunners:\n  t: { cmd: [sh, $FIXTURES/escape.sh, ${e.args.join(', ')}] }\n  u: { cmd: [sh, $FIXTURES/escape.sh, ${other.args.join(', ')}] }\n`})
+    cleanups.push(() => e.cleanup(), () => other.cleanup(), () => home.cleanup(), p.cleanup, () => e.cleanup(), () => other.cleanup())
+    expect((await home.mar(['up'], {cwd: p.dir, env})).code).toBe(0)
+    await waitForEscapes(e)
+    await waitForEscapes(other)
+    expect((await home.mar(['stop', 't'], {cwd: p.dir, env})).code).toBe(0)
+    expect(survivors(e)).toEqual([])
+    expect(survivors(other)).toEqual(other.args)
+  })
+
   it('says which containment is in force', async () => {
     const {home, dir} = await setup()
     expect((await home.mar(['status'], {cwd: dir, env})).stdout).toContain('containment: process groups and a marker every process inherits')
