@@ -19,7 +19,7 @@ afterEach(async () => {
   harness = undefined
 })
 
-const config = (args: string[], extra = '') => `runners: { t: { cmd: [sh, $FIXTURES/escape.sh, ${args.join(', ')}], stop: { timeout: 3s }${extra} } }`
+const config = (args: string[], extra = '') => `runners: { t: { cmd: [sh, $FIXTURES/escape.sh, ${args.join(', ')}], stop: { timeout: 10s }${extra} } }`
 
 for (const cgroups of cgroupsWork ? [false, true] : [false]) {
   const label = cgroups ? 'cgroup' : 'process group'
@@ -40,7 +40,7 @@ for (const cgroups of cgroupsWork ? [false, true] : [false]) {
       await harness.proc.stop()
       expect(survivors(e)).toEqual([])
       // They got the stop signal, not the rest of the grace period and then SIGKILL.
-      expect(Date.now() - began).toBeLessThan(2500)
+      expect(Date.now() - began).toBeLessThan(5000)
       expect(isAlive(unrelated)).toBe(true)
     })
 
