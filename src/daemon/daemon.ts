@@ -11,9 +11,8 @@ import {encodeCursor} from '../api/cursor.js'
 import type {ClearLogsReply, DaemonInfo, HostInfo, InstanceDescription, PeerRole, ReloadReply, SignalReply, StackRef, StatusReply, TargetsReply, UpReply, DownReply, WatchEvent} from '../api/protocol.js'
 import {resolveTargets} from '../api/targets.js'
 import type {LogSpec, StackPlan} from '../config/types.js'
-import type {CgroupManager} from '../supervisor/cgroup.js'
+import {describeContainment, type CgroupManager} from '../supervisor/cgroup.js'
 import type {Clock} from '../supervisor/clock.js'
-import {isRunning} from '../supervisor/proc.js'
 import {MarError} from '../util/errors.js'
 import {marVersion} from '../util/version.js'
 import {toInstanceInfo} from './instance-status.js'
@@ -24,7 +23,7 @@ import {safeName} from './paths.js'
 import {journalKey, type Journal, type SpawnRecord} from './journal.js'
 import type {MarPaths} from './paths.js'
 import {StackRuntime, type InstanceLogStore, type RuntimeDeps} from './stack-runtime.js'
-import {killRecorded} from './instance-ops.js'
+import {killRecords} from './instance-ops.js'
 import type {StackStore} from './stack-store.js'
 import {UsageSampler} from './usage.js'
 import type {StampClock, StoredChunk} from './logs/index.js'
@@ -165,7 +164,7 @@ export class Daemon {
       stacks: this.stacks.size,
       instances: this.runtimes().reduce((n, rt) => n + rt.instanceNames().length, 0),
       warnings: this.records.warnings(),
-      containment: `${cgroups.mode === 'cgroup' ? 'a cgroup per instance' : 'process groups'} (${cgroups.reason}); resources ${cgroups.enforcesResources ? 'enforced' : 'not enforced'}`,
+      containment: describeContainment(cgroups),
       role: this.deps.role,
     }
   }
@@ -364,13 +363,9 @@ export class Daemon {
     // Records of stacks that did not come back belong to no stack that is up:
     // their processes would be orphans, so they go. (Records of stacks that did
     // come back are their runtimes' now, taken as their instances start.)
-    for (const [stack, perStack] of this.adoption) {
-      for (const [instance, record] of perStack) {
-        if (record.ended || !isRunning(record.pid, record.startTime)) continue
-        this.deps.log(`killing process ${record.pid} (${stack}/${instance}): its stack is not up`)
-        killRecorded(record)
-      }
-    }
+    const untaken = [...this.adoption].flatMap(([stack, perStack]) => [...perStack].flatMap(([instance, record]) => (record.ended ? [] : [{name: `${stack}/${instance}`, record}])))
+    const killed = killRecords(untaken.map((u) => u.record))
+    untaken.forEach(({name, record}, i) => killed[i]! > 0 && this.deps.log(`killed ${killed[i]} process(es) of ${name} (run ${record.pid}): its stack is not up`))
     this.adoption.clear()
     this.usage.start()
   }

@@ -22,7 +22,7 @@ import {InstanceLogs, StampClock, stopReclaimHelpers} from './logs/index.js'
 import {acquireLock, foregroundLockKey} from './server.js'
 import {spoolDirFor} from './paths.js'
 import type {StackRuntime} from './stack-runtime.js'
-import {killRecorded} from './instance-ops.js'
+import {killRecords} from './instance-ops.js'
 
 export interface ForegroundStack {
   /** Start the stack; resolves once it has ended: every instance ended, or it was taken down (Ctrl-C, `mar down`). */
@@ -126,10 +126,8 @@ export async function startForeground(plan: StackPlan, options: ForegroundOption
 
 /** Programs a foreground run that died (kill -9, a closed terminal) left running: they go. */
 function killLeftovers(journal: Journal, log: (message: string) => void): void {
-  for (const record of journal.load().values()) {
-    if (record.ended) continue
-    log(`killing process ${record.pid} (${record.instance}) left by an earlier foreground run`)
-    killRecorded(record)
-  }
+  const left = [...journal.load().values()].filter((record) => !record.ended)
+  const killed = killRecords(left)
+  left.forEach((record, i) => killed[i]! > 0 && log(`killed ${killed[i]} process(es) of ${record.instance} (run ${record.pid}) left by an earlier foreground run`))
   journal.compact([])
 }

@@ -5,7 +5,8 @@
 import type {TargetResult} from '../api/protocol.js'
 import {openCgroup} from '../supervisor/cgroup.js'
 import type {AdoptRecord} from '../supervisor/child.js'
-import {isRunning} from '../supervisor/proc.js'
+import {invalidateProcSnapshot, isRunning, processesWithMarker, processesWithRunId, sendSignal} from '../supervisor/proc.js'
+import {markerOf} from '../supervisor/marker.js'
 import type {InstanceStatus} from './instance-status.js'
 
 /**
@@ -59,13 +60,42 @@ export function deliverSignal(names: readonly string[], pidOf: (name: string) =>
   return results.map(({delivered: _d, ...r}) => (none ? {...r, ok: false} : r))
 }
 
-/** Kill a recorded process and everything in its group and cgroup, if it still runs. */
-export function killRecorded(record: AdoptRecord): void {
-  if (!isRunning(record.pid, record.startTime)) return
-  try {
-    process.kill(-record.pid, 'SIGKILL')
-  } catch {
-    // gone already
+/**
+ * Kill recorded processes and everything in their groups and cgroups;
+ * without a cgroup, also whatever carries a run's marker or run id — those
+ * may outlive the main process (setsid, double fork), so they are looked for
+ * even when it is gone. One /proc scan serves every record (a daemon that
+ * finds 200 runs no stack takes back must not scan 200 times), and a second
+ * pass catches what a leftover forked just before it was killed. Returns how many
+ * processes were found, by record.
+ */
+export function killRecords(records: readonly AdoptRecord[]): number[] {
+  const found = records.map((record) => {
+    const running = isRunning(record.pid, record.startTime)
+    if (running) sendSignal(-record.pid, 'SIGKILL')
+    if (!record.cgroupPath) return running ? 1 : 0
+    // The cgroup is this run's alone (its name carries the run id): whatever is in it goes.
+    const cgroup = openCgroup(record.cgroupPath)
+    const members = cgroup.members().filter((pid) => pid !== record.pid).length
+    if (members > 0) cgroup.kill()
+    return (running ? 1 : 0) + members
+  })
+  const marked = records.flatMap((record, i) => (record.cgroupPath ? [] : [i]))
+  const killed = records.map(() => new Set<number>())
+  // The first pass may use a scan a few ms old (shared by many calls); a second, fresh one runs only when the first found something.
+  for (let pass = 0; pass < 2 && marked.length > 0 && (pass === 0 || killed.some((k) => k.size > 0)); pass++) {
+    if (pass > 0) invalidateProcSnapshot()
+    for (const i of marked) {
+      const record = records[i]!
+      for (const pid of [...processesWithMarker(markerOf(record.runId)), ...processesWithRunId(record.runId)]) {
+        if (pid !== record.pid && sendSignal(pid, 'SIGKILL')) killed[i]!.add(pid)
+      }
+    }
   }
-  if (record.cgroupPath) openCgroup(record.cgroupPath).kill()
+  invalidateProcSnapshot()
+  return found.map((n, i) => n + killed[i]!.size)
+}
+
+export function killRecorded(record: AdoptRecord): number {
+  return killRecords([record])[0]!
 }

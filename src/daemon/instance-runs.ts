@@ -5,7 +5,7 @@
 import type {AdoptRecord} from '../supervisor/child.js'
 import type {ExitInfo} from '../supervisor/errors.js'
 import {isRunning} from '../supervisor/proc.js'
-import {killRecorded} from './instance-ops.js'
+import {killRecords} from './instance-ops.js'
 import type {Journal, SpawnRecord} from './journal.js'
 
 export class InstanceRuns {
@@ -63,10 +63,8 @@ export class InstanceRuns {
 
   /** The stack stops: processes of a previous daemon no instance took over yet would outlive it. */
   killUntaken(): void {
-    for (const [instance, record] of this.adoption) {
-      this.adoption.delete(instance)
-      if (!record.ended) killRecorded(record)
-    }
+    killRecords([...this.adoption.values()].filter((record) => !record.ended))
+    this.adoption.clear()
   }
 
   /** Journal writes can fail (a full disk): the services run on; only a later takeover may miss them. */

@@ -16,7 +16,7 @@ import {MarError, isMarError} from '../util/errors.js'
 import {applyEvent, initialStatus, replanStatus, toInstanceInfo, type InstanceStatus} from './instance-status.js'
 import type {Journal, SpawnRecord} from './journal.js'
 import {OperationQueue} from './operation-queue.js'
-import {byRunner, deliverSignal, planStart} from './instance-ops.js'
+import {byRunner, deliverSignal, killRecorded, planStart} from './instance-ops.js'
 import {InstanceRuns} from './instance-runs.js'
 import type {MarPaths} from './paths.js'
 import {diffPlans, withoutChanges, type PlanDiff} from './plan-diff.js'
@@ -219,7 +219,11 @@ export class StackRuntime {
         if (!record) return undefined
         const status = this.statuses.get(instance.name)
         if (status && record.restarts) this.statuses.set(instance.name, {...status, restarts: record.restarts})
-        return record.ended || isRunning(record.pid, record.startTime) ? record : undefined
+        if (record.ended || isRunning(record.pid, record.startTime)) return record
+        // Its main process ended while no daemon watched: what it left behind (setsid, double forks) goes before it starts again.
+        const killed = killRecorded(record)
+        if (killed > 0) this.deps.log(`killed ${killed} process(es) left by ${this.name}/${instance.name}'s run ${record.pid}, which ended while no daemon ran`)
+        return undefined
       },
       assumeReady: (instance) => this.runs.wasReady(instance.name),
       onSpawn: (instance, record) => this.runs.spawned(instance.name, record, this.statuses.get(instance.name)?.restarts ?? 0),

@@ -1,11 +1,12 @@
 // One cgroup v2 per instance where the hierarchy is writable, so that a stop
 // ends with cgroup.kill and not even a grandchild that called setsid and
-// double-forked survives. Elsewhere mar falls back to process groups plus an
-// environment-marker scan (see proc.ts), and says which mode is in use.
+// double-forked survives. Elsewhere mar falls back to process groups plus a
+// marker every process inherits (marker.ts), and says which mode is in use.
 import {readdirSync, mkdirSync, rmdirSync, writeFileSync, existsSync, accessSync, constants} from 'node:fs'
 import {join} from 'node:path'
 import {release} from 'node:os'
 import {readSmallText} from '../util/read-small.js'
+import {markerProblem, markerWorks} from './marker.js'
 
 export type ContainmentMode = 'cgroup' | 'process-group'
 
@@ -80,7 +81,13 @@ export function probeContainment(): ContainmentProbe {
 }
 
 export function describeContainment(probe: ContainmentProbe): string {
-  const mode = probe.mode === 'cgroup' ? 'a cgroup per instance' : 'process groups'
+  // Without a cgroup, what finds the processes that left the group says how far containment goes.
+  const mode =
+    probe.mode === 'cgroup'
+      ? 'a cgroup per instance'
+      : markerWorks()
+        ? 'process groups and a marker every process inherits (its file-locks limit)'
+        : `process groups and MAR_RUN_ID in the environment (no marker: ${markerProblem()})`
   return `${mode} (${probe.reason}); resources ${probe.enforcesResources ? 'enforced' : 'not enforced'}`
 }
 

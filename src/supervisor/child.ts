@@ -8,7 +8,8 @@ import {closeSync} from 'node:fs'
 import type {Clock} from './clock.js'
 import {sleep} from './clock.js'
 import type {Cgroup, CgroupManager} from './cgroup.js'
-import {commandInCgroup, shellEnv, toArgv} from './command.js'
+import {commandInCgroup, commandWithMarker, shellEnv, toArgv} from './command.js'
+import {markerOf, markerWorks} from './marker.js'
 import type {CommandSpec} from './spec.js'
 import type {ExitInfo} from './errors.js'
 import {LineSplitter, type OutputTarget} from './output.js'
@@ -23,6 +24,10 @@ export interface ChildHandle {
   /** Wall-clock start, ms since the epoch. */
   readonly startedAt: number
   readonly cgroup: Cgroup | null
+  /** Without a cgroup: the marker its processes carry in their limits (marker.ts), or null. */
+  readonly marker: number | null
+  /** Without a cgroup: whether its leftovers are also looked for by MAR_RUN_ID (the marker may be missing). */
+  readonly scanEnv: boolean
   /** Settles when the main process has ended. */
   readonly exited: Promise<ExitInfo>
   hasExited(): boolean
@@ -53,7 +58,13 @@ export class SpawnError extends Error {
 
 export async function spawnChild(options: SpawnOptions): Promise<ChildHandle> {
   const cgroup = options.cgroups?.create(`${options.instance}-${options.runId}`, options.resources) ?? null
-  const {argv, env: extraEnv} = cgroup ? commandInCgroup(options.command, `${cgroup.path}/cgroup.procs`) : {argv: toArgv(options.command), env: {}}
+  // Without a cgroup, the marker: the one trace a process that called setsid, was re-parented and dropped its environment still carries.
+  const marker = !cgroup && markerWorks() ? markerOf(options.runId) : null
+  const {argv, env: extraEnv} = cgroup
+    ? commandInCgroup(options.command, `${cgroup.path}/cgroup.procs`)
+    : marker !== null
+      ? commandWithMarker(options.command, marker)
+      : {argv: toArgv(options.command), env: {}}
 
   let stdout: 'pipe' | 'ignore' | number = 'ignore'
   let stderr: 'pipe' | 'ignore' | number = 'ignore'
@@ -108,6 +119,8 @@ export async function spawnChild(options: SpawnOptions): Promise<ChildHandle> {
     startTime: readProcStat(pid)?.startTime ?? 0,
     startedAt: options.clock.now(),
     cgroup,
+    marker,
+    scanEnv: !cgroup && marker === null,
     exited,
     drained,
     hasExited: () => ended,
@@ -162,6 +175,9 @@ export function adoptChild(record: AdoptRecord, clock: Clock, cgroup: Cgroup | n
     startTime: record.startTime,
     startedAt: record.startedAt,
     cgroup,
+    // Whether the previous daemon marked it is not recorded: look for both (a marker nobody carries finds nothing).
+    marker: cgroup ? null : markerOf(record.runId),
+    scanEnv: !cgroup,
     exited,
     drained: Promise.resolve(),
     hasExited: () => ended,

@@ -3,6 +3,7 @@
 // wrote, handed to /bin/sh -c; an argv never meets a shell.
 import type {CommandSpec} from './spec.js'
 import {diagnoseCwd, diagnoseProgram, type Diagnosis, type SpawnProblem} from './spawn-diagnosis.js'
+import {SET_MARKER} from './marker.js'
 
 export type {SpawnProblem} from './spawn-diagnosis.js'
 
@@ -65,6 +66,23 @@ export function commandInCgroup(command: CommandSpec, procsFile: string): {argv:
     argv: {file: '/bin/sh', args: ['-c', 'echo $$ > "$1" 2>/dev/null; shift; exec "$@"', 'mar-cgroup', procsFile, argv.file, ...argv.args]},
     env: {},
   }
+}
+
+/**
+ * Run a command with the containment marker set in its first process (see
+ * marker.ts), the same way: a string command gets the line in its own
+ * shell, an argv or plain words a tiny sh that sets it and execs them — one
+ * exec more per start, as with a cgroup. The value travels in the
+ * environment, which the line then unsets.
+ */
+export function commandWithMarker(command: CommandSpec, marker: number): {argv: Argv; env: Record<string, string>} {
+  const env = {MAR_MARKER: String(marker)}
+  if ('shell' in command && !plainWords(command.shell)) {
+    const script = isSimpleCommand(command.shell) ? `exec ${command.shell}` : command.shell
+    return {argv: {file: '/bin/sh', args: ['-c', SET_MARKER + script]}, env}
+  }
+  const argv = toArgv(command)
+  return {argv: {file: '/bin/sh', args: ['-c', `${SET_MARKER}exec "$@"`, 'mar-marker', argv.file, ...argv.args]}, env}
 }
 
 /**

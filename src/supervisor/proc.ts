@@ -3,6 +3,7 @@
 // does not reap orphans (containers, some inits) zombies linger for ever.
 import {readdirSync} from 'node:fs'
 import {readSmallFile, readSmallText} from '../util/read-small.js'
+import {readMarker} from './marker.js'
 
 export interface ProcStat {
   pid: number
@@ -60,10 +61,10 @@ export function listPids(): number[] {
  * Passes over /proc, shared: stopping 200 instances at once asks "who is
  * left in this group / carries this run id?" hundreds of times within a few
  * milliseconds, and a scan younger than SNAPSHOT_MS answers them all — one
- * scan, not one per instance. Every instance gets a unique MAR_RUN_ID that
- * descendants inherit, so the run-id scan finds a grandchild that left the
- * process group with setsid and was re-parented by a double fork: the
- * fallback where no cgroup is available.
+ * scan, not one per instance. Where no cgroup is available, every instance's
+ * processes carry a marker in their limits (marker.ts) and a unique
+ * MAR_RUN_ID in their environment; the scans for those find a grandchild
+ * that left the process group (setsid) and was re-parented by a double fork.
  */
 const SNAPSHOT_MS = 15
 const RUN_ID = Buffer.from('MAR_RUN_ID=')
@@ -114,10 +115,27 @@ const runIds = cached(() => {
   return byRunId
 })
 
+// The containment marker (marker.ts) of every process that carries one.
+const markers = cached(() => {
+  const byMarker = new Map<number, number[]>()
+  for (const pid of listPids()) {
+    if (pid === process.pid) continue
+    const marker = readMarker(pid)
+    if (marker !== null && isLive(readProcStat(pid))) push(byMarker, marker, pid)
+  }
+  return byMarker
+})
+
 /** Forget the shared scans (after signalling, so the next look is fresh). */
 export function invalidateProcSnapshot(): void {
   groups.clear()
   runIds.clear()
+  markers.clear()
+}
+
+/** Live processes that carry the containment marker `marker`. */
+export function processesWithMarker(marker: number): number[] {
+  return markers.get().get(marker) ?? []
 }
 
 /** Live members of a process group. */

@@ -1,14 +1,14 @@
 // Stopping an instance so that nothing of it survives: stop.cmd if given,
 // the stop signal to the whole process group (and to any member of its
-// cgroup or carrier of its run marker that left the group), SIGKILL after
-// the timeout, and finally cgroup.kill for whatever is left.
+// cgroup, or carrier of its marker, that left the group), SIGKILL after the
+// timeout, and finally cgroup.kill for whatever is left.
 import type {Clock} from './clock.js'
 import {sleep} from './clock.js'
 import type {ChildHandle} from './child.js'
 import type {StopSpec} from './spec.js'
 import type {ExitInfo} from './errors.js'
 import {toArgv} from './command.js'
-import {groupMembers, invalidateProcSnapshot, processesWithRunId, readProcStat, sendSignal} from './proc.js'
+import {groupMembers, invalidateProcSnapshot, processesWithMarker, processesWithRunId, readProcStat, sendSignal} from './proc.js'
 
 export interface TerminateOptions {
   stop: StopSpec
@@ -22,7 +22,10 @@ export interface TerminateOptions {
 /** Every process that belongs to the instance, the main process included. */
 export function remainingProcesses(handle: ChildHandle): number[] {
   if (handle.cgroup) return handle.cgroup.members()
-  return [...new Set([...groupMembers(handle.pid), ...processesWithRunId(handle.runId)])]
+  const found = groupMembers(handle.pid)
+  const marked = handle.marker === null ? [] : processesWithMarker(handle.marker)
+  const carriers = handle.scanEnv ? processesWithRunId(handle.runId) : []
+  return marked.length + carriers.length === 0 ? found : [...new Set([...found, ...marked, ...carriers])]
 }
 
 /**
@@ -35,9 +38,13 @@ function signalGroup(handle: ChildHandle, signal: NodeJS.Signals): void {
   invalidateProcSnapshot()
 }
 
-/** Signal what is left of an instance once, each process once (a handler must not run twice). */
-function signalLeftovers(handle: ChildHandle, signal: NodeJS.Signals): void {
-  const groupAlive = sendSignal(-handle.pid, signal)
+/**
+ * Signal what is left of an instance once, each process once (a handler must
+ * not run twice). `groupSignalled`: the group has had it already (a stop), so
+ * only those that left the group get it now.
+ */
+function signalLeftovers(handle: ChildHandle, signal: NodeJS.Signals, groupSignalled: boolean): void {
+  const groupAlive = groupSignalled || sendSignal(-handle.pid, signal)
   for (const pid of remainingProcesses(handle)) {
     if (!groupAlive || readProcStat(pid)?.pgrp !== handle.pid) sendSignal(pid, signal)
   }
@@ -95,31 +102,37 @@ async function runStopCommand(options: TerminateOptions, timeoutMs: number): Pro
 export async function terminate(handle: ChildHandle, options: TerminateOptions): Promise<ExitInfo> {
   const deadline = options.clock.now() + options.stop.timeoutMs
   const left = () => Math.max(0, deadline - options.clock.now())
+  let groupSignalled = false
   if (!handle.hasExited() && !options.killSignal.aborted) {
     if (options.stop.command) await waitFor(runStopCommand(options, left()), left(), options.clock, options.killSignal)
-    if (!handle.hasExited()) signalGroup(handle, options.stop.signal)
+    if (!handle.hasExited()) {
+      signalGroup(handle, options.stop.signal)
+      groupSignalled = true
+    }
     await waitFor(handle.exited, left(), options.clock, options.killSignal)
   }
   if (!handle.hasExited()) killAll(handle)
   const exit = await handle.exited
-  await reapLeftovers(handle, {...options, stop: {...options.stop, timeoutMs: left()}}, false)
+  await reapLeftovers(handle, {...options, stop: {...options.stop, timeoutMs: left()}}, groupSignalled)
   return exit
 }
 
 /**
  * After the main process ended: give what it left behind (grandchildren,
  * daemons it forked) the rest of the grace period, then kill it, so no
- * orphan outlives its instance. `signalFirst` sends the stop signal first
- * (the main process exited on its own, so nobody has told them yet).
+ * orphan outlives its instance. They get the stop signal first: all of them
+ * when the main process exited on its own (nobody has told them yet), those
+ * outside the process group when it was stopped (`groupSignalled`): they
+ * would otherwise sit out the rest of the grace period before SIGKILL.
  */
-export async function reapLeftovers(handle: ChildHandle, options: TerminateOptions, signalFirst = true): Promise<void> {
+export async function reapLeftovers(handle: ChildHandle, options: TerminateOptions, groupSignalled = false): Promise<void> {
   // Look once the event loop has turned: when 200 instances end together,
   // their exits are handled first (so the kernel's other children are
   // reaped sooner) and one shared /proc scan then answers all 200.
   await new Promise<void>((resolve) => setImmediate(resolve))
   const alive = () => remainingProcesses(handle).length > 0
   if (alive()) {
-    if (signalFirst) signalLeftovers(handle, options.stop.signal)
+    signalLeftovers(handle, options.stop.signal, groupSignalled)
     // Polls back off (10 ms, 20, 40… up to 200): a leftover that takes its
     // time to stop costs a /proc scan per poll, not one every 10 ms.
     const deadline = options.clock.now() + options.stop.timeoutMs
