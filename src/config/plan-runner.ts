@@ -6,6 +6,8 @@
 import {isAbsolute, resolve} from 'node:path'
 import {DEFAULTS} from './defaults.js'
 import {loadEnvFiles} from './env-files.js'
+import {LIMITS} from './limits.js'
+import {checkInstance} from './plan-limits.js'
 import {resolveHealth, resolveReady} from './plan-probe.js'
 import {issueAt, resolveCommand, resolveText, type PlanContext} from './resolve.js'
 import type {RunnerEntry, RunnerSpec} from './model.js'
@@ -44,14 +46,38 @@ export function planRunner(ctx: PlanContext, entry: RunnerEntry, hosts: readonly
   }
 
   const instances: InstancePlan[] = []
-  // With scale 0 there is no instance, but its values are still checked once.
-  const count = Math.max(scale, 1)
+  // With scale 0 there is no instance, but its values are still checked once;
+  // past a stack-wide bound, only once too (the plan is refused anyway).
+  const count = withinBudget(ctx, entry, runner, scale, Object.keys({...rc.topVars, ...fileVars, ...runner.env}).length + 5) ? Math.max(scale, 1) : 1
   for (let index = 1; index <= count; index++) {
     const host = hosts[index - 1] ?? DEFAULTS.localHost
     const instance = planInstance(ctx, entry, runner, cmdPath, {index, host, fileVars, restart, oneshot, rc})
+    // Instances differ only in PORT and MAR_*: the first and the last stand for all.
+    if (index === 1 || index === count) checkInstance(ctx, entry, runner, instance)
     if (index <= scale) instances.push(instance)
   }
   return {name: entry.name, group: entry.group, oneshot, scale, instances}
+}
+
+/**
+ * Whether `scale` more instances of `envSize` variables each fit the stack's
+ * bounds: each instance holds its own copy of its environment, so 10 000
+ * instances of 10 000 variables would be a plan of 10⁸ strings.
+ */
+function withinBudget(ctx: PlanContext, entry: RunnerEntry, runner: RunnerSpec, scale: number, envSize: number): boolean {
+  const planned = (ctx.planned ??= {instances: 0, envEntries: 0})
+  planned.instances += scale
+  planned.envEntries += scale * envSize
+  const at = runner.scale === undefined ? entry.path : [...entry.path, 'scale']
+  if (planned.instances > LIMITS.instances) {
+    issueAt(ctx, at, 'too-large', `the stack has more than ${LIMITS.instances} instances`, 'lower scale')
+    return false
+  }
+  if (planned.envEntries > LIMITS.envEntries) {
+    issueAt(ctx, at, 'too-large', `the stack's instances hold more than ${LIMITS.envEntries} environment variables in all (${scale} × ${envSize} here)`, 'lower scale or the number of variables')
+    return false
+  }
+  return true
 }
 
 interface InstanceInputs {
