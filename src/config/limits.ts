@@ -26,8 +26,12 @@ export const LIMITS = {
   valueChars: 1024 * 1024,
   /** Longest duration: Node's timers hold at most 2³¹−1 ms (24.8 days); longer ones fire at once. */
   durationMs: 2 ** 31 - 1,
-  /** Environment variables in all instances together: the plan holds a copy per instance. */
-  envEntries: 2_000_000,
+  /**
+   * Size of the plan: each instance holds its own environment and values, so
+   * scale multiplies a runner's size (10 000 instances of a 200 KB command
+   * were 2 GB to plan, and to send to the daemon).
+   */
+  planBytes: 64 * 1024 * 1024,
 } as const
 
 /** The longest duration in the user's terms (596h is a little under 2³¹−1 ms). */

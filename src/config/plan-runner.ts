@@ -48,7 +48,7 @@ export function planRunner(ctx: PlanContext, entry: RunnerEntry, hosts: readonly
   const instances: InstancePlan[] = []
   // With scale 0 there is no instance, but its values are still checked once;
   // past a stack-wide bound, only once too (the plan is refused anyway).
-  const count = withinBudget(ctx, entry, runner, scale, Object.keys({...rc.topVars, ...fileVars, ...runner.env}).length + 5) ? Math.max(scale, 1) : 1
+  const count = withinBudget(ctx, entry, runner, scale, instanceBytes(runner, {...rc.topVars, ...fileVars})) ? Math.max(scale, 1) : 1
   for (let index = 1; index <= count; index++) {
     const host = hosts[index - 1] ?? DEFAULTS.localHost
     const instance = planInstance(ctx, entry, runner, cmdPath, {index, host, fileVars, restart, oneshot, rc})
@@ -59,22 +59,30 @@ export function planRunner(ctx: PlanContext, entry: RunnerEntry, hosts: readonly
   return {name: entry.name, group: entry.group, oneshot, scale, instances}
 }
 
+/** About what one instance weighs in the plan: its runner's values and its environment (32 bytes a variable for the rest). */
+function instanceBytes(runner: RunnerSpec, vars: Record<string, string>): number {
+  let bytes = JSON.stringify(runner).length
+  for (const [key, value] of Object.entries(vars)) bytes += key.length + value.length + 32
+  return bytes
+}
+
 /**
- * Whether `scale` more instances of `envSize` variables each fit the stack's
- * bounds: each instance holds its own copy of its environment, so 10 000
+ * Whether `scale` more instances of `size` bytes each fit the stack's
+ * bounds: each instance holds its own copy of its values, so 10 000
  * instances of 10 000 variables would be a plan of 10⁸ strings.
  */
-function withinBudget(ctx: PlanContext, entry: RunnerEntry, runner: RunnerSpec, scale: number, envSize: number): boolean {
-  const planned = (ctx.planned ??= {instances: 0, envEntries: 0})
+function withinBudget(ctx: PlanContext, entry: RunnerEntry, runner: RunnerSpec, scale: number, size: number): boolean {
+  const planned = (ctx.planned ??= {instances: 0, bytes: 0})
   planned.instances += scale
-  planned.envEntries += scale * envSize
+  planned.bytes += scale * size
   const at = runner.scale === undefined ? entry.path : [...entry.path, 'scale']
+  // Reported at the runner that crosses a bound; the ones after are planned once, quietly.
   if (planned.instances > LIMITS.instances) {
-    issueAt(ctx, at, 'too-large', `the stack has more than ${LIMITS.instances} instances`, 'lower scale')
+    if (planned.instances - scale <= LIMITS.instances) issueAt(ctx, at, 'too-large', `the stack has more than ${LIMITS.instances} instances`, 'lower scale')
     return false
   }
-  if (planned.envEntries > LIMITS.envEntries) {
-    issueAt(ctx, at, 'too-large', `the stack's instances hold more than ${LIMITS.envEntries} environment variables in all (${scale} × ${envSize} here)`, 'lower scale or the number of variables')
+  if (planned.bytes > LIMITS.planBytes) {
+    if (planned.bytes - scale * size <= LIMITS.planBytes) issueAt(ctx, at, 'too-large', `the stack's plan would take more than ${LIMITS.planBytes / (1024 * 1024)} MiB (${scale} instances × ${Math.ceil(size / 1024)} KiB here)`, 'lower scale, or shorten the environment and commands')
     return false
   }
   return true

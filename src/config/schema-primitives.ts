@@ -3,6 +3,7 @@
 // (the regex doubles as the JSON Schema `pattern`) and converts it to what
 // the plan carries (ms, bytes, signal names).
 import * as z from 'zod'
+import {excerpt} from './issues.js'
 import {suggest} from './suggest.js'
 import {DURATION_LIMIT_TEXT, LIMITS} from './limits.js'
 import {DURATION_PATTERN, LIMIT_PATTERN, SIZE_PATTERN, parseDuration, parseLimit, parseSize} from './units.js'
@@ -26,7 +27,7 @@ export const Duration = z
     const ms = parseDuration(value)
     if (ms !== undefined && ms > LIMITS.durationMs) {
       // Node's timers cannot wait longer: a longer wait would end at once.
-      ctx.issues.push({code: 'custom', input: value, message: `${String(value)} is longer than the longest duration, ${DURATION_LIMIT_TEXT}`})
+      ctx.issues.push({code: 'custom', input: value, message: `${excerpt(String(value))} is longer than the longest duration, ${DURATION_LIMIT_TEXT}`})
       return z.NEVER
     }
     if (ms !== undefined) return ms
@@ -44,7 +45,7 @@ export const Size = z
   .transform((value, ctx) => {
     const bytes = parseSize(value)!
     if (bytes <= Number.MAX_SAFE_INTEGER) return bytes
-    ctx.issues.push({code: 'custom', input: value, message: `${String(value)} is larger than any machine's memory or disk`})
+    ctx.issues.push({code: 'custom', input: value, message: `${excerpt(String(value))} is larger than any machine's memory or disk`})
     return z.NEVER
   })
   .describe('Size: 512K, 256M, 1G (powers of 1024), or a number of bytes.')
@@ -58,7 +59,7 @@ export const Signal = z
     ctx.issues.push({
       code: 'custom',
       input: value,
-      message: `unknown signal "${value}"`,
+      message: `unknown signal "${excerpt(String(value))}"`,
       params: {hint: guess ? `did you mean "${guess}"?` : 'use a name such as SIGTERM, SIGINT, SIGHUP or a number'},
     })
     return z.NEVER
