@@ -64,8 +64,12 @@ export function excerpt(text: string, max = 40): string {
 /** Longest message or hint we print: a value quoted back is an excerpt, never a whole file. */
 const MAX_TEXT = 400
 
-/** One short line per issue, whatever the file held. */
-export function sanitizeIssues(issues: ConfigIssue[]): ConfigIssue[] {
+/** Issues reported at most: a file with 25 000 duplicate keys is one mistake repeated, not 25 000 lines to read. */
+export const MAX_ISSUES = 100
+
+/** One short line per issue, whatever the file held, and at most MAX_ISSUES of them. */
+export function sanitizeIssues(all: ConfigIssue[]): ConfigIssue[] {
+  const issues = all.length <= MAX_ISSUES ? all : [...all.slice(0, MAX_ISSUES - 1), {...all[MAX_ISSUES - 1], code: 'too-many', message: `and ${all.length - MAX_ISSUES + 1} more problems`, hint: undefined}]
   const clean = (text: string) => {
     const escaped = escapeControl(text)
     return escaped.length <= MAX_TEXT ? escaped : `${escaped.slice(0, MAX_TEXT - 21)}…${escaped.slice(-20)}`
