@@ -2,7 +2,7 @@
 // plan it. The one entry point the CLI, the daemon and tests use; it never
 // throws for bad input — problems come back as data (ConfigIssue[]).
 import {discoverConfig} from './discover.js'
-import {sanitizeIssues, sortIssues} from './issues.js'
+import {escapeControl, sanitizeIssues, sortIssues} from './issues.js'
 import {LIMITS} from './limits.js'
 import {readLimited} from './read-limited.js'
 import {planStack, type PlanResult} from './plan.js'
@@ -36,6 +36,8 @@ export async function loadStack(options: LoadOptions): Promise<LoadResult> {
   if (parsed.fatal) return {ok: false, errors: sanitizeIssues(parsed.issues)}
   const result = planStack(parsed.source, {format: found.format, env: options.env, cwd: options.cwd})
   if (result.ok) result.inputs.unshift([found.file, text])
+  // Warnings quote values too (a missing env_file's name): escaped like issues.
+  if (result.ok) result.warnings = result.warnings.map(escapeControl)
   if (parsed.issues.length === 0) return result.ok ? result : {ok: false, errors: sanitizeIssues(result.errors)}
   const errors = [...parsed.issues, ...(result.ok ? [] : result.errors)]
   return {ok: false, errors: sanitizeIssues(sortIssues(errors))}
