@@ -2,7 +2,7 @@
 // so positions are 1-based line:column). Syntax errors become `yaml-syntax`
 // issues, all of them; duplicate keys become `duplicate-name` and do not
 // stop validation, since the rest of the document is still meaningful.
-import {LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type YAMLMap} from 'yaml'
+import {Lexer, LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type YAMLMap} from 'yaml'
 import {excerpt} from './issues.js'
 import {LIMITS} from './limits.js'
 import type {ConfigIssue} from './types.js'
@@ -35,6 +35,13 @@ const MAX_SYNTAX_ERRORS = 20
 /** Parse; `fixes`: the corrected lines when every syntax error has a certain fix, else null. */
 function readYaml(file: string, text: string): YamlParseResult & {fixes: Map<number, string> | null} {
   const lineCounter = new LineCounter()
+  const deepAt = flowTooDeep(text)
+  if (deepAt !== undefined) {
+    lineCounter.addNewLine(0)
+    for (let i = text.indexOf('\n'); i >= 0 && i < deepAt; i = text.indexOf('\n', i + 1)) lineCounter.addNewLine(i + 1)
+    const {line, col} = lineCounter.linePos(deepAt)
+    return {source: {file, data: null, locator: {locate: () => undefined}}, issues: [tooDeep(file, line, col)], fatal: true, fixes: null}
+  }
   // merge: YAML 1.1 `<<: *defaults`, which compose users expect. uniqueKeys
   // off: the parser compares each key with every earlier one of its map
   // (50 000 env keys took 30 s); duplicateKeys() does it with a Set.
@@ -89,6 +96,29 @@ function readYaml(file: string, text: string): YamlParseResult & {fixes: Map<num
     }
   }
   return {source: {file, data, locator: yamlLocator(doc, lineCounter, text)}, issues, fatal, fixes}
+}
+
+/**
+ * Where flow collections (`[[[…`) nest past LIMITS.depth, found by the
+ * lexer alone: the parser's cost grows with depth (4 MiB of `[` took 45 s
+ * to parse). Only a file with that many openers can be that deep.
+ */
+function flowTooDeep(text: string): number | undefined {
+  let openers = 0
+  for (let i = 0; i < text.length && openers <= LIMITS.depth; i++) if (text[i] === '[' || text[i] === '{') openers++
+  if (openers <= LIMITS.depth) return undefined
+  let depth = 0
+  let offset = 0
+  for (const token of new Lexer().lex(text)) {
+    if (token === '[' || token === '{') {
+      if (++depth > LIMITS.depth) return offset
+    } else if (token === ']' || token === '}') {
+      depth = Math.max(0, depth - 1)
+    }
+    // The lexer's own markers (document start, scalar, flow error end) are single control characters with no text behind them.
+    if (!(token.length === 1 && token < ' ' && token !== '\n' && token !== '\t')) offset += token.length
+  }
+  return undefined
 }
 
 function tooDeep(file: string, line: number, column: number, how?: string): ConfigIssue {
