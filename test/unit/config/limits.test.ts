@@ -106,6 +106,8 @@ describe('what validate accepts, up can run', () => {
     expect(() => checkPlan(plan)).not.toThrow()
     const issues = await loadErrors(`name: ${long}x\ngroups:\n  ${long}x:\n    runners: {web: echo}\n  app:\n    runners:\n      ${long}x: echo\n`)
     expect(where(issues)).toEqual(['invalid-value@1:7', 'invalid-value@3:3', 'invalid-value@7:7'])
+    // A plan that bypassed validate (a 300-character stack name restart-looped on ENAMETOOLONG) is refused by the daemon.
+    expect(() => checkPlan({...plan, name: 's'.repeat(300)})).toThrow(/plan.name must be a string of at most 100 characters/)
   }, 20_000)
 
   it('scale and the stack are bounded: 1 000 000 instances are refused at once', async () => {
