@@ -102,6 +102,8 @@ function planHosts(ctx: PlanContext, model: ConfigModel, vars: Record<string, st
     if (entry.name === DEFAULTS.localHost || !entry.input) return []
     const host: HostPlan = {name: entry.name, labels: entry.input.labels ?? []}
     if (entry.input.ssh !== undefined) host.ssh = resolveText(ctx, entry.input.ssh, [...entry.path, 'ssh'], vars)
+    // ssh gets it as an argument: a NUL byte would end it early.
+    if (host.ssh?.includes('\0')) issueAt(ctx, [...entry.path, 'ssh'], 'invalid-value', 'the ssh destination contains a NUL byte')
     if (entry.input.cpus !== undefined) host.cpus = entry.input.cpus
     if (entry.input.memory !== undefined) host.memory = entry.input.memory
     return [host]
