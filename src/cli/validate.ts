@@ -1,7 +1,7 @@
 // `mar validate`: load the config and print the resolved plan (or every
 // problem, exit 2). Shared by the oclif command and bin/run.js's fast path;
 // it loads only the config code — no supervisor, ink or chokidar.
-import {configError} from '../config/issues.js'
+import {configError, escapeControl} from '../config/issues.js'
 import {describePlan, planToJson} from '../config/describe-plan.js'
 import {describeContainment, probeContainment} from '../supervisor/cgroup.js'
 import {ExitCode} from '../util/errors.js'
@@ -26,7 +26,8 @@ export async function runValidate(options: {config?: string; json: boolean; quie
   const warnings = [...result.warnings, ...commandWarnings(result.plan, result.commandAt)]
   if (options.json) print({valid: true, ...(planToJson(result.plan, env, warnings) as object), containment})
   else if (!options.quiet) {
-    process.stdout.write(`${describePlan(result.plan, {cwd, env, warnings}).join('\n')}\n`)
+    // A valid command may hold an escape sequence (`echo "\x1b[2J"`): shown, not played on the terminal.
+    process.stdout.write(`${describePlan(result.plan, {cwd, env, warnings}).map(escapeControl).join('\n')}\n`)
     process.stdout.write(`containment: ${describeContainment(containment)}\n`)
   }
   // After printing (it adds to the plan): the `mar up` that usually follows starts from the cache.

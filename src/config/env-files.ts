@@ -2,9 +2,10 @@
 // each path (interpolated, relative to the config file), read it once even
 // when several runners name it, and merge in order (later files win). A file
 // named explicitly must exist; the implicit top-level `.env` is optional.
-import {readFileSync} from 'node:fs'
 import {isAbsolute, join} from 'node:path'
 import {parseEnvFile, type EnvFileResult} from './env-file.js'
+import {LIMITS} from './limits.js'
+import {readLimited} from './read-limited.js'
 import {issueAt, resolveText, type PlanContext} from './resolve.js'
 import type {Vars} from './interpolate.js'
 import type {ConfigPath} from './source.js'
@@ -12,20 +13,24 @@ import type {ConfigPath} from './source.js'
 type Cached = EnvFileResult | {missing: true} | {unreadable: string}
 const cache = new WeakMap<PlanContext, Map<string, Cached>>()
 
+/** Problems reported per env file: a file that is no env file at all (`/etc/passwd`) is one mistake, not one per line. */
+const MAX_ISSUES = 3
+
 function read(ctx: PlanContext, file: string): Cached {
   let files = cache.get(ctx)
   if (!files) cache.set(ctx, (files = new Map()))
   let entry = files.get(file)
   if (!entry) {
     ctx.inputs?.set(file, null)
-    try {
-      const text = readFileSync(file, 'utf8')
-      ctx.inputs?.set(file, text)
-      entry = parseEnvFile(text, file)
-      ctx.issues.push(...entry.issues)
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code
-      entry = code === 'ENOENT' || code === 'ENOTDIR' ? {missing: true} : {unreadable: code ?? String(error)}
+    const outcome = readLimited(file, LIMITS.envFileBytes)
+    if (outcome.ok) {
+      ctx.inputs?.set(file, outcome.text)
+      entry = parseEnvFile(outcome.text, file)
+      ctx.issues.push(...entry.issues.slice(0, MAX_ISSUES))
+      const more = entry.issues.length - MAX_ISSUES
+      if (more > 0) ctx.issues.push({...entry.issues[MAX_ISSUES], message: `and ${more} more line${more === 1 ? '' : 's'} that are not KEY=VALUE`, hint: 'is this an env file?'})
+    } else {
+      entry = outcome.reason === 'missing' ? {missing: true} : {unreadable: outcome.detail}
     }
     files.set(file, entry)
   }

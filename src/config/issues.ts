@@ -9,7 +9,7 @@ import type {ConfigIssue} from './types.js'
 export function formatIssue(issue: ConfigIssue, cwd: string = process.cwd()): string {
   const text = issue.hint ? `${issue.message} — ${issue.hint}` : issue.message
   if (!issue.file) return text
-  let file = issue.file
+  let file = escapeControl(issue.file)
   if (isAbsolute(file)) {
     const rel = relative(cwd, file)
     if (rel && !rel.startsWith('..') && !isAbsolute(rel)) file = rel
@@ -37,4 +37,42 @@ export function configError(issues: readonly ConfigIssue[], cwd: string = proces
 /** By file, then line and column, so output reads top to bottom. */
 export function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
   return issues.sort((a, b) => (a.file === b.file ? (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0) : a.file < b.file ? -1 : 1))
+}
+
+/**
+ * Control characters as escapes (`\x00`, `\x1b`, `\n`): a config or env
+ * file can hold any bytes, and an error that echoes them raw could move the
+ * cursor, recolour the terminal or break one issue into several lines. Line
+ * and paragraph separators and bidi overrides too, for the same reasons.
+ */
+export function escapeControl(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (char) => {
+    const code = char.charCodeAt(0)
+    if (char === '\n') return '\\n'
+    if (char === '\t') return '\\t'
+    if (char === '\r') return '\\r'
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`
+  })
+}
+
+/** A value quoted back in a message: escaped, and cut to `max` characters. */
+export function excerpt(text: string, max = 40): string {
+  const escaped = escapeControl(text)
+  return escaped.length <= max ? escaped : `${escaped.slice(0, max - 1)}…`
+}
+
+/** Longest message or hint we print: a value quoted back is an excerpt, never a whole file. */
+const MAX_TEXT = 400
+
+/** Issues reported at most: a file with 25 000 duplicate keys is one mistake repeated, not 25 000 lines to read. */
+export const MAX_ISSUES = 100
+
+/** One short line per issue, whatever the file held, and at most MAX_ISSUES of them. */
+export function sanitizeIssues(all: ConfigIssue[]): ConfigIssue[] {
+  const issues = all.length <= MAX_ISSUES ? all : [...all.slice(0, MAX_ISSUES - 1), {...all[MAX_ISSUES - 1], code: 'too-many', message: `and ${all.length - MAX_ISSUES + 1} more problems`, hint: undefined}]
+  const clean = (text: string) => {
+    const escaped = escapeControl(text)
+    return escaped.length <= MAX_TEXT ? escaped : `${escaped.slice(0, MAX_TEXT - 21)}…${escaped.slice(-20)}`
+  }
+  return issues.map((issue) => ({...issue, message: clean(issue.message), ...(issue.hint === undefined ? {} : {hint: clean(issue.hint)})}))
 }

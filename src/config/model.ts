@@ -5,6 +5,7 @@
 import type {z} from 'zod'
 import {Config, Group, Host, Runner, RunnerObject, type ConfigInput, type GroupInput, type HostInput, type RunnerObjectInput} from './schema.js'
 import {DEFAULTS} from './defaults.js'
+import {LIMITS} from './limits.js'
 import type {ConfigIssue} from './types.js'
 import type {ConfigPath, ParsedSource} from './source.js'
 
@@ -67,6 +68,30 @@ function runnerSpec(raw: unknown, path: ConfigPath): {spec?: RunnerSpec; cmdPath
   return {spec: spec as RunnerSpec, cmdPath}
 }
 
+/** Groups and hosts a stack may have (the daemon's bounds), and runners: each one has an instance at least once planned. */
+export const MAX_GROUPS = 1000
+export const MAX_HOSTS = 999
+export const MAX_RUNNERS = LIMITS.instances
+
+/** Past a bound: one issue, and only what fits goes on (the graph steps are quadratic in groups). */
+function boundModel(groups: GroupEntry[], hosts: HostEntry[], at: (path: ConfigPath) => Omit<ConfigIssue, 'code' | 'message'>): {model: Pick<ConfigModel, 'groups' | 'hosts'>; issues: ConfigIssue[]} {
+  const issues: ConfigIssue[] = []
+  if (groups.length > MAX_GROUPS) issues.push({code: 'too-large', ...at(groups[MAX_GROUPS].path), message: `a stack has at most ${MAX_GROUPS} groups; this one has ${groups.length}`})
+  if (hosts.length > MAX_HOSTS) issues.push({code: 'too-large', ...at(hosts[MAX_HOSTS].path), message: `a stack has at most ${MAX_HOSTS} hosts besides local; this one has ${hosts.length}`})
+  let runners = 0
+  let told = false
+  const kept = groups.slice(0, MAX_GROUPS).map((group) => {
+    const room = Math.max(0, MAX_RUNNERS - runners)
+    runners += group.runners.length
+    if (group.runners.length > room && !told) {
+      told = true
+      issues.push({code: 'too-large', ...at(group.runners[room].path), message: `a stack has at most ${MAX_RUNNERS} runners`})
+    }
+    return group.runners.length > room ? {...group, runners: group.runners.slice(0, room)} : group
+  })
+  return {model: {groups: kept, hosts: hosts.slice(0, MAX_HOSTS)}, issues}
+}
+
 const isMap = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 
 /** Build the model from the raw data; issues for a file with no runners or with both forms. */
@@ -114,5 +139,6 @@ export function buildModel(source: ParsedSource): {model: ConfigModel; issues: C
     const what = source.data === null || source.data === undefined ? 'the file is empty' : 'the file must be a map of keys'
     issues.push({code: source.data == null ? 'missing-key' : 'invalid-type', file: source.file, line: 1, column: 1, message: `${what}: expected "groups:" or "runners:"`, hint: 'run `mar init` for a commented example'})
   }
-  return {model: {top, groups, hosts}, issues}
+  const bounded = boundModel(groups, hosts, at)
+  return {model: {top, ...bounded.model}, issues: [...issues, ...bounded.issues]}
 }

@@ -6,6 +6,8 @@
 import {isAbsolute, resolve} from 'node:path'
 import {DEFAULTS} from './defaults.js'
 import {loadEnvFiles} from './env-files.js'
+import {LIMITS} from './limits.js'
+import {checkInstance} from './plan-limits.js'
 import {resolveHealth, resolveReady} from './plan-probe.js'
 import {issueAt, resolveCommand, resolveText, type PlanContext} from './resolve.js'
 import type {RunnerEntry, RunnerSpec} from './model.js'
@@ -44,14 +46,46 @@ export function planRunner(ctx: PlanContext, entry: RunnerEntry, hosts: readonly
   }
 
   const instances: InstancePlan[] = []
-  // With scale 0 there is no instance, but its values are still checked once.
-  const count = Math.max(scale, 1)
+  // With scale 0 there is no instance, but its values are still checked once;
+  // past a stack-wide bound, only once too (the plan is refused anyway).
+  const count = withinBudget(ctx, entry, runner, scale, instanceBytes(runner, {...rc.topVars, ...fileVars})) ? Math.max(scale, 1) : 1
   for (let index = 1; index <= count; index++) {
     const host = hosts[index - 1] ?? DEFAULTS.localHost
     const instance = planInstance(ctx, entry, runner, cmdPath, {index, host, fileVars, restart, oneshot, rc})
+    // Instances differ only in PORT and MAR_*: the first and the last stand for all.
+    if (index === 1 || index === count) checkInstance(ctx, entry, runner, instance)
     if (index <= scale) instances.push(instance)
   }
   return {name: entry.name, group: entry.group, oneshot, scale, instances}
+}
+
+/** About what one instance weighs in the plan: its runner's values and its environment (32 bytes a variable for the rest). */
+function instanceBytes(runner: RunnerSpec, vars: Record<string, string>): number {
+  let bytes = JSON.stringify(runner).length
+  for (const [key, value] of Object.entries(vars)) bytes += key.length + value.length + 32
+  return bytes
+}
+
+/**
+ * Whether `scale` more instances of `size` bytes each fit the stack's
+ * bounds: each instance holds its own copy of its values, so 10 000
+ * instances of 10 000 variables would be a plan of 10⁸ strings.
+ */
+function withinBudget(ctx: PlanContext, entry: RunnerEntry, runner: RunnerSpec, scale: number, size: number): boolean {
+  const planned = (ctx.planned ??= {instances: 0, bytes: 0})
+  planned.instances += scale
+  planned.bytes += scale * size
+  const at = runner.scale === undefined ? entry.path : [...entry.path, 'scale']
+  // Reported at the runner that crosses a bound; the ones after are planned once, quietly.
+  if (planned.instances > LIMITS.instances) {
+    if (planned.instances - scale <= LIMITS.instances) issueAt(ctx, at, 'too-large', `the stack has more than ${LIMITS.instances} instances`, 'lower scale')
+    return false
+  }
+  if (planned.bytes > LIMITS.planBytes) {
+    if (planned.bytes - scale * size <= LIMITS.planBytes) issueAt(ctx, at, 'too-large', `the stack's plan would take more than ${LIMITS.planBytes / (1024 * 1024)} MiB (${scale} instances × ${Math.ceil(size / 1024)} KiB here)`, 'lower scale, or shorten the environment and commands')
+    return false
+  }
+  return true
 }
 
 interface InstanceInputs {

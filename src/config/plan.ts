@@ -11,7 +11,8 @@ import {listNotActedOn} from './not-acted-on.js'
 import {isListAt, planRunner} from './plan-runner.js'
 import {findLayoutMistakes} from './layout-hints.js'
 import {issueAt, resolveText, type PlanContext} from './resolve.js'
-import {sortIssues} from './issues.js'
+import {excerpt, sortIssues} from './issues.js'
+import {LIMITS} from './limits.js'
 import {Config} from './schema.js'
 import {issuesFromZod} from './zod-issues.js'
 import type {ConfigIssue, GroupPlan, HostPlan, StackPlan} from './types.js'
@@ -58,7 +59,8 @@ export function planStack(source: ParsedSource, options: PlanOptions): PlanResul
   const implicit = model.top.env_file === undefined
   const topFiles = loadEnvFiles(ctx, model.top.env_file ?? [DEFAULTS.envFile], ['env_file'], base, {implicit, list: isListAt(ctx, ['env_file'])})
   const topEnv: Record<string, string> = {}
-  for (const [key, value] of Object.entries(model.top.env ?? {})) topEnv[key] = resolveText(ctx, value, ['env', key], {...base, ...topFiles})
+  const topScope = {...base, ...topFiles}
+  for (const [key, value] of Object.entries(model.top.env ?? {})) topEnv[key] = resolveText(ctx, value, ['env', key], topScope)
   const topVars = {...base, ...topFiles, ...topEnv}
 
   const stack = stackName(ctx, model, topVars, dir)
@@ -68,7 +70,8 @@ export function planStack(source: ParsedSource, options: PlanOptions): PlanResul
     name: group.name,
     strategy: group.strategy ?? DEFAULTS.strategy,
     restart: groupRestart(group.restart),
-    dependsOn: dependenciesOf(group).map(({group: name, condition}) => ({group: name, condition})),
+    // `[db, db]` means db once (and keeps the daemon's bound of one entry per group).
+    dependsOn: [...new Map(dependenciesOf(group).reverse().map(({group: name, condition}) => [name, {group: name, condition}])).values()].reverse(),
     runners: group.runners.flatMap((entry) => planRunner(ctx, entry, placements[entry.name] ?? [], {stack, topVars}) ?? []),
   }))
 
@@ -97,9 +100,11 @@ export function planStack(source: ParsedSource, options: PlanOptions): PlanResul
 }
 
 function stackName(ctx: PlanContext, model: ConfigModel, vars: Record<string, string>, dir: string): string {
-  if (model.top.name === undefined) return basename(dir).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'stack'
+  // The directory's name, cut to a name's length: a path component under MAR_HOME.
+  if (model.top.name === undefined) return basename(dir).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, LIMITS.nameChars) || 'stack'
   const name = resolveText(ctx, model.top.name, ['name'], vars)
-  if (!STACK_NAME.test(name)) issueAt(ctx, ['name'], 'invalid-value', `invalid stack name "${name}"`, 'use letters, digits, ".", "-" and "_"')
+  if (!STACK_NAME.test(name)) issueAt(ctx, ['name'], 'invalid-value', `invalid stack name "${excerpt(name)}"`, 'use letters, digits, ".", "-" and "_"')
+  else if (name.length > LIMITS.nameChars) issueAt(ctx, ['name'], 'invalid-value', `the stack name has ${name.length} characters; at most ${LIMITS.nameChars}`, 'it names a directory under MAR_HOME')
   return name
 }
 
@@ -112,6 +117,8 @@ function planHosts(ctx: PlanContext, model: ConfigModel, vars: Record<string, st
     if (entry.name === DEFAULTS.localHost || !entry.input) return []
     const host: HostPlan = {name: entry.name, labels: entry.input.labels ?? []}
     if (entry.input.ssh !== undefined) host.ssh = resolveText(ctx, entry.input.ssh, [...entry.path, 'ssh'], vars)
+    // ssh gets it as an argument: a NUL byte would end it early.
+    if (host.ssh?.includes('\0')) issueAt(ctx, [...entry.path, 'ssh'], 'invalid-value', 'the ssh destination contains a NUL byte')
     if (entry.input.cpus !== undefined) host.cpus = entry.input.cpus
     if (entry.input.memory !== undefined) host.memory = entry.input.memory
     return [host]

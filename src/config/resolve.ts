@@ -13,6 +13,8 @@ export interface PlanContext {
   warnings: string[]
   /** Every file the plan was read from besides the config (env files): its text, or null when absent. A cached plan is checked against them. */
   inputs?: Map<string, string | null>
+  /** Instances and bytes planned so far, against LIMITS.instances and LIMITS.planBytes. */
+  planned?: {instances: number; bytes: number}
 }
 
 export function issueAt(ctx: PlanContext, path: ConfigPath, code: string, message: string, hint?: string, where: 'key' | 'value' = 'value'): void {

@@ -3,7 +3,9 @@
 // (the regex doubles as the JSON Schema `pattern`) and converts it to what
 // the plan carries (ms, bytes, signal names).
 import * as z from 'zod'
+import {excerpt} from './issues.js'
 import {suggest} from './suggest.js'
+import {DURATION_LIMIT_TEXT, LIMITS} from './limits.js'
 import {DURATION_PATTERN, LIMIT_PATTERN, SIZE_PATTERN, parseDuration, parseLimit, parseSize} from './units.js'
 import {parseSignal, signalNames} from '../util/signals.js'
 
@@ -11,9 +13,10 @@ import {parseSignal, signalNames} from '../util/signals.js'
 export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]*$'
 export const ENV_KEY_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$'
 
-export const Name = z.string().regex(new RegExp(NAME_PATTERN), {
-  error: 'a name may contain only letters, digits, "-" and "_", and starts with a letter or digit',
-})
+export const Name = z
+  .string()
+  .regex(new RegExp(NAME_PATTERN), {error: 'a name may contain only letters, digits, "-" and "_", and starts with a letter or digit'})
+  .max(LIMITS.nameChars, {error: `a name has at most ${LIMITS.nameChars} characters`})
 
 export const Duration = z
   .union([
@@ -22,6 +25,11 @@ export const Duration = z
   ])
   .transform((value, ctx) => {
     const ms = parseDuration(value)
+    if (ms !== undefined && ms > LIMITS.durationMs) {
+      // Node's timers cannot wait longer: a longer wait would end at once.
+      ctx.issues.push({code: 'custom', input: value, message: `${excerpt(String(value))} is longer than the longest duration, ${DURATION_LIMIT_TEXT}`})
+      return z.NEVER
+    }
     if (ms !== undefined) return ms
     ctx.issues.push({
       code: 'custom',
@@ -34,7 +42,12 @@ export const Duration = z
 
 export const Size = z
   .union([z.number().int().nonnegative(), z.string().regex(new RegExp(SIZE_PATTERN), {error: 'expected a size such as 512K, 256M or 1G'})])
-  .transform((value) => parseSize(value)!)
+  .transform((value, ctx) => {
+    const bytes = parseSize(value)!
+    if (bytes <= Number.MAX_SAFE_INTEGER) return bytes
+    ctx.issues.push({code: 'custom', input: value, message: `${excerpt(String(value))} is larger than any machine's memory or disk`})
+    return z.NEVER
+  })
   .describe('Size: 512K, 256M, 1G (powers of 1024), or a number of bytes.')
 
 export const Signal = z
@@ -46,18 +59,29 @@ export const Signal = z
     ctx.issues.push({
       code: 'custom',
       input: value,
-      message: `unknown signal "${value}"`,
+      message: `unknown signal "${excerpt(String(value))}"`,
       params: {hint: guess ? `did you mean "${guess}"?` : 'use a name such as SIGTERM, SIGINT, SIGHUP or a number'},
     })
     return z.NEVER
   })
   .describe('Signal: a name (SIGTERM or TERM) or a number.')
 
+/** Restarts a limit may count (the daemon's bound; src/daemon/check-plan.ts). */
+export const MAX_RESTARTS = 1_000_000
+
 export const Limit = z
   .string()
   .regex(new RegExp(LIMIT_PATTERN), {error: 'expected N/DURATION such as 5/60s'})
   .transform((value, ctx) => {
     const limit = parseLimit(value)
+    if (limit && limit.count > MAX_RESTARTS) {
+      ctx.issues.push({code: 'custom', input: value, message: `at most ${MAX_RESTARTS} restarts can be counted in a window`})
+      return z.NEVER
+    }
+    if (limit && limit.windowMs > LIMITS.durationMs) {
+      ctx.issues.push({code: 'custom', input: value, message: `the window of a restart limit is at most ${DURATION_LIMIT_TEXT}`})
+      return z.NEVER
+    }
     if (limit) return limit
     ctx.issues.push({code: 'custom', input: value, message: 'the window of a restart limit must be longer than 0'})
     return z.NEVER

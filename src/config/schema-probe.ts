@@ -47,7 +47,7 @@ const HealthObject = z
     ...checks,
     timeout: Duration.optional().describe('Timeout of one check. Default 2s.'),
     interval: Duration.optional().describe('Time between checks. Default 5s.'),
-    failures: z.number().int().min(1).optional().describe('Consecutive failures before the instance is restarted. Default 3.'),
+    failures: z.number().int().min(1).max(1_000_000).optional().describe('Consecutive failures before the instance is restarted. Default 3.'),
   })
   .superRefine((value, ctx) => requireOneCheck(value, ctx, false))
 

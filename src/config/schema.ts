@@ -7,6 +7,7 @@
 // (a oneshot's restart policy) and the plan wants them in one place.
 import * as z from 'zod'
 import {HealthProbe, ReadyProbe} from './schema-probe.js'
+import {LIMITS} from './limits.js'
 import {Command, Duration, EnvMap, Limit, Name, Signal, Size, StringList} from './schema-primitives.js'
 
 // zod compiles object schemas to JavaScript (new Function) on first use:
@@ -30,7 +31,7 @@ const RunnerRestart = z.union([
       .strictObject({
         initial: Duration.optional().describe('Delay before the first restart. Default 100ms.'),
         max: Duration.optional().describe('Longest delay between restarts. Default 30s.'),
-        factor: z.number().min(1).optional().describe('Each delay is the previous one times this. Default 2.'),
+        factor: z.number().min(1).max(1000).optional().describe('Each delay is the previous one times this. Default 2.'),
       })
       .optional()
       .describe('Exponential backoff between restarts.'),
@@ -58,12 +59,12 @@ export const RunnerObject = z.strictObject({
   cwd: z.string().min(1).optional().describe('Working directory, relative to the config file. Default: the config file\'s directory.'),
   env: EnvMap.optional(),
   env_file: StringList.optional().describe('dotenv file(s), relative to the config file; later files win.'),
-  scale: z.number().int().min(0).optional().describe('Number of instances (name.1 … name.N). Default 1.'),
+  scale: z.number().int().min(0).max(LIMITS.instances).optional().describe('Number of instances (name.1 … name.N). Default 1.'),
   port: z.number().int().min(1).max(65_535).optional().describe('Base port: instance N gets PORT = port + N - 1. Without it no PORT is set.'),
   hosts: StringList.optional().describe('Host names or labels to place instances on. Default [local].'),
   resources: z
     .strictObject({
-      cpu: z.number().positive().optional().describe('CPUs one instance needs (e.g. 0.5).'),
+      cpu: z.number().positive().max(1_000_000).optional().describe('CPUs one instance needs (e.g. 0.5).'),
       memory: Size.optional().describe('Memory one instance needs (e.g. 256M).'),
     })
     .optional()
@@ -73,12 +74,12 @@ export const RunnerObject = z.strictObject({
   restart: RunnerRestart.optional().describe('always (default), on-failure, never, or {policy, backoff, limit}.'),
   stop: Stop.optional().describe('How to stop: {signal, timeout, cmd}.'),
   oneshot: z.boolean().optional().describe('A task that runs to completion; exit 0 is success. Default false.'),
-  memory_limit: Size.optional().describe('Restart the instance when its process tree\'s memory stays above this.'),
+  memory_limit: Size.refine((bytes) => bytes > 0, {error: 'a memory limit is 1 byte or more'}).optional().describe('Restart the instance when its process tree\'s memory stays above this.'),
   watch: Watch.optional().describe('Restart on file changes: a list of paths, or {paths, ignore, debounce}.'),
   log: z
     .strictObject({
-      max_size: Size.optional().describe('Rotate a log file at this size. Default 10M.'),
-      keep: z.number().int().min(0).optional().describe('Rotated files to keep. Default 5.'),
+      max_size: Size.refine((bytes) => bytes > 0, {error: 'a log file rotates at 1 byte or more'}).optional().describe('Rotate a log file at this size. Default 10M.'),
+      keep: z.number().int().min(0).max(1000).optional().describe('Rotated files to keep. Default 5.'),
     })
     .optional()
     .describe('Rotation of this runner\'s log files.'),
@@ -118,7 +119,7 @@ export const Host = z.strictObject({
 
 export const Config = z
   .strictObject({
-    name: z.string().min(1).optional().describe('Stack name. Default: the config file\'s directory name.'),
+    name: z.string().min(1).max(LIMITS.nameChars).optional().describe('Stack name. Default: the config file\'s directory name.'),
     env_file: StringList.optional().describe('dotenv file(s) for every runner, relative to the config file. Default: .env when present.'),
     env: EnvMap.optional(),
     hosts: z.record(Name, Host).optional().describe('Hosts by name; `local` (this machine) always exists.'),

@@ -77,6 +77,9 @@ export function suggest(input: string, candidates: readonly string[], aliases: R
   let best: {target: string; distance: number} | undefined
   for (const [word, target] of pool) {
     if (target === input) continue
+    // The distance is at least the difference in length: skip what cannot be close (a 200 000-character key took a minute).
+    const apart = Math.abs(wanted.length - word.length)
+    if (apart > limit || apart >= word.length) continue
     const distance = editDistance(wanted, word)
     if (distance <= limit && distance < word.length && (!best || distance < best.distance)) best = {target, distance}
   }

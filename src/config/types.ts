@@ -95,7 +95,7 @@ export function allInstances(plan: StackPlan): InstancePlan[] {
 export interface ConfigIssue {
   /** Stable: yaml-syntax, unknown-key, invalid-type, invalid-value, duplicate-name,
    *  unknown-reference, dependency-cycle, unknown-variable, missing-file, unreadable-file,
-   *  not-found, invalid-env-file, placement, missing-key, procfile-syntax. */
+   *  not-found, invalid-env-file, placement, missing-key, procfile-syntax, too-deep, too-large. */
   code: string
   file: string
   line?: number

@@ -132,7 +132,9 @@ function parentKey(lines: string[], line: number, indent: number, item: boolean)
 
 /** Drop a trailing ` # comment` (a `#` after a space starts one in plain YAML) and trailing blanks. */
 function stripComment(text: string): string {
-  return text.replace(/\s+#.*$/, '').replace(/\s+$/, '')
+  // search + slice, not /\s+#.*$/ and /\s+$/: those backtrack quadratically over a long run of blanks.
+  const comment = text.search(/\s#/)
+  return (comment < 0 ? text : text.slice(0, comment)).trimEnd()
 }
 
 /** The value as a YAML scalar that means exactly the text: double quotes, single when it holds double quotes or backslashes. */

@@ -3,6 +3,7 @@
 // (the one whose type matched), so a misspelt key inside a runner object is
 // one "unknown key" error, not "expected string or object".
 import type {z} from 'zod'
+import {excerpt} from './issues.js'
 import {KEY_ALIASES, didYouMean, suggest} from './suggest.js'
 import type {ConfigIssue} from './types.js'
 import type {ConfigPath, ParsedSource} from './source.js'
@@ -117,7 +118,8 @@ export function describeValue(value: unknown): string {
   if (value === undefined || value === null) return 'nothing'
   if (Array.isArray(value)) return 'a list'
   if (typeof value === 'object') return 'a map'
-  if (typeof value === 'string') return JSON.stringify(value)
+  // An excerpt: a value can be a megabyte long.
+  if (typeof value === 'string') return value.length <= 60 ? JSON.stringify(value) : `${JSON.stringify(value.slice(0, 59)).slice(0, -1)}…" (${value.length} characters)`
   return `${typeof value === 'number' ? 'the number' : typeof value} ${String(value)}`
 }
 
@@ -135,7 +137,7 @@ export function label(path: ConfigPath): string {
   let start = 0
   const container = (i: number) => (i === 0 && ['groups', 'hosts', 'runners'].includes(String(path[0]))) || (i === 2 && path[0] === 'groups' && path[2] === 'runners')
   for (let i = 0; i < path.length; i++) if (container(i)) start = i + 2
-  const parts = path.slice(Math.min(start, path.length - 1))
+  const parts = path.slice(Math.min(start, path.length - 1)).map((part) => (typeof part === 'number' ? part : excerpt(part)))
   return parts.reduce<string>((text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${part}` : part), '')
 }
 
@@ -151,7 +153,7 @@ function convert(issue: Issue, source: ParsedSource, schema: z.ZodType, base: Co
     case 'unrecognized_keys':
       return issue.keys.map((key) => {
         const known = keysAt(schema, path.slice(base.length))
-        return {code: 'unknown-key', ...at([...path, key], 'key'), message: `unknown key "${key}"`, hint: unknownKeyHint(key, known, valueAt(input, [key]), path)}
+        return {code: 'unknown-key', ...at([...path, key], 'key'), message: `unknown key "${excerpt(key)}"`, hint: unknownKeyHint(key, known, valueAt(input, [key]), path)}
       })
     case 'invalid_type':
       if (input === undefined && path.length > 0 && valueAt(source.data, path.slice(0, -1)) !== undefined) {
@@ -167,14 +169,20 @@ function convert(issue: Issue, source: ParsedSource, schema: z.ZodType, base: Co
     }
     case 'invalid_key': {
       const inner = issue.issues[0]
-      return [{code: 'invalid-value', ...at(path, 'key'), message: `invalid name "${String(path.at(-1))}": ${inner?.message ?? 'not allowed'}`}]
+      return [{code: 'invalid-value', ...at(path, 'key'), message: `invalid name "${excerpt(String(path.at(-1)))}": ${inner?.message ?? 'not allowed'}`}]
     }
     case 'too_small':
     case 'too_big': {
       const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum
       const custom = !issue.message.startsWith('Too ')
       const word = issue.code === 'too_small' ? (issue.inclusive === false ? 'greater than' : 'at least') : issue.inclusive === false ? 'less than' : 'at most'
-      const message = custom ? issue.message : issue.origin === 'array' ? `"${name}" needs ${word} ${String(bound)} entries` : `"${name}" must be ${word} ${String(bound)}, got ${describeValue(input)}`
+      const message = custom
+        ? issue.message
+        : issue.origin === 'array'
+          ? `"${name}" needs ${word} ${String(bound)} entries`
+          : issue.origin === 'string'
+            ? `"${name}" may have ${word} ${String(bound)} characters, got ${typeof input === 'string' ? input.length : describeValue(input)}`
+            : `"${name}" must be ${word} ${String(bound)}, got ${describeValue(input)}`
       return [{code: 'invalid-value', ...at(path), message}]
     }
     case 'invalid_format':

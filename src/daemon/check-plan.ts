@@ -9,12 +9,24 @@
 // Hand-written rather than a zod schema: the daemon's start-up is on the
 // path of every first `mar up`, and this costs nothing to load.
 import type {CommandSpec, InstancePlan, ProbeSpec, StackPlan} from '../config/types.js'
+import {LIMITS} from '../config/limits.js'
 import {unpackPlan, type PackedPlan} from '../config/plan-pack.js'
 import {parseSignal} from '../util/signals.js'
 import {MarError} from '../util/errors.js'
 
-/** Bounds that keep one plan's cost finite (the config loader has the same, with friendlier words). */
-export const PLAN_LIMITS = {instances: 10_000, nameChars: 200, envKeys: 10_000, valueChars: 1024 * 1024, ms: 2 ** 31 - 1}
+/**
+ * Bounds that keep one plan's cost finite. The config loader enforces the
+ * same (src/config/limits.ts), with friendlier words, so what `mar validate`
+ * accepts the daemon accepts. An instance's name is its runner's and `.N`.
+ */
+export const PLAN_LIMITS = {
+  instances: LIMITS.instances,
+  nameChars: LIMITS.nameChars,
+  instanceNameChars: LIMITS.nameChars + 1 + String(LIMITS.instances).length,
+  envKeys: LIMITS.envKeys,
+  valueChars: LIMITS.valueChars,
+  ms: LIMITS.durationMs,
+}
 
 class Bad extends Error {}
 
@@ -31,8 +43,8 @@ function text(v: Value, path: string, max = PLAN_LIMITS.valueChars): string {
   if (typeof v !== 'string' || v.length > max || v.includes('\0')) fail(path, `a string of at most ${max} characters without NUL bytes`)
   return v as string
 }
-function name(v: Value, path: string): string {
-  const s = text(v, path, PLAN_LIMITS.nameChars)
+function name(v: Value, path: string, max: number = PLAN_LIMITS.nameChars): string {
+  const s = text(v, path, max)
   if (s === '' || /[/\\\s]/.test(s) || s === '.' || s === '..') fail(path, 'a name (no slashes, spaces or dots alone)')
   return s
 }
@@ -81,7 +93,7 @@ function probe(v: Value, path: string): ProbeSpec {
 
 function instance(v: Value, path: string, runner: string, group: string): InstancePlan {
   const i = object(v, path)
-  name(i.name, `${path}.name`)
+  name(i.name, `${path}.name`, PLAN_LIMITS.instanceNameChars)
   if (i.runner !== runner || i.group !== group) fail(path, `an instance of runner ${runner} in group ${group}`)
   int(i.index, `${path}.index`, 1, PLAN_LIMITS.instances)
   name(i.host, `${path}.host`)

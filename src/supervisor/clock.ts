@@ -13,17 +13,37 @@ export interface Clock {
 let nextId = 1
 const realTimers = new Map<number, NodeJS.Timeout>()
 
+/**
+ * Node's timers hold at most 2³¹−1 ms (24.8 days); a longer delay fires
+ * after 1 ms (`ready: {after: 600h}` was ready at once, `stop.timeout: 600h`
+ * killed after 255 ms). Longer waits are chained from timers of at most
+ * this, so no delay, validated or not, can end early.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1
+
+/** A delay Node's timers take as given: finite, at least 0, at most MAX_TIMER_MS (for library timers we cannot chain: a longer one waits "only" 24.8 days). */
+export function timerMs(ms: number): number {
+  return Number.isNaN(ms) ? 0 : Math.min(Math.max(0, ms), MAX_TIMER_MS)
+}
+
 export const realClock: Clock = {
   now: () => Date.now(),
   setTimeout(fn, ms) {
     const id = nextId++
-    realTimers.set(
-      id,
-      setTimeout(() => {
-        realTimers.delete(id)
-        fn()
-      }, ms),
-    )
+    // NaN is Node's 1 ms; Infinity never ends, like a chain that never does.
+    const due = Date.now() + (Number.isNaN(ms) ? 0 : Math.max(0, ms))
+    const arm = (delay: number) => {
+      realTimers.set(
+        id,
+        setTimeout(() => {
+          const left = due - Date.now()
+          if (left > 0) return arm(left)
+          realTimers.delete(id)
+          fn()
+        }, timerMs(delay)),
+      )
+    }
+    arm(due - Date.now())
     return {id}
   },
   clearTimeout(handle) {

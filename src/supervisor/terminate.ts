@@ -3,7 +3,7 @@
 // cgroup, or carrier of its marker, that left the group), SIGKILL after the
 // timeout, and finally cgroup.kill for whatever is left.
 import type {Clock} from './clock.js'
-import {sleep} from './clock.js'
+import {sleep, timerMs} from './clock.js'
 import type {ChildHandle} from './child.js'
 import type {StopSpec} from './spec.js'
 import type {ExitInfo} from './errors.js'
@@ -93,7 +93,7 @@ async function runStopCommand(options: TerminateOptions, timeoutMs: number): Pro
     stdout: 'ignore',
     stderr: 'ignore',
     reject: false,
-    timeout: timeoutMs,
+    timeout: timerMs(timeoutMs),
     cleanup: true,
   }).catch(() => {})
 }

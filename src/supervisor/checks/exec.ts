@@ -1,6 +1,7 @@
 import type {CommandSpec} from '../spec.js'
 import {toArgv} from '../command.js'
 import {CheckFailed, type Check} from './check.js'
+import {timerMs} from '../clock.js'
 
 /** Passes when the command exits 0 within the timeout; a hung command is killed. */
 export function execCheck(command: CommandSpec, env: Record<string, string>, cwd: string): Check {
@@ -16,7 +17,8 @@ export function execCheck(command: CommandSpec, env: Record<string, string>, cwd
         extendEnv: false,
         stdin: 'ignore',
         reject: false,
-        timeout: timeoutMs,
+        // execa's timer cannot be chained: capped, a longer timeout waits 24.8 days instead of ending at once.
+        timeout: timerMs(timeoutMs),
         killSignal: 'SIGKILL',
         detached: true,
         cleanup: true,

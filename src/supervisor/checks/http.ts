@@ -2,6 +2,7 @@
 // daemon: together they cost every daemon 2-3 MB of memory, and every spawn
 // is slower the bigger the daemon is (a fork copies its page tables).
 import {CheckFailed, type Check} from './check.js'
+import {timerMs} from '../clock.js'
 
 /** Passes on the expected status, or on any 2xx/3xx when none is given. */
 export function httpCheck(url: string, status?: number): Check {
@@ -17,7 +18,7 @@ export function httpCheck(url: string, status?: number): Check {
       }
       const {request: send} = target.protocol === 'https:' ? await import('node:https') : await import('node:http')
       return new Promise((resolve, reject) => {
-        const request = send(target, {method: 'GET', timeout: timeoutMs}, (response) => {
+        const request = send(target, {method: 'GET', timeout: timerMs(timeoutMs)}, (response) => {
           response.resume()
           const code = response.statusCode ?? 0
           if (accepts(code)) resolve()

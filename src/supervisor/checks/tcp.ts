@@ -1,4 +1,5 @@
 import {connect} from 'node:net'
+import {realClock} from '../clock.js'
 import {CheckFailed, type Check} from './check.js'
 
 export function tcpCheck(host: string, port: number): Check {
@@ -7,14 +8,15 @@ export function tcpCheck(host: string, port: number): Check {
     attempt: (timeoutMs) =>
       new Promise((resolve, reject) => {
         const socket = connect({host, port})
-        const timer = setTimeout(() => fail(new CheckFailed(`tcp ${host}:${port}: no answer within ${timeoutMs}ms`)), timeoutMs)
+        // realClock: a timeout past 2³¹−1 ms would otherwise fire at once.
+        const timer = realClock.setTimeout(() => fail(new CheckFailed(`tcp ${host}:${port}: no answer within ${timeoutMs}ms`)), timeoutMs)
         const fail = (error: Error) => {
-          clearTimeout(timer)
+          realClock.clearTimeout(timer)
           socket.destroy()
           reject(error instanceof CheckFailed ? error : new CheckFailed(`tcp ${host}:${port}: ${errorCode(error)}`))
         }
         socket.once('connect', () => {
-          clearTimeout(timer)
+          realClock.clearTimeout(timer)
           socket.destroy()
           resolve()
         })

@@ -4,7 +4,7 @@
 // keyword it does not know, so it cannot silently pass a new construct.
 type Schema = Record<string, unknown>
 
-const KNOWN = new Set(['$schema', 'title', 'description', 'type', 'properties', 'additionalProperties', 'required', 'anyOf', 'enum', 'const', 'pattern', 'items', 'minItems', 'minimum', 'maximum', 'exclusiveMinimum', 'minLength', 'propertyNames', 'default', 'examples'])
+const KNOWN = new Set(['$schema', 'title', 'description', 'type', 'properties', 'additionalProperties', 'required', 'anyOf', 'enum', 'const', 'pattern', 'items', 'minItems', 'minimum', 'maximum', 'exclusiveMinimum', 'minLength', 'maxLength', 'propertyNames', 'default', 'examples'])
 
 function typeOf(value: unknown): string[] {
   if (value === null) return ['null']
@@ -26,6 +26,7 @@ export function checkJsonSchema(schema: Schema, value: unknown, path = '$'): str
   if (typeof value === 'string') {
     if (schema.pattern !== undefined && !new RegExp(schema.pattern as string, 'u').test(value)) errors.push(`${path}: does not match ${schema.pattern}`)
     if (schema.minLength !== undefined && value.length < (schema.minLength as number)) errors.push(`${path}: too short`)
+    if (schema.maxLength !== undefined && value.length > (schema.maxLength as number)) errors.push(`${path}: too long`)
   }
   if (typeof value === 'number') {
     if (schema.minimum !== undefined && value < (schema.minimum as number)) errors.push(`${path}: below minimum`)
