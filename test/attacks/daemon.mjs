@@ -120,15 +120,16 @@ export const killMidFlood = {
     const dir = scope.project({'writer.mjs': writer, 'mar.yaml': 'name: flood\nrunners:\n  w: { cmd: [node, writer.mjs], log: { max_size: 256K, keep: 40 } }\n'})
     await up(home, dir)
     const pid = instanceOf((await call(home.socket, 'status')).frame, 'w.1').pid
-    const logDir = join(home.path, 'logs', 'flood', 'w.1')
+    // Without a daemon the child's output lands only in its spool (MAR_HOME/spool): what it wrote is measured there.
+    const spoolDir = join(home.path, 'spool', 'flood', 'w.1')
     const written = () => {
       try {
-        return Number(/done writing (\d+)/.exec(readFileSync(join(logDir, 'err.log'), 'utf8'))?.[1]) || 0
+        return Number(/done writing (\d+)/.exec(readFileSync(join(spoolDir, 'err.spool'), 'utf8'))?.[1]) || 0
       } catch {
         return 0
       }
     }
-    const size = () => statSync(join(logDir, 'out.log')).size
+    const size = () => statSync(join(spoolDir, 'out.spool')).size
     writeFileSync(join(gate, 'go'), '')
     await waitFor('some output stored', async () => (await home.mar(['logs', '--stream', 'stdout', '-n', '1'], {cwd: dir})).stdout.includes('line '), 20_000, 20)
     kill(home.daemonPid())
