@@ -13,7 +13,7 @@ import {isRunning} from '../supervisor/proc.js'
 import {because} from '../supervisor/reasons.js'
 import {start, type GroupEvent, type Process, type SupervisorEvent} from '../supervisor/runner.js'
 import {MarError, isMarError} from '../util/errors.js'
-import {applyEvent, initialStatus, replanStatus, toInstanceInfo, type InstanceStatus} from './instance-status.js'
+import {initialStatus, replanStatus, toInstanceInfo, type InstanceStatus} from './instance-status.js'
 import type {Journal, SpawnRecord} from './journal.js'
 import {OperationQueue} from './operation-queue.js'
 import {byRunner, deliverSignal, killRecorded, planStart} from './instance-ops.js'
@@ -21,7 +21,8 @@ import {InstanceRuns} from './instance-runs.js'
 import type {MarPaths} from './paths.js'
 import {diffPlans, withoutChanges, type PlanDiff} from './plan-diff.js'
 import {applyInOrder} from './reload-order.js'
-import {dependencyOutcome, waitingReason} from './dependency-state.js'
+import {dependencyOutcome} from './dependency-state.js'
+import {InstanceBoard} from './instance-board.js'
 import {StackLogs, type InstanceLogStore} from './stack-logs.js'
 import type {StoredChunk} from './logs/index.js'
 import type {OutputLine} from '../supervisor/output.js'
@@ -66,7 +67,8 @@ const initialGroups = (plan: StackPlan): Map<string, GroupInfo> =>
 
 export class StackRuntime {
   private current: StackPlan
-  private readonly statuses = new Map<string, InstanceStatus>()
+  /** Its instances' statuses, and what follows from their changes. */
+  private readonly board = new InstanceBoard((status) => this.deps.onInstance(this, status))
   private groups: Map<string, GroupInfo>
   /** Instances the user stopped or did not ask for: they stay stopped, also across daemon restarts. */
   private readonly held = new Set<string>()
@@ -76,8 +78,6 @@ export class StackRuntime {
   readonly logs: StackLogs
   private built: BuiltStack | null = null
   private proc: Process | null = null
-  /** Waiting for the next status change (a reload waiting on a dependency). */
-  private readonly changeListeners = new Set<() => void>()
 
   constructor(
     plan: StackPlan,
@@ -157,41 +157,13 @@ export class StackRuntime {
 
   private onEvent = (event: SupervisorEvent): void => {
     if (event.kind === 'group') return this.onGroupEvent(event)
-    const status = this.statuses.get(event.name)
-    if (!status) return
-    const next = applyEvent(status, event)
-    if (next === status) return
-    this.statuses.set(event.name, next)
-    if (event.state === 'ready') this.runs.readied(event.name)
-    this.deps.onInstance(this, next)
-    this.refreshWaiting(next.group)
-    const listeners = [...this.changeListeners]
-    this.changeListeners.clear()
-    for (const listener of listeners) listener()
+    this.board.apply(event, this.current.groups, () => {
+      if (event.state === 'ready') this.runs.readied(event.name)
+    })
   }
 
-  private *statusesOf(group: string): Iterable<InstanceStatus> {
-    for (const status of this.statuses.values()) if (status.group === group) yield status
-  }
-
-  /**
-   * An instance waiting for a dependency says what it waits on right now
-   * ("waiting for db (pg.1 not ready yet: …)"), not just the condition:
-   * refreshed whenever an instance of `changed` (a dependency, or the group itself) changes.
-   */
-  private refreshWaiting(changed: string): void {
-    for (const group of this.current.groups) {
-      if (group.name !== changed && !group.dependsOn.some((d) => d.group === changed)) continue
-      let reason: string | null | undefined
-      for (const status of this.statusesOf(group.name)) {
-        if (status.reasonCode !== 'dependency-waiting') continue
-        reason ??= waitingReason(group.dependsOn, (name) => this.statusesOf(name))
-        if (reason === null || reason === status.reason) continue
-        const next = {...status, reason}
-        this.statuses.set(status.name, next)
-        this.deps.onInstance(this, next)
-      }
-    }
+  private get statuses(): Map<string, InstanceStatus> {
+    return this.board.statuses
   }
 
   private onGroupEvent(event: GroupEvent): void {
@@ -365,29 +337,12 @@ export class StackRuntime {
           }),
         )
       },
-      outcome: (group, condition) => dependencyOutcome(this.statusesOf(group), condition),
-      nextChange: () => this.nextChange(signal),
+      outcome: (group, condition) => dependencyOutcome(this.board.ofGroup(group), condition),
+      nextChange: () => this.board.nextChange(signal),
     })
     // What was blocked runs on as it was: the plan keeps its old version (and leaves out what it would have added), so the next reload tries again.
     if (blocked.length > 0) this.current = withoutChanges(next, previous, new Set(blocked.map((b) => b.instance)))
     return blocked
-  }
-
-  /** Resolves at the next instance status change; rejects when `signal` aborts (a stop or down cancelled the wait). */
-  private nextChange(signal: AbortSignal): Promise<void> {
-    if (signal.aborted) return Promise.reject(signal.reason)
-    return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        this.changeListeners.delete(done)
-        reject(signal.reason)
-      }
-      const done = () => {
-        signal.removeEventListener('abort', onAbort)
-        resolve()
-      }
-      this.changeListeners.add(done)
-      signal.addEventListener('abort', onAbort, {once: true})
-    })
   }
 
   /** start / stop / restart / signal of targets: per instance, through the queue. */
