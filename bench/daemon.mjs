@@ -16,7 +16,7 @@ import {benchFleet} from './daemon-fleet.mjs'
 import {benchCapture} from './daemon-logs.mjs'
 import {benchRespawn} from './daemon-restart.mjs'
 import {benchPm2, benchSupervisord} from './peers.mjs'
-import {Cleanup} from './proc.mjs'
+import {startSection} from './proc.mjs'
 
 const ms = (value) => (value === null || value === undefined ? '—' : `${value.toFixed(value < 10 ? 2 : 0)} ms`)
 const mb = (bytes) => (bytes === null || bytes === undefined ? '—' : `${(bytes / 1048576).toFixed(1)} MB`)
@@ -145,20 +145,7 @@ export async function benchDaemon({startup} = {}) {
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
   const n = Number(process.env.BENCH_N ?? 200)
   const peerNames = (process.env.BENCH_PEERS ?? '').split(',').filter(Boolean)
-  const cleanup = new Cleanup()
-  const log = (line) => console.error(line)
-  const interrupted = async (signal) => {
-    console.error(`\n${signal}: stopping everything the bench started…`)
-    await cleanup.run()
-    process.exit(130)
-  }
-  const onSignal = (signal) => void interrupted(signal)
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
-
-  const load = loadavg()[0]
-  console.log(`\nDaemon bench: ${cpus().length} CPUs, node ${process.version}, Linux ${release()}, load ${load.toFixed(2)}; NODE_EXTRA_CA_CERTS unset for every side`)
-  if (load > cpus().length) console.log(`  note: the load average (${load.toFixed(1)}) exceeds the CPU count; figures will be noisy`)
+  const {cleanup, log, done} = startSection('Daemon bench', `NODE_EXTRA_CA_CERTS unset for every side`)
   const results = {machine: {cpus: cpus().length, node: process.version, kernel: release(), loadavg: loadavg()}, caCertsUnset: true, ...(startup ? {startup} : {})}
   const began = performance.now()
   try {
@@ -187,8 +174,7 @@ export async function benchDaemon({startup} = {}) {
     }
   } finally {
     await cleanup.run()
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
+    done()
   }
   results.seconds = (performance.now() - began) / 1000
   const rows = goals(results)

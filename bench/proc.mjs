@@ -4,6 +4,7 @@
 // group, never by name.
 import {spawn} from 'node:child_process'
 import {readFileSync, readdirSync, rmSync} from 'node:fs'
+import {cpus, loadavg, release} from 'node:os'
 
 /** The environment every side runs with: NODE_EXTRA_CA_CERTS makes each node start ~2.5× slower. */
 export function cleanEnv(extra = {}) {
@@ -190,4 +191,30 @@ export class Cleanup {
     this.fns.clear()
     removeScratch()
   }
+}
+
+/**
+ * What every bench section starts with: a Cleanup that Ctrl-C (or SIGTERM)
+ * runs before exiting 130, and a header line saying the machine and its load
+ * (noisy when the load exceeds the CPUs).
+ */
+export function startSection(title, detail) {
+  const cleanup = new Cleanup()
+  const onSignal = (signal) =>
+    void (async () => {
+      console.error(`\n${signal}: stopping everything the bench started…`)
+      await cleanup.run()
+      process.exit(130)
+    })()
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  const load = loadavg()[0]
+  console.log(`\n${title}: ${cpus().length} CPUs, node ${process.version}, Linux ${release()}, load ${load.toFixed(2)}; ${detail}`)
+  if (load > cpus().length) console.log(`  note: the load average (${load.toFixed(1)}) exceeds the CPU count; figures will be noisy`)
+  /** The section ended: its signal handlers go. */
+  const done = () => {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+  return {cleanup, log: (line) => console.error(line), done}
 }

@@ -31,11 +31,11 @@
 import {spawn} from 'node:child_process'
 import {mkdtempSync, writeFileSync} from 'node:fs'
 import {createConnection} from 'node:net'
-import {cpus, loadavg, release, tmpdir} from 'node:os'
+import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {median, printTable} from './lib.mjs'
 import {MarHome} from './mar-home.mjs'
-import {Cleanup, cleanEnv, cpuTimes, killTree, now, removeLater, sleep, waitUntil} from './proc.mjs'
+import {cleanEnv, cpuTimes, killTree, now, removeLater, sleep, startSection, waitUntil} from './proc.mjs'
 
 const PROTOCOL = 2
 const hello = (role = 'client') => `${JSON.stringify({type: 'hello', protocol: PROTOCOL, version: 'bench', pid: process.pid, role})}\n`
@@ -676,20 +676,7 @@ export async function benchProtocol() {
   const seconds = Number(process.env.BENCH_PROTO_SECONDS ?? 5)
   const flapBase = Number(process.env.BENCH_PROTO_FLAP_BASE ?? 4)
   const cgroups = process.env.BENCH_PROTO_CGROUPS === '1'
-  const cleanup = new Cleanup()
-  const log = (line) => console.error(line)
-  const interrupted = async (signal) => {
-    console.error(`\n${signal}: stopping everything the bench started…`)
-    await cleanup.run()
-    process.exit(130)
-  }
-  const onSignal = (signal) => void interrupted(signal)
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
-
-  const load = loadavg()[0]
-  console.log(`\nProtocol bench: ${cpus().length} CPUs, node ${process.version}, Linux ${release()}, load ${load.toFixed(2)}; ${cgroups ? 'cgroups if available' : 'process groups (MAR_CGROUPS=0)'}`)
-  if (load > cpus().length) console.log(`  note: the load average (${load.toFixed(1)}) exceeds the CPU count; figures will be noisy`)
+  const {cleanup, log, done} = startSection('Protocol bench', `${cgroups ? 'cgroups if available' : 'process groups (MAR_CGROUPS=0)'}`)
   const results = {}
   const began = now()
   const home = new MarHome('proto', {cgroups})
@@ -711,8 +698,7 @@ export async function benchProtocol() {
     await home.cli(['down'], snapCwd).catch((error) => log(`  snap: down failed: ${error.message}`))
   } finally {
     await cleanup.run()
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
+    done()
   }
   results.seconds = (now() - began) / 1000
   printResults(results)
