@@ -107,14 +107,7 @@ describe('plain log files', () => {
     const {dir, logs} = await store({maxSize: 8 * 1024, keep: 2, tail: false})
     writeRaw(dir, 'stdout', numberedLines('tf', 0, 1, 100))
     await logs.pump()
-    const tail: ChildProcess = spawn('tail', ['-n', '+1', '-F', join(dir, 'out.log')], {stdio: ['ignore', 'pipe', 'ignore']})
-    cleanups.push(async () => {
-      killQuietly(tail.pid!)
-      await waitFor('tail to end', () => !isAlive(tail.pid!))
-    })
-    let printed = ''
-    tail.stdout!.setEncoding('latin1')
-    tail.stdout!.on('data', (text: string) => (printed += text))
+    const printed = tailFollowing(join(dir, 'out.log'))
     const batches = 40
     let rotations = 0
     for (let batch = 0; batch < batches; batch++) {
@@ -124,12 +117,25 @@ describe('plain log files', () => {
       if (existsSync(join(dir, 'out.log.1')) && statSync(join(dir, 'out.log.1')).ino !== before) rotations++
       // A reader keeps up within a rotation (as any reader of rename-rotated files must): wait until it has this batch.
       const last = `tf ${String(Math.min(batch * 30 + 30, batches * 30 - 1)).padStart(9, '0')} `
-      await waitFor(`tail to print batch ${batch}`, () => printed.includes(last), 10_000)
+      await waitFor(`tail to print batch ${batch}`, () => printed.text.includes(last), 10_000)
     }
     expect(rotations).toBeGreaterThanOrEqual(3)
-    expect(expectNumbered(printed, 'tf', batches * 30)).toBeUndefined()
+    expect(expectNumbered(printed.text, 'tf', batches * 30)).toBeUndefined()
   }, 60_000)
 })
+
+/** Real `tail -F` from the first line of `path`, stopped after the test; what it printed so far. */
+function tailFollowing(path: string): {text: string} {
+  const tail: ChildProcess = spawn('tail', ['-n', '+1', '-F', path], {stdio: ['ignore', 'pipe', 'ignore']})
+  cleanups.push(async () => {
+    killQuietly(tail.pid!)
+    await waitFor('tail to end', () => !isAlive(tail.pid!))
+  })
+  const printed = {text: ''}
+  tail.stdout!.setEncoding('latin1')
+  tail.stdout!.on('data', (text: string) => (printed.text += text))
+  return printed
+}
 
 describe('tail -F racing the daemon', () => {
   it('a child writing 2 MB/s through a tailing store: tail -F out.log prints all of it once, across many rotations', async () => {
@@ -137,14 +143,7 @@ describe('tail -F racing the daemon', () => {
     // tail -F on a file that is not there yet polls once a second instead of using inotify: give it one.
     writeRaw(dir, 'stdout', 'start\n')
     await logs.pump()
-    const tail: ChildProcess = spawn('tail', ['-n', '+1', '-F', join(dir, 'out.log')], {stdio: ['ignore', 'pipe', 'ignore']})
-    cleanups.push(async () => {
-      killQuietly(tail.pid!)
-      await waitFor('tail to end', () => !isAlive(tail.pid!))
-    })
-    let printed = ''
-    tail.stdout!.setEncoding('latin1')
-    tail.stdout!.on('data', (text: string) => (printed += text))
+    const printed = tailFollowing(join(dir, 'out.log'))
     // 1000 lines of 100 bytes every 50 ms, 40 000 in all: a rotation about every 130 ms.
     const script = `let i = 0; const t = setInterval(() => { let s = ''; for (let k = 0; k < 1000; k++, i++) s += ('ra ' + String(i).padStart(9, '0') + ' ').padEnd(99, 'x') + '\\n'; process.stdout.write(s); if (i >= 40000) clearInterval(t) }, 50)`
     const fds = logs.openForChild()
@@ -154,10 +153,10 @@ describe('tail -F racing the daemon', () => {
     cleanups.push(() => killQuietly(child.pid!))
     expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0)
     await waitFor('every byte stored', () => logs.ends().stdout === 6 + 40_000 * 100, 30_000)
-    await waitFor('tail to print the last line', () => printed.includes('ra 000039999 '), 10_000)
+    await waitFor('tail to print the last line', () => printed.text.includes('ra 000039999 '), 10_000)
     expect(plainFiles(dir).length).toBe(4)
-    expect(printed.startsWith('start\n')).toBe(true)
-    expect(expectNumbered(printed.slice('start\n'.length), 'ra', 40_000)).toBeUndefined()
+    expect(printed.text.startsWith('start\n')).toBe(true)
+    expect(expectNumbered(printed.text.slice('start\n'.length), 'ra', 40_000)).toBeUndefined()
   }, 60_000)
 })
 
