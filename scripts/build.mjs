@@ -4,7 +4,7 @@
 // in half against loading node_modules file by file (see README, "Start-up").
 // Then regenerates oclif.manifest.json and the published JSON Schema.
 import {build} from 'esbuild'
-import {readdirSync, rmSync, statSync, existsSync} from 'node:fs'
+import {readdirSync, rmSync, statSync, existsSync, writeFileSync} from 'node:fs'
 import {join, relative} from 'node:path'
 import {execFileSync} from 'node:child_process'
 import {readFileSync} from 'node:fs'
@@ -106,3 +106,12 @@ execFileSync(process.execPath, [join(root, 'node_modules/oclif/bin/run.js'), 'ma
   stdio: ['ignore', 'ignore', 'inherit'],
   env: {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'},
 })
+// oclif lists commands in the order the file system returns them, which
+// differs between machines (CI's clone listed them differently from ours).
+// Sort them so the committed manifest is the same wherever it is built.
+{
+  const manifestPath = join(root, 'oclif.manifest.json')
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'))
+  const sorted = Object.fromEntries(Object.entries(manifest.commands).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+  writeFileSync(manifestPath, JSON.stringify({...manifest, commands: sorted}, null, 2))
+}
