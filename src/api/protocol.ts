@@ -327,7 +327,7 @@ export interface Calls {
   ping: {params: Record<string, never>; reply: DaemonInfo}
   status: {params: Record<string, never>; reply: StatusReply}
   /** `plan`: as the config part makes it, packed (src/config/plan-pack.ts: the shared environment once) or not. */
-  up: {params: {plan: StackPlan; targets: string[]}; reply: UpReply}
+  up: {params: {plan: StackPlan; targets: string[]; /** Instances that stay stopped (a host's share: the hub starts each). Added within protocol 2. */ held?: string[]}; reply: UpReply}
   reload: {params: {plan: StackPlan; dryRun: boolean}; reply: ReloadReply}
   down: {params: TargetsParams; reply: DownReply}
   start: {params: TargetsParams; reply: TargetsReply}

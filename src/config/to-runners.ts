@@ -56,6 +56,12 @@ export interface BuildOptions {
    * real program with its probes). Tests of the daemon put fake programs here.
    */
   instanceRunner?(plan: StackPlan, instance: InstancePlan, options: BuildOptions): Runner
+  /**
+   * The runner of an instance placed on another host (the daemon's proxy:
+   * src/daemon/remote-instance.ts); its restarts happen there, so its member
+   * here never restarts it. Without it such an instance fails with a reason.
+   */
+  remoteRunner?(plan: StackPlan, instance: InstancePlan): Runner
 }
 
 export interface BuiltStack {
@@ -71,7 +77,16 @@ export function notifySocketPath(runtimeDir: string, stack: string, instance: st
 
 export function instanceEnv(plan: StackPlan, instance: InstancePlan, runtimeDir: string): Record<string, string> {
   const usesNotify = instance.ready?.check.kind === 'notify' || instance.health?.check.kind === 'notify'
-  return usesNotify ? {...instance.env, NOTIFY_SOCKET: notifySocketPath(runtimeDir, plan.name, instance.name)} : instance.env
+  // A host's share carries only what the stack declares: the host's own environment goes under it.
+  const env = plan.baseEnv === 'daemon' ? {...inheritedEnv(), ...instance.env} : instance.env
+  return usesNotify ? {...env, NOTIFY_SOCKET: notifySocketPath(runtimeDir, plan.name, instance.name)} : env
+}
+
+/** The agent's environment without what only concerns mar's own daemon. */
+function inheritedEnv(): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && key !== 'MAR_HOME') env[key] = value
+  return env
 }
 
 export function buildInstanceRunner(plan: StackPlan, instance: InstancePlan, options: BuildOptions): Runner {
@@ -132,12 +147,12 @@ export function buildInstanceRunner(plan: StackPlan, instance: InstancePlan, opt
 }
 
 /**
- * Remote hosts are not supported yet: an instance placed on one fails at once
- * with a reason, rather than quietly running here instead.
+ * Where nothing can reach other hosts (foreground mode): an instance placed
+ * on one fails at once with a reason, rather than quietly running here instead.
  */
-function remoteInstanceRunner(instance: InstancePlan, clock: Clock): Runner {
+function unreachableInstanceRunner(instance: InstancePlan, clock: Clock): Runner {
   return async (ctx) => {
-    const reason = `placed on host ${instance.host}: remote hosts are not supported yet`
+    const reason = `placed on host ${instance.host}: remote hosts are run by the daemon (mar up without -f)`
     ctx.emit({kind: 'instance', name: instance.name, at: clock.now(), state: 'failed', pid: null, why: because('remote-unsupported', reason)})
     throw new MarError('remote-unsupported', reason)
   }
@@ -149,8 +164,11 @@ export function buildMember(plan: StackPlan, instance: InstancePlan, options: Bu
   return {
     name: instance.name,
     runner: instance.runner,
-    run: remote ? remoteInstanceRunner(instance, options.clock ?? realClock) : (options.instanceRunner ?? buildInstanceRunner)(plan, instance, options),
+    run: remote
+      ? (options.remoteRunner?.(plan, instance) ?? unreachableInstanceRunner(instance, options.clock ?? realClock))
+      : (options.instanceRunner ?? buildInstanceRunner)(plan, instance, options),
     restart: remote ? {...instance.restart, policy: 'never' as const} : instance.restart,
+    restartsElsewhere: remote,
     oneshot: instance.oneshot,
     autostart: options.autostart?.(instance) ?? true,
   }

@@ -67,6 +67,8 @@ export interface HostPlan {
   cpus?: number
   memory?: number
   labels: string[]
+  /** Working directory of its instances on that host (a relative runner cwd goes under it); default the remote home. */
+  dir?: string
 }
 
 export interface StackPlan {
@@ -84,6 +86,12 @@ export interface StackPlan {
   sshConfig?: string
   /** Keys that are parsed but not acted on in this version, by path. */
   notActedOn: {path: string; reason: string}[]
+  /**
+   * 'daemon': a host's share of a stack (src/remote/share.ts). Instances
+   * carry only what the stack declares; the daemon's own (login) environment
+   * goes under it, and a cwd of `~`, `~/…` or a relative one is under its home.
+   */
+  baseEnv?: 'daemon'
 }
 
 /** Every instance of a plan, in declaration order (group by group, runner by runner). */

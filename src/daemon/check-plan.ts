@@ -91,7 +91,7 @@ function probe(v: Value, path: string): ProbeSpec {
   return p as unknown as ProbeSpec
 }
 
-function instance(v: Value, path: string, runner: string, group: string): InstancePlan {
+function instance(v: Value, path: string, runner: string, group: string, share: boolean): InstancePlan {
   const i = object(v, path)
   name(i.name, `${path}.name`, PLAN_LIMITS.instanceNameChars)
   if (i.runner !== runner || i.group !== group) fail(path, `an instance of runner ${runner} in group ${group}`)
@@ -99,7 +99,8 @@ function instance(v: Value, path: string, runner: string, group: string): Instan
   name(i.host, `${path}.host`)
   command(i.command, `${path}.command`)
   const cwd = text(i.cwd, `${path}.cwd`, 4096)
-  if (!cwd.startsWith('/')) fail(`${path}.cwd`, 'an absolute path')
+  // A host's share may say `~/app` or `app`: under the home of the user the daemon runs as (host-share.ts).
+  if (!cwd.startsWith('/') && !share) fail(`${path}.cwd`, 'an absolute path')
   const env = object(i.env, `${path}.env`)
   const keys = Object.keys(env)
   if (keys.length > PLAN_LIMITS.envKeys) fail(`${path}.env`, `at most ${PLAN_LIMITS.envKeys} variables`)
@@ -148,6 +149,7 @@ function instance(v: Value, path: string, runner: string, group: string): Instan
 function plan(v: Value): StackPlan {
   const p = object(v, 'plan')
   name(p.name, 'plan.name')
+  if (p.baseEnv !== undefined) oneOf(p.baseEnv, 'plan.baseEnv', ['daemon'] as const)
   text(p.configPath, 'plan.configPath', 4096)
   text(p.dir, 'plan.dir', 4096)
   oneOf(p.format, 'plan.format', ['mar.yaml', 'procfile'] as const)
@@ -172,7 +174,7 @@ function plan(v: Value): StackPlan {
       bool(runner.oneshot, `${at}.runners[${k}].oneshot`)
       int(runner.scale, `${at}.runners[${k}].scale`, 0, PLAN_LIMITS.instances)
       list(runner.instances, `${at}.runners[${k}].instances`, PLAN_LIMITS.instances).forEach((i, m) => {
-        const built = instance(i, `${at}.runners[${k}].instances[${m}]`, runnerName, g.name as string)
+        const built = instance(i, `${at}.runners[${k}].instances[${m}]`, runnerName, g.name as string, p.baseEnv === 'daemon')
         if (instanceNames.has(built.name)) fail(`${at}.runners[${k}].instances[${m}].name`, 'unique in the stack')
         instanceNames.add(built.name)
         if (instanceNames.size > PLAN_LIMITS.instances) fail('plan', `at most ${PLAN_LIMITS.instances} instances`)

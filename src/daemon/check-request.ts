@@ -20,7 +20,7 @@ const targets = {stack: {shape: 'stack-ref'}, targets: {shape: 'strings'}} as co
 const specs: {[M in Method]: Spec} = {
   ping: {},
   status: {},
-  up: {plan: {shape: 'plan'}, targets: {shape: 'strings'}},
+  up: {plan: {shape: 'plan'}, targets: {shape: 'strings'}, held: {shape: 'strings', optional: true}},
   reload: {plan: {shape: 'plan'}, dryRun: {shape: 'boolean'}},
   down: targets,
   start: targets,

@@ -7,6 +7,7 @@
 // only the set of stacks, the subscribers and what is shared (usage
 // samples, adoption records, the journal and the stack files).
 // Foreground mode (`mar up -f`) runs this same class for its one stack.
+import {join} from 'node:path'
 import {encodeCursor} from '../api/cursor.js'
 import type {ClearLogsReply, DaemonInfo, HostInfo, InstanceDescription, PeerRole, ReloadReply, SignalReply, StackRef, StatusReply, TargetsReply, UpReply, DownReply, WatchEvent} from '../api/protocol.js'
 import {resolveTargets} from '../api/targets.js'
@@ -28,6 +29,7 @@ import type {StackStore} from './stack-store.js'
 import {UsageSampler} from './usage.js'
 import type {StampClock, StoredChunk} from './logs/index.js'
 import type {OutputLine} from '../supervisor/output.js'
+import {HostLinks, type DialHost} from './host-links.js'
 
 /** New output of an instance was stored at [start, end) of its stream, in any stack. */
 export type StackStoredListener = (stack: string, instance: string, chunk: StoredChunk) => void
@@ -51,6 +53,8 @@ export interface DaemonDeps {
   onLine?(stack: string, instance: string, line: OutputLine): void
   /** How often CPU and memory are sampled (ms). */
   usageIntervalMs?: number
+  /** How remote hosts are reached (ssh in the daemon; in-process daemons in tests). Without it (foreground mode) they are not. */
+  dialHost?: DialHost
 }
 
 export type Watcher = (event: WatchEvent) => void
@@ -69,9 +73,12 @@ export class Daemon {
   readonly startedAt = new Date()
   /** The journal's and stack files' state, and what the daemon does when they cannot be written. */
   readonly records: Records
+  /** One link per remote host the stacks place instances on. */
+  readonly links: HostLinks | undefined
 
   constructor(readonly deps: DaemonDeps) {
     this.records = new Records(deps.stackStore, deps.log)
+    this.links = deps.dialHost ? new HostLinks(deps.dialHost, join(deps.paths.home, 'remote'), deps.clock, deps.log) : undefined
     this.usage = new UsageSampler(
       () => [...this.stacks.values()].flatMap((rt) => rt.running().map((r) => ({key: journalKey(rt.name, r.name), pid: r.pid, cgroupPath: r.cgroupPath}))),
       deps.usageIntervalMs,
@@ -218,6 +225,7 @@ export class Daemon {
       clock,
       instanceRunner,
       onLine,
+      links: this.links,
       onInstance: (runtime, status) => {
         if (this.watchers.size > 0 && this.isCurrent(runtime)) {
           this.broadcast({kind: 'instance', stack: runtime.name, instance: toInstanceInfo(status, this.usage.get(journalKey(runtime.name, status.name)))})
@@ -416,6 +424,7 @@ export class Daemon {
     const runtimes = this.runtimes()
     await Promise.all(runtimes.map((rt) => rt.shutdown(keep).catch((e: Error) => this.deps.log(`stopping ${rt.name}: ${e.message}`))))
     await Promise.all([...runtimes.map((rt) => rt.closeLogs().catch(() => {})), ...[...this.retiring.values()].map((r) => r.gone)])
+    this.links?.close()
     this.deps.journal.dispose()
     this.records.dispose()
   }

@@ -26,6 +26,9 @@ import {InstanceBoard} from './instance-board.js'
 import {StackLogs, type InstanceLogStore} from './stack-logs.js'
 import type {StoredChunk} from './logs/index.js'
 import type {OutputLine} from '../supervisor/output.js'
+import type {HostLinks} from './host-links.js'
+import {StackShare} from './stack-share.js'
+import {remoteInstanceRunner, type RemoteSeat} from './remote-instance.js'
 
 export type {InstanceLogStore} from './stack-logs.js'
 
@@ -49,6 +52,8 @@ export interface RuntimeDeps {
   clock?: Clock
   /** The leaf runner of an instance (tests: fake programs); default a real program. */
   instanceRunner?: BuildOptions['instanceRunner']
+  /** The daemon's links to remote hosts; without them (foreground mode) remote instances fail with a reason. */
+  links?: HostLinks
 }
 
 /** A reload's changes, and those a failed dependency kept from being applied. */
@@ -78,6 +83,8 @@ export class StackRuntime {
   readonly logs: StackLogs
   private built: BuiltStack | null = null
   private proc: Process | null = null
+  /** Its share on each remote host it places instances on (stack-share.ts). */
+  private readonly shares = new Map<string, StackShare>()
 
   constructor(
     plan: StackPlan,
@@ -138,9 +145,9 @@ export class StackRuntime {
     }
   }
 
-  /** Running instances with what the usage sampler needs. */
+  /** Running instances of this machine with what the usage sampler needs (a remote pid is the remote host's). */
   running(): {name: string; pid: number; cgroupPath?: string}[] {
-    return [...this.statuses.values()].filter((s) => s.pid !== null).map((s) => ({name: s.name, pid: s.pid!, cgroupPath: this.runs.cgroupOf(s.name)}))
+    return [...this.statuses.values()].filter((s) => s.pid !== null && s.host === 'local').map((s) => ({name: s.name, pid: s.pid!, cgroupPath: this.runs.cgroupOf(s.name)}))
   }
 
   /** The cgroup an instance runs in, while it runs in one. */
@@ -185,6 +192,7 @@ export class StackRuntime {
       clock: this.deps.clock,
       keepAlive: this.deps.keepAlive,
       instanceRunner: this.deps.instanceRunner,
+      remoteRunner: this.deps.links ? (_plan, instance) => remoteInstanceRunner(instance, this.seat(instance.host)) : undefined,
       autostart: (instance) => !this.held.has(instance.name),
       takeAdoption: (instance) => {
         const record = this.runs.take(instance.name)
@@ -378,7 +386,90 @@ export class StackRuntime {
 
   signalTargets(targets: string[], signal: NodeJS.Signals): Promise<TargetResult[]> {
     const names = this.resolve(targets)
-    return this.queue.run(new Set(names), async () => deliverSignal(names, (name) => this.statuses.get(name)?.pid, signal))
+    return this.queue.run(new Set(names), async () => {
+      const hostOf = (name: string) => this.statuses.get(name)?.host ?? 'local'
+      const local = deliverSignal(names.filter((n) => hostOf(n) === 'local'), (name) => this.statuses.get(name)?.pid, signal)
+      const remote = await Promise.all(names.filter((n) => hostOf(n) !== 'local').map((name) => this.signalThere(name, signal)))
+      return names.map((n) => [...local, ...remote].find((r) => r.instance === n)!)
+    })
+  }
+
+  /** A remote instance's signal goes to its host's daemon, which delivers it to the process group there. */
+  private async signalThere(name: string, signal: NodeJS.Signals): Promise<TargetResult> {
+    const client = this.shares.get(this.statuses.get(name)!.host)?.link().current()
+    if (!client) return {instance: name, ok: false, message: `host ${this.statuses.get(name)!.host} is unreachable`, code: 'daemon-unreachable'}
+    try {
+      const [result] = (await client.call('signal', {stack: {name: this.name}, targets: [name], signal})).results
+      return result ?? {instance: name, ok: false, message: 'no answer from its host'}
+    } catch (error) {
+      return {instance: name, ok: false, message: (error as Error).message, code: isMarError(error) ? error.code : 'internal'}
+    }
+  }
+
+  /** The seat of a remote instance: its host's link and this stack's share there. */
+  private seat(hostName: string): RemoteSeat {
+    const links = this.deps.links!
+    const host = this.current.hosts.find((h) => h.name === hostName)!
+    const link = links.link(host, this.current)
+    let share = this.shares.get(hostName)
+    if (!share) {
+      share = new StackShare({
+        link,
+        host,
+        plan: () => this.current,
+        filesOf: (name) => {
+          const instance = allInstances(this.current).find((i) => i.name === name)
+          return instance ? this.logs.filesForSpawn(instance) : undefined
+        },
+        cursor: links.cursor(this.name, hostName),
+        log: this.deps.log,
+      })
+      this.shares.set(hostName, share)
+    }
+    return {
+      link,
+      share,
+      stopWhenBack: (instance) => links.onHost(link, (client) => client.call('stop', {stack: {name: this.name}, targets: [instance]})),
+      crashedThere: (instance) => this.restartWithGroup(instance),
+    }
+  }
+
+  /**
+   * A remote instance crashed and its host restarts it: what its group's
+   * strategy restarts along with it (one-for-all: the others; rest-for-one:
+   * those after it) is restarted here, wherever they run.
+   */
+  private restartWithGroup(trigger: string): void {
+    const status = this.statuses.get(trigger)
+    const group = this.current.groups.find((g) => g.name === status?.group)
+    if (!group || group.restart.strategy === 'one-for-one') return
+    const runners = group.runners.map((r) => r.name)
+    const from = runners.indexOf(status!.runner)
+    const scope = group.runners
+      .filter((r, n) => group.restart.strategy === 'one-for-all' || n >= from)
+      .flatMap((r) => r.instances)
+      .filter((i) => i.name !== trigger && !this.held.has(i.name) && (i.restart.policy !== 'never' || i.host !== 'local'))
+      .map((i) => i.name)
+    if (scope.length === 0) return
+    this.deps.log(`${this.name}/${trigger} crashed on host ${status!.host}: restarting ${scope.join(', ')} with it (${group.restart.strategy})`)
+    void this.restartTargets(scope).catch((error: Error) => this.deps.log(`restarting ${scope.join(', ')}: ${error.message}`))
+  }
+
+  /** The stack leaves its hosts (`keep`: its instances there run on, as `daemon stop --keep` leaves local ones). */
+  private async leaveHosts(keep: boolean): Promise<void> {
+    const links = this.deps.links
+    const shares = [...this.shares.entries()]
+    this.shares.clear()
+    await Promise.all(
+      shares.map(async ([host, share]) => {
+        const outcome = await share.down(keep).catch((error: Error) => {
+          this.deps.log(`host ${host}: down of ${this.name}: ${error.message}`)
+          return 'unreachable' as const
+        })
+        if (outcome === 'unreachable') links?.onHost(share.link(), (client) => client.call('down', {stack: {name: this.name}, targets: []}))
+        if (!keep) links?.forgetCursor(this.name, host)
+      }),
+    )
   }
 
   /** Stop every instance, dependents first; cancels waits of operations under way. */
@@ -390,6 +481,7 @@ export class StackRuntime {
   shutdown(keep: boolean): Promise<void> {
     return this.queue.run('stack', async () => {
       if (!keep) await this.stopTree()
+      else await this.leaveHosts(true)
     }, {preempt: true, label: 'the daemon stopping'})
   }
 
@@ -409,6 +501,7 @@ export class StackRuntime {
     await this.proc?.stop()
     this.proc = null
     this.built = null
+    await this.leaveHosts(false)
     // Processes of a previous daemon that no instance took over yet (their group
     // was still waiting for a dependency) would otherwise outlive the stack.
     this.runs.killUntaken()

@@ -153,7 +153,7 @@ export class GroupRun {
     const from = runners.indexOf(trigger.spec.runner)
     return this.slots.filter((s) => {
       if (s === trigger) return true
-      if (s.spec.restart.policy === 'never' || s.isParked()) return false
+      if ((s.spec.restart.policy === 'never' && !s.spec.restartsElsewhere) || s.isParked()) return false
       return this.options.strategy === 'one-for-all' || runners.indexOf(s.spec.runner) >= from
     })
   }

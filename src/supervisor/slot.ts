@@ -14,6 +14,12 @@ export interface MemberSpec {
   oneshot: boolean
   /** false: the member begins stopped and waits for startMember (mar up TARGET). */
   autostart?: boolean
+  /**
+   * Its restarts happen elsewhere (an instance on another host restarts
+   * there): its restart policy here is `never`, but it is restarted with its
+   * group (one-for-all, rest-for-one) like any other member.
+   */
+  restartsElsewhere?: boolean
 }
 
 export type SlotState =

@@ -72,6 +72,8 @@ export const errorCodes = {
   'restart-limit': ExitCode.failed,
   'group-failed': ExitCode.failed,
   'dependency-failed': ExitCode.failed,
+  /** An instance on another host ended there for good, or could not be started there. */
+  'remote-instance-failed': ExitCode.failed,
 } as const satisfies Record<string, ExitCode>
 
 export type ErrorCode = keyof typeof errorCodes

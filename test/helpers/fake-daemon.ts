@@ -31,6 +31,8 @@ export interface RunnerDef {
   fake?: FakeOptions
   /** A readiness probe exists (the fake decides when it is ready: fake.readyAfterMs). */
   ready?: boolean
+  /** Hosts its instances go to, round-robin (default local): a cluster test's placement. */
+  hosts?: string[]
 }
 
 export interface GroupDef {
@@ -56,7 +58,7 @@ export function fakePlan(name: string, groups: Record<string, GroupDef>, configP
         runner,
         group,
         index: i + 1,
-        host: 'local',
+        host: r.hosts?.[i % r.hosts.length] ?? 'local',
         // The fake's behaviour stands in for the command: a new behaviour is a changed instance.
         command: {argv: ['fake', JSON.stringify(r.fake ?? {})]},
         cwd: '/',
@@ -71,7 +73,9 @@ export function fakePlan(name: string, groups: Record<string, GroupDef>, configP
       return {name: runner, group, oneshot, scale: instances.length, instances}
     }),
   }))
-  return {name, configPath, dir: '/', format: 'mar.yaml', groups: groupPlans, startOrder: groupPlans.map((g) => g.name), hosts: [{name: 'local', labels: []}], notActedOn: []}
+  const remote = [...new Set(groupPlans.flatMap((g) => g.runners.flatMap((r) => r.instances.map((i) => i.host))))].filter((h) => h !== 'local')
+  const hosts = [{name: 'local', labels: []}, ...remote.map((h) => ({name: h, ssh: `fake-${h}`, labels: []}))]
+  return {name, configPath, dir: '/', format: 'mar.yaml', groups: groupPlans, startOrder: groupPlans.map((g) => g.name), hosts, notActedOn: []}
 }
 
 /** A log store that stores nothing: fake programs write no output. */
@@ -102,13 +106,20 @@ export interface FakeDaemon {
   cleanup(): Promise<void>
 }
 
-export function fakeDaemon(options: Partial<Pick<DaemonDeps, 'keepAlive' | 'usageIntervalMs'>> = {}): FakeDaemon {
+export interface FakeDaemonOptions extends Partial<Pick<DaemonDeps, 'keepAlive' | 'usageIntervalMs' | 'dialHost' | 'createLogs'>> {
+  /** One clock for several daemons (a cluster in one process: test/helpers/fake-cluster.ts). */
+  clock?: FakeClock
+  /** Fake pids start above it (distinct per daemon of a cluster). */
+  pidBase?: number
+}
+
+export function fakeDaemon(options: FakeDaemonOptions = {}): FakeDaemon {
   const home = mkdtempSync(join(tmpdir(), 'mar-fake-'))
   const paths = marPaths(home)
   ensureHome(paths)
-  const clock = new FakeClock()
+  const clock = options.clock ?? new FakeClock()
   // Fake pids above the kernel's pid_max: a signal sent to one reaches no real process.
-  const fleet = new FakeFleet(clock, 2 ** 22 + 1000)
+  const fleet = new FakeFleet(clock, options.pidBase ?? 2 ** 22 + 1000)
   const behaviour = (instance: InstancePlan): FakeOptions => {
     const command = instance.command as {argv: string[]}
     return JSON.parse(command.argv[1] ?? '{}') as FakeOptions
@@ -119,7 +130,8 @@ export function fakeDaemon(options: Partial<Pick<DaemonDeps, 'keepAlive' | 'usag
     journal: new Journal(paths.journal),
     stackStore: new StackStore(paths.stacks),
     cgroups: createCgroupManager({namespace: 'fake', disabled: true}),
-    createLogs: nullLogs,
+    createLogs: options.createLogs ?? nullLogs,
+    dialHost: options.dialHost,
     log: () => {},
     role: 'daemon',
     keepAlive: options.keepAlive ?? true,

@@ -49,7 +49,7 @@ export class FakeFleet {
       const run: Run = {name, startedAt: this.clock.now(), end}
       this.runs.push(run)
       this.log.push(`start ${name}`)
-      ctx.emit({kind: 'instance', name, at: this.clock.now(), state: 'running', pid: this.pidBase + this.runs.length, startedAt: this.clock.now()})
+      ctx.emit({kind: 'instance', name, at: this.clock.now(), state: 'running', pid: this.pidBase + this.runs.length, startedAt: this.clock.now(), why: noReason})
       const stop = new Promise<'stop'>((resolve) => ctx.signal.addEventListener('abort', () => resolve('stop'), {once: true}))
       if (options.exitAfter) {
         const {ms, code} = options.exitAfter

@@ -1,0 +1,139 @@
+// A hub and two hosts in one process (test/helpers/fake-cluster.ts): the
+// hub's proxies, shares and links against real daemons, with fake programs
+// and fake time.
+import {afterEach, describe, expect, it} from 'vitest'
+import type {InstanceInfo} from '../../../src/api/protocol.js'
+import {fakeCluster, type FakeCluster} from '../../helpers/fake-cluster.js'
+import {fakePlan} from '../../helpers/fake-daemon.js'
+
+let cluster: FakeCluster | undefined
+afterEach(async () => {
+  await cluster?.cleanup()
+  cluster = undefined
+})
+
+const hubInstance = (c: FakeCluster, stack: string, name: string): InstanceInfo | undefined =>
+  c.hub.daemon.status().stacks.find((s) => s.name === stack)?.instances.find((i) => i.name === name)
+const hostInstance = (c: FakeCluster, host: string, stack: string, name: string): InstanceInfo | undefined =>
+  c.hosts[host]!.daemon.status().stacks.find((s) => s.name === stack)?.instances.find((i) => i.name === name)
+
+describe('a stack over two hosts, in one process', () => {
+  it('each host runs its share; a group on h2 waits for its dependency on h1 to be ready', async () => {
+    const c = (cluster = fakeCluster(['h1', 'h2']))
+    const plan = fakePlan('shop', {
+      db: {runners: {pg: {hosts: ['h1'], ready: true, fake: {readyAfterMs: 2000}}}},
+      web: {dependsOn: {db: 'ready'}, runners: {api: {hosts: ['h2'], scale: 2}}},
+    })
+    void c.hub.daemon.up(plan, [])
+    await c.until(() => c.hosts.h1!.fleet.isRunning('pg.1'))
+    // pg runs on h1 but is not ready: nothing of web runs on h2 yet.
+    expect(c.hosts.h2!.fleet.runningNames()).toEqual([])
+    expect(c.hosts.h1!.fleet.runningNames()).toEqual(['pg.1'])
+    await c.until(() => c.hosts.h2!.fleet.runningNames().length === 2)
+    const pgReady = c.hosts.h1!.fleet.current('pg.1')!.readyAt!
+    expect(Math.min(...c.hosts.h2!.fleet.runs.map((r) => r.startedAt))).toBeGreaterThanOrEqual(pgReady)
+    // The hub shows them with their host and the host's pid; nothing runs on the hub itself.
+    await c.until(() => hubInstance(c, 'shop', 'api.2')?.pid === hostInstance(c, 'h2', 'shop', 'api.2')?.pid)
+    expect(hubInstance(c, 'shop', 'api.2')).toMatchObject({host: 'h2', state: 'running'})
+    expect(hubInstance(c, 'shop', 'pg.1')).toMatchObject({host: 'h1', state: 'ready'})
+    expect(c.hub.fleet.runs).toEqual([])
+    // A host's share holds only its own instances.
+    expect(hostInstance(c, 'h1', 'shop', 'api.1')).toBeUndefined()
+  })
+
+  it('a host restarts its own crashed instance; the hub counts the restart', async () => {
+    const c = (cluster = fakeCluster(['h1']))
+    void c.hub.daemon.up(fakePlan('s', {g: {runners: {w: {hosts: ['h1']}}}}), [])
+    await c.until(() => hubInstance(c, 's', 'w.1')?.state === 'running')
+    c.hosts.h1!.fleet.crash('w.1')
+    await c.until(() => c.hosts.h1!.fleet.runsOf('w.1').length === 2 && hubInstance(c, 's', 'w.1')?.state === 'running')
+    expect(hubInstance(c, 's', 'w.1')!.restarts).toBe(1)
+    expect(c.hosts.h1!.fleet.runsOf('w.1')).toHaveLength(2)
+  })
+
+  it('one-for-all spans hosts: a member that crashes on h1 (and is restarted there) restarts its sibling on h2', async () => {
+    const c = (cluster = fakeCluster(['h1', 'h2']))
+    const plan = fakePlan('s', {
+      pair: {restart: 'one-for-all', runners: {a: {hosts: ['h1']}, b: {hosts: ['h2']}}},
+    })
+    void c.hub.daemon.up(plan, [])
+    await c.until(() => c.hosts.h1!.fleet.isRunning('a.1') && c.hosts.h2!.fleet.isRunning('b.1'))
+    c.hosts.h1!.fleet.crash('a.1')
+    await c.until(() => c.hosts.h2!.fleet.runsOf('b.1').length === 2 && c.hosts.h2!.fleet.isRunning('b.1') && c.hosts.h1!.fleet.isRunning('a.1'))
+    // a restarted once, by its host; b once, by the hub; nothing more.
+    await c.clock.advance(5000)
+    expect(c.hosts.h1!.fleet.runsOf('a.1')).toHaveLength(2)
+    expect(c.hosts.h2!.fleet.runsOf('b.1')).toHaveLength(2)
+  })
+
+  it('a cut link: the host is unreachable, its instances keep their last state marked stale, and they run on; after the heal all is as before', async () => {
+    const c = (cluster = fakeCluster(['h1']))
+    void c.hub.daemon.up(fakePlan('s', {g: {runners: {w: {hosts: ['h1']}}}}), [])
+    await c.until(() => hubInstance(c, 's', 'w.1')?.state === 'running')
+    c.cut('h1')
+    await c.until(() => hubInstance(c, 's', 'w.1')?.reasonCode === 'host-unreachable')
+    expect(hubInstance(c, 's', 'w.1')).toMatchObject({state: 'running'})
+    expect(hubInstance(c, 's', 'w.1')!.reason).toMatch(/host h1 is unreachable.*last known: running/)
+    // Meanwhile the host restarts it: the hub learns of it from the fresh snapshot.
+    c.hosts.h1!.fleet.crash('w.1')
+    await c.until(() => c.hosts.h1!.fleet.runsOf('w.1').length === 2 && c.hosts.h1!.fleet.isRunning('w.1'))
+    const dialsBefore = c.dials.h1!
+    c.heal('h1')
+    await c.until(() => c.dials.h1! > dialsBefore && hubInstance(c, 's', 'w.1')?.reasonCode === null)
+    expect(hubInstance(c, 's', 'w.1')).toMatchObject({state: 'running', pid: hostInstance(c, 'h1', 's', 'w.1')!.pid})
+    expect(c.hosts.h1!.fleet.runsOf('w.1')).toHaveLength(2) // the reconnect started nothing again
+  })
+
+  it('reconnects with backoff: 0.5 s, 1 s, 2 s … between dials while the host stays down', async () => {
+    const c = (cluster = fakeCluster(['h1']))
+    void c.hub.daemon.up(fakePlan('s', {g: {runners: {w: {hosts: ['h1']}}}}), [])
+    await c.until(() => hubInstance(c, 's', 'w.1')?.state === 'running')
+    c.cut('h1')
+    const start = c.clock.now()
+    const times: number[] = []
+    let seen = c.dials.h1!
+    await c.until(() => {
+      if (c.dials.h1! > seen) {
+        seen = c.dials.h1!
+        times.push(c.clock.now() - start)
+      }
+      return times.length >= 4
+    })
+    const gaps = times.slice(1).map((t, i) => t - times[i]!)
+    // Each wait is the backoff (minus up to 20 % jitter), doubling.
+    expect(gaps[0]).toBeGreaterThanOrEqual(800 - 20)
+    expect(gaps[0]).toBeLessThanOrEqual(1000 + 20)
+    expect(gaps[1]).toBeGreaterThanOrEqual(1600 - 20)
+    expect(gaps[2]).toBeGreaterThanOrEqual(3200 - 20)
+  })
+
+  it('down stops every share in reverse dependency order and removes the stack from each host', async () => {
+    const c = (cluster = fakeCluster(['h1', 'h2']))
+    const plan = fakePlan('s', {
+      db: {runners: {pg: {hosts: ['h1']}}},
+      web: {dependsOn: {db: 'started'}, runners: {api: {hosts: ['h2']}}},
+    })
+    void c.hub.daemon.up(plan, [])
+    await c.until(() => c.hosts.h2!.fleet.isRunning('api.1'))
+    const down = c.hub.daemon.down({name: 's'}, [])
+    await c.until(() => c.hosts.h1!.daemon.status().stacks.length === 0 && c.hosts.h2!.daemon.status().stacks.length === 0)
+    await down
+    const apiEnd = c.hosts.h2!.fleet.runsOf('api.1')[0]!.endedAt!
+    const pgEnd = c.hosts.h1!.fleet.runsOf('pg.1')[0]!.endedAt!
+    expect(apiEnd).toBeLessThanOrEqual(pgEnd)
+  })
+
+  it('a down while a host is unreachable: the rest stops, and the host\'s share is stopped once it is back', async () => {
+    const c = (cluster = fakeCluster(['h1', 'h2']))
+    void c.hub.daemon.up(fakePlan('s', {g: {runners: {a: {hosts: ['h1']}, b: {hosts: ['h2']}}}}), [])
+    await c.until(() => c.hosts.h1!.fleet.isRunning('a.1') && c.hosts.h2!.fleet.isRunning('b.1'))
+    c.cut('h1')
+    await c.until(() => hubInstance(c, 's', 'a.1')?.reasonCode === 'host-unreachable')
+    await c.hub.daemon.down({name: 's'}, [])
+    expect(c.hosts.h2!.fleet.isRunning('b.1')).toBe(false)
+    expect(c.hosts.h1!.fleet.isRunning('a.1')).toBe(true)
+    c.heal('h1')
+    await c.until(() => c.hosts.h1!.daemon.status().stacks.length === 0)
+    expect(c.hosts.h1!.fleet.isRunning('a.1')).toBe(false)
+  })
+})
