@@ -9,18 +9,23 @@ import type {StackInfo} from './protocol.js'
 /** What resolving a target needs of a stack: its groups, runners and instances by name. A StackPlan is one. */
 export interface TargetShape {
   name: string
-  groups: readonly {name: string; runners: readonly {name: string; instances: readonly {name: string}[]}[]}[]
+  groups: readonly {name: string; runners: readonly {name: string; instances: readonly {name: string; host?: string}[]}[]}[]
+}
+
+/** How an instance is shown: `web.2`, or `web.2@h1` on another host. */
+export function shownName(name: string, host: string | undefined): string {
+  return host && host !== 'local' ? `${name}@${host}` : name
 }
 
 const instancesOf = (plan: TargetShape) => plan.groups.flatMap((g) => g.runners.flatMap((r) => r.instances))
 
 /** The shape of a stack as the daemon reports it (status), for resolving targets against what is up. */
 export function shapeOfStack(stack: Pick<StackInfo, 'name' | 'groups' | 'instances'>): TargetShape {
-  const groups = new Map<string, Map<string, {name: string}[]>>(stack.groups.map((g) => [g.name, new Map()]))
+  const groups = new Map<string, Map<string, {name: string; host: string}[]>>(stack.groups.map((g) => [g.name, new Map()]))
   for (const instance of stack.instances) {
     const runners = groups.get(instance.group) ?? groups.set(instance.group, new Map()).get(instance.group)!
     const list = runners.get(instance.runner) ?? runners.set(instance.runner, []).get(instance.runner)!
-    list.push({name: instance.name})
+    list.push({name: instance.name, host: instance.host})
   }
   return {name: stack.name, groups: [...groups].map(([name, runners]) => ({name, runners: [...runners].map(([runner, instances]) => ({name: runner, instances}))}))}
 }
@@ -41,6 +46,15 @@ export function splitStack(target: string): {stack?: string; name: string} {
 export function resolveInPlan(plan: TargetShape, name: string): ResolvedTarget | null {
   const instances = instancesOf(plan)
   if (name === '' || name === plan.name) return {target: name, kind: 'stack', instances: instances.map((i) => i.name)}
+  // `web.2@h1` is web.2 (on h1, as status shows it); `@h1` is every instance on h1.
+  const at = name.lastIndexOf('@')
+  if (at >= 0) {
+    const host = name.slice(at + 1)
+    const on = instances.filter((i) => (i.host ?? 'local') === host)
+    if (at === 0) return on.length > 0 ? {target: name, kind: 'group', instances: on.map((i) => i.name)} : null
+    const instance = on.find((i) => i.name === name.slice(0, at))
+    return instance ? {target: name, kind: 'instance', instances: [instance.name]} : null
+  }
   const instance = instances.find((i) => i.name === name)
   if (instance) return {target: name, kind: 'instance', instances: [instance.name]}
   for (const group of plan.groups) {

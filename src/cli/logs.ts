@@ -1,3 +1,4 @@
+import {shownName} from '../api/targets.js'
 import type {DaemonClient} from '../api/client.js'
 import {compileUserPattern} from '../util/user-pattern.js'
 import {clientForStack, connectDaemon} from '../api/connect.js'
@@ -41,7 +42,8 @@ export async function runLogs(targets: string[], options: LogsOptions): Promise<
     // A daemon from before `stream` sends both.
     if (options.stream && line.stream !== options.stream) return
     if (options.json) return process.stdout.write(`${JSON.stringify(line)}\n`)
-    const name = multiStack ? `${line.stack}/${line.instance}` : line.instance
+    const instance = shownName(line.instance, line.host)
+    const name = multiStack ? `${line.stack}/${instance}` : instance
     const runner = line.instance.replace(/\.\d+$/, '')
     const time = options.timestamps ? `${paint('gray', line.time)} ` : ''
     const prefix = line.stream === 'stderr' ? `${paint.runner(runner, name.padEnd(width))} ${paint('red', STDERR_MARK)}` : paint.runner(runner, `${name.padEnd(width)} |`)
@@ -70,7 +72,7 @@ export async function runLogs(targets: string[], options: LogsOptions): Promise<
     const status = await client.call('status', {}).catch(() => ({stacks: [], hosts: []}))
     const ref = groups[0]!.ref
     const shown = multiStack ? status.stacks : status.stacks.filter((s) => s.name === ref?.name || s.config === ref?.config)
-    width = Math.max(0, ...shown.flatMap((s) => s.instances.map((i) => (multiStack ? `${s.name}/${i.name}` : i.name).length)))
+    width = Math.max(0, ...shown.flatMap((s) => s.instances.map((i) => (multiStack ? `${s.name}/${shownName(i.name, i.host)}` : shownName(i.name, i.host)).length)))
   }
   const streams = groups.map(({ref, targets: stackTargets}) =>
     client.stream('logs', {stack: ref, targets: stackTargets, lines: options.lines, sinceMs, grep: options.grep, follow: Boolean(options.follow), ...(options.stream ? {stream: options.stream} : {})}, {

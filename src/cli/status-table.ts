@@ -1,5 +1,6 @@
 // `mar status`: one table per stack — name, host, state, health, pid,
 // uptime, restarts, CPU, memory — with states in color.
+import {shownName} from '../api/targets.js'
 import {describeReason} from '../api/describe.js'
 import type {InstanceInfo, StatusReply} from '../api/protocol.js'
 import type {Paint, ColorName} from '../util/colors.js'
@@ -22,7 +23,7 @@ const stateColor: Record<string, ColorName> = {
 function row(instance: InstanceInfo, now: number): string[] {
   const uptime = instance.startedAt && instance.pid ? formatUptime(now - Date.parse(instance.startedAt)) : '-'
   return [
-    instance.name,
+    shownName(instance.name, instance.host),
     instance.host,
     instance.state,
     instance.health ?? '-',

@@ -123,9 +123,13 @@ export class Daemon {
     this.records.problem(kind, why, retry)
   }
 
-  describe(ref: StackRef, target: string): InstanceDescription {
+  async describe(ref: StackRef, target: string): Promise<InstanceDescription> {
     const runtime = this.find(ref)
-    return describeInstance(runtime, target, this.deps.paths, this.usageOf(runtime.name))
+    const here = describeInstance(runtime, target, this.deps.paths, this.usageOf(runtime.name))
+    if (here.instance.host === 'local') return here
+    // Its command, cwd, probes and exits are its host's to tell; its state and log files are the hub's.
+    const there = await runtime.describeThere(here.instance.name)
+    return there ? {...there, stack: here.stack, config: here.config, instance: here.instance, logs: here.logs} : here
   }
 
   /** Stacks whose logs are in use: up, or still stopping and closing their logs. */

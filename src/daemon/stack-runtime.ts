@@ -3,7 +3,7 @@
 // The runtime is their only owner: the daemon and its sessions read them
 // through methods and change them only through the operations below, each
 // of which passes through the stack's queue (operation-queue.ts).
-import type {BlockedChange, GroupInfo, StackInfo, TargetResult} from '../api/protocol.js'
+import type {BlockedChange, GroupInfo, InstanceDescription, StackInfo, TargetResult} from '../api/protocol.js'
 import {resolveTargets, selectTargets} from '../api/targets.js'
 import {buildMember, buildStack, type BuildOptions, type BuiltStack} from '../config/to-runners.js'
 import {allInstances, type InstancePlan, type LogSpec, type StackPlan} from '../config/types.js'
@@ -392,6 +392,12 @@ export class StackRuntime {
       const remote = await Promise.all(names.filter((n) => hostOf(n) !== 'local').map((name) => this.signalThere(name, signal)))
       return names.map((n) => [...local, ...remote].find((r) => r.instance === n)!)
     })
+  }
+
+  /** What a remote instance's host says of it (null while the host is unreachable). */
+  async describeThere(name: string): Promise<InstanceDescription | null> {
+    const client = this.shares.get(this.statuses.get(name)?.host ?? 'local')?.link().current()
+    return client ? client.call('describe', {stack: {name: this.name}, target: name}).catch(() => null) : null
   }
 
   /** A remote instance's signal goes to its host's daemon, which delivers it to the process group there. */
