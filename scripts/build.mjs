@@ -8,6 +8,7 @@ import {readdirSync, rmSync, statSync, existsSync, writeFileSync} from 'node:fs'
 import {join, relative} from 'node:path'
 import {execFileSync} from 'node:child_process'
 import {readFileSync} from 'node:fs'
+import {createHash} from 'node:crypto'
 
 const root = new URL('..', import.meta.url).pathname
 
@@ -97,6 +98,49 @@ await build({
   outExtension: {'.js': '.cjs'},
   sourcemap: false,
 })
+
+// mar's agent (src/remote/agent-main.ts): what the hub uploads to a remote
+// host, so ONE self-contained CommonJS file — nothing beside it there, no
+// node_modules. re2js is bundled in (user-pattern.ts loads it lazily through
+// createRequire, which esbuild cannot follow: the plugin below turns that
+// one call into a plain require, still evaluated only at the first pattern).
+// unix-dgram (native, optional) stays out: on the host `ready: notify` says
+// it is missing. __MAR_BUILD__ is fixed so that a rebuild of the same code
+// gives the same bytes, hence the same hash, and no needless re-upload.
+// dist/agent.sha256 is what the hub compares with the installed bundle's.
+{
+  const agentEntry = join(root, 'src/remote/agent-main.ts')
+  const userPattern = join(root, 'src/util/user-pattern.ts')
+  const lazyRequire = "createRequire(import.meta.url)('re2js')"
+  await build({
+    ...shared,
+    splitting: false,
+    format: 'cjs',
+    sourcemap: false,
+    minify: false,
+    entryPoints: {agent: agentEntry},
+    outdir: join(root, 'dist'),
+    outExtension: {'.js': '.cjs'},
+    external: ['unix-dgram', 'typescript', 'ts-node'],
+    define: {...shared.define, __MAR_BUILD__: JSON.stringify('agent'), 'import.meta.url': '__marModuleUrl'},
+    banner: {js: "const __marModuleUrl = require('node:url').pathToFileURL(__filename).href;"},
+    plugins: [
+      {
+        name: 'bundle-re2js',
+        setup(build) {
+          build.onLoad({filter: /user-pattern\.ts$/}, (args) => {
+            if (args.path !== userPattern) return undefined
+            const text = readFileSync(args.path, 'utf8')
+            if (!text.includes(lazyRequire)) throw new Error(`build: ${userPattern} no longer contains ${lazyRequire}; update the agent build`)
+            return {contents: text.replace(lazyRequire, "require('re2js')"), loader: 'ts'}
+          })
+        },
+      },
+    ],
+  })
+  const agentBytes = readFileSync(join(root, 'dist/agent.cjs'))
+  writeFileSync(join(root, 'dist/agent.sha256'), `${createHash('sha256').update(agentBytes).digest('hex')}\n`)
+}
 
 if (entryPoints['schema-gen']) {
   execFileSync(process.execPath, [join(root, 'dist/schema-gen.js'), join(root, 'schema/mar.schema.json')], {stdio: 'inherit'})

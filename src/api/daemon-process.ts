@@ -42,18 +42,41 @@ export function packageRoot(): string {
 }
 
 /**
- * Launch dist/daemon.js detached and wait until it answers. Two callers
+ * What a started daemon runs: a script and its arguments, given to
+ * `node DAEMON_NODE_FLAGS script args…`. The CLI's default is dist/daemon.js
+ * of this package; mar's agent on a remote host (src/remote/agent-main.ts,
+ * one self-contained file with no package around it) sets itself here, so
+ * the daemon it starts is `node …/mar.cjs daemon run --background`.
+ */
+export interface DaemonEntry {
+  script: string
+  args: string[]
+}
+
+let daemonEntry: DaemonEntry | null = null
+
+/** Make startDaemon run this entry instead of dist/daemon.js (the agent, once, at its start). */
+export function setDaemonEntry(entry: DaemonEntry): void {
+  daemonEntry = entry
+}
+
+function currentDaemonEntry(): DaemonEntry {
+  return daemonEntry ?? {script: join(packageRoot(), 'dist', 'daemon.js'), args: []}
+}
+
+/**
+ * Launch the daemon (dist/daemon.js, or the entry set by setDaemonEntry) detached and wait until it answers. Two callers
  * starting it at once is fine: one daemon wins the lock, the other exits,
  * and both callers reach the winner.
  */
 export async function startDaemon(paths: MarPaths, timeoutMs = 10_000, options: {allowFull?: boolean} = {}): Promise<void> {
   // `mar daemon start` comes up on a full disk (to take over what runs); `mar up` refuses to start new work there.
   ensureHome(paths, options)
-  const entry = join(packageRoot(), 'dist', 'daemon.js')
+  const entry = currentDaemonEntry()
   const logFd = await inHome(paths.home, paths.daemonLog, 'open', () => openPrivateAppend(paths.daemonLog))
   // Loaded here: only a caller that starts the daemon needs it.
   const {spawn} = await import('node:child_process')
-  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, entry], {
+  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, entry.script, ...entry.args], {
     detached: true,
     stdio: ['ignore', logFd, logFd],
     env: {...process.env, ...DAEMON_ENV, MAR_HOME: paths.home},

@@ -33,12 +33,22 @@ function unreachable(path: string, peer: string, error: NodeJS.ErrnoException): 
   })
 }
 
+export interface CommandOptions extends OverOptions {
+  env?: NodeJS.ProcessEnv
+  /**
+   * When the command ends before saying hello: a clearer error from its
+   * stderr and exit code (ssh's own failures, src/remote/ssh.ts), or null
+   * for the default (the error with the stderr's last line).
+   */
+  explain?: (stderr: string, exitCode: number | null) => MarError | null
+}
+
 /**
  * Speak the protocol with a command over its stdin and stdout — `ssh HOST
  * mar daemon dial-stdio`, or that command itself. Its stderr is kept for the
  * error when it ends before saying hello.
  */
-export async function connectCommand(file: string, args: string[], options: OverOptions & {env?: NodeJS.ProcessEnv} = {}): Promise<DaemonClient> {
+export async function connectCommand(file: string, args: string[], options: CommandOptions = {}): Promise<DaemonClient> {
   const {spawn} = await import('node:child_process')
   const child = spawn(file, args, {stdio: ['pipe', 'pipe', 'pipe'], env: options.env ?? process.env})
   let stderr = ''
@@ -47,6 +57,8 @@ export async function connectCommand(file: string, args: string[], options: Over
   })
   const stream = Duplex.from({readable: child.stdout, writable: child.stdin})
   child.once('exit', () => stream.destroy())
+  // After its stdio closed: its stderr is all read by then.
+  const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)))
   const spawned = new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve)
     child.once('error', (error: NodeJS.ErrnoException) => reject(new MarError('daemon-unreachable', `cannot run ${file}: ${error.message}`)))
@@ -57,6 +69,13 @@ export async function connectCommand(file: string, args: string[], options: Over
     client.onClose(() => child.kill())
     return client
   } catch (error) {
+    if (options.explain) {
+      // Its stdout closed: it is ending; its exit code (ssh: 255 for its own failures) and last words are moments away.
+      const code = await Promise.race([closed, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 2000).unref())])
+      child.kill()
+      const explained = code === undefined ? null : options.explain(stderr, code)
+      if (explained) throw explained
+    }
     child.kill()
     const said = stderr.trim().split('\n').at(-1)
     throw said && error instanceof MarError ? new MarError(error.code, `${error.message} (it said: ${said})`, {hint: error.hint}) : error

@@ -29,6 +29,8 @@ export const errorCodes = {
   'unknown-stack': ExitCode.usage,
   'unknown-target': ExitCode.usage,
   'bad-cursor': ExitCode.usage,
+  /** An ssh destination mar refuses to give ssh (it starts with "-", or holds whitespace or control characters). */
+  'bad-ssh-destination': ExitCode.usage,
   // The daemon could not be reached, started or understood (exit 3).
   'client-closed': ExitCode.daemon,
   'daemon-lost': ExitCode.daemon,
@@ -41,6 +43,21 @@ export const errorCodes = {
   'protocol-mismatch': ExitCode.daemon,
   'frame-too-large': ExitCode.daemon,
   'bad-json': ExitCode.daemon,
+  // A remote host's agent could not be reached (src/remote): ssh's own failures, told one line each.
+  /** The host's key is not in known_hosts (ssh refuses it in batch mode). */
+  'host-key-unknown': ExitCode.daemon,
+  /** The host's key differs from the one in known_hosts: maybe an attack. */
+  'host-key-changed': ExitCode.daemon,
+  'host-auth-failed': ExitCode.daemon,
+  /** Refused, timed out, no route, a name that does not resolve. */
+  'host-unreachable': ExitCode.daemon,
+  /** ssh failed some other way (its last line is in the message). */
+  'ssh-failed': ExitCode.daemon,
+  /** No `node` on the host's PATH, or one older than the agent needs. */
+  'host-no-node': ExitCode.daemon,
+  'host-node-too-old': ExitCode.daemon,
+  /** Uploading the agent failed (a full disk, a hash that does not match); nothing half-written is left in place. */
+  'agent-install-failed': ExitCode.daemon,
   /** The daemon is at one of its limits (connections, unfinished request bytes): try again. */
   busy: ExitCode.daemon,
   // The operation failed (exit 1).
