@@ -2,6 +2,8 @@
 // that were up, tell systemd it is ready, and on SIGTERM stop everything
 // gracefully. `mar daemon run` runs this in the foreground; `mar up` and
 // `mar daemon start` run dist/daemon.js in the background.
+import {marVersion} from '../util/version.js'
+import {withCurrentAgent} from '../remote/agent-upgrade.js'
 import {rmSync} from 'node:fs'
 import {appendPrivate, writePrivateAtomic} from '../util/private-files.js'
 import {createHash} from 'node:crypto'
@@ -101,6 +103,16 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     log,
     role: 'daemon',
     keepAlive: true,
+    // Remote hosts over the system's ssh, each running this version's agent (src/remote); loaded when a stack has one.
+    dialHost: (host, plan) =>
+      withCurrentAgent(
+        async () => {
+          const {connectHost} = await import('../remote/connect-host.js')
+          return connectHost({name: host.name, ssh: host.ssh!}, {home: paths.home, sshConfig: plan.sshConfig})
+        },
+        marVersion(),
+        log,
+      ),
   })
 
   let resolveDone!: (code: number) => void
