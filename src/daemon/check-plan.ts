@@ -13,6 +13,7 @@ import {LIMITS} from '../config/limits.js'
 import {unpackPlan, type PackedPlan} from '../config/plan-pack.js'
 import {parseSignal} from '../util/signals.js'
 import {MarError} from '../util/errors.js'
+import {isHostPath} from '../remote/remote-path.js'
 
 /**
  * Bounds that keep one plan's cost finite. The config loader enforces the
@@ -99,7 +100,8 @@ function instance(v: Value, path: string, runner: string, group: string): Instan
   name(i.host, `${path}.host`)
   command(i.command, `${path}.command`)
   const cwd = text(i.cwd, `${path}.cwd`, 4096)
-  if (!cwd.startsWith('/')) fail(`${path}.cwd`, 'an absolute path')
+  // `~/…`: a remote instance's cwd under the home of the daemon that runs it (src/remote/remote-path.ts).
+  if (!isHostPath(cwd)) fail(`${path}.cwd`, 'an absolute path, ~ or ~/…')
   const env = object(i.env, `${path}.env`)
   const keys = Object.keys(env)
   if (keys.length > PLAN_LIMITS.envKeys) fail(`${path}.env`, `at most ${PLAN_LIMITS.envKeys} variables`)
