@@ -138,6 +138,10 @@ export interface PlanChange {
   change: 'added' | 'removed' | 'changed'
   /** What differs, for `changed`: e.g. ["command", "env"]. */
   fields?: string[]
+  /** The host it runs on after the reload (for `removed`: the one it ran on). Added within protocol 2. */
+  host?: string
+  /** For `changed`, when it moves to another host: the host it leaves. */
+  fromHost?: string
 }
 
 /** One group's part of a reload, in the order it is applied. */

@@ -2,7 +2,7 @@
 // inject into a shell or into ssh's options are config errors (exit 2, one
 // line each, nothing run), a runner naming a host not declared is one too,
 // and `mar hosts` lists the hosts, with and without a daemon.
-import {existsSync} from 'node:fs'
+import {existsSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {stackTests} from '../helpers/stack-tests.js'
@@ -33,5 +33,53 @@ describe('hostile host and runner names', () => {
     }
     expect(home.daemonPid()).toBeNull()
     expect(existsSync(join(dir, 'MARKER'))).toBe(false)
+  })
+})
+
+describe('placement shown', () => {
+  const yaml = (web: string, worker: string) => `name: placed
+hosts:
+  h1: { ssh: h1.invalid, cpus: 2, memory: 1G, dir: /srv/placed, labels: [edge] }
+runners:
+  web: { cmd: "sleep 300", ${web}, resources: { cpu: 0.5, memory: 256M } }
+  worker: { cmd: "sleep 300", ${worker} }
+`
+
+  it('validate shows each instance\'s host and, per host, cpu and memory placed against declared (text and --json)', async () => {
+    const {home, dir} = t.setup(yaml('scale: 3, hosts: [local, edge]', 'hosts: [h1], cwd: jobs'))
+    const text = await home.mar(['validate'], {cwd: dir})
+    expect(text.code).toBe(0)
+    expect(text.stdout).toContain('hosts local; h1 ssh h1.invalid dir /srv/placed 2 cpus 1G labels edge\n')
+    expect(text.stdout).toMatch(/^ {4}web\.2 {2}host h1 {2}cwd \/srv\/placed$/m)
+    expect(text.stdout).toMatch(/^ {4}worker\.1 {2}host h1 {2}cwd \/srv\/placed\/jobs$/m)
+    expect(text.stdout).toContain(['placement (resources placed / declared):', '  local  2 instances  cpu 1      memory 512M  (capacity not declared)', '  h1     2 instances  cpu 0.5/2  memory 256M/1G', ''].join('\n'))
+    const json = JSON.parse((await home.mar(['validate', '--json'], {cwd: dir})).stdout)
+    expect(json.placement).toEqual([
+      {host: 'local', instances: ['web.1', 'web.3'], cpuUsed: 1, cpus: null, memoryUsed: 512 * 1024 ** 2, memory: null},
+      {host: 'h1', instances: ['web.2', 'worker.1'], cpuUsed: 0.5, cpus: 2, memoryUsed: 256 * 1024 ** 2, memory: 1024 ** 3},
+    ])
+    expect(json.hosts[1]).toEqual({name: 'h1', ssh: 'h1.invalid', dir: '/srv/placed', cpus: 2, memory: 1024 ** 3, labels: ['edge']})
+    expect(json.groups[0].runners[1].instances[0]).toMatchObject({name: 'worker.1', host: 'h1', cwd: '/srv/placed/jobs'})
+  })
+
+  it('an unplaceable stack is a config error naming what does not fit where', async () => {
+    const {home, dir} = t.setup(yaml('scale: 5, hosts: [edge]', 'hosts: [h1]'))
+    const result = await home.mar(['validate'], {cwd: dir})
+    expect(result.code).toBe(2)
+    expect(result.stderr).toBe('mar.yaml:5:53: cannot place web.5 (scale 5, each needs 0.5 cpu and 256M memory): h1 has 0 of 2 cpu and 0B of 1G memory free — lower scale or resources, or declare more capacity or hosts\n')
+  })
+
+  it('reload --dry-run shows the host of each added or changed instance and what moves host', async () => {
+    const {home, dir} = t.setup(yaml('scale: 1', 'hosts: [h1]'))
+    expect((await home.mar(['up', '--no-wait'], {cwd: dir})).code).toBe(0)
+    writeFileSync(join(dir, 'mar.yaml'), yaml('scale: 2, hosts: [local, h1]', 'hosts: [local]'))
+    const dry = await home.mar(['reload', '--dry-run'], {cwd: dir})
+    expect(dry.code).toBe(0)
+    expect(dry.stdout).toBe(['+ web.2  added  on h1', '~ worker.1  changed: cwd, host, env  moves h1 → local', 'dry run: nothing was changed', ''].join('\n'))
+    const json = JSON.parse((await home.mar(['reload', '--dry-run', '--json'], {cwd: dir})).stdout)
+    expect(json.changes).toEqual([
+      {instance: 'web.2', change: 'added', host: 'h1'},
+      {instance: 'worker.1', change: 'changed', fields: ['cwd', 'host', 'env'], host: 'local', fromHost: 'h1'},
+    ])
   })
 })
