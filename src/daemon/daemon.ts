@@ -26,6 +26,7 @@ import {StackRuntime, type InstanceLogStore, type RuntimeDeps} from './stack-run
 import {killRecords} from './instance-ops.js'
 import type {StackStore} from './stack-store.js'
 import {UsageSampler} from './usage.js'
+import {hostInfos, readMachine, type HostInfoOptions} from './host-info.js'
 import type {StampClock, StoredChunk} from './logs/index.js'
 import type {OutputLine} from '../supervisor/output.js'
 
@@ -51,6 +52,8 @@ export interface DaemonDeps {
   onLine?(stack: string, instance: string, line: OutputLine): void
   /** How often CPU and memory are sampled (ms). */
   usageIntervalMs?: number
+  /** What the hub's link knows of a remote host, for `status`'s hosts (host-info.ts); none: `connecting`. */
+  remoteHost?: HostInfoOptions['remote']
 }
 
 export type Watcher = (event: WatchEvent) => void
@@ -142,16 +145,9 @@ export class Daemon {
     return clearStackLogs(this.deps.paths, stack, {role: this.deps.role, inUse: (dir) => this.logsInUse(dir)})
   }
 
-  /** `local`, and the remote hosts the stacks declare (which this version cannot reach yet). */
+  /** `local`, and the hosts the stacks declare, with what is placed on each (host-info.ts). */
   private hosts(): HostInfo[] {
-    const hosts: HostInfo[] = [{name: 'local', ssh: null, state: 'up', reason: null}]
-    for (const runtime of this.stacks.values()) {
-      for (const host of runtime.plan.hosts) {
-        if (host.name === 'local' || hosts.some((h) => h.name === host.name)) continue
-        hosts.push({name: host.name, ssh: host.ssh ?? null, state: 'unsupported', reason: 'remote hosts are not supported yet'})
-      }
-    }
-    return hosts
+    return hostInfos(this.runtimes().map((rt) => rt.plan), {remote: this.deps.remoteHost, since: this.startedAt.toISOString()})
   }
 
   info(): DaemonInfo {
@@ -166,6 +162,7 @@ export class Daemon {
       warnings: this.records.warnings(),
       containment: describeContainment(cgroups),
       role: this.deps.role,
+      machine: readMachine(),
     }
   }
 

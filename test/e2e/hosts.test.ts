@@ -5,6 +5,8 @@
 import {existsSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
+import {marPaths} from '../../src/api/home.js'
+import {connectSocket} from '../../src/api/transports.js'
 import {stackTests} from '../helpers/stack-tests.js'
 
 const t = stackTests()
@@ -81,5 +83,75 @@ runners:
       {instance: 'web.2', change: 'added', host: 'h1'},
       {instance: 'worker.1', change: 'changed', fields: ['cwd', 'host', 'env'], host: 'local', fromHost: 'h1'},
     ])
+  })
+})
+
+describe('mar hosts', () => {
+  const HEADER = /^NAME +SSH +STATE +LATENCY +VERSION +CPU +MEMORY +LOAD +INSTANCES$/
+  const hostFields = ['name', 'ssh', 'state', 'reason', 'latencyMs', 'version', 'cpus', 'cpusDeclared', 'cpuUsed', 'memory', 'memoryDeclared', 'memoryUsed', 'load', 'instances', 'since']
+
+  it('a local-only stack: without a daemon from the config alone, then from the daemon (text and --json), and ping reports the machine', async () => {
+    const {home, dir} = t.setup('name: solo\nrunners:\n  web: { cmd: "sleep 300", scale: 2, resources: { cpu: 0.25, memory: 64M } }\n')
+    const offline = await home.mar(['hosts'], {cwd: dir})
+    expect(offline.code).toBe(0)
+    const lines = offline.stdout.trimEnd().split('\n')
+    expect(lines[0]).toMatch(HEADER)
+    expect(lines[1]).toMatch(/^local +- +local +- +\d+\.\d+\.\d+\S* +0\.5\/\d+\* +128M\/[\d.]+[MGT]\* +[\d.]+ [\d.]+ [\d.]+ +2$/)
+    expect(lines[2]).toBe('  ↳ the daemon is not running')
+    expect(lines.at(-1)).toBe('* reported by the host (CPUs, available memory), not declared in the config')
+
+    expect((await home.mar(['up'], {cwd: dir})).code).toBe(0)
+    const json = JSON.parse((await home.mar(['hosts', '--json'], {cwd: dir})).stdout)
+    expect(json.hosts).toHaveLength(1)
+    expect(Object.keys(json.hosts[0])).toEqual(hostFields)
+    expect(json.hosts[0]).toMatchObject({name: 'local', ssh: null, state: 'local', reason: null, latencyMs: null, cpusDeclared: false, cpuUsed: 0.5, memoryDeclared: false, memoryUsed: 128 * 1024 ** 2, instances: 2})
+    expect(json.hosts[0].cpus).toBeGreaterThan(0)
+    expect(json.hosts[0].load).toEqual([expect.any(Number), expect.any(Number), expect.any(Number)])
+    expect(Date.parse(json.hosts[0].since)).not.toBeNaN()
+    const text = (await home.mar(['hosts'], {cwd: dir})).stdout.trimEnd().split('\n')
+    expect(text[1]).toMatch(/^local +- +local +- +\S+ +0\.5\/\d+\* +128M\/\S+\* +\S+ \S+ \S+ +2$/)
+    expect(text).not.toContain('  ↳ the daemon is not running')
+
+    const client = await connectSocket(marPaths(home.home).socket, 5000)
+    try {
+      const {machine} = await client.call('ping', {})
+      expect(machine).toEqual({cpus: expect.any(Number), memoryTotal: expect.any(Number), memoryAvailable: expect.any(Number), load: [expect.any(Number), expect.any(Number), expect.any(Number)]})
+      expect(machine!.memoryTotal).toBeGreaterThanOrEqual(machine!.memoryAvailable)
+    } finally {
+      client.close()
+    }
+  })
+
+  it('a declared ssh host: its columns from the config (declared capacity, no *), not up with a reason, with and without a daemon', async () => {
+    const yaml = `name: twohost
+hosts:
+  h1: { ssh: deploy@h1.invalid, cpus: 4, memory: 8G }
+runners:
+  web: { cmd: "sleep 300", scale: 2, hosts: [local, h1], resources: { cpu: 0.5, memory: 256M } }
+`
+    const {home, dir} = t.setup(yaml)
+    const offline = await home.mar(['hosts'], {cwd: dir})
+    expect(offline.code).toBe(0)
+    const lines = offline.stdout.trimEnd().split('\n')
+    expect(lines[0]).toMatch(HEADER)
+    expect(lines[3]).toMatch(/^h1 +deploy@h1\.invalid +unreachable +- +- +0\.5\/4 +256M\/8G +- +1$/)
+    expect(lines[4]).toBe('  ↳ not connected: the daemon is not running')
+    const offlineJson = JSON.parse((await home.mar(['hosts', '--json'], {cwd: dir})).stdout)
+    expect(offlineJson.hosts[1]).toEqual({name: 'h1', ssh: 'deploy@h1.invalid', state: 'unreachable', reason: 'not connected: the daemon is not running', latencyMs: null, version: null, cpus: 4, cpusDeclared: true, cpuUsed: 0.5, memory: 8 * 1024 ** 3, memoryDeclared: true, memoryUsed: 256 * 1024 ** 2, load: null, instances: 1, since: null})
+
+    await home.mar(['up', '--no-wait'], {cwd: dir})
+    // Now the daemon holds the stack: h1 is its to connect (until the hub can, `connecting`; a failed ssh makes it `unreachable`).
+    const json = JSON.parse((await home.mar(['hosts', '--json'], {cwd: dir})).stdout)
+    expect(json.hosts.map((h: {name: string}) => h.name)).toEqual(['local', 'h1'])
+    const h1 = json.hosts[1]
+    expect(Object.keys(h1)).toEqual(hostFields)
+    expect(h1).toMatchObject({name: 'h1', ssh: 'deploy@h1.invalid', cpus: 4, cpusDeclared: true, cpuUsed: 0.5, memory: 8 * 1024 ** 3, memoryDeclared: true, memoryUsed: 256 * 1024 ** 2, instances: 1})
+    expect(['connecting', 'unreachable']).toContain(h1.state)
+    expect(h1.reason).toEqual(expect.any(String))
+    const text = (await home.mar(['hosts'], {cwd: dir})).stdout.trimEnd().split('\n')
+    expect(text[0]).toMatch(HEADER)
+    const row = text.findIndex((l) => l.startsWith('h1 '))
+    expect(text[row]).toMatch(/^h1 +deploy@h1\.invalid +(connecting|unreachable) +\S+ +\S+ +0\.5\/4 +256M\/8G +\S+ +1$/)
+    expect(text[row + 1]).toBe(`  ↳ ${h1.reason}`)
   })
 })
