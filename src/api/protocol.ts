@@ -88,11 +88,47 @@ export interface StackInfo {
   instances: InstanceInfo[]
 }
 
+/**
+ * One host of the stacks a daemon holds (`mar hosts`). `local` is this
+ * machine; a host with `ssh:` is reached by the hub's link to its agent.
+ * cpus/memory: what the host declares (`*Declared` true), else what its
+ * machine reports, null when unknown; `*Used`: the sum of the `resources`
+ * of the instances placed there.
+ */
 export interface HostInfo {
   name: string
   ssh: string | null
-  state: 'up' | 'connecting' | 'unreachable' | 'unsupported'
+  state: 'local' | 'up' | 'connecting' | 'unreachable'
+  /** Why a host is not up, in words; null when it is. */
   reason: string | null
+  /** Round trip of the last ping over the link. */
+  latencyMs: number | null
+  /** The mar version of its agent (for local: this daemon's). */
+  version: string | null
+  cpus: number | null
+  cpusDeclared: boolean
+  cpuUsed: number
+  /** Bytes. */
+  memory: number | null
+  memoryDeclared: boolean
+  memoryUsed: number
+  /** 1, 5 and 15 minute load averages. */
+  load: [number, number, number] | null
+  /** Instances placed there, across the stacks. */
+  instances: number
+  /** ISO 8601: since when it is in this state (null: unknown). */
+  since: string | null
+}
+
+/** What a daemon's machine has (ping's `machine`): what placement holds hosts without declared capacity to. */
+export interface MachineInfo {
+  /** Logical CPUs. */
+  cpus: number
+  /** Bytes: MemTotal. */
+  memoryTotal: number
+  /** Bytes: MemAvailable, what can be used without swapping. */
+  memoryAvailable: number
+  load: [number, number, number]
 }
 
 export interface StatusReply {
@@ -138,6 +174,10 @@ export interface PlanChange {
   change: 'added' | 'removed' | 'changed'
   /** What differs, for `changed`: e.g. ["command", "env"]. */
   fields?: string[]
+  /** The host it runs on after the reload (for `removed`: the one it ran on). Added within protocol 2. */
+  host?: string
+  /** For `changed`, when it moves to another host: the host it leaves. */
+  fromHost?: string
 }
 
 /** One group's part of a reload, in the order it is applied. */
@@ -191,6 +231,8 @@ export interface DaemonInfo {
   warnings?: string[]
   /** `daemon`, or `foreground` for the stack a `mar up -f` serves. */
   role: PeerRole
+  /** Its machine's capacity and load. Added within protocol 2 (absent from daemons before it). */
+  machine?: MachineInfo
 }
 
 /** One past exit of an instance, newest last in InstanceDescription.exits. */

@@ -1,7 +1,8 @@
 import {createPaint, type Paint} from '../util/colors.js'
 import {ExitCode} from '../util/errors.js'
 import {clientForStack} from '../api/connect.js'
-import type {ReloadReply, ReloadStep} from '../api/protocol.js'
+import type {PlanChange, ReloadReply, ReloadStep} from '../api/protocol.js'
+import {allInstances} from '../config/types.js'
 import {loadPlanOrThrow} from './load-plan.js'
 import {packPlan} from '../config/plan-pack.js'
 
@@ -22,10 +23,19 @@ export async function runReload(options: {config?: string; dryRun: boolean; json
   }
   const paint = createPaint(options.color)
   const lines: string[] = []
+  // Where each change happens, once the stack has hosts besides local (a daemon from before placement does not say; the new plan does).
+  const planned = new Map(allInstances(plan).map((i) => [i.name, i.host]))
+  const hostOf = (change: PlanChange) => change.host ?? planned.get(change.instance)
+  const showHosts = plan.hosts.length > 1 || result.changes.some((c) => c.fromHost || (hostOf(c) ?? 'local') !== 'local')
+  const on = (change: PlanChange) => {
+    const host = hostOf(change)
+    if (!showHosts || !host) return ''
+    return change.fromHost ? `  moves ${change.fromHost} → ${host}` : `  on ${host}`
+  }
   for (const change of result.changes) {
-    if (change.change === 'added') lines.push(paint('green', `+ ${change.instance}  added`))
-    else if (change.change === 'removed') lines.push(paint('red', `- ${change.instance}  removed`))
-    else lines.push(paint('yellow', `~ ${change.instance}  changed: ${change.fields?.join(', ')}`))
+    if (change.change === 'added') lines.push(paint('green', `+ ${change.instance}  added${on(change)}`))
+    else if (change.change === 'removed') lines.push(paint('red', `- ${change.instance}  removed${on(change)}`))
+    else lines.push(paint('yellow', `~ ${change.instance}  changed: ${change.fields?.join(', ')}${on(change)}`))
   }
   if (result.structural.length > 0) lines.push(`the stack ${options.dryRun ? 'would restart' : 'restarted'} as a whole: ${result.structural.join('; ')}`)
   else if (result.steps?.some((step) => step.after.length > 0)) lines.push(...orderLines(result.steps, paint))

@@ -4,6 +4,8 @@
 import {relative} from 'node:path'
 import {formatSize} from './units.js'
 import {formatDuration} from '../util/format.js'
+import {placedUsage} from '../remote/placement.js'
+import {isHomePath} from '../remote/remote-path.js'
 import type {CommandSpec, InstancePlan, ProbeCheck, ProbeSpec, StackPlan} from './types.js'
 
 type Env = Record<string, string | undefined>
@@ -14,6 +16,25 @@ export function stackEnvKeys(instance: InstancePlan, base: Env): string[] {
     .filter((key) => base[key] !== instance.env[key])
     .sort()
 }
+
+/** Per host: the instances placed there and the resources they ask for, against what the host declares (null: not declared). */
+export interface HostPlacementJson {
+  host: string
+  instances: string[]
+  cpuUsed: number
+  cpus: number | null
+  memoryUsed: number
+  memory: number | null
+}
+
+export function hostPlacement(plan: StackPlan): HostPlacementJson[] {
+  return placedUsage(plan).map((u) => {
+    const host = plan.hosts.find((h) => h.name === u.host)
+    return {host: u.host, instances: u.instances, cpuUsed: round(u.cpu), cpus: host?.cpus ?? null, memoryUsed: u.memory, memory: host?.memory ?? null}
+  })
+}
+
+const round = (n: number) => Math.round(n * 1000) / 1000
 
 export function planToJson(plan: StackPlan, base: Env, warnings: readonly string[] = []): unknown {
   return {
@@ -29,6 +50,7 @@ export function planToJson(plan: StackPlan, base: Env, warnings: readonly string
         })),
       })),
     })),
+    placement: hostPlacement(plan),
     warnings,
   }
 }
@@ -62,6 +84,8 @@ function formatProbe(probe: ProbeSpec & {failures?: number}, timeoutWord: string
 }
 
 function shortPath(path: string, dir: string): string {
+  // A remote host's path (`~/app`) is on that host: nothing to shorten against here.
+  if (isHomePath(path)) return path
   const rel = relative(dir, path)
   return rel === '' ? '.' : rel.startsWith('..') ? path : `./${rel}`
 }
@@ -72,7 +96,7 @@ export function describePlan(plan: StackPlan, options: {cwd: string; env: Env; w
   lines.push(`stack ${plan.name}  (${configShown}${plan.format === 'procfile' ? ', Procfile' : ''})`)
   lines.push(
     `hosts ${plan.hosts
-      .map((h) => [h.name, h.ssh && `ssh ${h.ssh}`, h.cpus !== undefined && `${h.cpus} cpus`, h.memory !== undefined && formatSize(h.memory), h.labels.length > 0 && `labels ${h.labels.join(',')}`].filter(Boolean).join(' '))
+      .map((h) => [h.name, h.ssh && `ssh ${h.ssh}`, h.dir !== undefined && `dir ${h.dir}`, h.cpus !== undefined && `${h.cpus} cpus`, h.memory !== undefined && formatSize(h.memory), h.labels.length > 0 && `labels ${h.labels.join(',')}`].filter(Boolean).join(' '))
       .join('; ')}`,
   )
   if (plan.sshConfig) lines.push(`ssh config ${plan.sshConfig}`)
@@ -84,6 +108,7 @@ export function describePlan(plan: StackPlan, options: {cwd: string; env: Env; w
     lines.push('', `group ${group.name}  ${group.strategy} · restart ${restart}${deps ? ` · depends on ${deps}` : ''}`)
     for (const runner of group.runners) lines.push(...describeRunner(runner.instances, runner.name, runner.scale, plan.dir, options.env))
   }
+  lines.push('', ...describePlacement(plan))
   if (plan.notActedOn.length > 0) {
     lines.push('', 'parsed but not yet acted on:')
     for (const item of plan.notActedOn) lines.push(`  ${item.path}: ${item.reason}`)
@@ -93,6 +118,19 @@ export function describePlan(plan: StackPlan, options: {cwd: string; env: Env; w
     for (const warning of options.warnings) lines.push(`  ${warning}`)
   }
   return lines
+}
+
+/** `placement`, then per host: instances, and cpu/memory placed against declared (`2/4`, or `1.5 (not declared)`). */
+function describePlacement(plan: StackPlan): string[] {
+  const rows = hostPlacement(plan).map((p) => {
+    const count = `${p.instances.length} instance${p.instances.length === 1 ? '' : 's'}`
+    const cpu = `cpu ${p.cpuUsed}${p.cpus === null ? '' : `/${p.cpus}`}`
+    const memory = `memory ${formatSize(p.memoryUsed)}${p.memory === null ? '' : `/${formatSize(p.memory)}`}`
+    const undeclared = p.cpus === null && p.memory === null ? '  (capacity not declared)' : ''
+    return [p.host, count, cpu, memory, undeclared]
+  })
+  const widths = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c].length)))
+  return ['placement (resources placed / declared):', ...rows.map((r) => `  ${r.slice(0, 3).map((cell, c) => cell.padEnd(widths[c])).join('  ')}  ${r[3]}${r[4]}`)]
 }
 
 function describeRunner(instances: InstancePlan[], name: string, scale: number, dir: string, env: Env): string[] {

@@ -4,9 +4,13 @@
 // order among groups that do not depend on each other.
 import {DEFAULTS} from './defaults.js'
 import {didYouMean} from './suggest.js'
+import {NAME_PATTERN} from './schema-primitives.js'
 import type {ConfigModel, GroupEntry} from './model.js'
 import type {ConfigIssue, DependencyCondition} from './types.js'
 import type {ConfigPath, ParsedSource} from './source.js'
+
+/** Names worth suggesting (an invalid one is reported on its own). */
+const NAME = new RegExp(NAME_PATTERN)
 
 export interface Dependency {
   group: string
@@ -66,8 +70,10 @@ export function checkNames(model: ConfigModel, source: ParsedSource): ConfigIssu
         if (hostNames.includes(name) || labels.includes(name)) return
         // A single string `hosts: web1` has no list index in the source.
         const path = Array.isArray(sourceValue(source, [...runner.path, 'hosts'])) ? [...runner.path, 'hosts', i] : [...runner.path, 'hosts']
-        const hint = didYouMean(name, [...new Set([...hostNames, ...labels])]) ?? `known hosts: ${hostNames.join(', ')}${labels.length ? `; labels: ${[...new Set(labels)].join(', ')}` : ''}`
-        issues.push({code: 'unknown-reference', ...at(path, 'value'), message: `unknown host or label "${name}"`, hint})
+        // Both the likely fix and what exists: a host is declared under `hosts:`, which may simply be missing.
+        const known = `declared hosts: ${hostNames.filter((h) => NAME.test(h)).join(', ')}${labels.length ? `; labels: ${[...new Set(labels)].join(', ')}` : ''}`
+        const guess = didYouMean(name, [...new Set([...hostNames, ...labels])])
+        issues.push({code: 'unknown-reference', ...at(path, 'value'), message: `runner "${runner.name}" names host "${name}", which is not declared`, hint: guess ? `${guess} (${known})` : `${known} — declare it under "hosts:"`})
       })
     }
   }

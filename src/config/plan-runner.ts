@@ -4,6 +4,7 @@
 // as the interpolation scope — so what the config says and what the child
 // sees cannot differ.
 import {isAbsolute, resolve} from 'node:path'
+import {joinHostPath, remoteCwd} from '../remote/remote-path.js'
 import {DEFAULTS} from './defaults.js'
 import {loadEnvFiles} from './env-files.js'
 import {LIMITS} from './limits.js'
@@ -11,13 +12,15 @@ import {checkInstance} from './plan-limits.js'
 import {resolveHealth, resolveReady} from './plan-probe.js'
 import {issueAt, resolveCommand, resolveText, type PlanContext} from './resolve.js'
 import type {RunnerEntry, RunnerSpec} from './model.js'
-import type {InstancePlan, RestartSpec, RunnerPlan, StopSpec, WatchSpec} from './types.js'
+import type {HostPlan, InstancePlan, RestartSpec, RunnerPlan, StopSpec, WatchSpec} from './types.js'
 import type {ConfigPath} from './source.js'
 
 export interface RunnerContext {
   stack: string
   /** Passed environment + top-level env_file + top-level env. */
   topVars: Record<string, string>
+  /** The stack's hosts by name: where an instance runs decides its cwd. */
+  hosts?: ReadonlyMap<string, HostPlan>
 }
 
 /** The raw value at path, as written in the file. */
@@ -116,7 +119,12 @@ function planInstance(ctx: PlanContext, entry: RunnerEntry, runner: RunnerSpec, 
   for (const [key, value] of Object.entries(runner.env ?? {})) ownEnv[key] = resolveText(ctx, value, [...path, 'env', key], envScope)
   const env = {...rc.topVars, ...fileVars, ...ownEnv, ...instanceVars}
 
-  const cwd = runner.cwd === undefined ? ctx.dir : resolve(ctx.dir, resolveText(ctx, runner.cwd, [...path, 'cwd'], env))
+  // On this machine under the config's directory (or the host's dir); on a remote host under its dir or home.
+  const onHost = rc.hosts?.get(host)
+  const cwdText = runner.cwd === undefined ? undefined : resolveText(ctx, runner.cwd, [...path, 'cwd'], env)
+  const remote = Boolean(onHost?.ssh)
+  const base = onHost?.dir ?? ctx.dir
+  const cwd = remote ? remoteCwd(onHost!.dir, cwdText) : cwdText === undefined ? base : resolve(base, cwdText)
   const plan: InstancePlan = {
     name: `${entry.name}.${index}`,
     runner: entry.name,
@@ -139,7 +147,7 @@ function planInstance(ctx: PlanContext, entry: RunnerEntry, runner: RunnerSpec, 
   if (health) plan.health = health
   if (runner.memory_limit !== undefined) plan.memoryLimit = runner.memory_limit
   if (runner.resources) plan.resources = {...runner.resources}
-  if (runner.watch) plan.watch = resolveWatch(ctx, runner.watch, [...path, 'watch'], env, cwd)
+  if (runner.watch) plan.watch = resolveWatch(ctx, runner.watch, [...path, 'watch'], env, cwd, remote)
   return plan
 }
 
@@ -174,12 +182,13 @@ function resolveStop(ctx: PlanContext, runner: RunnerSpec, path: ConfigPath, env
   return stop
 }
 
-function resolveWatch(ctx: PlanContext, watch: NonNullable<RunnerSpec['watch']>, path: ConfigPath, env: Record<string, string>, cwd: string): WatchSpec {
+function resolveWatch(ctx: PlanContext, watch: NonNullable<RunnerSpec['watch']>, path: ConfigPath, env: Record<string, string>, cwd: string, remote: boolean): WatchSpec {
   const spec = Array.isArray(watch) ? {paths: watch} : watch
   const pathsAt: ConfigPath = Array.isArray(watch) ? path : [...path, 'paths']
   const list = Array.isArray(watch) || isListAt(ctx, pathsAt)
   const paths = spec.paths.map((p, i) => {
     const text = resolveText(ctx, p, list ? [...pathsAt, i] : pathsAt, env)
+    if (remote) return joinHostPath(cwd, text)
     return isAbsolute(text) ? text : resolve(cwd, text)
   })
   const ignore = 'ignore' in spec && spec.ignore ? spec.ignore.map((p, i) => resolveText(ctx, p, [...path, 'ignore', i], env)) : []

@@ -3,6 +3,7 @@
 // Every check runs even when others failed, so one run reports them all.
 import {basename, isAbsolute, resolve} from 'node:path'
 import {placeInstances, type PlacementHost} from '../remote/placement.js'
+import {expandHome, hostDir, isHomePath} from '../remote/remote-path.js'
 import {DEFAULTS} from './defaults.js'
 import {loadEnvFiles} from './env-files.js'
 import {checkNames, dependenciesOf, orderGroups} from './graph.js'
@@ -16,7 +17,7 @@ import {LIMITS} from './limits.js'
 import {Config} from './schema.js'
 import {issuesFromZod} from './zod-issues.js'
 import type {ConfigIssue, GroupPlan, HostPlan, StackPlan} from './types.js'
-import type {ParsedSource} from './source.js'
+import type {ConfigPath, ParsedSource} from './source.js'
 
 export interface PlanOptions {
   format: StackPlan['format']
@@ -64,15 +65,16 @@ export function planStack(source: ParsedSource, options: PlanOptions): PlanResul
   const topVars = {...base, ...topFiles, ...topEnv}
 
   const stack = stackName(ctx, model, topVars, dir)
-  const hosts = planHosts(ctx, model, topVars)
+  const hosts = planHosts(ctx, model, topVars, options.env.HOME)
   const placements = placeAll(ctx, model, hosts)
+  const hostsByName = new Map(hosts.map((h) => [h.name, h]))
   const groups: GroupPlan[] = model.groups.map((group) => ({
     name: group.name,
     strategy: group.strategy ?? DEFAULTS.strategy,
     restart: groupRestart(group.restart),
     // `[db, db]` means db once (and keeps the daemon's bound of one entry per group).
     dependsOn: [...new Map(dependenciesOf(group).reverse().map(({group: name, condition}) => [name, {group: name, condition}])).values()].reverse(),
-    runners: group.runners.flatMap((entry) => planRunner(ctx, entry, placements[entry.name] ?? [], {stack, topVars}) ?? []),
+    runners: group.runners.flatMap((entry) => planRunner(ctx, entry, placements[entry.name] ?? [], {stack, topVars, hosts: hostsByName}) ?? []),
   }))
 
   const remote = new Set(hosts.filter((h) => h.ssh).flatMap((h) => [h.name, ...h.labels]))
@@ -108,22 +110,54 @@ function stackName(ctx: PlanContext, model: ConfigModel, vars: Record<string, st
   return name
 }
 
-function planHosts(ctx: PlanContext, model: ConfigModel, vars: Record<string, string>): HostPlan[] {
+function planHosts(ctx: PlanContext, model: ConfigModel, vars: Record<string, string>, home: string | undefined): HostPlan[] {
   const declaredLocal = model.hosts.find((h) => h.name === DEFAULTS.localHost)?.input
   const local: HostPlan = {name: DEFAULTS.localHost, labels: declaredLocal?.labels ?? []}
+  if (declaredLocal?.dir !== undefined) local.dir = planHostDir(ctx, {name: DEFAULTS.localHost, path: ['hosts', DEFAULTS.localHost]}, resolveText(ctx, declaredLocal.dir, ['hosts', DEFAULTS.localHost, 'dir'], vars), false, home)
   if (declaredLocal?.cpus !== undefined) local.cpus = declaredLocal.cpus
   if (declaredLocal?.memory !== undefined) local.memory = declaredLocal.memory
   const others = model.hosts.flatMap((entry): HostPlan[] => {
     if (entry.name === DEFAULTS.localHost || !entry.input) return []
     const host: HostPlan = {name: entry.name, labels: entry.input.labels ?? []}
-    if (entry.input.ssh !== undefined) host.ssh = resolveText(ctx, entry.input.ssh, [...entry.path, 'ssh'], vars)
-    // ssh gets it as an argument: a NUL byte would end it early.
-    if (host.ssh?.includes('\0')) issueAt(ctx, [...entry.path, 'ssh'], 'invalid-value', 'the ssh destination contains a NUL byte')
+    if (entry.input.ssh !== undefined) {
+      host.ssh = resolveText(ctx, entry.input.ssh, [...entry.path, 'ssh'], vars)
+      const problem = sshDestinationProblem(host.ssh)
+      if (problem) issueAt(ctx, [...entry.path, 'ssh'], 'invalid-value', `host "${entry.name}": ssh destination "${excerpt(host.ssh)}" ${problem}`, 'write user@host, host or an alias from your ssh config')
+    }
+    if (entry.input.dir !== undefined) host.dir = planHostDir(ctx, entry, resolveText(ctx, entry.input.dir, [...entry.path, 'dir'], vars), Boolean(host.ssh), home)
     if (entry.input.cpus !== undefined) host.cpus = entry.input.cpus
     if (entry.input.memory !== undefined) host.memory = entry.input.memory
     return [host]
   })
   return [local, ...others]
+}
+
+/**
+ * Why ssh would not take `destination` as the host to reach, or null. It is
+ * one argument after `--`, yet a leading "-" is refused too: whatever reads
+ * it next (ssh's own config, a ProxyCommand with %h, a user copying it to a
+ * shell) must never see an option or a word break, and no real host needs one.
+ */
+export function sshDestinationProblem(destination: string): string | null {
+  if (destination.startsWith('-')) return 'starts with "-", which ssh would read as an option'
+  if (/[\x00-\x1f\x7f-\x9f]/.test(destination)) return 'contains a control character'
+  if (/\s/.test(destination)) return 'contains whitespace'
+  return null
+}
+
+/**
+ * A host's `dir:`. On a remote host: absolute, `~` or `~/…`, or relative to
+ * the remote home (src/remote/remote-path.ts). On this machine: relative to
+ * the config file's directory, like a runner's cwd.
+ */
+function planHostDir(ctx: PlanContext, entry: {name: string; path: ConfigPath}, dir: string, remote: boolean, home: string | undefined): string {
+  const at = [...entry.path, 'dir']
+  if (/[\x00-\x1f\x7f]/.test(dir)) issueAt(ctx, at, 'invalid-value', `host "${entry.name}": dir contains a control character`)
+  if (remote) {
+    if (/^~[^/]/.test(dir)) issueAt(ctx, at, 'invalid-value', `host "${entry.name}": dir "${excerpt(dir)}" names another user's home`, 'write an absolute path, or ~/… for the home of the user ssh logs in as')
+    return hostDir(dir)
+  }
+  return isHomePath(dir) && home ? expandHome(dir, home) : resolve(ctx.dir, dir)
 }
 
 function placeAll(ctx: PlanContext, model: ConfigModel, hosts: HostPlan[]): Record<string, string[]> {

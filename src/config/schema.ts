@@ -112,6 +112,7 @@ export const Group = z.strictObject({
 
 export const Host = z.strictObject({
   ssh: z.string().min(1).optional().describe('ssh destination: user@host or a ~/.ssh/config alias. Absent: this machine.'),
+  dir: z.string().min(1).optional().describe('Working directory on this host; a runner\'s relative cwd goes under it. Default: the remote user\'s home (for this machine: the config file\'s directory).'),
   cpus: z.number().positive().optional().describe('CPUs placement may use on this host.'),
   memory: Size.optional().describe('Memory placement may use on this host.'),
   labels: z.array(Name).optional().describe('Labels a runner\'s `hosts` may name instead of the host.'),

@@ -3,7 +3,9 @@
 // group = supervise(instances), stack = dependencyGraph(groups). Where output
 // goes, containment and adoption are the caller's (foreground or daemon).
 import {createHash} from 'node:crypto'
+import {homedir} from 'node:os'
 import {join} from 'node:path'
+import {expandHome, isHomePath} from '../remote/remote-path.js'
 import type {GroupPlan, InstancePlan, ProbeCheck, StackPlan} from './types.js'
 import type {Clock} from '../supervisor/clock.js'
 import {realClock} from '../supervisor/clock.js'
@@ -91,6 +93,8 @@ function inheritedEnv(): Record<string, string> {
 
 export function buildInstanceRunner(plan: StackPlan, instance: InstancePlan, options: BuildOptions): Runner {
   const clock = options.clock ?? realClock
+  // A remote instance's paths may start at `~`: this daemon's home (src/remote/remote-path.ts).
+  const {cwd, watch: watchSpec} = withHome(instance, homedir())
   const env = instanceEnv(plan, instance, options.runtimeDir)
   let notify: NotifySocket | null = null
   if (env.NOTIFY_SOCKET) notify = new NotifySocket(env.NOTIFY_SOCKET)
@@ -106,7 +110,7 @@ export function buildInstanceRunner(plan: StackPlan, instance: InstancePlan, opt
       case 'http':
         return own(httpCheck(check.url, check.status), urlTarget(check.url))
       case 'exec':
-        return execCheck(check.command, env, instance.cwd)
+        return execCheck(check.command, env, cwd)
       case 'log':
         return logCheck(check.pattern, options.lines(instance), () => clock.now())
       case 'after':
@@ -123,7 +127,7 @@ export function buildInstanceRunner(plan: StackPlan, instance: InstancePlan, opt
   let runner: Runner = exec({
     instance: instance.name,
     command: instance.command,
-    cwd: instance.cwd,
+    cwd,
     env,
     stop: instance.stop,
     oneshot: instance.oneshot,
@@ -142,8 +146,16 @@ export function buildInstanceRunner(plan: StackPlan, instance: InstancePlan, opt
   if (instance.ready) runner = probe(runner, instance.ready, () => createCheck(instance.ready!.check, 'ready'), {assumeReady: () => options.assumeReady?.(instance) ?? false})
   if (instance.health) runner = health(runner, instance.health, () => createCheck(instance.health!.check, 'health'))
   if (instance.memoryLimit) runner = memoryLimit(runner, {limitBytes: instance.memoryLimit})
-  if (instance.watch) runner = watch(runner, instance.watch, instance.cwd)
+  if (watchSpec) runner = watch(runner, watchSpec, cwd)
   return runner
+}
+
+/** The instance with `~` and `~/…` in its cwd and watched paths resolved under `home`. */
+export function withHome(instance: InstancePlan, home: string): InstancePlan {
+  if (!isHomePath(instance.cwd) && !instance.watch?.paths.some(isHomePath)) return instance
+  const resolved: InstancePlan = {...instance, cwd: expandHome(instance.cwd, home)}
+  if (instance.watch) resolved.watch = {...instance.watch, paths: instance.watch.paths.map((p) => expandHome(p, home))}
+  return resolved
 }
 
 /**

@@ -64,11 +64,15 @@ export interface HostPlan {
   name: string
   /** Absent for `local`. */
   ssh?: string
+  /**
+   * `dir:` as written (interpolated): the working directory on that host,
+   * which a runner's relative `cwd` goes under. For a host with `ssh:` it
+   * is absolute, or `~`/`~/…` (the remote user's home); see remoteCwd().
+   */
+  dir?: string
   cpus?: number
   memory?: number
   labels: string[]
-  /** Working directory of its instances on that host (a relative runner cwd goes under it); default the remote home. */
-  dir?: string
 }
 
 export interface StackPlan {

@@ -13,6 +13,7 @@ import {LIMITS} from '../config/limits.js'
 import {unpackPlan, type PackedPlan} from '../config/plan-pack.js'
 import {parseSignal} from '../util/signals.js'
 import {MarError} from '../util/errors.js'
+import {isHostPath} from '../remote/remote-path.js'
 
 /**
  * Bounds that keep one plan's cost finite. The config loader enforces the
@@ -91,7 +92,7 @@ function probe(v: Value, path: string): ProbeSpec {
   return p as unknown as ProbeSpec
 }
 
-function instance(v: Value, path: string, runner: string, group: string, share: boolean): InstancePlan {
+function instance(v: Value, path: string, runner: string, group: string): InstancePlan {
   const i = object(v, path)
   name(i.name, `${path}.name`, PLAN_LIMITS.instanceNameChars)
   if (i.runner !== runner || i.group !== group) fail(path, `an instance of runner ${runner} in group ${group}`)
@@ -99,8 +100,8 @@ function instance(v: Value, path: string, runner: string, group: string, share: 
   name(i.host, `${path}.host`)
   command(i.command, `${path}.command`)
   const cwd = text(i.cwd, `${path}.cwd`, 4096)
-  // A host's share may say `~/app` or `app`: under the home of the user the daemon runs as (host-share.ts).
-  if (!cwd.startsWith('/') && !share) fail(`${path}.cwd`, 'an absolute path')
+  // `~/…`: a remote instance's cwd under the home of the daemon that runs it (src/remote/remote-path.ts).
+  if (!isHostPath(cwd)) fail(`${path}.cwd`, 'an absolute path, ~ or ~/…')
   const env = object(i.env, `${path}.env`)
   const keys = Object.keys(env)
   if (keys.length > PLAN_LIMITS.envKeys) fail(`${path}.env`, `at most ${PLAN_LIMITS.envKeys} variables`)
@@ -174,7 +175,7 @@ function plan(v: Value): StackPlan {
       bool(runner.oneshot, `${at}.runners[${k}].oneshot`)
       int(runner.scale, `${at}.runners[${k}].scale`, 0, PLAN_LIMITS.instances)
       list(runner.instances, `${at}.runners[${k}].instances`, PLAN_LIMITS.instances).forEach((i, m) => {
-        const built = instance(i, `${at}.runners[${k}].instances[${m}]`, runnerName, g.name as string, p.baseEnv === 'daemon')
+        const built = instance(i, `${at}.runners[${k}].instances[${m}]`, runnerName, g.name as string)
         if (instanceNames.has(built.name)) fail(`${at}.runners[${k}].instances[${m}].name`, 'unique in the stack')
         instanceNames.add(built.name)
         if (instanceNames.size > PLAN_LIMITS.instances) fail('plan', `at most ${PLAN_LIMITS.instances} instances`)

@@ -27,6 +27,7 @@ import {StackRuntime, type InstanceLogStore, type RuntimeDeps} from './stack-run
 import {killRecords} from './instance-ops.js'
 import type {StackStore} from './stack-store.js'
 import {UsageSampler} from './usage.js'
+import {hostInfos, readMachine, type HostInfoOptions} from './host-info.js'
 import type {StampClock, StoredChunk} from './logs/index.js'
 import type {OutputLine} from '../supervisor/output.js'
 import {HostLinks, type DialHost} from './host-links.js'
@@ -55,6 +56,8 @@ export interface DaemonDeps {
   usageIntervalMs?: number
   /** How remote hosts are reached (ssh in the daemon; in-process daemons in tests). Without it (foreground mode) they are not. */
   dialHost?: DialHost
+  /** What the hub's link knows of a remote host, for `status`'s hosts (host-info.ts); none: `connecting`. */
+  remoteHost?: HostInfoOptions['remote']
 }
 
 export type Watcher = (event: WatchEvent) => void
@@ -78,7 +81,12 @@ export class Daemon {
 
   constructor(readonly deps: DaemonDeps) {
     this.records = new Records(deps.stackStore, deps.log)
-    this.links = deps.dialHost ? new HostLinks(deps.dialHost, join(deps.paths.home, 'remote'), deps.clock, deps.log) : undefined
+    this.links = deps.dialHost
+      ? new HostLinks(deps.dialHost, join(deps.paths.home, 'remote'), deps.clock, deps.log, (name) => {
+          const host = this.hosts().find((h) => h.name === name)
+          if (host) this.broadcast({kind: 'host', host})
+        })
+      : undefined
     this.usage = new UsageSampler(
       () => [...this.stacks.values()].flatMap((rt) => rt.running().map((r) => ({key: journalKey(rt.name, r.name), pid: r.pid, cgroupPath: r.cgroupPath}))),
       deps.usageIntervalMs,
@@ -153,16 +161,9 @@ export class Daemon {
     return clearStackLogs(this.deps.paths, stack, {role: this.deps.role, inUse: (dir) => this.logsInUse(dir)})
   }
 
-  /** `local`, and the remote hosts the stacks declare (which this version cannot reach yet). */
+  /** `local`, and the hosts the stacks declare, with what is placed on each (host-info.ts). */
   private hosts(): HostInfo[] {
-    const hosts: HostInfo[] = [{name: 'local', ssh: null, state: 'up', reason: null}]
-    for (const runtime of this.stacks.values()) {
-      for (const host of runtime.plan.hosts) {
-        if (host.name === 'local' || hosts.some((h) => h.name === host.name)) continue
-        hosts.push({name: host.name, ssh: host.ssh ?? null, state: 'unsupported', reason: 'remote hosts are not supported yet'})
-      }
-    }
-    return hosts
+    return hostInfos(this.runtimes().map((rt) => rt.plan), {remote: this.deps.remoteHost ?? ((host) => this.links?.view(host.name)), since: this.startedAt.toISOString()})
   }
 
   info(): DaemonInfo {
@@ -177,6 +178,7 @@ export class Daemon {
       warnings: this.records.warnings(),
       containment: describeContainment(cgroups),
       role: this.deps.role,
+      machine: readMachine(),
     }
   }
 

@@ -4,7 +4,6 @@
 import type {CallMethod, ParamsOf, ReplyOf, RequestFrame, StreamMethod} from '../api/protocol.js'
 import {requireSignal} from '../api/signals.js'
 import {checkPlan} from './check-plan.js'
-import {onThisHost} from './host-share.js'
 import {streamLogs} from './log-stream.js'
 import type {Session} from './session.js'
 import {openWatch} from './watch-stream.js'
@@ -21,8 +20,8 @@ type CallHandlers = {[M in Exclude<CallMethod, 'cancel'>]: (params: ParamsOf<M>,
 export const callHandlers: CallHandlers = {
   ping: async (_params, session) => session.daemon.info(),
   status: async (_params, session) => session.daemon.status(),
-  up: async (params, session) => session.daemon.up(onThisHost(checkPlan(params.plan)), params.targets, params.held),
-  reload: async (params, session) => session.daemon.reload(onThisHost(checkPlan(params.plan)), params.dryRun),
+  up: async (params, session) => session.daemon.up(checkPlan(params.plan), params.targets, params.held),
+  reload: async (params, session) => session.daemon.reload(checkPlan(params.plan), params.dryRun),
   down: (params, session) => session.daemon.down(params.stack, params.targets),
   start: (params, session) => session.daemon.start(params.stack, params.targets),
   stop: (params, session) => session.daemon.stop(params.stack, params.targets),

@@ -10,6 +10,7 @@ import {HostLink, type Dial} from '../remote/host-link.js'
 import {realClock, type Clock} from '../supervisor/clock.js'
 import {readPrivate, writePrivateAtomic} from '../util/private-files.js'
 import {safeName} from './paths.js'
+import type {RemoteHostView} from './host-info.js'
 
 /** How the hub reaches a host: over ssh in the daemon, an in-process daemon in tests. */
 export type DialHost = (host: HostPlan, plan: StackPlan) => Dial
@@ -29,7 +30,17 @@ export class HostLinks {
     private readonly cursorDir: string | null,
     private readonly clock: Clock = realClock,
     private readonly log: (message: string) => void = () => {},
+    /** A host's link changed state (watchers get a `host` event). */
+    private readonly onHostChange: (host: string) => void = () => {},
   ) {}
+
+  /** What `status` shows of a host: its link's state, latency and what its agent reported (host-info.ts). */
+  view(name: string): RemoteHostView | undefined {
+    const link = [...this.links.values()].find((l) => l.name === name)
+    if (!link) return undefined
+    const info = link.daemon
+    return {state: link.state, reason: link.reason, latencyMs: link.latencyMs, version: info?.version ?? null, machine: info?.machine ?? null, since: new Date(link.since).toISOString()}
+  }
 
   /** The link to a host (started on first use). */
   link(host: HostPlan, plan: StackPlan): HostLink {
@@ -40,6 +51,7 @@ export class HostLinks {
       const made = link
       made.on((change) => {
         if (change.kind === 'synced') void this.runWhenBack(made)
+        if (change.kind === 'state') this.onHostChange(made.name)
       })
       this.links.set(key, made)
       made.start()

@@ -60,15 +60,15 @@ export function diffPlans(old: StackPlan, next: StackPlan): PlanDiff {
   for (const [name, instance] of newInstances) {
     const before = oldInstances.get(name)
     if (!before) {
-      changes.push({instance: name, change: 'added'})
+      changes.push({instance: name, change: 'added', host: instance.host})
       continue
     }
     const fields: string[] = compared.filter((key) => !same(before[key], instance[key]))
     if (!same(declaredEnv(before), declaredEnv(instance))) fields.splice(2, 0, 'env')
-    if (fields.length > 0) changes.push({instance: name, change: 'changed', fields})
+    if (fields.length > 0) changes.push({instance: name, change: 'changed', fields, host: instance.host, ...(before.host === instance.host ? {} : {fromHost: before.host})})
     if (before.group !== instance.group) structural.push(`${name} moved to group ${instance.group}`)
   }
-  for (const name of oldInstances.keys()) if (!newInstances.has(name)) changes.push({instance: name, change: 'removed'})
+  for (const [name, instance] of oldInstances) if (!newInstances.has(name)) changes.push({instance: name, change: 'removed', host: instance.host})
   return {changes, structural, steps: structural.length > 0 ? [] : reloadSteps(next, changes)}
 }
 

@@ -5,16 +5,16 @@
 // itself — and only what the stack declares: no environment of the machine
 // mar was run on crosses to another one (`baseEnv: 'daemon'`: the host's
 // own login environment goes under it), and working directories are the
-// host's (`dir:`, default the remote home).
-import {relative, isAbsolute, posix} from 'node:path'
+// host's (`dir:`, default the remote home; the plan has them already).
+import {hostDir} from './remote-path.js'
 import {allInstances, type HostPlan, type InstancePlan, type StackPlan} from '../config/types.js'
 
 /** The share of `plan` for `host`, or null when nothing is placed there. */
 export function shareOf(plan: StackPlan, host: HostPlan): StackPlan | null {
-  const base = host.dir ?? '~'
+  const base = hostDir(host.dir)
   const groups = plan.groups.flatMap((group) => {
     const runners = group.runners.flatMap((runner) => {
-      const instances = runner.instances.filter((i) => i.host === host.name).map((i) => onHost(plan, i, base))
+      const instances = runner.instances.filter((i) => i.host === host.name).map(onHost)
       return instances.length > 0 ? [{...runner, instances}] : []
     })
     return runners.length > 0 ? [{...group, strategy: 'parallel' as const, restart: {strategy: 'one-for-one' as const}, dependsOn: [], runners}] : []
@@ -40,11 +40,9 @@ export function remoteHostsOf(plan: StackPlan): HostPlan[] {
   return plan.hosts.filter((h) => h.ssh !== undefined && used.has(h.name))
 }
 
-function onHost(plan: StackPlan, instance: InstancePlan, base: string): InstancePlan {
+/** The instance as its host runs it; its cwd is already the host's (src/remote/remote-path.ts: absolute, `~` or `~/…`). */
+function onHost(instance: InstancePlan): InstancePlan {
   const declared = new Set(instance.envKeys ?? Object.keys(instance.env))
   const env = Object.fromEntries(Object.entries(instance.env).filter(([key]) => declared.has(key)))
-  // A cwd inside the project is the same place under the host's dir; one given as an absolute path elsewhere stays as written.
-  const inside = relative(plan.dir, instance.cwd)
-  const cwd = inside === '' ? base : !inside.startsWith('..') && !isAbsolute(inside) ? posix.join(base, inside) : instance.cwd
-  return {...instance, host: 'local', env, envKeys: [...declared].filter((k) => k in env), cwd}
+  return {...instance, host: 'local', env, envKeys: [...declared].filter((k) => k in env)}
 }

@@ -81,7 +81,7 @@ describe('reload in dependency order', () => {
 
     const json = await home.mar(['reload', '--dry-run', '--json'], {cwd: dir})
     // web still runs version 1, so the file's version 3 is still a change for it.
-    expect(JSON.parse(json.stdout).changes).toContainEqual({instance: 'web.1', change: 'changed', fields: ['env']})
+    expect(JSON.parse(json.stdout).changes).toContainEqual({instance: 'web.1', change: 'changed', fields: ['env'], host: 'local'})
 
     writeFileSync(join(dir, 'go-4'), '')
     writeFileSync(join(dir, 'mar.yaml'), config(4))

@@ -80,7 +80,8 @@ describe('config errors: codes and positions', () => {
   it('reports unknown hosts and labels', async () => {
     const issues = await loadErrors('hosts:\n  web1: {ssh: a, labels: [web]}\nrunners:\n  app: {cmd: x, hosts: [web, web2]}\n')
     expect(where(issues)).toEqual(['unknown-reference@4:30'])
-    expect(issues[0].hint).toBe('did you mean "web1"?')
+    expect(issues[0].message).toBe('runner "app" names host "web2", which is not declared')
+    expect(issues[0].hint).toBe('did you mean "web1"? (declared hosts: local, web1; labels: web)')
   })
 
   it('reports an unknown ${VAR} at the variable, in argv and shell strings alike', async () => {

@@ -31,7 +31,7 @@ describe('watch', () => {
   it('a snapshot first, then instance changes with reason codes and the time of the next restart', async () => {
     f = fakeDaemon()
     const {events} = await watching(f)
-    expect(events[0]).toMatchObject({kind: 'snapshot', status: {stacks: [], hosts: [{name: 'local', state: 'up'}]}})
+    expect(events[0]).toMatchObject({kind: 'snapshot', status: {stacks: [], hosts: [{name: 'local', state: 'local'}]}})
     await f.daemon.up(fakePlan('shop', {app: {runners: {web: {}}}}), [])
     await flush()
     expect(events.find((e) => e.kind === 'stack-added')).toMatchObject({stack: {name: 'shop', groups: [{name: 'app'}]}})

@@ -31,10 +31,21 @@ describe('diffPlans', () => {
     const diff = diffPlans(before, after)
     expect(diff.structural).toEqual([])
     expect(diff.changes).toEqual([
-      {instance: 'web.2', change: 'changed', fields: ['command']},
-      {instance: 'web.3', change: 'added'},
-      {instance: 'new.1', change: 'added'},
-      {instance: 'old.1', change: 'removed'},
+      {instance: 'web.2', change: 'changed', fields: ['command'], host: 'local'},
+      {instance: 'web.3', change: 'added', host: 'local'},
+      {instance: 'new.1', change: 'added', host: 'local'},
+      {instance: 'old.1', change: 'removed', host: 'local'},
+    ])
+  })
+
+  it('says where each change happens, and which instance moves host', () => {
+    const before = plan([inst('web.1', 'g', {host: 'h1'}), inst('web.2', 'g', {host: 'h2'}), inst('db.1', 'g', {host: 'h2'})])
+    const after = plan([inst('web.1', 'g', {host: 'h2'}), inst('web.2', 'g', {host: 'h2', command: {shell: 'x'}}), inst('web.3', 'g', {host: 'h1'})])
+    expect(diffPlans(before, after).changes).toEqual([
+      {instance: 'web.1', change: 'changed', fields: ['host'], host: 'h2', fromHost: 'h1'},
+      {instance: 'web.2', change: 'changed', fields: ['command'], host: 'h2'},
+      {instance: 'web.3', change: 'added', host: 'h1'},
+      {instance: 'db.1', change: 'removed', host: 'h2'},
     ])
   })
 
@@ -43,7 +54,7 @@ describe('diffPlans', () => {
     const fromAnotherShell = plan([inst('web.1', 'g', {env: {PATH: '/usr/bin:/bin', TERM: 'dumb', MAR_INSTANCE: '1'}})])
     expect(diffPlans(before, fromAnotherShell).changes).toEqual([])
     const declared = plan([inst('web.1', 'g', {env: {PATH: '/bin', MAR_INSTANCE: '1', DB: 'x'}, envKeys: ['DB', 'MAR_INSTANCE']})])
-    expect(diffPlans(before, declared).changes).toEqual([{instance: 'web.1', change: 'changed', fields: ['env']}])
+    expect(diffPlans(before, declared).changes).toEqual([{instance: 'web.1', change: 'changed', fields: ['env'], host: 'local'}])
   })
 
   it('calls group-level changes structural', () => {

@@ -3,7 +3,7 @@
 import {describe, expect, it} from 'vitest'
 import {allInstances, type StackPlan} from '../../../src/config/types.js'
 import {shareOf} from '../../../src/remote/share.js'
-import {onThisHost} from '../../../src/daemon/host-share.js'
+import {withHome} from '../../../src/config/to-runners.js'
 import {checkPlan} from '../../../src/daemon/check-plan.js'
 import {fakePlan} from '../../helpers/fake-daemon.js'
 import {homedir} from 'node:os'
@@ -15,7 +15,8 @@ function plan(): StackPlan {
   })
   p.dir = '/home/me/shop'
   for (const i of allInstances(p)) {
-    i.cwd = i.runner === 'api' ? '/home/me/shop/api' : '/home/me/shop'
+    // As the config part plans them (remote-path.ts): a remote cwd is the host's, under its dir.
+    i.cwd = i.host === 'h2' ? '/srv/shop/api' : i.host === 'h1' ? (i.runner === 'api' ? '~/api' : '~') : '/home/me/shop'
     i.env = {PATH: '/home/me/bin', SECRET_OF_MY_SHELL: 'x', DATABASE_URL: 'postgres://db', PORT: '3000'}
     i.envKeys = ['DATABASE_URL', 'PORT']
   }
@@ -40,14 +41,14 @@ describe('shareOf', () => {
     for (const i of allInstances(share)) expect(i.env).toEqual({DATABASE_URL: 'postgres://db', PORT: '3000'})
   })
 
-  it('puts working directories under the host\'s dir (default its home), resolved by the host', () => {
+  it('keeps the host\'s working directories, which the host resolves under its own home', () => {
     const h1 = shareOf(plan(), plan().hosts.find((h) => h.name === 'h1')!)!
     const h2 = shareOf(plan(), plan().hosts.find((h) => h.name === 'h2')!)!
     expect(allInstances(h1).map((i) => i.cwd)).toEqual(['~', '~/api', '~/api'])
     expect(allInstances(h2).map((i) => i.cwd)).toEqual(['/srv/shop/api'])
     // The host's daemon accepts it and makes it its own.
-    const there = onThisHost(checkPlan(JSON.parse(JSON.stringify(h1))))
-    expect(allInstances(there).map((i) => i.cwd)).toEqual([homedir(), `${homedir()}/api`, `${homedir()}/api`])
+    const there = checkPlan(JSON.parse(JSON.stringify(h1)))
+    expect(allInstances(there).map((i) => withHome(i, homedir()).cwd)).toEqual([homedir(), `${homedir()}/api`, `${homedir()}/api`])
   })
 
   it('is null for a host with nothing placed on it', () => {
@@ -56,9 +57,9 @@ describe('shareOf', () => {
     expect(shareOf(p, p.hosts.at(-1)!)).toBeNull()
   })
 
-  it('a plan that is not a share may not use a relative cwd', () => {
+  it('a relative cwd is refused by the daemon', () => {
     const p = plan()
-    allInstances(p)[0]!.cwd = '~/x'
+    allInstances(p)[0]!.cwd = 'x'
     expect(() => checkPlan(JSON.parse(JSON.stringify(p)))).toThrow(/cwd must be an absolute path/)
   })
 })
