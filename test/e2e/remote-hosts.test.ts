@@ -30,6 +30,7 @@ describe.skipIf(!sshdAvailable())('a stack over two real ssh hosts', () => {
     lab = await startSshLab([{name: 'h1'}, {name: 'h2'}])
   }, 60_000)
   afterAll(async () => {
+    if (process.env.MAR_DEBUG_REMOTE) console.log(require('node:fs').readFileSync(`${lab.hubHome}/daemon.log`, 'utf8'))
     await home?.cleanup()
     for (const cleanup of cleanups) cleanup()
     await lab?.cleanup()
@@ -94,15 +95,15 @@ groups:
     await waitFor('ticker lines in the hub', async () => /ticker\.1@h1 \| tick 3\b/.test((await h.mar(['logs', 'ticker', '-n', '100', '--no-color'], {cwd: dir})).stdout), 20_000, 200)
 
     // Its handler is in place once it said so (SIGUSR1 would end node before that).
-    await waitFor('web up in the hub', async () => /web\.1@h2 \| web up/.test((await h.mar(['logs', 'web', '--no-color'], {cwd: dir})).stdout), 20_000, 200)
+    await waitFor('web up in the hub', async () => /web\.1@h2\s+\| web up/.test((await h.mar(['logs', 'web', '--no-color'], {cwd: dir})).stdout), 20_000, 200)
     const signalled = await h.mar(['signal', 'SIGUSR1', 'web'], {cwd: dir})
     expect(signalled.code).toBe(0)
-    await waitFor('the signal handled on h2', async () => /web\.1@h2 \| got usr1 on second-host/.test((await h.mar(['logs', 'web', '--no-color'], {cwd: dir})).stdout), 20_000, 200)
+    await waitFor('the signal handled on h2', async () => /web\.1@h2\s+\| got usr1 on second-host/.test((await h.mar(['logs', 'web', '--no-color'], {cwd: dir})).stdout), 20_000, 200)
 
     const restarted = await h.mar(['restart', 'ticker.1@h1'], {cwd: dir, timeoutMs: 60_000})
     expect(restarted.code).toBe(0)
     const after = await waitFor('ticker running again', async () => {
-      const t = (await h.status()).stacks[0]!.instances.find((i) => i.name === 'ticker.1')!
+      const t = (await h.status()).stacks.find((s) => s.name === 'duo')!.instances.find((i) => i.name === 'ticker.1')!
       return t.state === 'running' && t.pid !== ticker.pid ? t : null
     }, 20_000, 100)
     expect(isAlive(ticker.pid!)).toBe(false)
@@ -139,7 +140,7 @@ groups:
     expect(ssh.length).toBeGreaterThan(0)
     for (const pid of ssh) killQuietly(pid)
     await waitFor('the host marked unreachable or reconnected', async () => {
-      const flood = (await h.status()).stacks[0]!.instances[0]!
+      const flood = (await h.status()).stacks.find((s) => s.name === 'flood')!.instances[0]!
       return flood.reasonCode === 'host-unreachable' || !ssh.some(isAlive)
     }, 20_000, 20)
     // The service never noticed.
@@ -151,7 +152,7 @@ groups:
     expect(numbers.length).toBe(total)
     expect(numbers.every((n, i) => n === i + 1)).toBe(true)
     expect(lines.filter((l) => l === 'done')).toHaveLength(1)
-    const flood = (await h.status()).stacks[0]!.instances[0]!
+    const flood = (await h.status()).stacks.find((s) => s.name === 'flood')!.instances[0]!
     expect(flood).toMatchObject({pid: before.pid, restarts: 0, reasonCode: null})
     expect((await h.mar(['down'], {cwd: dir, timeoutMs: 60_000})).code).toBe(0)
   }, 180_000)
