@@ -29,6 +29,10 @@ const UP_STATES = new Set(['starting', 'running', 'ready', 'unhealthy'])
 export function remoteInstanceRunner(instance: InstancePlan, seat: RemoteSeat): Runner {
   return async (ctx) => {
     const {link, share} = seat
+    // Ends with this run: a start still waiting for the host must not happen after the run ended.
+    const run = new AbortController()
+    const onAbort = () => run.abort()
+    ctx.signal.addEventListener('abort', onAbort, {once: true})
     const mirror = new Mirror(ctx, instance)
     let settle!: (error?: Error) => void
     const ended = new Promise<void>((resolve, reject) => (settle = (error) => (error ? reject(error) : resolve())))
@@ -47,8 +51,8 @@ export function remoteInstanceRunner(instance: InstancePlan, seat: RemoteSeat): 
     }
     /** Start it there unless it runs (or ran to its end) already — after a reconnect it usually still runs. */
     const ensureStarted = async (): Promise<void> => {
-      const client = await share.deployed(ctx.signal)
-      if (!client || ctx.signal.aborted) return
+      const client = await share.deployed(run.signal)
+      if (!client || run.signal.aborted) return
       const known = link.instance(share.stack, instance.name)
       const there = known && known.state !== 'stopped' && known.state !== 'pending'
       // Running there: taken over (a reconnect, a new hub). Ended there: news if we started it, else an earlier run to start again.
@@ -64,6 +68,8 @@ export function remoteInstanceRunner(instance: InstancePlan, seat: RemoteSeat): 
       if (change.kind === 'instance' && change.stack === share.stack && change.instance.name === instance.name) {
         if (tracking) onRemote(change.instance)
       } else if (change.kind === 'state' && change.state !== 'up') {
+        // Never started there and the host needs the user (a key to trust, Node.js to install): fail now, saying so.
+        if (!tracking && link.needsTheUser) return settle(hostFailure(link))
         mirror.stale(link.name, change.reason)
       } else if (change.kind === 'synced') {
         ensureStarted().catch((error: Error) => settle(error))
@@ -73,11 +79,17 @@ export function remoteInstanceRunner(instance: InstancePlan, seat: RemoteSeat): 
     ctx.signal.addEventListener('abort', onStop, {once: true})
     try {
       mirror.waiting(link)
-      await ensureStarted()
+      if (link.needsTheUser) settle(hostFailure(link))
+      await Promise.race([ensureStarted(), ended])
       await ended
+    } catch (error) {
+      if (!tracking) ctx.emit({kind: 'instance', name: instance.name, at: ctx.clock.now(), state: 'failed', pid: null, why: because('host-unreachable', (error as Error).message)})
+      throw error
     } finally {
       off()
       ctx.signal.removeEventListener('abort', onStop)
+      ctx.signal.removeEventListener('abort', onAbort)
+      run.abort()
     }
     if (!ctx.signal.aborted) return
     // Asked to stop: there, or once the host is back.
@@ -90,6 +102,12 @@ export function remoteInstanceRunner(instance: InstancePlan, seat: RemoteSeat): 
     await client.call('stop', {stack: {name: share.stack}, targets: [instance.name]}).catch(() => seat.stopWhenBack(instance.name))
     mirror.show({...(link.instance(share.stack, instance.name) ?? ({} as InstanceInfo)), state: 'stopped', pid: null})
   }
+}
+
+/** The host cannot be used until the user acts: its reason, which names the host. */
+function hostFailure(link: HostLink): MarError {
+  const reason = link.reason ?? 'unreachable'
+  return new MarError('remote-instance-failed', reason.startsWith(`host ${link.name}`) ? reason : `host ${link.name}: ${reason}`)
 }
 
 /** How a remote state ends the proxy: undefined: it goes on; null: it ended well; an error: it failed. */

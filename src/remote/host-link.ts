@@ -11,6 +11,7 @@ import type {DaemonClient} from '../api/client.js'
 import type {DaemonInfo, InstanceInfo, StackInfo, WatchEvent} from '../api/protocol.js'
 import {backoffDelay} from '../supervisor/backoff.js'
 import {realClock, sleep, type Clock} from '../supervisor/clock.js'
+import {isMarError} from '../util/errors.js'
 
 export type Dial = () => Promise<DaemonClient>
 
@@ -22,6 +23,13 @@ export type LinkChange =
   | {kind: 'synced'}
   | {kind: 'instance'; stack: string; instance: InstanceInfo}
   | {kind: 'stack-removed'; stack: string}
+
+/**
+ * Dial failures that no retry heals by itself: the user must act (trust a
+ * key, install Node.js, free disk). The link keeps retrying — the fix may
+ * come — but instances waiting for the host fail now, with the reason.
+ */
+const NEEDS_THE_USER = new Set(['host-key-unknown', 'host-key-changed', 'host-auth-failed', 'host-no-node', 'host-node-too-old', 'agent-install-failed', 'bad-ssh-destination', 'mar-home'])
 
 /** Reconnect delays: fast at first (a blip), then at most every 30 s. */
 export const RECONNECT = {initialMs: 500, maxMs: 30_000, factor: 2}
@@ -41,6 +49,7 @@ export class HostLink {
   private running = false
   /** Failed dials since the link was last up. */
   private failures = 0
+  private needsUser = false
 
   constructor(
     readonly name: string,
@@ -65,6 +74,10 @@ export class HostLink {
   }
   get daemon(): DaemonInfo | null {
     return this.info
+  }
+  /** The last dial failed in a way only the user can fix (an unknown host key, no Node.js there…). */
+  get needsTheUser(): boolean {
+    return this.linkState !== 'up' && this.needsUser
   }
 
   /** The connected client, while the link is up. */
@@ -139,8 +152,11 @@ export class HostLink {
       let reason: string
       try {
         reason = await this.session()
+        this.needsUser = false
       } catch (error) {
-        reason = (error as Error).message
+        // The how-to (trust this key with…, install Node.js…) belongs with the reason: it is what the user reads.
+        reason = isMarError(error) && error.hint ? `${error.message} — ${error.hint}` : (error as Error).message
+        this.needsUser = isMarError(error) && NEEDS_THE_USER.has(error.code)
       }
       this.client = null
       if (stop.aborted) break

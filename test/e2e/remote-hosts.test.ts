@@ -27,7 +27,7 @@ describe.skipIf(!sshdAvailable())('a stack over two real ssh hosts', () => {
   const cleanups: Array<() => void> = []
 
   beforeAll(async () => {
-    lab = await startSshLab([{name: 'h1'}, {name: 'h2'}])
+    lab = await startSshLab([{name: 'h1'}, {name: 'h2'}, {name: 'h3', node: 'none'}])
   }, 60_000)
   afterAll(async () => {
     if (process.env.MAR_DEBUG_REMOTE) console.log(require('node:fs').readFileSync(`${lab.hubHome}/daemon.log`, 'utf8'))
@@ -109,6 +109,11 @@ groups:
     expect(isAlive(ticker.pid!)).toBe(false)
     expect(isAlive(after.pid!)).toBe(true)
 
+    const hosts = JSON.parse((await h.mar(['hosts', '--json'], {cwd: dir})).stdout) as {hosts: Array<{name: string; state: string; version: string | null; latencyMs: number | null; instances: number; cpus: number | null}>}
+    for (const name of ['h1', 'h2']) {
+      expect(hosts.hosts.find((x) => x.name === name)).toMatchObject({state: 'up', version: expect.stringMatching(/^\d+\.\d+\.\d+/), instances: 1, cpus: expect.any(Number), latencyMs: expect.any(Number)})
+    }
+
     const down = await h.mar(['down'], {cwd: dir, timeoutMs: 60_000})
     expect(down.code).toBe(0)
     await waitFor('both hosts empty', async () => (await hostStatus(lab.host('h1'))).stacks.length === 0 && (await hostStatus(lab.host('h2'))).stacks.length === 0, 20_000, 100)
@@ -156,4 +161,34 @@ groups:
     expect(flood).toMatchObject({pid: before.pid, restarts: 0, reasonCode: null})
     expect((await h.mar(['down'], {cwd: dir, timeoutMs: 60_000})).code).toBe(0)
   }, 180_000)
+
+  it('an unknown host key and a host without Node.js: up fails at once, naming each host and what to do, and runs nothing there', async () => {
+    const dir = stack(`name: refused
+ssh_config: ${lab.config}
+hosts:
+  stranger: {ssh: h1-unknown}
+  bare: {ssh: h3}
+groups:
+  a:
+    runners:
+      x: {cmd: [sleep, "1000"], hosts: [stranger]}
+  b:
+    runners:
+      y: {cmd: [sleep, "1000"], hosts: [bare]}
+`)
+    const h = hub()
+    const began = Date.now()
+    const up = await h.mar(['up', '--timeout', '60s'], {cwd: dir, timeoutMs: 90_000})
+    expect(up.code).toBe(1)
+    expect(Date.now() - began).toBeLessThan(30_000)
+    expect(up.stdout + up.stderr).toMatch(/x\.1 .*host stranger \(127\.0\.0\.2 port \d+\): its host key is not in known_hosts.*ssh-keyscan/)
+    const y = await waitFor('y.1 failed', async () => {
+      const found = (await h.status()).stacks.find((s) => s.name === 'refused')!.instances.find((i) => i.name === 'y.1')!
+      return found.state === 'failed' ? found : null
+    }, 30_000, 100)
+    expect(y).toMatchObject({reasonCode: 'host-unreachable', reason: expect.stringMatching(/^host bare: .*Node\.js/)})
+    // Nothing reached h3's shell beyond the probe: no agent, no daemon there.
+    expect(lab.host('h3').daemonPid()).toBeNull()
+    expect((await h.mar(['down'], {cwd: dir, timeoutMs: 60_000})).code).toBe(0)
+  }, 120_000)
 })

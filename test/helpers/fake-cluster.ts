@@ -16,6 +16,8 @@ export interface FakeCluster {
   /** How many times the hub dialed each host. */
   dials: Record<string, number>
   cut(host: string): void
+  /** Every dial of the host fails with this error (until heal). */
+  refuse(host: string, error: MarError): void
   heal(host: string): void
   /** Let fake time pass in small steps until `condition` holds (at most `ms` of fake time). */
   until(condition: () => boolean, ms?: number): Promise<void>
@@ -28,6 +30,7 @@ export function fakeCluster(hostNames: string[]): FakeCluster {
   const dials: Record<string, number> = {}
   const open: Record<string, DaemonClient[]> = {}
   const down = new Set<string>()
+  const refusals = new Map<string, MarError>()
   hostNames.forEach((name, n) => {
     hosts[name] = fakeDaemon({clock, pidBase: 2 ** 22 + 100_000 * (n + 1)})
     dials[name] = 0
@@ -39,6 +42,8 @@ export function fakeCluster(hostNames: string[]): FakeCluster {
       dials[host.name] = (dials[host.name] ?? 0) + 1
       const daemon = hosts[host.name]
       if (!daemon) throw new MarError('daemon-unreachable', `no fake host ${host.name}`)
+      const refusal = refusals.get(host.name)
+      if (refusal) throw refusal
       if (down.has(host.name)) throw new MarError('daemon-unreachable', `host ${host.name}: connection refused (cut by the test)`)
       const client = await daemon.connect()
       open[host.name]!.push(client)
@@ -61,8 +66,13 @@ export function fakeCluster(hostNames: string[]): FakeCluster {
       down.add(host)
       for (const client of open[host]!.splice(0)) client.close()
     },
+    refuse(host, error) {
+      refusals.set(host, error)
+      this.cut(host)
+    },
     heal(host) {
       down.delete(host)
+      refusals.delete(host)
     },
     until,
     async cleanup() {

@@ -5,6 +5,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import type {InstanceInfo} from '../../../src/api/protocol.js'
 import {fakeCluster, type FakeCluster} from '../../helpers/fake-cluster.js'
 import {fakePlan} from '../../helpers/fake-daemon.js'
+import {MarError} from '../../../src/util/errors.js'
 
 let cluster: FakeCluster | undefined
 afterEach(async () => {
@@ -155,5 +156,22 @@ describe('a stack over two hosts, in one process', () => {
     await c.until(() => c.hosts.h2!.fleet.isRunning('web.2'))
     expect((await started).results.map((r) => [r.instance, r.ok])).toEqual([['web.2', true]])
     expect(c.hosts.h2!.fleet.runsOf('web.2')).toHaveLength(2)
+  })
+
+  it('a host only the user can fix (an unknown host key): its instances fail at once with the reason; the rest runs', async () => {
+    const c = (cluster = fakeCluster(['h1', 'h2']))
+    c.refuse('h1', new MarError('host-key-unknown', "host h1 (127.0.0.2 port 2222): its host key is not in known_hosts — check it and trust it with: ssh-keyscan -p 2222 127.0.0.2 >> ~/.ssh/known_hosts"))
+    // (In one group, a member that fails before the group is ready fails the group, as it does locally.)
+    const up = c.hub.daemon.up(fakePlan('s', {ga: {runners: {a: {hosts: ['h1']}}}, gb: {runners: {b: {hosts: ['h2']}}}}), [])
+    await c.until(() => hubInstance(c, 's', 'a.1')?.state === 'failed' && c.hosts.h2!.fleet.isRunning('b.1'))
+    await up
+    expect(hubInstance(c, 's', 'a.1')).toMatchObject({reasonCode: 'host-unreachable'})
+    expect(hubInstance(c, 's', 'a.1')!.reason).toMatch(/host h1: .*not in known_hosts — check it and trust it with: ssh-keyscan/)
+    // Fixed by the user: the host comes up, and a start of the instance runs it there.
+    c.heal('h1')
+    await c.until(() => c.hub.daemon.status().hosts.find((h) => h.name === 'h1')?.state === 'up')
+    const started = c.hub.daemon.start({name: 's'}, ['a.1'])
+    await c.until(() => c.hosts.h1!.fleet.isRunning('a.1'))
+    expect((await started).results[0]).toMatchObject({ok: true})
   })
 })
