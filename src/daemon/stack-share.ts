@@ -11,6 +11,8 @@ import type {HostPlan, StackPlan} from '../config/types.js'
 import type {HostLink} from '../remote/host-link.js'
 import {shareOf} from '../remote/share.js'
 import {allInstances} from '../config/types.js'
+import {checkReportedCapacity} from '../remote/placement.js'
+import {MarError} from '../util/errors.js'
 
 export interface ShareDeps {
   link: HostLink
@@ -77,6 +79,7 @@ export class StackShare {
     if (this.deps.link.hasStack(share.name)) {
       await client.call('reload', {plan: share, dryRun: false})
     } else {
+      this.checkCapacity()
       // Nothing starts by itself: the hub starts each instance when its group may.
       const reply = await client.call('up', {plan: share, targets: [], held: allInstances(share).map((i) => i.name)})
       from ??= reply.logsFrom
@@ -84,6 +87,18 @@ export class StackShare {
     this.sent = text
     if (this.following?.client !== client) this.follow(client, from)
     return client
+  }
+
+  /**
+   * A host without declared cpus/memory is held to what its agent reports
+   * (cores, MemAvailable) when the stack first comes to it: instances that
+   * would overcommit it are refused, naming what does not fit.
+   */
+  private checkCapacity(): void {
+    const machine = this.deps.link.daemon?.machine
+    if (!machine) return
+    const failures = checkReportedCapacity(this.deps.plan(), {[this.deps.host.name]: {cpus: machine.cpus, memory: machine.memoryAvailable}})
+    if (failures.length > 0) throw new MarError('remote-instance-failed', failures.map((f) => f.message).join('; '), {hint: `declare cpus/memory for host ${this.deps.host.name}, or lower resources`})
   }
 
   /** Copy the host's lines of this stack into the hub's stores, from `after` on. */

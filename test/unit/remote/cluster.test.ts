@@ -166,12 +166,22 @@ describe('a stack over two hosts, in one process', () => {
     await c.until(() => hubInstance(c, 's', 'a.1')?.state === 'failed' && c.hosts.h2!.fleet.isRunning('b.1'))
     await up
     expect(hubInstance(c, 's', 'a.1')).toMatchObject({reasonCode: 'host-unreachable'})
-    expect(hubInstance(c, 's', 'a.1')!.reason).toMatch(/host h1: .*not in known_hosts — check it and trust it with: ssh-keyscan/)
+    expect(hubInstance(c, 's', 'a.1')!.reason).toMatch(/^host h1 \(127.0.0.2 port 2222\): its host key is not in known_hosts — check it and trust it with: ssh-keyscan/)
     // Fixed by the user: the host comes up, and a start of the instance runs it there.
     c.heal('h1')
     await c.until(() => c.hub.daemon.status().hosts.find((h) => h.name === 'h1')?.state === 'up')
     const started = c.hub.daemon.start({name: 's'}, ['a.1'])
     await c.until(() => c.hosts.h1!.fleet.isRunning('a.1'))
     expect((await started).results[0]).toMatchObject({ok: true})
+  })
+
+  it('a host without declared capacity is held to what its agent reports: an instance that would overcommit it fails, saying what does not fit', async () => {
+    const c = (cluster = fakeCluster(['h1']))
+    const plan = fakePlan('s', {g: {runners: {big: {hosts: ['h1']}}}})
+    plan.groups[0]!.runners[0]!.instances[0]!.resources = {cpu: 4096}
+    void c.hub.daemon.up(plan, [])
+    await c.until(() => hubInstance(c, 's', 'big.1')?.state === 'failed')
+    expect(hubInstance(c, 's', 'big.1')!.reason).toMatch(/cannot place big\.1 on h1 \(needs 4096 cpu\): h1 has [\d.]+ of the \d+ cpus it reports left/)
+    expect(c.hosts.h1!.fleet.runs).toEqual([])
   })
 })
