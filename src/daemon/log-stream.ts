@@ -78,6 +78,17 @@ export function streamLogs(session: Session, id: number, params: LogsParams, onD
   /** Sources that appeared before the reader was ready to take them. */
   const appeared: Source[] = []
   let wake: () => void = () => {}
+  /**
+   * Something happened (a chunk stored, a source added, the stamp clock
+   * moved) since the reader last looked: a wake-up that comes while a step
+   * is under way would otherwise be lost, and the stream would wait for the
+   * next chunk with this one unsent.
+   */
+  let news = false
+  const notify = (): void => {
+    news = true
+    wake()
+  }
   let waitingForStamps = false
 
   const finish = () => {
@@ -111,14 +122,15 @@ export function streamLogs(session: Session, id: number, params: LogsParams, onD
     const source = {stack, instance, stream: chunk.stream}
     if (reader?.has(source)) {
       reader.stored(source)
-      return wake()
+      return notify()
     }
     if (!params.follow || !wanted.includes(chunk.stream) || !inScope(daemon, params.stack, params.targets, stack, instance)) return
     const appearing = sourceOf(daemon, stack, instance, chunk.stream)
     if (!reader) return void appeared.push(appearing)
-    void reader.add(appearing).then(wake, fail)
+    void reader.add(appearing).then(notify, fail)
   })
   const stopStamps = stamps.onDone(() => {
+    news = true
     if (waitingForStamps) wake()
   })
 
@@ -130,6 +142,7 @@ export function streamLogs(session: Session, id: number, params: LogsParams, onD
     for (;;) {
       if (ended) return
       const drainAll = closing !== null
+      news = false
       let step = await reader.step()
       // The programs have ended: last lines without a newline come too.
       if (!step && closing?.programsEnded) step = await reader.step(true)
@@ -147,7 +160,8 @@ export function streamLogs(session: Session, id: number, params: LogsParams, onD
         if (closing) session.send({id, type: 'notice', notice: {code: 'daemon-stopped', message: closing.message}})
         return end()
       }
-      // Nothing to hand out now: wait for a new chunk, the stamp clock, or the end.
+      // Nothing to hand out now: wait for a new chunk, the stamp clock, or the end (unless one came while it looked).
+      if (news) continue
       waitingForStamps = true
       await new Promise<void>((resolve) => (wake = resolve))
       waitingForStamps = false

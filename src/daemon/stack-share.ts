@@ -82,7 +82,11 @@ export class StackShare {
       this.checkCapacity()
       // Nothing starts by itself: the hub starts each instance when its group may.
       const reply = await client.call('up', {plan: share, targets: [], held: allInstances(share).map((i) => i.name)})
-      from ??= reply.logsFrom
+      // Kept at once: a cut before the first line arrives must not lose that line.
+      if (from === undefined) {
+        from = reply.logsFrom
+        this.deps.cursor.save(from)
+      }
     }
     this.sent = text
     if (this.following?.client !== client) this.follow(client, from)

@@ -24,7 +24,7 @@ export interface FakeCluster {
   cleanup(): Promise<void>
 }
 
-export function fakeCluster(hostNames: string[]): FakeCluster {
+export function fakeCluster(hostNames: string[], options: {realLogs?: boolean} = {}): FakeCluster {
   const clock = new FakeClock()
   const hosts: Record<string, FakeDaemon> = {}
   const dials: Record<string, number> = {}
@@ -32,12 +32,13 @@ export function fakeCluster(hostNames: string[]): FakeCluster {
   const down = new Set<string>()
   const refusals = new Map<string, MarError>()
   hostNames.forEach((name, n) => {
-    hosts[name] = fakeDaemon({clock, pidBase: 2 ** 22 + 100_000 * (n + 1)})
+    hosts[name] = fakeDaemon({clock, pidBase: 2 ** 22 + 100_000 * (n + 1), realLogs: options.realLogs})
     dials[name] = 0
     open[name] = []
   })
   const hub = fakeDaemon({
     clock,
+    realLogs: options.realLogs,
     dialHost: (host) => async () => {
       dials[host.name] = (dials[host.name] ?? 0) + 1
       const daemon = hosts[host.name]

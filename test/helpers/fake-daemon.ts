@@ -3,7 +3,7 @@
 // place of spawned ones, a private MAR_HOME for its journal and stack files,
 // and a client over an in-process pair — so races between operations are
 // tested deterministically and fast. Named for what it fakes: the programs.
-import {mkdtempSync, rmSync} from 'node:fs'
+import {closeSync, mkdtempSync, rmSync, writeSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {DaemonClient} from '../../src/api/client.js'
@@ -14,6 +14,8 @@ import {ApiServer} from '../../src/daemon/api-server.js'
 import {Daemon, type DaemonDeps} from '../../src/daemon/daemon.js'
 import {Journal} from '../../src/daemon/journal.js'
 import {StampClock} from '../../src/daemon/logs/stamp-clock.js'
+import {InstanceLogs} from '../../src/daemon/logs/index.js'
+import {spoolDirFor} from '../../src/daemon/paths.js'
 import type {InstanceLogStore} from '../../src/daemon/stack-logs.js'
 import {StackStore} from '../../src/daemon/stack-store.js'
 import {createCgroupManager} from '../../src/supervisor/cgroup.js'
@@ -98,6 +100,8 @@ function nullLogs(): InstanceLogStore {
 
 export interface FakeDaemon {
   daemon: Daemon
+  /** With realLogs: write a line to an instance's current run's stdout. */
+  write(instance: string, line: string): void
   clock: FakeClock
   fleet: FakeFleet
   home: string
@@ -111,6 +115,12 @@ export interface FakeDaemonOptions extends Partial<Pick<DaemonDeps, 'keepAlive' 
   clock?: FakeClock
   /** Fake pids start above it (distinct per daemon of a cluster). */
   pidBase?: number
+  /**
+   * Real log stores (src/daemon/logs) instead of none, and fake programs
+   * that can write output: `writes(instance)` gives a function that appends
+   * to the instance's current run's stdout, as a program would.
+   */
+  realLogs?: boolean
 }
 
 export function fakeDaemon(options: FakeDaemonOptions = {}): FakeDaemon {
@@ -124,21 +134,37 @@ export function fakeDaemon(options: FakeDaemonOptions = {}): FakeDaemon {
     const command = instance.command as {argv: string[]}
     return JSON.parse(command.argv[1] ?? '{}') as FakeOptions
   }
+  const stamps = new StampClock()
+  const outputs = new Map<string, number>()
+  const realLogs: DaemonDeps['createLogs'] = (dir, spec) => new InstanceLogs(dir, {maxSize: spec.maxSize, keep: spec.keep, stamps, spoolDir: spoolDirFor(paths, dir), onError: () => {}})
   const daemon = new Daemon({
     paths,
-    stamps: new StampClock(),
+    stamps,
     journal: new Journal(paths.journal),
     stackStore: new StackStore(paths.stacks),
     cgroups: createCgroupManager({namespace: 'fake', disabled: true}),
-    createLogs: options.createLogs ?? nullLogs,
+    createLogs: options.createLogs ?? (options.realLogs ? realLogs : nullLogs),
     dialHost: options.dialHost,
-    log: () => {},
+    log: process.env.MAR_FAKE_LOG ? (m: string) => console.log(`[${home}] ${m}`) : () => {},
     role: 'daemon',
     keepAlive: options.keepAlive ?? true,
     clock,
     usageIntervalMs: options.usageIntervalMs,
-    instanceRunner: (_plan, instance) => {
-      const program = fleet.runner(instance.name, {...behaviour(instance), oneshot: instance.oneshot})
+    instanceRunner: (_plan, instance, buildOptions) => {
+      const fake = fleet.runner(instance.name, {...behaviour(instance), oneshot: instance.oneshot})
+      const output = options.realLogs ? buildOptions.output(instance) : null
+      // With real logs, a run opens its output files as a spawn would, and keeps them while it runs.
+      const program: typeof fake = !output || output.kind !== 'files' ? fake : async (ctx) => {
+        const files = await output.open()
+        outputs.set(instance.name, files.stdout)
+        try {
+          await fake(ctx)
+        } finally {
+          if (outputs.get(instance.name) === files.stdout) outputs.delete(instance.name)
+          closeSync(files.stdout)
+          closeSync(files.stderr)
+        }
+      }
       if (!instance.ready) return program
       // With a readiness probe, ready is a state of its own (the probe wrapper reports it).
       return (ctx) =>
@@ -158,6 +184,11 @@ export function fakeDaemon(options: FakeDaemonOptions = {}): FakeDaemon {
     clock,
     fleet,
     home,
+    write(instance, line) {
+      const fd = outputs.get(instance)
+      if (fd === undefined) throw new Error(`${instance} has no run writing output`)
+      writeSync(fd, `${line}\n`)
+    },
     async connect() {
       const [ours, theirs] = duplexPair()
       server.serve(theirs)
