@@ -65,12 +65,13 @@ groups:
     depends_on: {db: started}
     runners:
       web:
-        cmd: [node, -e, "process.on('SIGUSR1', () => console.log('got usr1 on', process.env.WHERE)); console.log('web up'); setInterval(() => {}, 1000)"]
+        cmd: [node, -e, "process.on('SIGUSR1', () => console.log('got usr1 on', process.env.WHERE)); console.log('shell-only:', process.env.SHELL_ONLY); console.log('web up'); setInterval(() => {}, 1000)"]
         hosts: [h2]
         env: {WHERE: second-host}
 `)
     const h = hub()
-    const up = await h.mar(['up', '--timeout', '60s'], {cwd: dir, timeoutMs: 90_000})
+    // A variable of the shell that ran mar: it reaches local instances, never another machine.
+    const up = await h.mar(['up', '--timeout', '60s'], {cwd: dir, timeoutMs: 90_000, env: {SHELL_ONLY: 'leaked'}})
     expect(up.stderr).toBe('')
     expect(up.code).toBe(0)
 
@@ -96,6 +97,7 @@ groups:
 
     // Its handler is in place once it said so (SIGUSR1 would end node before that).
     await waitFor('web up in the hub', async () => /web\.1@h2\s+\| web up/.test((await h.mar(['logs', 'web', '--no-color'], {cwd: dir})).stdout), 20_000, 200)
+    expect((await h.mar(['logs', 'web', '--no-color'], {cwd: dir})).stdout).toMatch(/shell-only: undefined/)
     const signalled = await h.mar(['signal', 'SIGUSR1', 'web'], {cwd: dir})
     expect(signalled.code).toBe(0)
     await waitFor('the signal handled on h2', async () => /web\.1@h2\s+\| got usr1 on second-host/.test((await h.mar(['logs', 'web', '--no-color'], {cwd: dir})).stdout), 20_000, 200)
@@ -113,6 +115,19 @@ groups:
     for (const name of ['h1', 'h2']) {
       expect(hosts.hosts.find((x) => x.name === name)).toMatchObject({state: 'up', version: expect.stringMatching(/^\d+\.\d+\.\d+/), instances: 1, cpus: expect.any(Number), latencyMs: expect.any(Number)})
     }
+
+    // A new hub takes over what runs on the hosts, as a new daemon adopts local services: nothing restarts.
+    expect((await h.mar(['daemon', 'stop', '--keep'], {timeoutMs: 60_000})).code).toBe(0)
+    expect(isAlive(after.pid!)).toBe(true)
+    expect((await h.mar(['daemon', 'start'], {timeoutMs: 60_000})).code).toBe(0)
+    const adopted = await waitFor('the remote instances seen again', async () => {
+      const s = (await h.status()).stacks.find((x) => x.name === 'duo')
+      const t = s?.instances.find((i) => i.name === 'ticker.1')
+      const w = s?.instances.find((i) => i.name === 'web.1')
+      return t?.state === 'running' && w?.state === 'running' && t.reasonCode === null ? {t, w} : null
+    }, 30_000, 100)
+    expect([adopted.t.pid, adopted.w.pid]).toEqual([after.pid, web.pid])
+    expect(adopted.w.restarts).toBe(0)
 
     const down = await h.mar(['down'], {cwd: dir, timeoutMs: 60_000})
     expect(down.code).toBe(0)
