@@ -1,6 +1,7 @@
 // Live progress of `mar up`: on a terminal, a block of one line per
 // instance redrawn in place; elsewhere (CI logs, pipes), one line per state
 // change, so the output reads as a log.
+import {shownName} from '../api/targets.js'
 import {describeReason} from '../api/describe.js'
 import type {InstanceInfo} from '../api/protocol.js'
 import type {ColorName, Paint} from '../util/colors.js'
@@ -40,7 +41,10 @@ export class UpProgress {
     const detail = json?.pid ? `pid ${json.pid}` : ''
     const why = json ? describeReason(json) : null
     const reason = why && ['backoff', 'crashed', 'failed', 'unhealthy'].includes(state) ? ` ${why}` : ''
-    return `${this.paint(color, symbol)} ${name.padEnd(this.width)}  ${this.paint(color, state.padEnd(9))} ${this.paint('gray', `${detail}${reason}`)}`
+    // `web.2@h1` once the daemon said where it runs.
+    const shown = (n: string) => shownName(n, this.states.get(n)?.host)
+    const width = Math.max(this.width, ...this.names.map((n) => shown(n).length))
+    return `${this.paint(color, symbol)} ${shown(name).padEnd(width)}  ${this.paint(color, state.padEnd(9))} ${this.paint('gray', `${detail}${reason}`)}`
   }
 
   update(json: InstanceInfo): void {

@@ -196,7 +196,7 @@ groups:
     const up = await h.mar(['up', '--timeout', '60s'], {cwd: dir, timeoutMs: 90_000})
     expect(up.code).toBe(1)
     expect(Date.now() - began).toBeLessThan(30_000)
-    expect(up.stdout + up.stderr).toMatch(/x\.1 .*host stranger \(127\.0\.0\.2 port \d+\): its host key is not in known_hosts.*ssh-keyscan/)
+    expect(up.stdout + up.stderr).toMatch(/x\.1@stranger .*host stranger \(127\.0\.0\.2 port \d+\): its host key is not in known_hosts.*ssh-keyscan/)
     const y = await waitFor('y.1 failed', async () => {
       const found = (await h.status()).stacks.find((s) => s.name === 'refused')!.instances.find((i) => i.name === 'y.1')!
       return found.state === 'failed' ? found : null

@@ -184,4 +184,18 @@ describe('a stack over two hosts, in one process', () => {
     expect(hubInstance(c, 's', 'big.1')!.reason).toMatch(/cannot place big\.1 on h1 \(needs 4096 cpu\): h1 has [\d.]+ of the \d+ cpus it reports left/)
     expect(c.hosts.h1!.fleet.runs).toEqual([])
   })
+
+  it('reload of a changed remote instance restarts it on its host with the new plan; an added one starts there', async () => {
+    const c = (cluster = fakeCluster(['h1']))
+    void c.hub.daemon.up(fakePlan('s', {g: {runners: {w: {hosts: ['h1']}, keep: {hosts: ['h1']}}}}), [])
+    await c.until(() => c.hosts.h1!.fleet.isRunning('w.1') && c.hosts.h1!.fleet.isRunning('keep.1'))
+    const next = fakePlan('s', {g: {runners: {w: {hosts: ['h1'], fake: {readyAfterMs: 1}}, keep: {hosts: ['h1']}, more: {hosts: ['h1']}}}})
+    const reload = c.hub.daemon.reload(next, false)
+    await c.until(() => c.hosts.h1!.fleet.runsOf('w.1').length === 2 && c.hosts.h1!.fleet.isRunning('w.1') && c.hosts.h1!.fleet.isRunning('more.1'))
+    const reply = await reload
+    expect(reply.changes.map((ch) => [ch.instance, ch.change])).toEqual(expect.arrayContaining([['w.1', 'changed'], ['more.1', 'added']]))
+    // The host has the new plan, and what did not change ran on.
+    expect((await c.hosts.h1!.daemon.describe({name: 's'}, 'w.1')).command).toEqual({argv: ['fake', JSON.stringify({readyAfterMs: 1})]})
+    expect(c.hosts.h1!.fleet.runsOf('keep.1')).toHaveLength(1)
+  })
 })
