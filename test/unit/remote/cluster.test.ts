@@ -198,4 +198,16 @@ describe('a stack over two hosts, in one process', () => {
     expect((await c.hosts.h1!.daemon.describe({name: 's'}, 'w.1')).command).toEqual({argv: ['fake', JSON.stringify({readyAfterMs: 1})]})
     expect(c.hosts.h1!.fleet.runsOf('keep.1')).toHaveLength(1)
   })
+
+  it('restart of a runner spread over two hosts is rolling: the instance on h2 restarts only once the one on h1 is ready again', async () => {
+    const c = (cluster = fakeCluster(['h1', 'h2']))
+    void c.hub.daemon.up(fakePlan('s', {g: {runners: {web: {hosts: ['h1', 'h2'], scale: 2, ready: true, fake: {readyAfterMs: 500}}}}}), [])
+    await c.until(() => hubInstance(c, 's', 'web.1')?.state === 'ready' && hubInstance(c, 's', 'web.2')?.state === 'ready')
+    const restart = c.hub.daemon.restart({name: 's'}, ['web'])
+    await c.until(() => c.hosts.h1!.fleet.runsOf('web.1').length === 2 && c.hosts.h2!.fleet.runsOf('web.2').length === 2 && hubInstance(c, 's', 'web.2')?.state === 'ready')
+    expect((await restart).results.every((r) => r.ok)).toBe(true)
+    const web1Ready = c.hosts.h1!.fleet.runsOf('web.1')[1]!.readyAt!
+    const web2Stopped = c.hosts.h2!.fleet.runsOf('web.2')[0]!.endedAt!
+    expect(web2Stopped).toBeGreaterThanOrEqual(web1Ready)
+  })
 })
