@@ -371,7 +371,8 @@ export interface Calls {
   /** `plan`: as the config part makes it, packed (src/config/plan-pack.ts: the shared environment once) or not. */
   up: {params: {plan: StackPlan; targets: string[]; /** Instances that stay stopped (a host's share: the hub starts each). Added within protocol 2. */ held?: string[]}; reply: UpReply}
   reload: {params: {plan: StackPlan; dryRun: boolean}; reply: ReloadReply}
-  down: {params: TargetsParams; reply: DownReply}
+  /** `keep` (added within protocol 2): what runs on a host that cannot be reached now is left running there, not stopped once it is back. */
+  down: {params: TargetsParams & {keep?: boolean}; reply: DownReply}
   start: {params: TargetsParams; reply: TargetsReply}
   stop: {params: TargetsParams; reply: TargetsReply}
   restart: {params: TargetsParams; reply: TargetsReply}

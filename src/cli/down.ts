@@ -4,7 +4,7 @@ import {MarError} from '../util/errors.js'
 import {splitByStack, stackRefFor} from './stack-ref.js'
 import {printOutcomes, type OpOptions} from './target-ops.js'
 
-export async function runDown(targets: string[], options: OpOptions): Promise<number> {
+export async function runDown(targets: string[], options: OpOptions & {keep?: boolean}): Promise<number> {
   // "shop/" (or "shop/shop") names a whole stack from anywhere.
   const normalized = targets.map((t) => (t.endsWith('/') ? t.slice(0, -1) + '/' + t.slice(0, -1) : t))
   const groups = splitByStack(normalized, await stackRefFor(options.config))
@@ -20,7 +20,7 @@ export async function runDown(targets: string[], options: OpOptions): Promise<nu
     }
     let result: DownReply
     try {
-      result = await client.call('down', {stack: ref, targets: stackTargets})
+      result = await client.call('down', {stack: ref, targets: stackTargets, ...(options.keep ? {keep: true} : {})})
     } catch (error) {
       // Like `docker compose down`: a stack that is not up is already down.
       if (!(error instanceof MarError) || error.code !== 'stack-not-up') throw error
@@ -32,7 +32,8 @@ export async function runDown(targets: string[], options: OpOptions): Promise<nu
     outcomes.push(result)
     const n = result.results.length
     if (result.removed && !options.json && !options.quiet) process.stdout.write(`stack ${result.stack} is down (${n} instance${n === 1 ? '' : 's'} stopped)\n`)
-    if (result.removed && !options.json) result.results = []
+    // What became of instances on hosts that could not be reached is worth a line each.
+    if (result.removed && !options.json) result.results = result.results.filter((r) => r.message !== 'stopped')
   }
   return printOutcomes(outcomes, options)
 }

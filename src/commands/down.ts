@@ -1,4 +1,4 @@
-import {Args} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 import {MarCommand} from '../cli/base-command.js'
 
 export default class Down extends MarCommand {
@@ -6,6 +6,9 @@ export default class Down extends MarCommand {
   static override description = 'With TARGETs, stop just those (in reverse dependency order) and keep the stack. With none, the whole stack of the current directory stops and will not come back with the daemon.'
   static override strict = false
   static override args = {target: Args.string({description: 'group, runner, instance or stack/runner'})}
+  static override flags = {
+    keep: Flags.boolean({description: 'leave what runs on a remote host that cannot be reached now running there (by default it is stopped once the host is back)'}),
+  }
   static override examples = ['<%= config.bin %> down', '<%= config.bin %> down worker', '<%= config.bin %> down shop/']
 
   async run(): Promise<void> {

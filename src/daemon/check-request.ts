@@ -22,7 +22,7 @@ const specs: {[M in Method]: Spec} = {
   status: {},
   up: {plan: {shape: 'plan'}, targets: {shape: 'strings'}, held: {shape: 'strings', optional: true}},
   reload: {plan: {shape: 'plan'}, dryRun: {shape: 'boolean'}},
-  down: targets,
+  down: {...targets, keep: {shape: 'boolean', optional: true}},
   start: targets,
   stop: targets,
   restart: targets,

@@ -329,7 +329,7 @@ export class Daemon {
   }
 
   /** Stop targets; with none (or all of them), stop the whole stack and forget it. */
-  async down(ref: StackRef, targets: string[]): Promise<DownReply> {
+  async down(ref: StackRef, targets: string[], keepUnreachable = false): Promise<DownReply> {
     this.refuseWhenClosing()
     const runtime = this.find(ref)
     const names = runtime.resolve(targets)
@@ -342,7 +342,7 @@ export class Daemon {
     this.stacks.delete(runtime.name)
     this.records.remove(runtime.name)
     this.broadcast({kind: 'stack-removed', stack: runtime.name})
-    const stopped = runtime.down()
+    const stopped = runtime.down(keepUnreachable)
     // The caller hears back once it stopped; its last output is stored right after.
     const gone = stopped
       .catch((e: Error) => this.deps.log(`stopping ${runtime.name}: ${e.message}`))
@@ -353,7 +353,12 @@ export class Daemon {
       if (this.retiring.get(runtime.name)?.runtime === runtime) this.retiring.delete(runtime.name)
     })
     await stopped
-    return {stack: runtime.name, removed: true, results: names.map((instance) => ({instance, ok: true, message: 'stopped'}))}
+    // An instance whose host could not be reached says what becomes of it there.
+    const told = (instance: string) => {
+      const status = runtime.status(instance)
+      return status?.reasonCode === 'host-unreachable' && status.reason ? status.reason : 'stopped'
+    }
+    return {stack: runtime.name, removed: true, results: names.map((instance) => ({instance, ok: true, message: told(instance)}))}
   }
 
   // ------------------------------------------------------------ life

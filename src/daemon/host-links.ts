@@ -20,6 +20,8 @@ const CURSOR_SAVE_MS = 250
 
 export class HostLinks {
   private readonly links = new Map<string, HostLink>()
+  /** How many stacks use each link: one nobody uses (and nothing waits on) is closed. */
+  private readonly users = new Map<HostLink, number>()
   private readonly whenBack = new Map<HostLink, Array<(client: DaemonClient) => Promise<unknown>>>()
   private readonly cursors = new Map<string, {value: string; saved: boolean}>()
   private cursorTimer: ReturnType<typeof setTimeout> | null = null
@@ -59,6 +61,25 @@ export class HostLinks {
     return link
   }
 
+  /** A stack places instances on this link's host (until release). */
+  acquire(link: HostLink): void {
+    this.users.set(link, (this.users.get(link) ?? 0) + 1)
+  }
+
+  /** A stack left the host: close the link once no stack uses it and nothing waits for the host. */
+  release(link: HostLink): void {
+    const left = (this.users.get(link) ?? 1) - 1
+    this.users.set(link, left)
+    this.closeIfIdle(link)
+  }
+
+  private closeIfIdle(link: HostLink): void {
+    if ((this.users.get(link) ?? 0) > 0 || (this.whenBack.get(link)?.length ?? 0) > 0) return
+    for (const [key, l] of this.links) if (l === link) this.links.delete(key)
+    this.users.delete(link)
+    link.close()
+  }
+
   all(): HostLink[] {
     return [...this.links.values()]
   }
@@ -82,6 +103,7 @@ export class HostLinks {
       if (!client) return void this.whenBack.set(link, [action, ...(this.whenBack.get(link) ?? [])])
       await action(client).catch((error: Error) => this.log(`host ${link.name}: ${error.message}`))
     }
+    this.closeIfIdle(link)
   }
 
   /** Where a share's log cursor is kept. */

@@ -18,8 +18,8 @@ import type {HostLink} from '../remote/host-link.js'
 export interface RemoteSeat {
   link: HostLink
   share: StackShare
-  /** The host is unreachable while asked to stop: stop it there once it is back. */
-  stopWhenBack(instance: string): void
+  /** The host is unreachable while asked to stop: stop it there once it is back (false: it is left running, `down --keep`). */
+  stopWhenBack(instance: string): boolean
   /** It crashed there and its host restarts it: its group's strategy may restart siblings here and on other hosts. */
   crashedThere(instance: string): void
 }
@@ -95,8 +95,9 @@ export function remoteInstanceRunner(instance: InstancePlan, seat: RemoteSeat): 
     // Asked to stop: there, or once the host is back.
     const client = link.current()
     if (!client) {
-      seat.stopWhenBack(instance.name)
-      ctx.emit({kind: 'instance', name: instance.name, at: ctx.clock.now(), state: 'stopped', pid: null, why: because('host-unreachable', `host ${link.name} is unreachable: it will be stopped there when the host is back`)})
+      const later = seat.stopWhenBack(instance.name)
+      const what = later ? 'it will be stopped there when the host is back' : 'left running there (mar down --keep)'
+      ctx.emit({kind: 'instance', name: instance.name, at: ctx.clock.now(), state: 'stopped', pid: null, why: because('host-unreachable', `host ${link.name} is unreachable: ${what}`)})
       return
     }
     await client.call('stop', {stack: {name: share.stack}, targets: [instance.name]}).catch(() => seat.stopWhenBack(instance.name))

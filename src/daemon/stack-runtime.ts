@@ -83,6 +83,8 @@ export class StackRuntime {
   readonly logs: StackLogs
   private built: BuiltStack | null = null
   private proc: Process | null = null
+  /** `mar down --keep`: what runs on an unreachable host is left running there. */
+  private keepUnreachable = false
   /** Its share on each remote host it places instances on (stack-share.ts). */
   private readonly shares = new Map<string, StackShare>()
 
@@ -431,11 +433,16 @@ export class StackRuntime {
         log: this.deps.log,
       })
       this.shares.set(hostName, share)
+      links.acquire(link)
     }
     return {
       link,
       share,
-      stopWhenBack: (instance) => links.onHost(link, (client) => client.call('stop', {stack: {name: this.name}, targets: [instance]})),
+      stopWhenBack: (instance) => {
+        if (this.keepUnreachable) return false
+        links.onHost(link, (client) => client.call('stop', {stack: {name: this.name}, targets: [instance]}))
+        return true
+      },
       crashedThere: (instance) => this.restartWithGroup(instance),
     }
   }
@@ -472,14 +479,16 @@ export class StackRuntime {
           this.deps.log(`host ${host}: down of ${this.name}: ${error.message}`)
           return 'unreachable' as const
         })
-        if (outcome === 'unreachable') links?.onHost(share.link(), (client) => client.call('down', {stack: {name: this.name}, targets: []}))
+        if (outcome === 'unreachable' && !this.keepUnreachable) links?.onHost(share.link(), (client) => client.call('down', {stack: {name: this.name}, targets: []}))
         if (!keep) links?.forgetCursor(this.name, host)
+        links?.release(share.link())
       }),
     )
   }
 
   /** Stop every instance, dependents first; cancels waits of operations under way. */
-  down(): Promise<void> {
+  down(keepUnreachable = false): Promise<void> {
+    this.keepUnreachable = keepUnreachable
     return this.queue.run('stack', () => this.stopTree(), {preempt: true, label: 'mar down'})
   }
 

@@ -210,4 +210,23 @@ describe('a stack over two hosts, in one process', () => {
     const web2Stopped = c.hosts.h2!.fleet.runsOf('web.2')[0]!.endedAt!
     expect(web2Stopped).toBeGreaterThanOrEqual(web1Ready)
   })
+
+  it('down --keep while a host is unreachable: the rest stops, what runs there is left running, and the reply says so', async () => {
+    const c = (cluster = fakeCluster(['h1', 'h2']))
+    void c.hub.daemon.up(fakePlan('s', {g: {runners: {a: {hosts: ['h1']}, b: {hosts: ['h2']}}}}), [])
+    await c.until(() => c.hosts.h1!.fleet.isRunning('a.1') && c.hosts.h2!.fleet.isRunning('b.1'))
+    c.cut('h1')
+    await c.until(() => hubInstance(c, 's', 'a.1')?.reasonCode === 'host-unreachable')
+    const reply = await c.hub.daemon.down({name: 's'}, [], true)
+    expect(reply.results.find((r) => r.instance === 'a.1')!.message).toBe('host h1 is unreachable: left running there (mar down --keep)')
+    expect(reply.results.find((r) => r.instance === 'b.1')!.message).toBe('stopped')
+    // No stack uses the hosts any more: the hub lets go of them.
+    expect(c.hub.daemon.links!.all()).toEqual([])
+    c.heal('h1')
+    const dials = c.dials.h1
+    await c.clock.advance(60_000)
+    expect(c.dials.h1).toBe(dials)
+    expect(c.hosts.h1!.fleet.isRunning('a.1')).toBe(true)
+    expect(c.hosts.h2!.fleet.isRunning('b.1')).toBe(false)
+  })
 })
