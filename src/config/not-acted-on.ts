@@ -3,16 +3,14 @@
 // feature lands, delete its entry from FEATURES (and its detection below).
 // Acted on since the foreground mode landed: probes, health, watch,
 // memory_limit, stop.cmd, ordered start, group restart strategies and
-// limits, depends_on; since the daemon landed: log rotation.
+// limits, depends_on; since the daemon landed: log rotation; since remote
+// hosts landed: hosts with ssh:, placement on them, ssh_config. Nothing is
+// left today; the mechanism stays for the next key that is parsed first.
 import type {ConfigModel} from './model.js'
 
 type Feature = 'remoteHosts' | 'remotePlacement' | 'sshConfig'
 
-export const FEATURES: Partial<Record<Feature, string>> = {
-  remoteHosts: 'remote hosts: not yet supported',
-  remotePlacement: 'remote placement: not yet supported (instances placed on remote hosts will not start)',
-  sshConfig: 'ssh_config: not yet used (remote hosts are not yet supported)',
-}
+export const FEATURES: Partial<Record<Feature, string>> = {}
 
 /** `remoteNames`: names and labels of hosts with `ssh:`. */
 export function listNotActedOn(model: ConfigModel, remoteNames: ReadonlySet<string>): {path: string; reason: string}[] {

@@ -186,11 +186,10 @@ describe('plan: groups, hosts, order', () => {
     expect(instances(plan).map((i) => `${i.name}@${i.host}/${i.env.MAR_HOST}`)).toEqual(['web.1@a/a', 'web.2@b/b', 'web.3@a/a', 'db.1@b/b'])
   })
 
-  it('lists remote hosts and keys not yet acted on', async () => {
-    const yaml = 'hosts:\n  a: {ssh: a}\nrunners:\n  web: {cmd: x, hosts: [a], log: {keep: 1}}\n  local: {cmd: x, ready: {tcp: 1}}\n'
+  it('lists nothing as not acted on since remote hosts landed: hosts, placement on them and ssh_config are all used', async () => {
+    const yaml = 'ssh_config: ./ssh/config\nhosts:\n  a: {ssh: a}\nrunners:\n  web: {cmd: x, hosts: [a], log: {keep: 1}}\n  local: {cmd: x, ready: {tcp: 1}}\n'
     const {plan} = await loadPlan(yaml)
-    expect(plan.notActedOn).toContainEqual({path: 'hosts.a', reason: 'remote hosts: not yet supported'})
-    expect(plan.notActedOn.map((n) => n.path)).toEqual(['hosts.a', 'runners.web.hosts'])
+    expect(plan.notActedOn).toEqual([])
   })
 
   it('takes sshConfig from MAR_SSH_CONFIG over ssh_config', async () => {
