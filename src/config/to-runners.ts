@@ -7,6 +7,7 @@ import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {expandHome, isHomePath} from '../remote/remote-path.js'
 import type {GroupPlan, InstancePlan, ProbeCheck, StackPlan} from './types.js'
+import {isRemoteHost} from './types.js'
 import type {Clock} from '../supervisor/clock.js'
 import {realClock} from '../supervisor/clock.js'
 import type {CgroupManager} from '../supervisor/cgroup.js'
@@ -172,7 +173,7 @@ function unreachableInstanceRunner(instance: InstancePlan, clock: Clock): Runner
 
 /** The supervised member for an instance (reload swaps these in and out of a running group). */
 export function buildMember(plan: StackPlan, instance: InstancePlan, options: BuildOptions) {
-  const remote = instance.host !== 'local'
+  const remote = isRemoteHost(plan, instance.host)
   return {
     name: instance.name,
     runner: instance.runner,

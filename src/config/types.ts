@@ -98,6 +98,11 @@ export interface StackPlan {
   baseEnv?: 'daemon'
 }
 
+/** Whether a host of the plan is another machine (it has `ssh:`); `local` and hosts without ssh are this one. */
+export function isRemoteHost(plan: Pick<StackPlan, 'hosts'>, host: string): boolean {
+  return host !== 'local' && plan.hosts.some((h) => h.name === host && h.ssh !== undefined)
+}
+
 /** Every instance of a plan, in declaration order (group by group, runner by runner). */
 export function allInstances(plan: StackPlan): InstancePlan[] {
   return plan.groups.flatMap((g) => g.runners.flatMap((r) => r.instances))

@@ -11,7 +11,7 @@ import {join} from 'node:path'
 import {encodeCursor} from '../api/cursor.js'
 import type {ClearLogsReply, DaemonInfo, HostInfo, InstanceDescription, PeerRole, ReloadReply, SignalReply, StackRef, StatusReply, TargetsReply, UpReply, DownReply, WatchEvent} from '../api/protocol.js'
 import {resolveTargets} from '../api/targets.js'
-import type {LogSpec, StackPlan} from '../config/types.js'
+import {isRemoteHost, type LogSpec, type StackPlan} from '../config/types.js'
 import {describeContainment, type CgroupManager} from '../supervisor/cgroup.js'
 import type {Clock} from '../supervisor/clock.js'
 import {MarError} from '../util/errors.js'
@@ -134,7 +134,7 @@ export class Daemon {
   async describe(ref: StackRef, target: string): Promise<InstanceDescription> {
     const runtime = this.find(ref)
     const here = describeInstance(runtime, target, this.deps.paths, this.usageOf(runtime.name))
-    if (here.instance.host === 'local') return here
+    if (!isRemoteHost(runtime.plan, here.instance.host)) return here
     // Its command, cwd, probes and exits are its host's to tell; its state and log files are the hub's.
     const there = await runtime.describeThere(here.instance.name)
     return there ? {...there, stack: here.stack, config: here.config, instance: here.instance, logs: here.logs} : here

@@ -6,7 +6,7 @@
 import type {BlockedChange, GroupInfo, InstanceDescription, StackInfo, TargetResult} from '../api/protocol.js'
 import {resolveTargets, selectTargets} from '../api/targets.js'
 import {buildMember, buildStack, type BuildOptions, type BuiltStack} from '../config/to-runners.js'
-import {allInstances, type InstancePlan, type LogSpec, type StackPlan} from '../config/types.js'
+import {allInstances, isRemoteHost, type InstancePlan, type LogSpec, type StackPlan} from '../config/types.js'
 import type {CgroupManager} from '../supervisor/cgroup.js'
 import {realClock, type Clock} from '../supervisor/clock.js'
 import {isRunning} from '../supervisor/proc.js'
@@ -149,7 +149,7 @@ export class StackRuntime {
 
   /** Running instances of this machine with what the usage sampler needs (a remote pid is the remote host's). */
   running(): {name: string; pid: number; cgroupPath?: string}[] {
-    return [...this.statuses.values()].filter((s) => s.pid !== null && s.host === 'local').map((s) => ({name: s.name, pid: s.pid!, cgroupPath: this.runs.cgroupOf(s.name)}))
+    return [...this.statuses.values()].filter((s) => s.pid !== null && !isRemoteHost(this.current, s.host)).map((s) => ({name: s.name, pid: s.pid!, cgroupPath: this.runs.cgroupOf(s.name)}))
   }
 
   /** The cgroup an instance runs in, while it runs in one. */
@@ -390,9 +390,10 @@ export class StackRuntime {
     const names = this.resolve(targets)
     return this.queue.run(new Set(names), async () => {
       const hostOf = (name: string) => this.statuses.get(name)?.host ?? 'local'
-      const local = deliverSignal(names.filter((n) => hostOf(n) === 'local'), (name) => this.statuses.get(name)?.pid, signal)
-      const remote = await Promise.all(names.filter((n) => hostOf(n) !== 'local').map((name) => this.signalThere(name, signal)))
-      return names.map((n) => [...local, ...remote].find((r) => r.instance === n)!)
+      const remote = (name: string) => isRemoteHost(this.current, hostOf(name))
+      const here = deliverSignal(names.filter((n) => !remote(n)), (name) => this.statuses.get(name)?.pid, signal)
+      const there = await Promise.all(names.filter(remote).map((name) => this.signalThere(name, signal)))
+      return names.map((n) => [...here, ...there].find((r) => r.instance === n)!)
     })
   }
 
@@ -461,7 +462,7 @@ export class StackRuntime {
     const scope = group.runners
       .filter((r, n) => group.restart.strategy === 'one-for-all' || n >= from)
       .flatMap((r) => r.instances)
-      .filter((i) => i.name !== trigger && !this.held.has(i.name) && (i.restart.policy !== 'never' || i.host !== 'local'))
+      .filter((i) => i.name !== trigger && !this.held.has(i.name) && (i.restart.policy !== 'never' || isRemoteHost(this.current, i.host)))
       .map((i) => i.name)
     if (scope.length === 0) return
     this.deps.log(`${this.name}/${trigger} crashed on host ${status!.host}: restarting ${scope.join(', ')} with it (${group.restart.strategy})`)

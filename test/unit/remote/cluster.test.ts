@@ -229,4 +229,14 @@ describe('a stack over two hosts, in one process', () => {
     expect(c.hosts.h1!.fleet.isRunning('a.1')).toBe(true)
     expect(c.hosts.h2!.fleet.isRunning('b.1')).toBe(false)
   })
+
+  it('a host declared without ssh: is this machine: its instances run in the hub itself', async () => {
+    const c = (cluster = fakeCluster(['h1']))
+    const plan = fakePlan('s', {g: {runners: {pool: {hosts: ['box']}, far: {hosts: ['h1']}}}})
+    plan.hosts = plan.hosts.map((h) => (h.name === 'box' ? {name: 'box', labels: [], cpus: 2} : h))
+    void c.hub.daemon.up(plan, [])
+    await c.until(() => c.hub.fleet.isRunning('pool.1') && c.hosts.h1!.fleet.isRunning('far.1'))
+    expect(hubInstance(c, 's', 'pool.1')).toMatchObject({host: 'box', state: 'running'})
+    expect(c.hosts.h1!.fleet.runsOf('pool.1')).toEqual([])
+  })
 })
