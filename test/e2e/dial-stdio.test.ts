@@ -3,14 +3,13 @@
 // conversation piped in with EOF (a half-close that is still answered), and
 // a client of another protocol version refused.
 import {spawn, type ChildProcess} from 'node:child_process'
-import {readdirSync, readFileSync} from 'node:fs'
 import {afterEach, describe, expect, it} from 'vitest'
 import type {DaemonClient} from '../../src/api/client.js'
 import {PROTOCOL_VERSION} from '../../src/api/protocol.js'
 import {connectCommand} from '../../src/api/transports.js'
 import {marBin} from '../helpers/cli.js'
 import {withHome, type Home} from '../helpers/daemon.js'
-import {isAlive, killQuietly, waitFor} from '../helpers/wait.js'
+import {childrenOf, cmdlineOf, isAlive, killQuietly, waitFor} from '../helpers/wait.js'
 
 const homes: Home[] = []
 const clients: DaemonClient[] = []
@@ -58,20 +57,10 @@ function dial(home: Home) {
 
 /** The pids of this process's children that run `mar daemon dial-stdio`. */
 function dialChildren(): number[] {
-  const found: number[] = []
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'latin1')
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-      if (ppid !== process.pid) continue
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0')
-      if (cmdline.includes(marBin) && cmdline.includes('dial-stdio') && isAlive(Number(entry))) found.push(Number(entry))
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found
+  return childrenOf(process.pid).filter((pid) => {
+    const cmdline = cmdlineOf(pid)
+    return cmdline.includes(marBin) && cmdline.includes('dial-stdio') && isAlive(pid)
+  })
 }
 
 function within<T>(promise: Promise<T>, timeoutMs: number, why: () => string): Promise<T> {

@@ -24,7 +24,7 @@ import {chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync
 import {connect, createServer} from 'node:net'
 import {join} from 'node:path'
 import {connectSocket} from '../../src/api/transports.js'
-import {isAlive, killQuietly, waitFor} from './wait.js'
+import {childrenOf, cmdlineOf, isAlive, killQuietly, waitFor} from './wait.js'
 
 export type NodeVariant = 'real' | 'none' | 'fake-18'
 
@@ -304,30 +304,6 @@ function accepts(address: string, port: number): Promise<boolean> {
   })
 }
 
-/** A process's argv (from /proc), [] when it is gone. */
-export function cmdlineOf(pid: number): string[] {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, -1)
-  } catch {
-    return []
-  }
-}
-
-/** Direct children of a pid (from /proc). */
-export function childrenOf(pid: number): number[] {
-  const found: number[] = []
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'latin1')
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-      if (ppid === pid) found.push(Number(entry))
-    } catch {
-      // gone
-    }
-  }
-  return found
-}
 
 /** A host's mar daemon: asked to stop over its socket (as `daemon stop`), then killed by pid if it stays. */
 async function stopDaemon(host: LabHost): Promise<void> {
@@ -340,3 +316,5 @@ async function stopDaemon(host: LabHost): Promise<void> {
   }
   await waitFor(`the daemon of ${host.name} (pid ${pid}) to stop`, () => !isAlive(pid), 10_000).catch(() => killQuietly(pid))
 }
+
+export {childrenOf, cmdlineOf}

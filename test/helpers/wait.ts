@@ -1,5 +1,6 @@
-// Waiting on conditions with a deadline — never a sleep as synchronisation.
-import {readFileSync} from 'node:fs'
+// Waiting on conditions with a deadline — never a sleep as synchronisation —
+// and what tests look up about processes.
+import {readdirSync, readFileSync} from 'node:fs'
 
 export async function waitFor<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 10_000, everyMs = 10): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs
@@ -46,4 +47,29 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
     })
   })
+}
+
+/** A process's argv (from /proc), [] when it is gone. */
+export function cmdlineOf(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, -1)
+  } catch {
+    return []
+  }
+}
+
+/** Direct children of a pid (from /proc). */
+export function childrenOf(pid: number): number[] {
+  const found: number[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'latin1')
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      if (ppid === pid) found.push(Number(entry))
+    } catch {
+      // gone
+    }
+  }
+  return found
 }
