@@ -379,6 +379,13 @@ export interface Calls {
   signal: {params: TargetsParams & {signal: string}; reply: SignalReply}
   /** Added within protocol 2: a daemon from before answers `bad-request` (unknown method). */
   describe: {params: DescribeParams; reply: InstanceDescription}
+  /**
+   * Scale a runner for this session (the TUI's `+`/`-`): the daemon plans the
+   * stack's file again with that scale (and the environment the stack was
+   * started with), and applies the change to that runner alone, as reload
+   * would. Added within protocol 2.
+   */
+  scale: {params: {stack: StackRef; runner: string; scale: number}; reply: ReloadReply}
   /** Delete a stack's stored logs; refused while the stack is up. Added within protocol 2, like describe. */
   'clear-logs': {params: {stack: string}; reply: ClearLogsReply}
   'daemon-stop': {params: {keep: boolean}; reply: {stopping: true; keep: boolean}}
@@ -400,7 +407,7 @@ export type ReplyOf<M extends CallMethod> = Calls[M]['reply']
 export type ItemOf<M extends StreamMethod> = Streams[M]['item']
 export type EndOf<M extends StreamMethod> = Streams[M]['end']
 
-export const callMethods: readonly CallMethod[] = ['ping', 'status', 'up', 'reload', 'down', 'start', 'stop', 'restart', 'signal', 'describe', 'clear-logs', 'daemon-stop', 'cancel']
+export const callMethods: readonly CallMethod[] = ['ping', 'status', 'up', 'reload', 'down', 'start', 'stop', 'restart', 'signal', 'describe', 'scale', 'clear-logs', 'daemon-stop', 'cancel']
 export const streamMethods: readonly StreamMethod[] = ['logs', 'watch']
 
 // ---------------------------------------------------------------- frames

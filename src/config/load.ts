@@ -16,6 +16,8 @@ export interface LoadOptions {
   configPath?: string
   /** The environment to interpolate from and pass to children (usually process.env). */
   env: Record<string, string | undefined>
+  /** Scale of some runners for this session (see PlanOptions.scale). */
+  scale?: Record<string, number>
 }
 
 export type LoadResult = PlanResult
@@ -34,7 +36,7 @@ export async function loadStack(options: LoadOptions): Promise<LoadResult> {
   const text = read.text
   const parsed = found.format === 'procfile' ? {...parseProcfile(found.file, text), fatal: false} : parseYamlSource(found.file, text)
   if (parsed.fatal) return {ok: false, errors: sanitizeIssues(parsed.issues)}
-  const result = planStack(parsed.source, {format: found.format, env: options.env, cwd: options.cwd})
+  const result = planStack(parsed.source, {format: found.format, env: options.env, cwd: options.cwd, scale: options.scale})
   if (result.ok) result.inputs.unshift([found.file, text])
   // Warnings quote values too (a missing env_file's name): escaped like issues.
   if (result.ok) result.warnings = result.warnings.map(escapeControl)

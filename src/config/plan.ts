@@ -24,6 +24,8 @@ export interface PlanOptions {
   /** The environment mar runs in: the base of every child's environment. */
   env: Record<string, string | undefined>
   cwd: string
+  /** Scale of some runners for this session (the TUI's `+`/`-`, the daemon's `scale`): it wins over the file's. */
+  scale?: Record<string, number>
 }
 
 export type PlanResult =
@@ -51,6 +53,7 @@ export function planStack(source: ParsedSource, options: PlanOptions): PlanResul
     ctx.issues.push(...layout.issues, ...issuesFromZod(schemaIssues, source, Config, [], layout.covered))
   }
   const {model, issues: modelIssues} = buildModel(source)
+  for (const group of model.groups) for (const entry of group.runners) if (entry.spec && options.scale && Object.hasOwn(options.scale, entry.name)) entry.spec = {...entry.spec, scale: options.scale[entry.name]}
   ctx.issues.push(...modelIssues, ...checkNames(model, source))
   const {order, issues: orderIssues} = orderGroups(model, source)
   ctx.issues.push(...orderIssues)

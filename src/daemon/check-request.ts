@@ -28,6 +28,7 @@ const specs: {[M in Method]: Spec} = {
   restart: targets,
   signal: {...targets, signal: {shape: 'string'}},
   describe: {stack: {shape: 'stack-ref'}, target: {shape: 'string'}},
+  scale: {stack: {shape: 'stack-ref'}, runner: {shape: 'string'}, scale: {shape: 'number'}},
   'clear-logs': {stack: {shape: 'string'}},
   'daemon-stop': {keep: {shape: 'boolean'}},
   cancel: {target: {shape: 'number'}},

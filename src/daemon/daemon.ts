@@ -302,6 +302,14 @@ export class Daemon {
     return {...diff, applied: !dryRun}
   }
 
+  /** A runner's scale for this session: planned again from the stack's file, applied to that runner alone (scale-plan.ts). */
+  async scale(ref: StackRef, runner: string, scale: number): Promise<ReloadReply> {
+    this.refuseWhenClosing()
+    const runtime = this.find(ref)
+    const {rescaledPlan} = await import('./scale-plan.js')
+    return this.reload(await rescaledPlan(runtime.plan, runner, scale), false)
+  }
+
   start(ref: StackRef, targets: string[]): Promise<TargetsReply> {
     return this.onTargets(ref, (runtime) => runtime.startTargets(targets))
   }

@@ -28,6 +28,7 @@ export const callHandlers: CallHandlers = {
   restart: (params, session) => session.daemon.restart(params.stack, params.targets),
   signal: async (params, session) => session.daemon.signal(params.stack, params.targets, requireSignal(params.signal)),
   describe: async (params, session) => session.daemon.describe(params.stack, params.target),
+  scale: (params, session) => session.daemon.scale(params.stack, params.runner, params.scale),
   'clear-logs': (params, session) => session.daemon.clearLogs(params.stack),
   'daemon-stop': async (params, session) => {
     // Answered first: the stop ends this connection too.
