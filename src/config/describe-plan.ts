@@ -7,6 +7,7 @@ import {formatDuration} from '../util/format.js'
 import {placedUsage} from '../remote/placement.js'
 import {isHomePath} from '../remote/remote-path.js'
 import type {CommandSpec, InstancePlan, ProbeCheck, ProbeSpec, StackPlan} from './types.js'
+import {isRemoteHost} from './types.js'
 
 type Env = Record<string, string | undefined>
 
@@ -106,7 +107,7 @@ export function describePlan(plan: StackPlan, options: {cwd: string; env: Env; w
     const deps = group.dependsOn.map((d) => `${d.group} (${d.condition})`).join(', ')
     const restart = `${group.restart.strategy}${group.restart.limit ? ` limit ${group.restart.limit.count}/${formatDuration(group.restart.limit.windowMs)}` : ''}`
     lines.push('', `group ${group.name}  ${group.strategy} · restart ${restart}${deps ? ` · depends on ${deps}` : ''}`)
-    for (const runner of group.runners) lines.push(...describeRunner(runner.instances, runner.name, runner.scale, plan.dir, options.env))
+    for (const runner of group.runners) lines.push(...describeRunner(runner.instances, runner.name, runner.scale, plan.dir, options.env, (host) => isRemoteHost(plan, host)))
   }
   lines.push('', ...describePlacement(plan))
   if (plan.notActedOn.length > 0) {
@@ -133,7 +134,7 @@ function describePlacement(plan: StackPlan): string[] {
   return ['placement (resources placed / declared):', ...rows.map((r) => `  ${r.slice(0, 3).map((cell, c) => cell.padEnd(widths[c])).join('  ')}  ${r[3]}${r[4]}`)]
 }
 
-function describeRunner(instances: InstancePlan[], name: string, scale: number, dir: string, env: Env): string[] {
+function describeRunner(instances: InstancePlan[], name: string, scale: number, dir: string, env: Env, isRemote: (host: string) => boolean): string[] {
   const first = instances[0]
   if (!first) return [`  ${name}  scale 0: no instances`]
   const pad = '      '
@@ -153,7 +154,10 @@ function describeRunner(instances: InstancePlan[], name: string, scale: number, 
   if (extras.length > 0) lines.push(`${pad}${extras.join(' · ')}`)
   const keys = stackEnvKeys(first, env)
   const inherited = Object.keys(first.env).length - keys.length
-  lines.push(`${pad}env ${keys.join(' ') || '(none set)'}${inherited > 0 ? `  (+${inherited} inherited)` : ''}`)
+  // On another host only what the stack sets is sent; the host's own login environment goes under it (src/remote/share.ts).
+  const onRemote = instances.length > 0 && instances.every((i) => isRemote(i.host))
+  const under = onRemote ? `  (under the host's own environment)` : inherited > 0 ? `  (+${inherited} inherited)` : ''
+  lines.push(`${pad}env ${keys.join(' ') || '(none set)'}${under}`)
   const width = Math.max(...instances.map((i) => i.name.length))
   for (const instance of instances) {
     const port = instance.port === undefined ? '' : `  port ${instance.port}`
