@@ -48,7 +48,7 @@ export function markerWorks(): boolean {
   if (works !== null) return works
   const probe = markerOf('probe')
   try {
-    const limits = execFileSync('/bin/sh', ['-c', `${SET_MARKER}exec cat /proc/self/limits`], {env: {MAR_MARKER: String(probe), PATH: '/usr/bin:/bin'}, encoding: 'latin1', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore']})
+    const limits = execFileSync('/bin/sh', ['-c', `${SET_MARKER}exec cat /proc/self/limits`], {env: {MAR_MARKER: String(probe), PATH: '/usr/bin:/bin'}, encoding: 'latin1', timeout: 30_000, stdio: ['ignore', 'pipe', 'ignore']})
     works = parseMarker(limits) === probe
     why = works ? '' : 'the file-locks limit cannot be raised that far here'
   } catch (error) {

@@ -160,7 +160,8 @@ describe('the API of a foreground stack, from another terminal', () => {
     expect(await follower.exited()).toBe(0)
     expect(follower.err()).toContain('the stack stopped')
     expect(JSON.parse((await home.mar(['status', '--json'])).stdout)).toEqual({stacks: []})
-  })
+    // A dozen mar commands in a row: on a loaded 2-core machine this takes well over the default 30 s.
+  }, 90_000)
 
   it('mar down from another terminal ends the foreground stack, and mar up -f exits 0', async () => {
     const {home, dir, socket} = setup('fgdown')
