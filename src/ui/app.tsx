@@ -327,6 +327,8 @@ export function App(props: AppProps): React.ReactElement {
   const tableRows = Math.max(1, tableHeightOf(height, compact, fullScreen) - 1)
   useInput((input: string, key: Key) => {
     if (exited.current) return
+    // Ctrl-C quits from anywhere, as in every terminal program (ink is told not to exit by itself: run-ui restores the terminal).
+    if (key.ctrl && input === 'c') return exit('quit')
     if (filtering) {
       if (key.return) return setFiltering(false)
       if (key.escape) {
