@@ -15,7 +15,7 @@ import {Graph} from './graph.js'
 import {Help, MUTATING} from './help.js'
 import {actionOf, DEFAULT_KEYS, type Action, type KeyMap} from './keys.js'
 import {LogsPane, type LogsPaneProps} from './logs-pane.js'
-import {allReady, applyEvents, COLUMNS, emptyState, keyOf, tableLines, type Line, type UiState} from './state.js'
+import {allReady, applyEvents, COLUMNS, emptyState, keyOf, onlyStack, tableLines, type Line, type UiState} from './state.js'
 import {Table, type Scaled} from './table.js'
 
 /** A stack's plan as `reload` takes it (the UI may not import the config part, so it is named through the protocol). */
@@ -135,7 +135,9 @@ export function App(props: AppProps): React.ReactElement {
       setNow(at)
     }
     const handle = api.client.stream('watch', {usage: true}, {
-      item: (event) => {
+      item: (all) => {
+        const event = onlyStack(all, api.stack)
+        if (!event) return
         queue.push(event)
         // The first snapshot is drawn at once; later events wait for the next frame.
         if (event.kind === 'snapshot' && !timer) flush()
@@ -150,7 +152,7 @@ export function App(props: AppProps): React.ReactElement {
       clearInterval(tick)
       handle.cancel()
     }
-  }, [api.client, renderMs])
+  }, [api.client, api.stack, renderMs])
 
   // ------------------------------------------------------------ table
   const [sortIndex, setSortIndex] = useState(COLUMNS.indexOf('name'))

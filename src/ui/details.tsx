@@ -40,7 +40,7 @@ export function detailLines(d: InstanceDescription, history: History | undefined
     ['host', i.host],
     ['restarts', String(i.restarts)],
     ['cpu', `${i.cpu === null ? '-' : `${i.cpu.toFixed(1)}%`}  ${sparkline(history?.cpu ?? [], 30, 100)}`],
-    ['memory', `${i.memory === null ? '-' : formatBytes(i.memory)}  ${sparkline(history?.memory ?? [], 30)}`],
+    ['memory', `${i.memory === null ? '-' : formatBytes(i.memory)}  ${sparkline(history?.memory ?? [], 30, 0, true)}`],
     ['timeline', `${timeline(history?.timeline ?? [], now, TIMELINE_SPAN_MS, Math.min(40, Math.max(10, width - 30)))}  (last 10m: ✗ crash, ↻ restart)`],
     ['command', command(d.command)],
     ['cwd', d.cwd],

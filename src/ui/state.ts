@@ -81,6 +81,25 @@ export function applyEvents(state: UiState, events: readonly WatchEvent[], now: 
   return next
 }
 
+/** Only what concerns `stack` (the screen shows one stack; the daemon's watch tells of every one). null: everything. */
+export function onlyStack(event: WatchEvent, stack: string | null): WatchEvent | null {
+  if (stack === null) return event
+  switch (event.kind) {
+    case 'snapshot':
+      return {kind: 'snapshot', status: {...event.status, stacks: event.status.stacks.filter((s) => s.name === stack)}}
+    case 'stack-added':
+      return event.stack.name === stack ? event : null
+    case 'stack-removed':
+    case 'instance':
+    case 'group':
+      return event.stack === stack ? event : null
+    case 'usage':
+      return {...event, stacks: event.stacks.filter((s) => s.stack === stack)}
+    default:
+      return event
+  }
+}
+
 function setStack(state: UiState, stack: StackInfo, now: number): void {
   state.stacks.set(stack.name, {name: stack.name, config: stack.config, groups: stack.groups, order: stack.instances.map((i) => i.name)})
   for (const info of stack.instances) setInstance(state, stack.name, info, now)
@@ -344,13 +363,18 @@ export function allReady(state: UiState, isUp: (i: InstanceInfo) => boolean): bo
 
 const BARS = '▁▂▃▄▅▆▇█'
 
-/** The last `width` samples as bars scaled to their own maximum (CPU: at least 100 %, so an idle line stays low). */
-export function sparkline(values: readonly number[], width: number, floor = 0): string {
+/**
+ * The last `width` samples as bars scaled to their maximum (CPU: at least
+ * 100 %, so an idle line stays low). `relative`: from their minimum instead
+ * of zero, so memory that grows by a few percent still shows the growth.
+ */
+export function sparkline(values: readonly number[], width: number, floor = 0, relative = false): string {
   const shown = values.slice(-width)
   if (shown.length === 0) return ''
   const max = Math.max(floor, ...shown)
-  if (max <= 0) return BARS[0]!.repeat(shown.length)
-  return shown.map((v) => BARS[Math.min(BARS.length - 1, Math.max(0, Math.round((v / max) * (BARS.length - 1))))]).join('')
+  const min = relative ? Math.min(...shown) : 0
+  if (max - min <= 0) return BARS[0]!.repeat(shown.length)
+  return shown.map((v) => BARS[Math.min(BARS.length - 1, Math.max(0, Math.round(((v - min) / (max - min)) * (BARS.length - 1))))]).join('')
 }
 
 /**

@@ -118,7 +118,7 @@ export function Table(props: TableProps): React.ReactElement {
               {text: info.cpu === null ? '-' : `${info.cpu.toFixed(1)}%`, width: 7},
               ...(spark ? [{text: sparkline(h?.cpu ?? [], 10, 100), width: 11, tone: 'gray' as Tone}] : []),
               {text: info.memory === null ? '-' : formatBytes(info.memory), width: 7},
-              ...(spark ? [{text: sparkline(h?.memory ?? [], 10), width: 11, tone: 'gray' as Tone}] : []),
+              ...(spark ? [{text: sparkline(h?.memory ?? [], 10, 0, true), width: 11, tone: 'gray' as Tone}] : []),
               {text: `${probeMark(info.ready)}${info.liveness ? `/${probeMark(info.liveness)}` : ''}`, width: 6, tone: info.ready?.passed === false || info.liveness?.passed === false ? 'red' : undefined},
             ]
         const reason = info.state === 'running' || info.state === 'ready' ? (info.notifyStatus ?? '') : (r.reason ?? '')
