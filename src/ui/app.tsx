@@ -327,7 +327,10 @@ export function App(props: AppProps): React.ReactElement {
 
   // ------------------------------------------------------------ keys
   const tableRows = Math.max(1, tableHeightOf(height, compact, fullScreen) - 1)
-  useInput((input: string, key: Key) => {
+  // Keys go to the handler of the latest render (assigned as it renders), never to one closed over an older state.
+  const onKey = useRef<(input: string, key: Key) => void>(() => {})
+  useInput((input: string, key: Key) => onKey.current(input, key))
+  onKey.current = (input: string, key: Key) => {
     if (exited.current) return
     // Ctrl-C quits from anywhere, as in every terminal program (ink is told not to exit by itself: run-ui restores the terminal).
     if (key.ctrl && input === 'c') return exit('quit')
@@ -414,7 +417,7 @@ export function App(props: AppProps): React.ReactElement {
       default:
         return act(action)
     }
-  })
+  }
 
   // ------------------------------------------------------------ layout
   const bodyHeight = Math.max(3, height - (compact ? 2 : 3))
