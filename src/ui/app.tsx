@@ -237,8 +237,8 @@ export function App(props: AppProps): React.ReactElement {
     const to = Math.max(0, (before?.scale ?? runnerCount(who.stack, runner)) + by)
     setScaled((m) => new Map(m).set(key, {scale: to, file}))
     say(`scaling ${runner} to ${to}…`, 'yellow')
-    const call = client.call as unknown as (method: 'scale', params: ScaleParams) => Promise<ReloadReply>
-    call('scale', {stack: ref(who.stack), runner, scale: to}).then(
+    const scaling = client as unknown as {call(method: 'scale', params: ScaleParams): Promise<ReloadReply>}
+    scaling.call('scale', {stack: ref(who.stack), runner, scale: to}).then(
       () => say(`${runner} ×${to} (file: ${file})`, 'green'),
       (error: unknown) => {
         setScaled((m) => {

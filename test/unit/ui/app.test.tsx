@@ -218,7 +218,7 @@ describe('mar ui, the screen', () => {
     expect(f).toContain('/sys/fs/cgroup/mar/x/web.1')
     expect(f).toContain('/home/logs/shop/web.1/out.log')
     expect(f).toMatch(/2026-01-01T00:00:00\.000Z\s+code 1\s+crashed/)
-    expect(f, f).toMatch(/cpu .*▁█/)
+    expect(f).toMatch(/cpu .*▂▇/)
     expect(f).toMatch(/timeline\s+·+↻/)
     expect(client.callsOf('describe')).toEqual([{stack: {name: 'shop'}, target: 'web.1'}])
     await s.press(ESC)
