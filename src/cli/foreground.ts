@@ -17,6 +17,8 @@ import {LinePrinter} from './line-printer.js'
 export interface ForegroundOptions {
   color: boolean
   quiet: boolean
+  /** `mar up -f --ui`: the screen instead of printed lines (again printed once it detaches). */
+  ui?: {detachOnReady: boolean}
 }
 
 type NoteColor = 'dim' | 'red' | 'yellow' | 'green'
@@ -26,10 +28,12 @@ export async function runForeground(plan: StackPlan, options: ForegroundOptions)
   const instances = allInstances(plan)
   const runnerOf = new Map(instances.map((i) => [i.name, i.runner]))
   const printer = new LinePrinter(process.stdout, paint, instances.map((i) => i.name))
+  // While the screen is up it owns the terminal: nothing is printed under it.
+  let printing = !options.ui
   const latest = new Map<string, InstanceInfo>()
 
   const note = (info: InstanceInfo, text: string, color: NoteColor) => {
-    if (!options.quiet || color === 'red') printer.note(info.name, info.runner, text, color)
+    if (printing && (!options.quiet || color === 'red')) printer.note(info.name, info.runner, text, color)
   }
   const onInstance = (info: InstanceInfo) => {
     const before = latest.get(info.name)
@@ -44,7 +48,7 @@ export async function runForeground(plan: StackPlan, options: ForegroundOptions)
       else if (event.kind === 'instance' && event.stack === plan.name) onInstance(event.instance)
     },
     onLine(instance, line) {
-      printer.line(instance, runnerOf.get(instance) ?? instance, line.line)
+      if (printing) printer.line(instance, runnerOf.get(instance) ?? instance, line.line)
     },
   })
 
@@ -62,7 +66,17 @@ export async function runForeground(plan: StackPlan, options: ForegroundOptions)
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
   for (const signal of signals) process.on(signal, onSignal)
   try {
-    await stack.run()
+    const running = stack.run()
+    if (options.ui) {
+      const end = await showScreen(plan.name, options.ui.detachOnReady, options.color).catch((error: unknown) => {
+        process.stderr.write(`mar: the screen failed: ${error instanceof Error ? error.message : String(error)}\n`)
+        return 'stop' as const
+      })
+      printing = true
+      // q, Ctrl-C or the screen failing stop the stack as Ctrl-C does in plain `up -f`; a detach leaves it running here, printed.
+      if (end === 'stop') onSignal('SIGINT')
+    }
+    await running
   } finally {
     await stack.close()
     for (const signal of signals) process.off(signal, onSignal)
@@ -106,4 +120,17 @@ export function describeChange(before: InstanceInfo | undefined, info: InstanceI
     return {text: info.reason, color: info.reasonCode === 'dependency-waiting' ? 'dim' : 'yellow'}
   }
   return null
+}
+
+/** `up -f --ui`: the screen on this process's own stack, through its API socket like any other client. */
+async function showScreen(stack: string, detachOnReady: boolean, color: boolean): Promise<'stop' | 'detached'> {
+  const {clientForStack} = await import('../api/connect.js')
+  const {runUi} = await import('../ui/run-ui.js')
+  const client = await clientForStack({name: stack}, {start: false})
+  try {
+    const end = await runUi({client, stack, readOnly: false, detachOnReady, color})
+    return end.reason === 'detached' ? 'detached' : 'stop'
+  } finally {
+    client.close()
+  }
 }

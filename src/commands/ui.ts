@@ -1,12 +1,23 @@
+import {Args, Flags} from '@oclif/core'
 import {MarCommand} from '../cli/base-command.js'
-import {MarError} from '../util/errors.js'
 
 export default class Ui extends MarCommand {
-  static override summary = 'The live terminal UI (not available in this version).'
-  static override description = 'Until it lands, `mar status` and `mar logs -f` show the same information.'
+  static override summary = 'The live terminal UI: every instance’s health, its logs, and actions on them.'
+  static override description = `Shows STACK (or the stack of this directory's config; with neither, every stack of the daemon), from the daemon or a \`mar up -f\` of it.
+Keys: arrows or j/k move, tab switches to the logs, / filters, r restart, s stop, S start, K signal, R reload, +/- scale, d details, g graph, ? help, q quit.`
+  static override args = {stack: Args.string({description: 'the stack to show', required: false})}
+  static override flags = {
+    'read-only': Flags.boolean({description: 'Show only: every action is hidden.'}),
+    'detach-on-ready': Flags.boolean({description: 'Close the screen once every instance is ready.'}),
+  }
+  static override examples = ['<%= config.bin %> ui', '<%= config.bin %> ui shop --read-only']
 
   async run(): Promise<void> {
-    await this.parse(Ui)
-    throw new MarError('not-available', 'the TUI is not available in this version of mar', {hint: 'use `mar status` and `mar logs -f`'})
+    const {args, flags} = await this.parse(Ui)
+    const {stackRefFor} = await import('../cli/stack-ref.js')
+    const {openUi} = await import('../cli/open-ui.js')
+    const ref = args.stack ? {name: args.stack} : await stackRefFor(flags.config)
+    const code = await openUi(ref, {readOnly: flags['read-only'], detachOnReady: flags['detach-on-ready'], color: this.useColor(flags)})
+    return this.exit(code)
   }
 }

@@ -67,7 +67,7 @@ export const ACTION_HELP: Record<Action, string> = {
   filter: 'table: filter by name',
   sort: 'table: next sort column',
   sortReverse: 'table: reverse the sort',
-  restart: 'restart (rolling for a runner)',
+  restart: 'restart (a group: rolling, one at a time)',
   stop: 'stop',
   start: 'start',
   signal: 'send a signal',

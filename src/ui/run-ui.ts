@@ -1,0 +1,58 @@
+// Runs the TUI on a terminal: ink and react are imported here, lazily, so no
+// other command pays for them. Whatever ends the screen — `q`, Ctrl-C,
+// SIGTERM, the daemon going away, every instance ready with
+// --detach-on-ready — the terminal is given back as it was (the alternate
+// screen left, the cursor shown, raw mode off) before anything is printed.
+import type {DaemonClient} from '../api/client.js'
+import type {StackPlan, UiApi} from './app.js'
+
+export interface RunUiOptions {
+  client: Pick<DaemonClient, 'call' | 'stream' | 'onClose'>
+  stack: string | null
+  reloadPlan?: () => Promise<StackPlan>
+  readOnly: boolean
+  detachOnReady: boolean
+  color: boolean
+  stdout?: NodeJS.WriteStream
+  stdin?: NodeJS.ReadStream
+}
+
+export type UiEnd = {reason: 'quit' | 'detached' | 'signal'} | {reason: 'lost'; message: string}
+
+export async function runUi(options: RunUiOptions): Promise<UiEnd> {
+  const [{render}, React, {App}, {loadKeyMap}] = await Promise.all([import('ink'), import('react'), import('./app.js'), import('./keys.js')])
+  const stdout = options.stdout ?? process.stdout
+  const stdin = options.stdin ?? process.stdin
+  const {keys, warning} = loadKeyMap()
+  const api: UiApi = {client: options.client, stack: options.stack, readOnly: options.readOnly, detachOnReady: options.detachOnReady, ...(options.reloadPlan ? {reloadPlan: options.reloadPlan} : {})}
+  const tty = Boolean(stdout.isTTY)
+  let settle: (end: UiEnd) => void = () => {}
+  const ended = new Promise<UiEnd>((resolve) => (settle = resolve))
+  const onSignal = () => settle({reason: 'signal'})
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
+  process.on('SIGHUP', onSignal)
+  const stopWatchingClose = options.client.onClose((error) => settle({reason: 'lost', message: error.message}))
+  // The alternate screen: what was on the terminal before comes back untouched on exit.
+  if (tty) stdout.write('\x1b[?1049h\x1b[H')
+  const restore = () => {
+    if (tty) stdout.write('\x1b[?25h\x1b[?1049l')
+  }
+  // Even an exit nobody planned for (an uncaught error) gives the terminal back.
+  process.once('exit', restore)
+  const instance = render(
+    React.createElement(App, {api, keys, color: options.color, onExit: (reason) => settle({reason})}),
+    {stdout, stdin, exitOnCtrlC: false, patchConsole: false, maxFps: 20},
+  )
+  const end = await ended
+  process.off('SIGTERM', onSignal)
+  process.off('SIGINT', onSignal)
+  process.off('SIGHUP', onSignal)
+  stopWatchingClose()
+  instance.unmount()
+  instance.cleanup()
+  restore()
+  process.off('exit', restore)
+  if (warning) process.stderr.write(`mar: ${warning}\n`)
+  return end
+}
