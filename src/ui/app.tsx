@@ -161,10 +161,15 @@ export function App(props: AppProps): React.ReactElement {
   lastIndex.current = selected
   const current = lines[selected]
   const target = targetOf(current)
+  // Moves count from the last move, not from this render: keys that come faster than frames (a held j) each move one row.
   const moveTo = (index: number) => {
-    const line = lines[Math.max(0, Math.min(lines.length - 1, index))]
-    if (line) setSelectedKey(line.key)
+    const clamped = Math.max(0, Math.min(lines.length - 1, index))
+    const line = lines[clamped]
+    if (!line) return
+    lastIndex.current = clamped
+    setSelectedKey(line.key)
   }
+  const moveBy = (rows: number) => moveTo(lastIndex.current + rows)
 
   // ------------------------------------------------------------ views and status
   const [view, setView] = useState<View>('main')
@@ -324,7 +329,11 @@ export function App(props: AppProps): React.ReactElement {
   const tableRows = Math.max(1, tableHeightOf(height, compact, fullScreen) - 1)
   // Keys go to the handler of the latest render (assigned as it renders), never to one closed over an older state.
   const onKey = useRef<(input: string, key: Key) => void>(() => {})
-  useInput((input: string, key: Key) => onKey.current(input, key))
+  useInput((input: string, key: Key) => {
+    // Several characters in one read (keys faster than frames, a paste) are several keys.
+    if (input.length > 1 && !key.ctrl && !key.meta) for (const char of input) onKey.current(char, key)
+    else onKey.current(input, key)
+  })
   onKey.current = (input: string, key: Key) => {
     if (exited.current) return
     // Ctrl-C quits from anywhere, as in every terminal program (ink is told not to exit by itself: run-ui restores the terminal).
@@ -379,13 +388,13 @@ export function App(props: AppProps): React.ReactElement {
     if (action === 'fullScreen') return setFullScreen((f) => !f)
     switch (action) {
       case 'up':
-        return moveTo(selected - 1)
+        return moveBy(-1)
       case 'down':
-        return moveTo(selected + 1)
+        return moveBy(1)
       case 'pageUp':
-        return moveTo(selected - tableRows)
+        return moveBy(-tableRows)
       case 'pageDown':
-        return moveTo(selected + tableRows)
+        return moveBy(tableRows)
       case 'top':
         return moveTo(0)
       case 'bottom':
