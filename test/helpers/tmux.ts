@@ -41,6 +41,11 @@ export interface TmuxStartOptions {
 export interface CaptureOptions {
   /** Keep colors and attributes as SGR escapes (`capture-pane -e`). */
   escapes?: boolean
+  /**
+   * Join lines the terminal wrapped (`capture-pane -J`): a program that wrote
+   * a line wider than the terminal shows as one line longer than the width.
+   */
+  joinWrapped?: boolean
 }
 
 /** The pane's terminal as the program left it (tmux's own flags for the pane). */
@@ -174,7 +179,7 @@ export class TmuxDriver {
 
   /** The visible screen, one line per row (trailing spaces trimmed by tmux), with SGR escapes if asked. */
   async capture(options: CaptureOptions = {}): Promise<string> {
-    const out = await this.tmux(['capture-pane', '-p', '-t', 'main', ...(options.escapes ? ['-e'] : [])])
+    const out = await this.tmux(['capture-pane', '-p', '-t', 'main', ...(options.escapes ? ['-e'] : []), ...(options.joinWrapped ? ['-J'] : [])])
     return out.endsWith('\n') ? out.slice(0, -1) : out
   }
 

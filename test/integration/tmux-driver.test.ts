@@ -65,6 +65,13 @@ describe('tmux driver', () => {
     expect(await tmux.capture({escapes: true})).toMatch(/\u001b\[31mred\u001b\[(0|39)m plain/)
   })
 
+  it('joinWrapped shows a line written wider than the terminal as one line', async () => {
+    const tmux = await startTmux(`printf '%0100d\\n' 0; read x`, {width: 80, height: 10})
+    await tmux.waitForScreen('0000')
+    expect(Math.max(...(await tmux.capture()).split('\n').map((l) => l.length))).toBe(80)
+    expect(Math.max(...(await tmux.capture({joinWrapped: true})).split('\n').map((l) => l.length))).toBe(100)
+  })
+
   it('tells a program that restored the terminal from one that left it on the alternate screen with the cursor hidden and the mouse on', async () => {
     const tidy = await startTmux(`printf 'shell line\\n\\033[?1049h\\033[?25l\\033[?1000h'; echo full screen; read x; printf '\\033[?1000l\\033[?1049l\\033[?25h'`)
     await tidy.waitForScreen('full screen')
