@@ -72,8 +72,8 @@ async function setup(env: Record<string, string> = {}): Promise<Setup> {
   writeFileSync(join(p.dir, 'mar.yaml'), `name: tuie2e\nrunners:\n  alphasvc: { cmd: ${talker('alphasvc')} }\n  betasvc: { cmd: ${talker('betasvc')} }\n`)
   const up = await home.mar(['up'], {cwd: p.dir, env})
   expect(up.code, up.stderr).toBe(0)
-  await waitForState(home, 'tuie2e', 'alphasvc', ['running', 'ready'])
-  await waitForState(home, 'tuie2e', 'betasvc', ['running', 'ready'])
+  await waitForState(home, 'tuie2e', 'alphasvc.1', ['running', 'ready'])
+  await waitForState(home, 'tuie2e', 'betasvc.1', ['running', 'ready'])
   return {
     home,
     dir: p.dir,
