@@ -288,8 +288,14 @@ export function App(props: AppProps): React.ReactElement {
     )
   }
 
-  const openDetails = (who: Target) => {
-    if (who.kind !== 'instance') return say('details: select an instance', 'yellow')
+  const openDetails = (selectedTarget: Target) => {
+    // On a group's row: its first instance (what `d` most likely means there).
+    let who: Target | null = selectedTarget
+    if (who.kind !== 'instance') {
+      const first = lines.slice(lastIndex.current + 1).find((l) => l.kind === 'instance')
+      who = first && first.kind === 'instance' && first.row.info.group === selectedTarget.name ? targetOf(first) : null
+    }
+    if (!who) return say('details: select an instance', 'yellow')
     setDetails({stack: who.stack, name: who.name, description: null, error: null})
     setView('details')
     client.call('describe', {stack: ref(who.stack), target: who.name}).then(

@@ -24,9 +24,12 @@ const MASKS: Array<[RegExp, string]> = [
   [/\b\d+(\.\d+)?\s?([KMGT]i?B|[kKMG]|B)\b/g, '<mem>'],
   // 850ms, 3s, 2m5s, 1h 2m, 4d3h
   [/\b\d+(\.\d+)?(ms|s|m|h|d)(\s?\d+(\.\d+)?(ms|s|m|h))*\b/g, '<dur>'],
-  [/[▁▂▃▄▅▆▇█]+/g, '▁'],
+  // A sparkline grows into its padding: the glyphs and the spaces after them are one cell.
+  [/[▁▂▃▄▅▆▇█]+ */g, '▁ '],
   [/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/g, '⠿'],
   [/\/sys\/fs\/cgroup\S*/g, '<cgroup>'],
+  // How many variables the shell that ran the test had.
+  [/\(\+ ?\d+ inherited\)/g, '(+<n> inherited)'],
 ]
 
 /** The screen with what varies between runs masked (escape sequences untouched). */

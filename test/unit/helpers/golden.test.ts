@@ -7,7 +7,7 @@ describe('golden screen masks', () => {
   it('masks pids given, times, durations, CPU, memory, sparklines, spinners and temp paths', () => {
     const screen = 'web.1  running  pid 48213  up 2m5s  0.3%  41.2 MB  ▁▃▅█  ⠙ 12:04:59  /tmp/mar-e2e-abc/x  /sys/fs/cgroup/unified/mar/1a2b'
     expect(maskScreen(screen, {replace: [['/tmp/mar-e2e-abc', '<project>'], ['48213', '<pid>']]})).toBe(
-      'web.1  running  pid <pid>  up <dur>  <n>%  <mem>  ▁  ⠿ <time>  <project>/x  <cgroup>',
+      'web.1  running  pid <pid>  up <dur>  <n>%  <mem>  ▁ ⠿ <time>  <project>/x  <cgroup>',
     )
   })
 
