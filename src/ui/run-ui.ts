@@ -20,7 +20,7 @@ export interface RunUiOptions {
 export type UiEnd = {reason: 'quit' | 'detached' | 'signal'} | {reason: 'lost'; message: string}
 
 export async function runUi(options: RunUiOptions): Promise<UiEnd> {
-  const [{render}, React, {App}, {loadKeyMap}] = await Promise.all([import('ink'), import('react'), import('./app.js'), import('./keys.js')])
+  const [{render}, React, {App}, {loadKeyMap}] = await productionReact(() => Promise.all([import('ink'), import('react'), import('./app.js'), import('./keys.js')]))
   const stdout = options.stdout ?? process.stdout
   const stdin = options.stdin ?? process.stdin
   const {keys, warning} = loadKeyMap()
@@ -55,4 +55,22 @@ export async function runUi(options: RunUiOptions): Promise<UiEnd> {
   process.off('exit', restore)
   if (warning) process.stderr.write(`mar: ${warning}\n`)
   return end
+}
+
+/**
+ * React picks its build when it is first loaded, by NODE_ENV: unset, it is
+ * the development build, which costs several times the CPU per frame (a
+ * profile of an idle 200-instance screen was mostly React's development
+ * checks). NODE_ENV is production while ink and react load, and as it was
+ * afterwards: nothing mar starts inherits a value the user did not set.
+ */
+async function productionReact<T>(load: () => Promise<T>): Promise<T> {
+  const previous = process.env.NODE_ENV
+  process.env.NODE_ENV = 'production'
+  try {
+    return await load()
+  } finally {
+    if (previous === undefined) delete process.env.NODE_ENV
+    else process.env.NODE_ENV = previous
+  }
 }
