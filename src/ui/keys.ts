@@ -2,7 +2,7 @@
 // user's overrides from a small YAML file, and the translation of what ink's
 // useInput hands over (input, key) into an action. A bad keys file must never
 // stop the screen from opening: it costs a one-line warning and the defaults.
-import {readFileSync} from 'node:fs'
+import {closeSync, constants, fstatSync, openSync, readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 import type {Key} from 'ink'
@@ -201,10 +201,10 @@ export function loadKeyMap(env: NodeJS.ProcessEnv = process.env): {keys: KeyMap;
   const path = keysFilePath(env)
   let text: string
   try {
-    text = readFileSync(path, 'utf8')
+    text = readKeysFile(path)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {keys: copy(DEFAULT_KEYS), warning: null}
-    return {keys: copy(DEFAULT_KEYS), warning: `${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)}); using the default keys`}
+    return {keys: copy(DEFAULT_KEYS), warning: `${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); using the default keys`}
   }
   let doc: unknown
   try {
@@ -217,6 +217,21 @@ export function loadKeyMap(env: NodeJS.ProcessEnv = process.env): {keys: KeyMap;
   if (typeof doc !== 'object' || Array.isArray(doc)) return {keys: copy(DEFAULT_KEYS), warning: `${path}: expected a mapping of action: key; using the default keys`}
   const {keys, problems} = applyOverrides(doc as Record<string, unknown>)
   return {keys, warning: problems.length ? `${path}: ${problems.join('; ')}` : null}
+}
+
+/** A key map is a few lines: a FIFO, a device or a huge file is refused, never waited on or read whole. */
+const KEYS_FILE_MAX = 64 * 1024
+
+function readKeysFile(path: string): string {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK)
+  try {
+    const stat = fstatSync(fd)
+    if (!stat.isFile()) throw new Error('not a regular file')
+    if (stat.size > KEYS_FILE_MAX) throw new Error(`${stat.size} bytes; a key map is at most ${KEYS_FILE_MAX}`)
+    return readFileSync(fd, 'utf8')
+  } finally {
+    closeSync(fd)
+  }
 }
 
 /** The defaults with these overrides, and what was wrong with them (pure: the file's part of loadKeyMap). */

@@ -1,3 +1,4 @@
+import {execFileSync} from 'node:child_process'
 import {chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -141,5 +142,25 @@ describe('keys.yaml', () => {
     expect(warning).toBeNull()
     expect(actionOf(keys, ...press('x'), 'logs')).toBe('search')
     expect(actionOf(keys, ...press('x'), 'table')).toBe('restart')
+  })
+})
+
+describe('a keys.yaml that is not a small file', () => {
+  it('a FIFO, a directory and a huge file are refused with a warning, never waited on', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mar-keys-'))
+    try {
+      mkdirSync(join(dir, 'mar'))
+      const file = join(dir, 'mar', 'keys.yaml')
+      execFileSync('mkfifo', [file])
+      expect(loadKeyMap({XDG_CONFIG_HOME: dir})).toEqual({keys: DEFAULT_KEYS, warning: expect.stringContaining('not a regular file')})
+      rmSync(file)
+      mkdirSync(file)
+      expect(loadKeyMap({XDG_CONFIG_HOME: dir}).warning).toMatch(/not a regular file|EISDIR/)
+      rmSync(file, {recursive: true})
+      writeFileSync(file, `# ${'x'.repeat(70 * 1024)}\n`)
+      expect(loadKeyMap({XDG_CONFIG_HOME: dir}).warning).toMatch(/a key map is at most 65536/)
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
   })
 })
