@@ -61,20 +61,26 @@ export class StackShare {
   async deployed(signal?: AbortSignal): Promise<DaemonClient | false> {
     const client = await this.deps.link.whenUp(signal)
     if (!client) return false
-    if (this.sent !== null && this.sent === JSON.stringify(this.share()) && this.following?.client === client) return client
+    if (this.sent !== null && this.sent === this.share().text && this.following?.client === client) return client
     this.deploying ??= this.deploy(client).finally(() => (this.deploying = null))
     return this.deploying
   }
 
-  private share(): StackPlan {
-    const share = shareOf(this.deps.plan(), this.deps.host)
-    if (!share) throw new Error(`nothing of ${this.stack} is placed on host ${this.deps.host.name}`)
-    return share
+  /** The share of the plan now, and its text, made once per plan (every proxy of a 500-instance share asks). */
+  private made: {plan: StackPlan; share: StackPlan; text: string} | null = null
+
+  private share(): {share: StackPlan; text: string} {
+    const plan = this.deps.plan()
+    if (this.made?.plan !== plan) {
+      const share = shareOf(plan, this.deps.host)
+      if (!share) throw new Error(`nothing of ${this.stack} is placed on host ${this.deps.host.name}`)
+      this.made = {plan, share, text: JSON.stringify(share)}
+    }
+    return this.made
   }
 
   private async deploy(client: DaemonClient): Promise<DaemonClient> {
-    const share = this.share()
-    const text = JSON.stringify(share)
+    const {share, text} = this.share()
     let from = this.deps.cursor.load()
     if (this.deps.link.hasStack(share.name)) {
       await client.call('reload', {plan: share, dryRun: false})
