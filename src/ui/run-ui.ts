@@ -42,7 +42,7 @@ export async function runUi(options: RunUiOptions): Promise<UiEnd> {
   process.once('exit', restore)
   const instance = render(
     React.createElement(App, {api, keys, color: options.color, onExit: (reason) => settle({reason})}),
-    {stdout, stdin, exitOnCtrlC: false, patchConsole: false, maxFps: 20},
+    {stdout, stdin, exitOnCtrlC: false, patchConsole: false, maxFps: 60},
   )
   const end = await ended
   process.off('SIGTERM', onSignal)
