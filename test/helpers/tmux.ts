@@ -360,21 +360,26 @@ export class ControlClient {
       if (line.startsWith('%end ') || line.startsWith('%error ')) {
         const lines = this.reply
         this.reply = null
-        // The first %begin/%end is the reply to attaching itself, which nobody awaits.
-        const waiter = this.attached ? this.pending.shift() : undefined
-        this.attached = true
+        // Only a block whose flags say this client sent the command answers one (`%begin TIME NUMBER 1`);
+        // the block of attaching itself has flags 0, and may come before or after the first reply.
+        if (!this.ours) return
+        const waiter = this.pending.shift()
         if (!waiter) return
         if (line.startsWith('%error ')) waiter.reject(new Error(`tmux: ${lines.join('\n')}`))
         else waiter.resolve(lines)
       } else this.reply.push(line)
       return
     }
-    if (line.startsWith('%begin ')) this.reply = []
+    if (line.startsWith('%begin ')) {
+      this.reply = []
+      this.ours = line.trim().split(' ')[3] === '1'
+    }
     else if (line.startsWith('%output ')) {
       const data = line.slice(line.indexOf(' ', 8) + 1).replace(/\\(\d{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)))
       for (const listener of this.outputListeners) listener(data, at)
     }
   }
 
-  private attached = false
+  /** Whether the block being read answers a command of this client. */
+  private ours = false
 }
