@@ -20,7 +20,7 @@ export interface RunUiOptions {
 export type UiEnd = {reason: 'quit' | 'detached' | 'signal'} | {reason: 'lost'; message: string}
 
 export async function runUi(options: RunUiOptions): Promise<UiEnd> {
-  const [{render}, React, {App}, {loadKeyMap}] = await productionReact(() => Promise.all([import('ink'), import('react'), import('./app.js'), import('./keys.js')]))
+  const [{render}, React, {App}, {loadKeyMap}] = await loadForLiveTerminal(() => Promise.all([import('ink'), import('react'), import('./app.js'), import('./keys.js')]))
   const stdout = options.stdout ?? process.stdout
   const stdin = options.stdin ?? process.stdin
   const {keys, warning} = loadKeyMap()
@@ -58,19 +58,35 @@ export async function runUi(options: RunUiOptions): Promise<UiEnd> {
 }
 
 /**
- * React picks its build when it is first loaded, by NODE_ENV: unset, it is
- * the development build, which costs several times the CPU per frame (a
- * profile of an idle 200-instance screen was mostly React's development
- * checks). NODE_ENV is production while ink and react load, and as it was
- * afterwards: nothing mar starts inherits a value the user did not set.
+ * Two things are decided once, by the environment, when ink and react are
+ * first loaded:
+ * - React picks its build by NODE_ENV: unset, it is the development build,
+ *   which costs several times the CPU per frame (a profile of an idle
+ *   200-instance screen was mostly React's development checks).
+ * - ink (through is-in-ci) draws nothing but the last frame when CI or
+ *   CONTINUOUS_INTEGRATION is set — a blank screen until exit. `mar ui` only
+ *   runs on a terminal, so a user (or a CI job) that has CI set in a real
+ *   terminal still wants the live screen.
+ * So while they load, NODE_ENV is production and the CI variables are hidden;
+ * afterwards the environment is as it was: nothing mar starts inherits a
+ * value the user did not set, or misses one they did.
  */
-async function productionReact<T>(load: () => Promise<T>): Promise<T> {
-  const previous = process.env.NODE_ENV
-  process.env.NODE_ENV = 'production'
+async function loadForLiveTerminal<T>(load: () => Promise<T>): Promise<T> {
+  const saved = new Map<string, string | undefined>()
+  const set = (key: string, value: string | undefined) => {
+    saved.set(key, process.env[key])
+    if (value === undefined) delete process.env[key]
+    else process.env[key] = value
+  }
+  set('NODE_ENV', 'production')
+  set('CI', undefined)
+  set('CONTINUOUS_INTEGRATION', undefined)
   try {
     return await load()
   } finally {
-    if (previous === undefined) delete process.env.NODE_ENV
-    else process.env.NODE_ENV = previous
+    for (const [key, value] of saved) {
+      if (value === undefined) delete process.env[key]
+      else process.env[key] = value
+    }
   }
 }

@@ -92,6 +92,9 @@ async function setup(env: Record<string, string> = {}): Promise<Setup> {
           XDG_CONFIG_HOME: config,
           XDG_CACHE_HOME: config,
           NODE_EXTRA_CA_CERTS: undefined,
+          // CI set in a real terminal must not blank the screen (ink draws only
+          // the last frame when it thinks it runs in CI): every run checks it.
+          CI: 'true',
           ...(color ? {NO_COLOR: undefined, FORCE_COLOR: '1'} : {NO_COLOR: '1', FORCE_COLOR: undefined}),
         },
       })
