@@ -14,10 +14,13 @@
 //             alternately; from writing send-keys to it, every %output
 //             notification (the TUI's bytes, as tmux read them from the pty)
 //             is followed by a capture-pane through the same client, until
-//             the table rows (lines naming `fleet.`, colors included, so the
-//             selection highlight counts; live figures masked) differ from
-//             before the key: the latency is the arrival of the last %output
-//             before that capture. Its own overhead is measured the same way
+//             the highlighted (reverse video) line — the selection — has
+//             moved: the latency is the arrival of the last %output before
+//             that capture. Only a key moves the selection, so neither a log
+//             line nor a late frame of the key before can pass for this
+//             key's frame (comparing whole table rows could: two keys then
+//             went out before the first was read, cancelled each other,
+//             and the run timed out). Its own overhead is measured the same way
 //             on a baseline (bench/baseline/tui-frame.mjs: node in raw mode,
 //             redrawing a 120×40 frame with the selection moved on each key)
 //             and shown beside — the TUI's share is the difference.
@@ -80,8 +83,9 @@ const percentile = (values, p) => {
 
 /**
  * Key-to-frame latencies (ms) of `presses` alternating j/k. `view(screen)`
- * extracts what the key must change (the table rows), so a log pane
- * scrolling under a flood does not count as the frame.
+ * extracts what the key must change (where the selection is), so a log pane
+ * scrolling under a flood, or a late frame of the key before, does not
+ * count as the frame.
  */
 export async function keyLatencies(driver, {presses, view, maskScreen}) {
   const control = driver.control()
@@ -105,7 +109,10 @@ export async function keyLatencies(driver, {presses, view, maskScreen}) {
       for (;;) {
         if (outputs === checked) {
           const timeout = sleep(5000).then(() => 'timeout')
-          if ((await Promise.race([new Promise((resolve) => (wake = resolve)), timeout])) === 'timeout') throw new Error(`no frame changed the table within 5 s of key ${i}`)
+          if ((await Promise.race([new Promise((resolve) => (wake = resolve)), timeout])) === 'timeout') {
+            const screen = (await control.command('capture-pane -p -t main')).join('\n')
+            throw new Error(`no frame changed the table within 5 s of key ${i}; the screen:\n${screen}`)
+          }
           continue
         }
         checked = outputs
@@ -133,13 +140,14 @@ export async function benchTui() {
   cleanup.add(() => rmSync(scratch, {recursive: true, force: true}))
   try {
     const {startTmux, maskScreen} = await loadDriver(scratch)
-    const tableRows = (screen) => screen.split('\n').filter((l) => /fleet[.\w]*\d/.test(l)).join('\n')
+    // Which line is in reverse video (the selection; tmux shows it as ESC[7m in capture-pane -e).
+    const selectedLine = (screen) => String(screen.split('\n').findIndex((l) => [...l.matchAll(/\u001b\[([0-9;]*)m/g)].some((m) => m[1].split(';').includes('7'))))
 
     // The method's own overhead: the same measurement on a trivial full-screen program.
     const baseline = await startTmux([process.execPath, join(here, 'baseline/tui-frame.mjs')], {width: 120, height: 40, env: cleanEnv()})
     cleanup.add(() => baseline.kill())
     await baseline.waitForScreen('fleet.1', 10_000)
-    const overhead = await keyLatencies(baseline, {presses: KEYS, view: tableRows, maskScreen})
+    const overhead = await keyLatencies(baseline, {presses: KEYS, view: selectedLine, maskScreen})
     await baseline.kill()
     log(`  method overhead (baseline frame program): p50 ${median(overhead).toFixed(1)} ms, p95 ${percentile(overhead, 95).toFixed(1)} ms`)
 
@@ -157,7 +165,7 @@ export async function benchTui() {
     const idleCpu = await cpuPercent(ui.pid)
     const idleRss = rssOf(ui.pid)
     log(`  idle: CPU ${idleCpu.toFixed(2)} %, RSS ${(idleRss / 1048576).toFixed(1)} MB`)
-    const idleKeys = await keyLatencies(ui, {presses: KEYS, view: tableRows, maskScreen})
+    const idleKeys = await keyLatencies(ui, {presses: KEYS, view: selectedLine, maskScreen})
     log(`  idle key → frame: p50 ${median(idleKeys).toFixed(1)} ms, p95 ${percentile(idleKeys, 95).toFixed(1)} ms`)
 
     await home.cli(['up', 'flood'], cwd)
@@ -165,7 +173,7 @@ export async function benchTui() {
     const floodCpu = await cpuPercent(ui.pid)
     const floodRss = rssOf(ui.pid)
     log(`  flooded: CPU ${floodCpu.toFixed(1)} %, RSS ${(floodRss / 1048576).toFixed(1)} MB`)
-    const floodKeys = await keyLatencies(ui, {presses: KEYS, view: tableRows, maskScreen})
+    const floodKeys = await keyLatencies(ui, {presses: KEYS, view: selectedLine, maskScreen})
     log(`  flooded key → frame: p50 ${median(floodKeys).toFixed(1)} ms, p95 ${percentile(floodKeys, 95).toFixed(1)} ms`)
     const peakRss = rssOf(ui.pid)
     await ui.keys('q')

@@ -275,3 +275,20 @@ export function applyOverrides(overrides: Record<string, unknown>): {keys: KeyMa
   }
   return {keys, problems: [...new Set(problems)]}
 }
+
+/**
+ * One read from the terminal as the key presses in it. ink hands over a run
+ * of plain characters as one input (keys typed faster than frames, a paste):
+ * each character is its own press here, with Return, Tab and Backspace
+ * recognised again, so `j\r` is a move then Return, not an unknown key.
+ */
+export function splitKeys(input: string, key: Key): Array<[string, Key]> {
+  if ([...input].length <= 1 || key.ctrl || key.meta) return [[input, key]]
+  const plain: Key = {...key, return: false, tab: false, backspace: false, delete: false, escape: false, shift: false}
+  return [...input].map((char): [string, Key] => {
+    if (char === '\r' || char === '\n') return ['', {...plain, return: true}]
+    if (char === '\t') return ['', {...plain, tab: true}]
+    if (char === '\x7f' || char === '\b') return ['', {...plain, backspace: true}]
+    return [char, {...plain, shift: char !== char.toLowerCase()}]
+  })
+}

@@ -9,12 +9,12 @@
 // fit (LogBuffer.window). History: scrolling up past the oldest line held
 // reads an older page (see log-buffer.ts for how, since the protocol reads
 // forwards only).
-import {Box, Text, useInput} from 'ink'
+import {Box, Text, useInput, type Key} from 'ink'
 import React, {useEffect, useReducer, useRef, useState} from 'react'
 import type {LogLine, LogsEnd, LogsParams, Notice} from '../api/protocol.js'
 import {shownName} from '../api/targets.js'
 import {createPaint} from '../util/colors.js'
-import {actionOf, type KeyMap} from './keys.js'
+import {actionOf, splitKeys, type KeyMap} from './keys.js'
 import {LogBuffer, matchPositions, olderPageParams, type ScrollPos, type ViewOptions, type WindowRow} from './log-buffer.js'
 
 export interface LogSource {
@@ -132,7 +132,8 @@ export function LogsPane(props: LogsPaneProps): React.ReactElement {
     buffer.clear()
     nameWidth.current = 0
     setPos(null)
-    setSearch((s) => ({...s, seq: null}))
+    // Only what changes: a state set to what it was costs no render, a fresh object always would.
+    if (searchRef.current.seq !== null) setSearch((s) => ({...s, seq: null}))
     setStatus(null)
     setLoadingOlder(false)
     let pending: LogLine[] = []
@@ -252,60 +253,63 @@ export function LogsPane(props: LogsPaneProps): React.ReactElement {
     setPos(buffer.center(seq, options))
   }
 
+  const onKey = (input: string, key: Key) => {
+    const search = searchRef.current
+    const bottomSeq = () => buffer.window(currentPos(), options).rows.at(-1)?.seq ?? null
+    if (search.typing) {
+      if (key.return) {
+        if (search.query === '') return setSearch({typing: false, query: '', seq: null})
+        // From the bottom of the view, older first: the newest lines are at the bottom.
+        const from = bottomSeq()
+        return jumpToMatch('older', search.query, from === null ? null : from + 1)
+      }
+      if (key.escape) return setSearch({typing: false, query: '', seq: null})
+      if (key.backspace || key.delete) return setSearch((s) => ({...s, query: s.query.slice(0, -1)}))
+      if (input && !key.ctrl && !key.meta) return setSearch((s) => ({...s, query: s.query + input}))
+      return
+    }
+    if (key.escape && search.query) return setSearch({typing: false, query: '', seq: null})
+    const action = actionOf(keys, input, key, 'logs')
+    const page = Math.max(1, options.height - 1)
+    switch (action) {
+      case 'up':
+        return scrollBy(1)
+      case 'down':
+        return scrollBy(-1)
+      case 'pageUp':
+        return scrollBy(page)
+      case 'pageDown':
+        return scrollBy(-page)
+      case 'top':
+        if (followRef.current) toggle('follow')
+        setPos(buffer.top(options))
+        return loadOlder(() => setPos(buffer.top(options)))
+      case 'bottom':
+        // Back to the newest line and following again. A tail let go (history paged in past the
+        // buffer's capacity) is read again from scratch.
+        if (buffer.tailDropped) setEpoch((e) => e + 1)
+        setPos(null)
+        if (!followRef.current) toggle('follow')
+        return
+      case 'follow':
+      case 'wrap':
+      case 'timestamps':
+      case 'stderrOnly':
+      case 'fullScreen':
+        return toggle(action)
+      case 'search':
+        return setSearch({typing: true, query: '', seq: null})
+      case 'nextMatch':
+      case 'prevMatch':
+        if (!search.query) return
+        return jumpToMatch(action === 'nextMatch' ? 'older' : 'newer', search.query, search.seq ?? bottomSeq())
+      default:
+        return
+    }
+  }
   useInput(
     (input, key) => {
-      const search = searchRef.current
-      const bottomSeq = () => buffer.window(currentPos(), options).rows.at(-1)?.seq ?? null
-      if (search.typing) {
-        if (key.return) {
-          if (search.query === '') return setSearch({typing: false, query: '', seq: null})
-          // From the bottom of the view, older first: the newest lines are at the bottom.
-          const from = bottomSeq()
-          return jumpToMatch('older', search.query, from === null ? null : from + 1)
-        }
-        if (key.escape) return setSearch({typing: false, query: '', seq: null})
-        if (key.backspace || key.delete) return setSearch((s) => ({...s, query: s.query.slice(0, -1)}))
-        if (input && !key.ctrl && !key.meta) return setSearch((s) => ({...s, query: s.query + input}))
-        return
-      }
-      if (key.escape && search.query) return setSearch({typing: false, query: '', seq: null})
-      const action = actionOf(keys, input, key, 'logs')
-      const page = Math.max(1, options.height - 1)
-      switch (action) {
-        case 'up':
-          return scrollBy(1)
-        case 'down':
-          return scrollBy(-1)
-        case 'pageUp':
-          return scrollBy(page)
-        case 'pageDown':
-          return scrollBy(-page)
-        case 'top':
-          if (followRef.current) toggle('follow')
-          setPos(buffer.top(options))
-          return loadOlder(() => setPos(buffer.top(options)))
-        case 'bottom':
-          // Back to the newest line and following again. A tail let go (history paged in past the
-          // buffer's capacity) is read again from scratch.
-          if (buffer.tailDropped) setEpoch((e) => e + 1)
-          setPos(null)
-          if (!followRef.current) toggle('follow')
-          return
-        case 'follow':
-        case 'wrap':
-        case 'timestamps':
-        case 'stderrOnly':
-        case 'fullScreen':
-          return toggle(action)
-        case 'search':
-          return setSearch({typing: true, query: '', seq: null})
-        case 'nextMatch':
-        case 'prevMatch':
-          if (!search.query) return
-          return jumpToMatch(action === 'nextMatch' ? 'older' : 'newer', search.query, search.seq ?? bottomSeq())
-        default:
-          return
-      }
+      for (const [char, k] of splitKeys(input, key)) onKey(char, k)
     },
     {isActive: focused},
   )

@@ -3,6 +3,7 @@
 // SIGTERM, the daemon going away, every instance ready with
 // --detach-on-ready — the terminal is given back as it was (the alternate
 // screen left, the cursor shown, raw mode off) before anything is printed.
+import {appendFileSync} from 'node:fs'
 import type {DaemonClient} from '../api/client.js'
 import type {StackPlan, UiApi} from './app.js'
 
@@ -20,7 +21,7 @@ export interface RunUiOptions {
 export type UiEnd = {reason: 'quit' | 'detached' | 'signal'} | {reason: 'lost'; message: string}
 
 export async function runUi(options: RunUiOptions): Promise<UiEnd> {
-  const [{render}, React, {App}, {loadKeyMap}] = await loadForLiveTerminal(() => Promise.all([import('ink'), import('react'), import('./app.js'), import('./keys.js')]))
+  const [{render}, React, {App}, {loadKeyMap}] = await loadForLiveTerminal(() => Promise.all([import('ink'), import('react'), import('./app.js'), import('./keys.js'), import('./ink-caches.js').then((m) => m.shareInkCaches())]))
   const stdout = options.stdout ?? process.stdout
   const stdin = options.stdin ?? process.stdin
   const {keys, warning} = loadKeyMap()
@@ -41,8 +42,8 @@ export async function runUi(options: RunUiOptions): Promise<UiEnd> {
   // Even an exit nobody planned for (an uncaught error) gives the terminal back.
   process.once('exit', restore)
   const instance = render(
-    React.createElement(App, {api, keys, color: options.color, onExit: (reason) => settle({reason})}),
-    {stdout, stdin, exitOnCtrlC: false, patchConsole: false, maxFps: 60},
+    React.createElement(App, {api, keys, color: options.color, onExit: (reason) => settle({reason}), ...(warning ? {notice: warning} : {})}),
+    {stdout, stdin, exitOnCtrlC: false, patchConsole: false, maxFps: 60, ...frameLog(process.env.MAR_UI_FRAME_LOG)},
   )
   const end = await ended
   process.off('SIGTERM', onSignal)
@@ -53,6 +54,7 @@ export async function runUi(options: RunUiOptions): Promise<UiEnd> {
   instance.cleanup()
   restore()
   process.off('exit', restore)
+  // Said on the screen's status line while it ran, and once more where it stays readable.
   if (warning) process.stderr.write(`mar: ${warning}\n`)
   return end
 }
@@ -89,4 +91,14 @@ async function loadForLiveTerminal<T>(load: () => Promise<T>): Promise<T> {
       else process.env[key] = value
     }
   }
+}
+
+/**
+ * MAR_UI_FRAME_LOG=FILE: a line per frame ink draws — the time (ms since the
+ * epoch) and how long ink took to lay it out and render it (ms). For finding
+ * what makes the screen slow; see "Terminal UI" under Benchmarks in the README.
+ */
+function frameLog(file: string | undefined): {onRender?: (metrics: {renderTime: number}) => void} {
+  if (!file) return {}
+  return {onRender: ({renderTime}) => appendFileSync(file, `${Date.now()} ${renderTime.toFixed(2)}\n`)}
 }

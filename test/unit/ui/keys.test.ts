@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import type {Key} from 'ink'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
-import {ACTION_HELP, ACTIONS, CONTEXT_ACTIONS, DEFAULT_KEYS, actionOf, keyName, keysFilePath, loadKeyMap, type KeyContext} from '../../../src/ui/keys.js'
+import {ACTION_HELP, ACTIONS, CONTEXT_ACTIONS, DEFAULT_KEYS, actionOf, keyName, keysFilePath, loadKeyMap, splitKeys, type KeyContext} from '../../../src/ui/keys.js'
 
 const noKey: Key = {
   upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false,
@@ -163,4 +163,21 @@ describe('a keys.yaml that is not a small file', () => {
       rmSync(dir, {recursive: true, force: true})
     }
   })
+
 })
+
+describe('splitKeys', () => {
+  const none = {upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false, return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false} as Key
+  it('a run of characters in one read is one press each, Return, Tab and Backspace recognised again', () => {
+    const presses = splitKeys('jK\r\t\x7f', none)
+    expect(presses.map(([input]) => input)).toEqual(['j', 'K', '', '', ''])
+    expect(presses.map(([, k]) => (k.return ? 'return' : k.tab ? 'tab' : k.backspace ? 'backspace' : k.shift ? 'shift' : '-'))).toEqual(['-', 'shift', 'return', 'tab', 'backspace'])
+    expect(actionOf(DEFAULT_KEYS, ...presses[0]!, 'table')).toBe('down')
+  })
+  it('one key, or a key with ctrl or meta, stays as it came', () => {
+    expect(splitKeys('q', none)).toEqual([['q', none]])
+    expect(splitKeys('', {...none, upArrow: true})).toEqual([['', {...none, upArrow: true}]])
+    expect(splitKeys('ab', {...none, meta: true})).toEqual([['ab', {...none, meta: true}]])
+  })
+})
+

@@ -156,6 +156,17 @@ describe('LogsPane', () => {
     await waitFor('back to the newer', () => plain(r.lastFrame()).includes('Timeout 40'))
   })
 
+  it('several keys in one read (a search typed faster than frames, or pasted) are taken one by one', async () => {
+    const source = new FakeLogSource()
+    source.record(lines(0, 60, (n) => (n === 40 ? `request failed: Timeout ${n}` : `ok ${n}`)))
+    const r = show(<Harness source={source} height={5} />)
+    await waitFor('the tail', () => plain(r.lastFrame()).includes('ok 59'))
+    // `/` opens the prompt, the rest is its text, the return runs it: all in one read.
+    r.stdin.write('/timeout' + ENTER)
+    await waitFor('the match', () => plain(r.lastFrame()).includes('Timeout 40'))
+    expect(plain(r.lastFrame())).toContain('/timeout  n older, N newer')
+  })
+
   it('wraps long lines to the width when wrap is on, and cuts them when off', async () => {
     const source = new FakeLogSource()
     source.record([recordedLine(1, 'x'.repeat(50) + 'END')])
