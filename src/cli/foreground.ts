@@ -68,7 +68,7 @@ export async function runForeground(plan: StackPlan, options: ForegroundOptions)
   try {
     const running = stack.run()
     if (options.ui) {
-      const end = await showScreen(plan.name, options.ui.detachOnReady, options.color).catch((error: unknown) => {
+      const end = await showScreen(plan, options.ui.detachOnReady, options.color).catch((error: unknown) => {
         process.stderr.write(`mar: the screen failed: ${error instanceof Error ? error.message : String(error)}\n`)
         return 'stop' as const
       })
@@ -122,13 +122,16 @@ export function describeChange(before: InstanceInfo | undefined, info: InstanceI
   return null
 }
 
-/** `up -f --ui`: the screen on this process's own stack, through its API socket like any other client. */
-async function showScreen(stack: string, detachOnReady: boolean, color: boolean): Promise<'stop' | 'detached'> {
-  const {clientForStack} = await import('../api/connect.js')
-  const {runUi} = await import('../ui/run-ui.js')
-  const client = await clientForStack({name: stack}, {start: false})
+/**
+ * `up -f --ui`: the screen on this process's own stack, through its API socket like any other
+ * client. `R` reloads from the same config file, as `mar reload` would from another terminal.
+ */
+async function showScreen(plan: StackPlan, detachOnReady: boolean, color: boolean): Promise<'stop' | 'detached'> {
+  const [{clientForStack}, {runUi}, {loadPlanOrThrow}, {packPlan}] = await Promise.all([import('../api/connect.js'), import('../ui/run-ui.js'), import('./load-plan.js'), import('../config/plan-pack.js')])
+  const client = await clientForStack({name: plan.name}, {start: false})
   try {
-    const end = await runUi({client, stack, readOnly: false, detachOnReady, color})
+    const reloadPlan = async () => packPlan(await loadPlanOrThrow(plan.configPath, process.cwd(), {warn: () => {}}))
+    const end = await runUi({client, stack: plan.name, readOnly: false, detachOnReady, color, reloadPlan})
     return end.reason === 'detached' ? 'detached' : 'stop'
   } finally {
     client.close()
