@@ -70,7 +70,9 @@ export function App(props: AppProps): React.ReactElement {
   const keys = props.keys ?? DEFAULT_KEYS
   const {width, height} = useScreenSize(props.width, props.height)
   const compact = width < 80 || height < 23
-  const {state, now} = useWatchState(api.client, api.stack, props.renderMs ?? RENDER_MS)
+  const [view, setView] = useState<View>('main')
+  // The details view shows times ("3s ago") of its own: it wants the clock every second.
+  const {state, now} = useWatchState(api.client, api.stack, props.renderMs ?? RENDER_MS, view === 'details')
 
   // ------------------------------------------------------------ table
   const [sortIndex, setSortIndex] = useState(COLUMNS.indexOf('name'))
@@ -95,7 +97,6 @@ export function App(props: AppProps): React.ReactElement {
   }
 
   // ------------------------------------------------------------ views and status
-  const [view, setView] = useState<View>('main')
   const [focus, setFocus] = useState<'table' | 'logs'>('table')
   const [fullScreen, setFullScreen] = useState(false)
   const [toggles, setToggles] = useState<Toggles>({follow: true, wrap: false, timestamps: false, stderrOnly: false})

@@ -51,8 +51,8 @@ export const STDERR_MARK = '!|'
 export const INITIAL_LINES = 1000
 /** Lines read per page back into history. */
 export const PAGE_LINES = 1000
-/** At most one render per this many ms from incoming lines (≤ 20 a second). */
-export const FLUSH_MS = 50
+/** At most one render per this many ms from incoming lines (≤ 10 a second: a tail read by eye needs no more, and each frame redraws the whole screen). */
+export const FLUSH_MS = 100
 
 /** Program output may hold escapes and control characters: they would move the cursor and break the layout. */
 export function cleanLine(text: string): string {

@@ -354,6 +354,22 @@ export function tableLines(state: UiState, options: TableOptions): Line[] {
   return lines
 }
 
+/**
+ * Whether moving the clock from `from` to `to` changes what the table shows:
+ * an uptime in its first minute (seconds) or crossing a minute, or a restart
+ * countdown. When nothing does, the screen need not even be looked at.
+ */
+export function clockChangesTable(state: UiState, from: number, to: number): boolean {
+  for (const info of state.instances.values()) {
+    if (info.reasonCode === 'backoff' && info.nextRestartAt) return true
+    if (!info.startedAt || info.pid === null) continue
+    const started = Date.parse(info.startedAt)
+    if (to - started < 61_000) return true
+    if (Math.floor((from - started) / 60_000) !== Math.floor((to - started) / 60_000)) return true
+  }
+  return false
+}
+
 /** Whether every instance shown is up (ready, running without a probe, a oneshot done): `--detach-on-ready`. */
 export function allReady(state: UiState, isUp: (i: InstanceInfo) => boolean): boolean {
   return state.loaded && state.instances.size > 0 && [...state.instances.values()].every(isUp)

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {applyEvents, emptyState, HISTORY_SAMPLES, keyOf, sparkline, tableLines, timeline, TIMELINE_EVENTS, type Line, type TableOptions} from '../../../src/ui/state.js'
+import {applyEvents, clockChangesTable, emptyState, HISTORY_SAMPLES, keyOf, sparkline, tableLines, timeline, TIMELINE_EVENTS, type Line, type TableOptions} from '../../../src/ui/state.js'
 import {fakeGroup, fakeInstance, fakeStack, shopStatus} from '../../helpers/fake-api-client.js'
 
 const opts = (over: Partial<TableOptions> = {}): TableOptions => ({sort: 'name', desc: false, filter: '', now: Date.now(), ...over})
@@ -76,5 +76,18 @@ describe('the UI state from the watch stream', () => {
     expect(sparkline([0, 0], 10)).toBe('▁▁')
     expect(sparkline([1, 2, 3, 4], 2, 100)).toBe('▁▁')
     expect(timeline([{at: 9_500, kind: 'crash'}, {at: 500, kind: 'restart'}], 10_000, 10_000, 10)).toBe('↻········✗')
+  })
+})
+
+describe('the clock and the table', () => {
+  const at = Date.parse('2026-12-04T12:00:00Z')
+  const stateWith = (...instances: Parameters<typeof fakeInstance>[]) => applyEvents(emptyState(), [{kind: 'snapshot', status: {...shopStatus(), stacks: [fakeStack('s', [], instances.map((args) => fakeInstance(...args)))]}}], at)
+  it('a second changes the table while an uptime is under a minute, or crosses a minute, or a restart counts down', () => {
+    expect(clockChangesTable(stateWith(['a.1', {startedAt: new Date(at - 30_000).toISOString()}]), at, at + 1000)).toBe(true)
+    expect(clockChangesTable(stateWith(['a.1', {startedAt: new Date(at - 119_500).toISOString()}]), at, at + 1000)).toBe(true)
+    expect(clockChangesTable(stateWith(['a.1', {state: 'backoff', pid: null, reasonCode: 'backoff', reason: 'exit 1', nextRestartAt: new Date(at + 5000).toISOString()}]), at, at + 1000)).toBe(true)
+  })
+  it('otherwise it changes nothing shown: an idle screen of long-running instances is left alone', () => {
+    expect(clockChangesTable(stateWith(['a.1', {startedAt: new Date(at - 90_000).toISOString()}], ['b.1', {state: 'stopped', pid: null, startedAt: null}]), at, at + 1000)).toBe(false)
   })
 })
