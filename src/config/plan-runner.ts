@@ -62,6 +62,7 @@ export function planRunner(ctx: PlanContext, entry: RunnerEntry, hosts: readonly
     if (index <= scale) instances.push(instance)
   }
   const plan: RunnerPlan = {name: entry.name, group: entry.group, oneshot, scale, instances}
+  if (runner.hosts !== undefined) plan.hosts = [...runner.hosts]
   if (runner.image !== undefined) plan.image = resolveText(ctx, runner.image, [...path, 'image'], {...rc.topVars, ...fileVars})
   if (rc.topKeys) plan.declaredEnv = [...new Set([...rc.topKeys, ...Object.keys(fileVars), ...Object.keys(runner.env ?? {})])].sort()
   return plan

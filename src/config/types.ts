@@ -48,6 +48,8 @@ export interface RunnerPlan {
   oneshot: boolean
   scale: number
   instances: InstancePlan[]
+  /** `hosts:` as written (host names or labels; absent: [local]), which the exports turn into node constraints. */
+  hosts?: string[]
   /** `image:` of the runner itself (interpolated); only `mar export kubernetes` reads it. */
   image?: string
   /**
