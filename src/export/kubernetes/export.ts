@@ -74,7 +74,7 @@ function header(plan: StackPlan, runner: RunnerPlan, items: Unexpressed[]): stri
     `${runner.name}: ${runner.oneshot ? 'oneshot' : 'runner'} of group ${runner.group} in stack ${plan.name}, exported by \`mar export kubernetes\` from ${basename(plan.configPath)}.`,
     `mar command: ${formatCommand(first.command)}`,
   ]
-  if (runner.scale > 1) lines.push(`scale ${runner.scale}: the replicas are alike — each has PORT ${first.port ?? '(none)'} on its own address; MAR_INSTANCE is not set`)
+  if (runner.scale > 1) lines.push(`scale ${runner.scale}: the replicas are alike${first.port === undefined ? '' : ` — each has PORT ${first.port} on its own address`}; MAR_INSTANCE is not set`)
   if (items.length > 0) lines.push('Not expressed in Kubernetes (the command lists these too):', ...items.map((item) => `  ${unexpressedComment(item)}`))
   return lines
 }

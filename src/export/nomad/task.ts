@@ -38,14 +38,13 @@ function driverConfig(input: TaskInput, report: ExportReport): NomadObject {
   const workdir = exportWorkdir(input.plan, instance, input.workdir, true)
   let {file, args} = toArgv(instance.command)
   const config: NomadObject = {}
-  if (input.driver === 'exec') {
-    report.lost(runner.name, 'cwd', `${instance.cwd} (the working directory)`, 'the exec driver runs the task in its own chroot: fetch the code with an artifact block')
-  } else if ('problem' in workdir) {
+  if ('problem' in workdir) {
     report.lost(runner.name, 'cwd', workdir.problem, "the task's own directory is its working directory; pass --workdir (where the stack's directory is on the Nomad clients)")
   } else if (workdir.dir !== undefined) {
     config.work_dir = workdir.dir
     // mar finds ./bin/x from the cwd; the driver might look in the task's own directory.
     if (file.includes('/') && !posix.isAbsolute(file)) file = posix.join(workdir.dir, file)
+    if (input.driver === 'exec') report.note(`${runner.name}: the exec driver runs it in a chroot: ${workdir.dir} must be in the clients' chroot_env, or come with an artifact block`)
   }
   return {command: file, ...(args.length > 0 ? {args} : {}), ...config}
 }
