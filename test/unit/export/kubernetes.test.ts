@@ -6,49 +6,22 @@
 // express.
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {parseAllDocuments} from 'yaml'
-import {ConfigMap, Namespace, Secret, Service, ServiceAccount} from 'kubernetes-models/v1'
-import {Deployment} from 'kubernetes-models/apps/v1'
-import {Job} from 'kubernetes-models/batch/v1'
-import {Role, RoleBinding} from 'kubernetes-models/rbac.authorization.k8s.io/v1'
 import type {StackPlan} from '../../../src/config/types.js'
 import {exportKubernetes, type KubernetesExport} from '../../../src/export/kubernetes/export.js'
 import {unexpressedLine} from '../../../src/export/unexpressed.js'
 import {MarError} from '../../../src/util/errors.js'
+import {schemaErrors} from './k8s-schema.js'
 import {DOT_ENV, SHELL_ENV, STACK_YAML, planOf} from './stacks.js'
 
 type Obj = Record<string, any>
 
-const MODELS: Record<string, new (data: any) => {validate(): void}> = {
-  'v1/ConfigMap': ConfigMap,
-  'v1/Secret': Secret,
-  'v1/Service': Service,
-  'v1/Namespace': Namespace,
-  'v1/ServiceAccount': ServiceAccount,
-  'apps/v1/Deployment': Deployment,
-  'batch/v1/Job': Job,
-  'rbac.authorization.k8s.io/v1/Role': Role,
-  'rbac.authorization.k8s.io/v1/RoleBinding': RoleBinding,
-}
-
-/** Construct each object through its kubernetes-models class and validate it against the OpenAPI schema; the errors, if any. */
-export function schemaErrors(objects: readonly Obj[]): string[] {
-  return objects.flatMap((object) => {
-    const Model = MODELS[`${object.apiVersion}/${object.kind}`]
-    if (!Model) return [`no model for ${object.apiVersion} ${object.kind}`]
-    try {
-      new Model(object).validate()
-      return []
-    } catch (error) {
-      return [`${object.kind} ${object.metadata?.name}: ${(error as Error).message}`]
-    }
-  })
-}
+const objectsOf = (r: KubernetesExport): Obj[] => r.objects as Obj[]
 
 let plan: StackPlan
 let cleanup: () => void
 let result: KubernetesExport
 const find = (kind: string, name: string): Obj => {
-  const found = result.objects.find((o) => o.kind === kind && o.metadata.name === name)
+  const found = objectsOf(result).find((o) => o.kind === kind && o.metadata.name === name)
   if (!found) throw new Error(`no ${kind} ${name}`)
   return found
 }
@@ -63,8 +36,8 @@ afterAll(() => cleanup())
 
 describe('exportKubernetes: the objects', () => {
   it('every object passes the Kubernetes OpenAPI schema (kubernetes-models)', () => {
-    expect(result.objects.length).toBeGreaterThan(10)
-    expect(schemaErrors(result.objects)).toEqual([])
+    expect(objectsOf(result).length).toBeGreaterThan(10)
+    expect(schemaErrors(objectsOf(result))).toEqual([])
   })
 
   it('the schema check is real: a wrong type or a missing field fails it', () => {
@@ -78,7 +51,7 @@ describe('exportKubernetes: the objects', () => {
   it('files: the namespace first, then the wait account, then one per runner in start order; each reads back as its objects', () => {
     expect(result.files.map((f) => f.name)).toEqual(['00-namespace.yaml', '01-mar-wait.yaml', 'db.yaml', 'cache.yaml', 'migrate.yaml', 'web.yaml', 'worker.yaml'])
     const read = result.files.flatMap((f) => parseAllDocuments(f.content, {version: '1.1'}).map((d) => d.toJS()))
-    expect(read).toEqual(JSON.parse(JSON.stringify(result.objects)))
+    expect(read).toEqual(JSON.parse(JSON.stringify(objectsOf(result))))
     // Values YAML 1.1 (kubectl) would read as a boolean or an octal number stay strings.
     expect(result.files.find((f) => f.name === 'web.yaml')!.content).toMatch(/FLAG: "on"\n[\s\S]*ZIP: "0123"/)
     expect(result.files.filter((f) => f.name.endsWith('.yaml') && !/^0/.test(f.name)).every((f) => f.mode === 0o600)).toBe(true)
@@ -86,11 +59,11 @@ describe('exportKubernetes: the objects', () => {
 
   it('a namespace named after the stack; --namespace uses an existing one instead', () => {
     expect(result.namespace).toBe('shop-dev')
-    expect(result.objects.every((o) => o.kind === 'Namespace' || o.metadata.namespace === 'shop-dev')).toBe(true)
+    expect(objectsOf(result).every((o) => o.kind === 'Namespace' || o.metadata.namespace === 'shop-dev')).toBe(true)
     expect(result.report.notes).toContain('stack "shop.dev" is named "shop-dev" in Kubernetes (its names allow fewer characters)')
     const other = exportKubernetes(plan, {baseEnv: SHELL_ENV, extraEnv: [], namespace: 'prod'})
-    expect(other.objects.some((o) => o.kind === 'Namespace')).toBe(false)
-    expect(other.objects.every((o) => o.metadata.namespace === 'prod')).toBe(true)
+    expect(objectsOf(other).some((o) => o.kind === 'Namespace')).toBe(false)
+    expect(objectsOf(other).every((o) => o.metadata.namespace === 'prod')).toBe(true)
   })
 
   it('a runner is a Deployment with replicas = scale; a oneshot is a Job; a port is a containerPort and a Service', () => {
@@ -100,7 +73,7 @@ describe('exportKubernetes: the objects', () => {
     expect(find('Job', 'migrate').spec.template.spec.restartPolicy).toBe('Never')
     expect(container('Deployment', 'db').ports).toEqual([{containerPort: 5432, protocol: 'TCP'}])
     expect(find('Service', 'db').spec).toEqual({selector: {'app.kubernetes.io/name': 'db', 'app.kubernetes.io/part-of': 'shop-dev'}, ports: [{name: 'port', port: 5432, targetPort: 5432, protocol: 'TCP'}]})
-    expect(result.objects.filter((o) => o.kind === 'Service').map((o) => o.metadata.name)).toEqual(['db', 'web'])
+    expect(objectsOf(result).filter((o) => o.kind === 'Service').map((o) => o.metadata.name)).toEqual(['db', 'web'])
   })
 
   it('commands: an argv as is, a string through /bin/sh -c as mar runs it (plain words exec’d directly)', () => {
@@ -114,7 +87,7 @@ describe('exportKubernetes: the objects', () => {
     expect(container('Deployment', 'db').image).toBe('postgres:16')
     expect(container('Deployment', 'web').image).toBe('registry.example.com/shop:dev')
     const flagged = exportKubernetes(plan, {baseEnv: SHELL_ENV, extraEnv: [], image: 'shop:ci'})
-    const images = flagged.objects.filter((o) => o.kind === 'Deployment' || o.kind === 'Job').map((o) => o.spec.template.spec.containers[0].image)
+    const images = objectsOf(flagged).filter((o) => o.kind === 'Deployment' || o.kind === 'Job').map((o) => o.spec.template.spec.containers[0].image)
     expect(images).toEqual(['postgres:16', 'redis:7', 'shop:ci', 'shop:ci', 'shop:ci'])
   })
 
@@ -138,7 +111,7 @@ describe('exportKubernetes: the objects', () => {
     expect(result.files.find((f) => f.name === 'migrate.yaml')!.content).toContain('# The stack sets API_TOKEN, DATABASE_PASSWORD; their values are never exported.')
     expect(result.report.notes).toContain('migrate: API_TOKEN, DATABASE_PASSWORD look secret: Secret migrate-secrets holds empty placeholders — fill them in before applying')
     const withEditor = exportKubernetes(plan, {baseEnv: SHELL_ENV, extraEnv: ['EDITOR'], workdir: '/app'})
-    expect(withEditor.objects.find((o) => o.metadata.name === 'web-env')!.data.EDITOR).toBe('vi')
+    expect(objectsOf(withEditor).find((o) => o.metadata.name === 'web-env')!.data.EDITOR).toBe('vi')
   })
 
   it('probes: ready → startupProbe + readinessProbe, health → livenessProbe; http, tcp and exec handlers', () => {
@@ -228,12 +201,12 @@ describe('exportKubernetes: what Kubernetes cannot express', () => {
     const {plan: p, cleanup: done} = await planOf('image: x\nrunners:\n  a: {cmd: x, oneshot: true, restart: {policy: on-failure, limit: 3/1m}}\n  b: {cmd: x, oneshot: true, restart: always}\n  c: {cmd: x, ready: {after: 2s}}\n')
     try {
       const r = exportKubernetes(p, {baseEnv: SHELL_ENV, extraEnv: []})
-      const spec = (name: string) => r.objects.find((o) => o.metadata.name === name && o.spec?.template)!.spec
+      const spec = (name: string) => objectsOf(r).find((o) => o.metadata.name === name && o.spec?.template)!.spec
       expect(spec('a')).toMatchObject({backoffLimit: 3, template: {spec: {restartPolicy: 'OnFailure'}}})
       expect(spec('b')).toMatchObject({backoffLimit: 6, template: {spec: {restartPolicy: 'OnFailure'}}})
       expect(spec('c').minReadySeconds).toBe(2)
       expect(r.report.unexpressed.map((u) => `${u.subject} ${u.key}`)).toEqual(['a restart.limit', 'b restart', 'b restart', 'c ready'])
-      expect(schemaErrors(r.objects)).toEqual([])
+      expect(schemaErrors(objectsOf(r))).toEqual([])
     } finally {
       done()
     }
@@ -265,8 +238,8 @@ describe('exportKubernetes: bad input', () => {
     const {plan: p, cleanup: done} = await planOf('image: x\nrunners:\n  Web_API: {cmd: x, port: 80}\n  9lives: x\n')
     try {
       const r = exportKubernetes(p, {baseEnv: SHELL_ENV, extraEnv: []})
-      expect(r.objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name)).toEqual(['web-api', 'mar-9lives'])
-      expect(schemaErrors(r.objects)).toEqual([])
+      expect(objectsOf(r).filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name)).toEqual(['web-api', 'mar-9lives'])
+      expect(schemaErrors(objectsOf(r))).toEqual([])
     } finally {
       done()
     }
