@@ -157,7 +157,7 @@ export function exportKubernetes(plan: StackPlan, options: KubernetesOptions): K
     const docs: YamlDoc[] = [{object: configMap(meta, `${name}-env`, sortKeys(data)), comment: header(plan, runner, items)}]
     if (secretKeys.length > 0) {
       docs.push({object: secret(meta, `${name}-secrets`, secretKeys), comment: [`The stack sets ${secretKeys.join(', ')}; their values are never exported.`, 'Fill each value in before applying, or create this Secret yourself and delete this document.']})
-      report.note(`${subject}: ${secretKeys.join(', ')} look secret: Secret ${name}-secrets holds empty placeholders — fill them in before applying`)
+      report.note(`${subject}: ${secretKeys.join(', ')} look${secretKeys.length === 1 ? 's' : ''} secret: Secret ${name}-secrets holds ${secretKeys.length === 1 ? 'an empty placeholder — fill it' : 'empty placeholders — fill them'} in before applying`)
     }
     docs.push({object: workload, ...(runnerWaitList.length > 0 ? {comment: runnerWaitList.map((w) => `waits for ${w.kind} ${w.name} (${w.why})`)} : {})})
     if (!runner.oneshot && first.port !== undefined) docs.push({object: service(meta, selector, first.port)})

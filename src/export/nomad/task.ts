@@ -71,7 +71,7 @@ function environment(input: TaskInput, report: ExportReport): {env: NomadObject;
     // `.KEY` fails the template (error_on_missing_key) until the variable holds the key: no task starts with a blank secret.
     const item = (key: string) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `.${key}` : `index . ${JSON.stringify(key)}`)
     lines.push(`{{ with nomadVar "${path}" }}`, ...secret.map((key) => `${key}={{ ${item(key)} | toJSON }}`), '{{ end }}')
-    report.note(`${runner.name}: ${secret.join(', ')} look secret: their values come from the Nomad variable ${path} (nomad var put ${path} ${secret.map((k) => `${k}=…`).join(' ')})`)
+    report.note(`${runner.name}: ${secret.join(', ')} look${secret.length === 1 ? 's' : ''} secret: ${secret.length === 1 ? 'its value comes' : 'their values come'} from the Nomad variable ${path} (nomad var put ${path} ${secret.map((k) => `${k}=…`).join(' ')})`)
   }
   return {env: Object.fromEntries(Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), template: `${lines.join('\n')}\n`}
 }
