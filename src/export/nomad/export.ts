@@ -7,6 +7,7 @@
 // meta (mar_not_expressed) beside being printed.
 import type {StackPlan} from '../../config/types.js'
 import type {ExportedFile} from '../../systemd/export.js'
+import {ExitCode, MarError} from '../../util/errors.js'
 import {convertNames, nomadJobId} from '../names.js'
 import type {EnvOptions} from '../stack-env.js'
 import {ExportReport, unexpressedComment} from '../unexpressed.js'
@@ -87,7 +88,18 @@ function orderItems(plan: StackPlan, layout: Layout, report: ExportReport): void
   }
 }
 
+/** A split group's task groups (`app-web`) may meet a group of that name: Nomad needs them apart. */
+function checkTaskGroupNames(layout: JobLayout): void {
+  const seen = new Map<string, string>()
+  for (const tg of layout.groups) {
+    const other = seen.get(tg.name)
+    if (other !== undefined) throw new MarError('name-collision', `groups "${other}" and "${tg.group}" would both have a task group named "${tg.name}" in Nomad`, {hint: 'rename a group or a runner in mar.yaml', exitCode: ExitCode.usage})
+    seen.set(tg.name, tg.group)
+  }
+}
+
 function job(plan: StackPlan, id: string, layout: JobLayout, options: NomadOptions, report: ExportReport): NomadObject {
+  checkTaskGroupNames(layout)
   return {
     Job: {
       ID: id,

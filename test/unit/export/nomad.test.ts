@@ -178,6 +178,10 @@ describe('exportNomad: layouts', () => {
     expect(nomadJobProblems(r.jobs[0]!)).toEqual([])
   })
 
+  it('a split group’s task group that meets another group’s name is refused, naming both', async () => {
+    await expect(exported('groups:\n  app:\n    runners:\n      web: {cmd: y, scale: 2}\n      worker: z\n  app-web:\n    runners:\n      other: x\n')).rejects.toThrow('groups "app" and "app-web" would both have a task group named "app-web" in Nomad')
+  })
+
   it('without --workdir: where the stack is for mar; a remote host’s home is not known', async () => {
     const r = await exported('hosts:\n  h1: {ssh: h1}\nrunners:\n  web: {cmd: x}\n  far: {cmd: y, hosts: [h1]}\n', {workdir: undefined})
     const [web, far] = (r.jobs[0]!.Job as Obj).TaskGroups[0].Tasks
