@@ -104,7 +104,8 @@ export async function completeWords(manifest: Manifest, words: readonly string[]
   const matching = (list: Candidate[]) => list.filter((c) => c.value.startsWith(current))
   if (pending) {
     if (pending.options) return matching(pending.options.map((value) => ({value})))
-    return pending.name === 'config' ? FILES : []
+    // -o of the exports names a directory here (or -).
+    return pending.name === 'config' || pending.name === 'output' ? FILES : []
   }
   if (!literal && current.startsWith('-')) {
     if (current.includes('=')) return []

@@ -39,7 +39,7 @@ export interface HostEntry {
 }
 
 export interface ConfigModel {
-  top: Partial<Pick<ConfigInput, 'name' | 'env_file' | 'env' | 'ssh_config'>>
+  top: Partial<Pick<ConfigInput, 'name' | 'env_file' | 'env' | 'ssh_config' | 'image'>>
   groups: GroupEntry[]
   hosts: HostEntry[]
 }
@@ -104,6 +104,7 @@ export function buildModel(source: ParsedSource): {model: ConfigModel; issues: C
     env_file: pick(shape.env_file, data.env_file),
     env: pick(shape.env, data.env),
     ssh_config: pick(shape.ssh_config, data.ssh_config),
+    image: pick(shape.image, data.image),
   }
 
   const hosts: HostEntry[] = isMap(data.hosts)

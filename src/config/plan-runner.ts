@@ -19,6 +19,8 @@ export interface RunnerContext {
   stack: string
   /** Passed environment + top-level env_file + top-level env. */
   topVars: Record<string, string>
+  /** The keys of topVars the stack declares (top-level env_file and env), not the shell's. */
+  topKeys?: readonly string[]
   /** The stack's hosts by name: where an instance runs decides its cwd. */
   hosts?: ReadonlyMap<string, HostPlan>
 }
@@ -59,7 +61,11 @@ export function planRunner(ctx: PlanContext, entry: RunnerEntry, hosts: readonly
     if (index === 1 || index === count) checkInstance(ctx, entry, runner, instance)
     if (index <= scale) instances.push(instance)
   }
-  return {name: entry.name, group: entry.group, oneshot, scale, instances}
+  const plan: RunnerPlan = {name: entry.name, group: entry.group, oneshot, scale, instances}
+  if (runner.hosts !== undefined) plan.hosts = [...runner.hosts]
+  if (runner.image !== undefined) plan.image = resolveText(ctx, runner.image, [...path, 'image'], {...rc.topVars, ...fileVars})
+  if (rc.topKeys) plan.declaredEnv = [...new Set([...rc.topKeys, ...Object.keys(fileVars), ...Object.keys(runner.env ?? {})])].sort()
+  return plan
 }
 
 /** About what one instance weighs in the plan: its runner's values and its environment (32 bytes a variable for the rest). */

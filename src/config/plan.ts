@@ -66,6 +66,7 @@ export function planStack(source: ParsedSource, options: PlanOptions): PlanResul
   const topScope = {...base, ...topFiles}
   for (const [key, value] of Object.entries(model.top.env ?? {})) topEnv[key] = resolveText(ctx, value, ['env', key], topScope)
   const topVars = {...base, ...topFiles, ...topEnv}
+  const topKeys = [...new Set([...Object.keys(topFiles), ...Object.keys(topEnv)])]
 
   const stack = stackName(ctx, model, topVars, dir)
   const hosts = planHosts(ctx, model, topVars, options.env.HOME)
@@ -77,7 +78,7 @@ export function planStack(source: ParsedSource, options: PlanOptions): PlanResul
     restart: groupRestart(group.restart),
     // `[db, db]` means db once (and keeps the daemon's bound of one entry per group).
     dependsOn: [...new Map(dependenciesOf(group).reverse().map(({group: name, condition}) => [name, {group: name, condition}])).values()].reverse(),
-    runners: group.runners.flatMap((entry) => planRunner(ctx, entry, placements[entry.name] ?? [], {stack, topVars, hosts: hostsByName}) ?? []),
+    runners: group.runners.flatMap((entry) => planRunner(ctx, entry, placements[entry.name] ?? [], {stack, topVars, topKeys, hosts: hostsByName}) ?? []),
   }))
 
   const remote = new Set(hosts.filter((h) => h.ssh).flatMap((h) => [h.name, ...h.labels]))
@@ -93,6 +94,7 @@ export function planStack(source: ParsedSource, options: PlanOptions): PlanResul
     notActedOn: listNotActedOn(model, remote),
   }
   if (sshConfig) plan.sshConfig = sshConfig
+  if (model.top.image !== undefined) plan.image = resolveText(ctx, model.top.image, ['image'], topVars)
   warnPortOverlaps(ctx, groups)
   const errors = dedupe(ctx.issues)
   if (errors.length > 0) return {ok: false, errors}

@@ -23,6 +23,9 @@ export const DEPENDENCY_CONDITIONS = ['ready', 'started', 'completed'] as const
 
 const Policy = z.enum(RESTART_POLICIES)
 
+// Only `mar export kubernetes` reads it; mar itself runs commands, not images.
+const Image = z.string().min(1).max(1024)
+
 const RunnerRestart = z.union([
   Policy,
   z.strictObject({
@@ -57,6 +60,7 @@ const Watch = z.union([
 export const RunnerObject = z.strictObject({
   cmd: Command.describe('The command: a string runs through /bin/sh -c (the shell expands ${VAR}); a list is an argv and runs without a shell.'),
   cwd: z.string().min(1).optional().describe('Working directory, relative to the config file. Default: the config file\'s directory.'),
+  image: Image.optional().describe('Container image of this runner, used only by `mar export kubernetes` (wins over the top-level image and --image). Interpolated.'),
   env: EnvMap.optional(),
   env_file: StringList.optional().describe('dotenv file(s), relative to the config file; later files win.'),
   scale: z.number().int().min(0).max(LIMITS.instances).optional().describe('Number of instances (name.1 … name.N). Default 1.'),
@@ -127,6 +131,7 @@ export const Config = z
     groups: z.record(Name, Group).optional().describe('Groups by name; they start in dependency order.'),
     runners: Runners.optional().describe('Short form: runners of one parallel group named `default` (instead of groups).'),
     ssh_config: z.string().min(1).optional().describe('ssh config file to use instead of ~/.ssh/config (MAR_SSH_CONFIG overrides it).'),
+    image: Image.optional().describe('Container image of every runner without its own `image:`, used only by `mar export kubernetes` (--image wins over it). Interpolated.'),
   })
   .describe('mar.yaml: runners arranged in groups, and the hosts they run on.')
 

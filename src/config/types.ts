@@ -48,6 +48,18 @@ export interface RunnerPlan {
   oneshot: boolean
   scale: number
   instances: InstancePlan[]
+  /** `hosts:` as written (host names or labels; absent: [local]), which the exports turn into node constraints. */
+  hosts?: string[]
+  /** `image:` of the runner itself (interpolated); only `mar export kubernetes` reads it. */
+  image?: string
+  /**
+   * The environment keys the stack declares for this runner — its env files
+   * and env, top level and its own — whatever their values: a key set to
+   * the value the shell has too is still the stack's. (PORT and MAR_* are
+   * the instance's own.) The exports write only these; a plan made before
+   * this field existed lacks it.
+   */
+  declaredEnv?: string[]
 }
 
 
@@ -88,6 +100,8 @@ export interface StackPlan {
   hosts: HostPlan[]
   /** ssh config file for remote hosts (MAR_SSH_CONFIG or `ssh_config:`). */
   sshConfig?: string
+  /** The top-level `image:` (interpolated), for runners without their own; only `mar export kubernetes` reads it. */
+  image?: string
   /** Keys that are parsed but not acted on in this version, by path. */
   notActedOn: {path: string; reason: string}[]
   /**

@@ -31,6 +31,12 @@ export const errorCodes = {
   'bad-cursor': ExitCode.usage,
   /** An ssh destination mar refuses to give ssh (it starts with "-", or holds whitespace or control characters). */
   'bad-ssh-destination': ExitCode.usage,
+  /** `mar export kubernetes|nomad --strict`: a key of mar.yaml the engine cannot express. */
+  'not-expressible': ExitCode.usage,
+  /** `mar export kubernetes`: a runner with no image (no `image:` of its own or at the top level, no --image). */
+  'no-image': ExitCode.usage,
+  /** Two names of the stack that become the same name in the engine's syntax. */
+  'name-collision': ExitCode.usage,
   // The daemon could not be reached, started or understood (exit 3).
   'client-closed': ExitCode.daemon,
   'daemon-lost': ExitCode.daemon,

@@ -74,3 +74,20 @@ export function checkGolden(name: string, screen: string): {expected: string; ac
   const actual = normalizeScreen(screen)
   return expected === actual ? null : {expected, actual}
 }
+
+/**
+ * A file compared byte for byte with test/golden/NAME (generated output such
+ * as an exported Nomad job, where every space is content), or written when
+ * UPDATE_GOLDEN=1. Null when they match, else both texts for expect(…).toBeNull().
+ */
+export function checkGoldenFile(name: string, text: string): {expected: string; actual: string} | null {
+  const file = join(goldenDir, name)
+  if (process.env.UPDATE_GOLDEN === '1') {
+    mkdirSync(dirname(file), {recursive: true})
+    writeFileSync(file, text)
+    return null
+  }
+  if (!existsSync(file)) return {expected: `(no golden file ${name}: run UPDATE_GOLDEN=1 npx vitest run on this test, review test/golden/ and commit it)`, actual: text}
+  const expected = readFileSync(file, 'utf8')
+  return expected === text ? null : {expected, actual: text}
+}

@@ -10,12 +10,14 @@ const src = new URL('../../../src/', import.meta.url).pathname
 
 /** Parts each part must not import (a part is a folder directly under src/). */
 const forbidden: Record<string, string[]> = {
-  supervisor: ['config', 'daemon', 'api', 'cli', 'commands', 'ui', 'remote', 'systemd'],
-  config: ['daemon', 'api', 'cli', 'commands'],
-  daemon: ['cli', 'commands', 'ui'],
-  api: ['cli', 'commands', 'ui', 'daemon'],
+  supervisor: ['config', 'daemon', 'api', 'cli', 'commands', 'ui', 'remote', 'systemd', 'export'],
+  config: ['daemon', 'api', 'cli', 'commands', 'export'],
+  daemon: ['cli', 'commands', 'ui', 'export'],
+  api: ['cli', 'commands', 'ui', 'daemon', 'export'],
   // Remote hosts: what the daemon and config use of them; only the agent's entry runs daemon and CLI code.
-  remote: ['commands', 'ui'],
+  remote: ['commands', 'ui', 'export'],
+  // The orchestrator exports: a plan in, the engine's files out; nothing that runs or talks to a daemon.
+  export: ['daemon', 'api', 'cli', 'commands', 'ui'],
 }
 /** Entry points of a program, which put the parts together: exempt from their part's rules beyond `forbidden`. */
 const entries: Record<string, string[]> = {

@@ -55,6 +55,9 @@ describe('completeWords', () => {
     expect(await values('signal', 'HUP', 'w')).toEqual(['web', 'web.1'])
     expect(await values('completion', '')).toEqual(['bash', 'zsh', 'fish'])
     expect(await values('export', 'systemd', '')).toBe(FILES)
+    expect(await values('export', 'kubernetes', '')).toBe(FILES)
+    expect(await values('export', 'nomad', '-o', '')).toBe(FILES)
+    expect(await values('export', 'nomad', '--driver', '')).toEqual(['raw_exec', 'exec'])
     expect(await values('validate', '')).toEqual([])
   })
 

@@ -212,3 +212,21 @@ describe('plan: groups, hosts, order', () => {
     expect(instance(plan, 'b.1').command).toEqual({shell: 'y'})
   })
 })
+
+describe('plan: what only the exports read', () => {
+  it('image: the runner’s own and the top level’s, interpolated; mar itself ignores them', async () => {
+    const {plan} = await loadPlan('image: "reg/shop:${TAG:-dev}"\nenv: {TAG: v1}\nrunners:\n  web: {cmd: x, image: "postgres:16"}\n  worker: x\n')
+    expect(plan.image).toBe('reg/shop:v1')
+    expect(plan.groups[0]!.runners.map((r) => r.image)).toEqual(['postgres:16', undefined])
+  })
+
+  it('declaredEnv: the keys of env files and env, top level and the runner’s, even where the shell has the same value', async () => {
+    const {plan} = await loadPlan('env_file: top.env\nenv: {NODE_ENV: production}\nrunners:\n  web: {cmd: x, env: {WEB: "1"}, env_file: web.env}\n  worker: x\n', {
+      env: {...BASE_ENV, NODE_ENV: 'production', SHELL_ONLY: 'x'},
+      files: {'top.env': 'TOP=1\n', 'web.env': 'API_KEY=abc\n'},
+    })
+    const [web, worker] = plan.groups[0]!.runners
+    expect(web!.declaredEnv).toEqual(['API_KEY', 'NODE_ENV', 'TOP', 'WEB'])
+    expect(worker!.declaredEnv).toEqual(['NODE_ENV', 'TOP'])
+  })
+})
