@@ -61,12 +61,13 @@ export function formatCommand(command: CommandSpec): string {
   return `[${command.argv.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : JSON.stringify(arg))).join(', ')}]`
 }
 
-function formatCheck(check: ProbeCheck): string {
+/** A probe in a few words: `log /listening/`, `http http://…/health (status 204)` (also the exports' comments and warnings). */
+export function formatCheck(check: ProbeCheck): string {
   switch (check.kind) {
     case 'tcp':
       return `tcp ${check.host}:${check.port}`
     case 'http':
-      return `http ${check.url}${check.status ? ` (status ${check.status})` : ''}`
+      return `http ${check.url}${check.status === undefined ? '' : ` (status ${check.status})`}`
     case 'exec':
       return `exec ${formatCommand(check.command)}`
     case 'log':

@@ -3,8 +3,6 @@
 // of the pod or allocation) or another host. Exec probes are commands and
 // need no parsing; log, notify and after have no equivalent in either engine.
 import type {ProbeCheck} from '../config/types.js'
-import {formatCommand} from '../config/describe-plan.js'
-import {formatDuration} from '../util/format.js'
 
 export type ProbeTarget =
   | {kind: 'http'; https: boolean; host: string | null; port: number; path: string; status?: number}
@@ -34,20 +32,5 @@ export function probeTarget(check: ProbeCheck): ProbeTarget | null {
   return target
 }
 
-/** A probe in a few words, for comments and warnings: `log /listening/`, `http http://…/health`. */
-export function describeCheck(check: ProbeCheck): string {
-  switch (check.kind) {
-    case 'tcp':
-      return `tcp ${check.host}:${check.port}`
-    case 'http':
-      return `http ${check.url}${check.status === undefined ? '' : ` (status ${check.status})`}`
-    case 'exec':
-      return `exec ${formatCommand(check.command)}`
-    case 'log':
-      return `log /${check.pattern}/`
-    case 'notify':
-      return 'notify'
-    case 'after':
-      return `after ${formatDuration(check.delayMs)}`
-  }
-}
+/** A probe in a few words, for comments and warnings: the words `mar validate` uses. */
+export {formatCheck as describeCheck} from '../config/describe-plan.js'
