@@ -10,7 +10,7 @@
 // reads an older page (see log-buffer.ts for how, since the protocol reads
 // forwards only).
 import {Box, Text, useInput, type Key} from 'ink'
-import React, {useEffect, useReducer, useRef, useState} from 'react'
+import React, {useEffect, useImperativeHandle, useReducer, useRef, useState} from 'react'
 import type {LogLine, LogsEnd, LogsParams, Notice} from '../api/protocol.js'
 import {shownName} from '../api/targets.js'
 import {createPaint} from '../util/colors.js'
@@ -43,6 +43,13 @@ export interface LogsPaneProps {
    * own keys (q quits…) stay quiet meanwhile. Optional: an addition to the design's props.
    */
   onTyping?(typing: boolean): void
+  /** What the app may do to the pane from outside its keys: the mouse wheel over it scrolls it, focused or not. */
+  ref?: React.Ref<LogsPaneHandle>
+}
+
+export interface LogsPaneHandle {
+  /** Scroll this many rows up, into history (negative: down), as the up/down keys do: leaving the bottom stops following. */
+  scroll(rows: number): void
 }
 
 /** What marks a line of stderr: the same as `mar logs` (src/cli/logs.ts STDERR_MARK; ui may not import cli). */
@@ -239,6 +246,8 @@ export function LogsPane(props: LogsPaneProps): React.ReactElement {
     if (next !== null && buffer.window(next, options).atTop) loadOlder()
   }
   const scrollBy = (rows: number) => moveTo(buffer.scroll(currentPos(), rows, options))
+  // Made again each render, so a scroll from outside uses this render's layout, as a key would.
+  useImperativeHandle(props.ref, () => ({scroll: scrollBy}))
 
   const jumpToMatch = (direction: 'older' | 'newer', query: string, from: number | null) => {
     const seq = buffer.find(query, from, direction, options)
