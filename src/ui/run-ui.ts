@@ -20,7 +20,7 @@ export interface RunUiOptions {
   stdin?: NodeJS.ReadStream
 }
 
-export type UiEnd = {reason: 'quit' | 'detached' | 'signal'} | {reason: 'lost'; message: string}
+export type UiEnd = {reason: 'quit' | 'detached'} | {reason: 'signal'; signal: NodeJS.Signals} | {reason: 'lost'; message: string}
 
 export async function runUi(options: RunUiOptions): Promise<UiEnd> {
   const [{render}, React, {App}, {loadKeyMap}] = await loadForLiveTerminal(() => Promise.all([import('ink'), import('react'), import('./app.js'), import('./keys.js'), import('./ink-caches.js').then((m) => m.shareInkCaches())]))
@@ -31,7 +31,7 @@ export async function runUi(options: RunUiOptions): Promise<UiEnd> {
   const tty = Boolean(stdout.isTTY)
   let settle: (end: UiEnd) => void = () => {}
   const ended = new Promise<UiEnd>((resolve) => (settle = resolve))
-  const onSignal = () => settle({reason: 'signal'})
+  const onSignal = (signal: NodeJS.Signals) => settle({reason: 'signal', signal})
   process.on('SIGTERM', onSignal)
   process.on('SIGINT', onSignal)
   process.on('SIGHUP', onSignal)
