@@ -124,11 +124,13 @@ describe('mar ui, the mouse', () => {
     expect(s.client.calls.filter((c) => c.method !== 'status')).toEqual([])
   })
 
-  it('in a view (help) the mouse does nothing', async () => {
+  it('? lists the mouse with the keys; in a view (help) the mouse does nothing', async () => {
     const s = screen()
     await s.shows('worker.1')
     s.send('?')
     await s.shows('keys')
+    expect(s.frame()).toMatch(/click\s+table: select the row; logs: focus them/)
+    expect(s.frame()).toMatch(/wheel\s+move the selection \/ scroll the logs/)
     s.send(click(10, TABLE_ROW(3)))
     s.send('\x1b')
     await s.shows('PROBE')
