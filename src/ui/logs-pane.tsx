@@ -132,11 +132,26 @@ export function LogsPane(props: LogsPaneProps): React.ReactElement {
   const older = useRef<{cancel(): void} | null>(null)
   const selectionKey = `${selection.stack ?? '\u0000all'}\u0000${selection.targets.join('\u0000')}`
   const multiStack = selection.stack === null
+  // The render that first shows a new selection's title shows none of the old one's lines. Cleared only
+  // in the effect below (which runs after that render, and starts no render of its own when nothing else
+  // changed), they stayed on screen under the new title until the new stream sent a line — forever, for
+  // an instance that has written nothing.
+  const shownKey = useRef(selectionKey)
+  if (shownKey.current !== selectionKey) {
+    shownKey.current = selectionKey
+    buffer.clear()
+    nameWidth.current = 0
+  }
 
   // One live stream per selection; a new selection cancels the old one and starts clean.
   useEffect(() => {
     const gen = ++generation.current
-    buffer.clear()
+    // Lines still held here (an old stream's batch that landed after the render above, or a tail read
+    // again from scratch: epoch) go, and the pane is drawn without them.
+    if (buffer.size > 0) {
+      buffer.clear()
+      redraw()
+    }
     nameWidth.current = 0
     setPos(null)
     // Only what changes: a state set to what it was costs no render, a fresh object always would.
