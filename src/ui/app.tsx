@@ -145,7 +145,9 @@ export function App(props: AppProps): React.ReactElement {
     reloadPlan: api.reloadPlan,
     state,
     lines,
-    selected: lastIndex.current,
+    get selected() {
+      return lastIndex.current
+    },
     scaled,
     setScaled,
     say,

@@ -60,6 +60,14 @@ describe('mar ui, the mouse', () => {
     expect(s.selected()).toBe('worker.1')
   })
 
+  it('a click then r in one read restarts the clicked row', async () => {
+    const s = screen()
+    await s.shows('worker.1')
+    s.send(click(10, TABLE_ROW(4)) + 'r')
+    await s.shows('restarted web.2')
+    expect(s.client.callsOf('restart')).toEqual([{stack: {name: 'shop'}, targets: ['web.2']}])
+  })
+
   it('the wheel over the table moves the selection by 3 rows; two notches in one read are two', async () => {
     const s = screen()
     await s.shows('worker.1')
