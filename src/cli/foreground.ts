@@ -52,29 +52,33 @@ export async function runForeground(plan: StackPlan, options: ForegroundOptions)
     },
   })
 
+  // What mar says while the screen is up waits until it is closed: written under it, it would be lost with the alternate screen.
+  const held: string[] = []
+  const say = (text: string) => void (printing ? process.stderr.write(text) : held.push(text))
   let stops = 0
-  const onSignal = (signal: NodeJS.Signals) => {
+  const stopAll = (why: string) => {
     stops += 1
     if (stops === 1) {
-      process.stderr.write(paint('yellow', `mar: ${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping all instances (Ctrl-C again to kill them now)\n`))
+      say(paint('yellow', `mar: ${why}: stopping all instances (Ctrl-C again to kill them now)\n`))
       void stack.stop()
     } else {
-      process.stderr.write(paint('red', 'mar: killing all instances now\n'))
+      say(paint('red', 'mar: killing all instances now\n'))
       void stack.kill()
     }
   }
+  const onSignal = (signal: NodeJS.Signals) => stopAll(signal === 'SIGINT' ? 'Ctrl-C' : signal)
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
   for (const signal of signals) process.on(signal, onSignal)
   try {
     const running = stack.run()
     if (options.ui) {
-      const end = await showScreen(plan, options.ui.detachOnReady, options.color).catch((error: unknown) => {
-        process.stderr.write(`mar: the screen failed: ${error instanceof Error ? error.message : String(error)}\n`)
-        return 'stop' as const
-      })
+      const why = await showScreen(plan, options.ui.detachOnReady, options.color).catch((error: unknown) => `the screen failed: ${error instanceof Error ? error.message : String(error)}`)
       printing = true
-      // q, Ctrl-C or the screen failing stop the stack as Ctrl-C does in plain `up -f`; a detach leaves it running here, printed.
-      if (end === 'stop') onSignal('SIGINT')
+      for (const text of held.splice(0)) process.stderr.write(text)
+      // q (or Ctrl-C, a key on the screen), a signal, or the screen failing stop the stack as Ctrl-C does in plain `up -f` —
+      // once: a signal that closed the screen (run-ui hears it too) was heard here as well and already started the stop,
+      // and stopping again would be the kill of a second Ctrl-C. A detach leaves the stack running here, printed.
+      if (why !== null && stops === 0) stopAll(why)
     }
     await running
   } finally {
@@ -126,13 +130,16 @@ export function describeChange(before: InstanceInfo | undefined, info: InstanceI
  * `up -f --ui`: the screen on this process's own stack, through its API socket like any other
  * client. `R` reloads from the same config file, as `mar reload` would from another terminal.
  */
-async function showScreen(plan: StackPlan, detachOnReady: boolean, color: boolean): Promise<'stop' | 'detached'> {
+async function showScreen(plan: StackPlan, detachOnReady: boolean, color: boolean): Promise<string | null> {
   const [{clientForStack}, {runUi}, {loadPlanOrThrow}, {packPlan}] = await Promise.all([import('../api/connect.js'), import('../ui/run-ui.js'), import('./load-plan.js'), import('../config/plan-pack.js')])
   const client = await clientForStack({name: plan.name}, {start: false})
   try {
     const reloadPlan = async () => packPlan(await loadPlanOrThrow(plan.configPath, process.cwd(), {warn: () => {}}))
     const end = await runUi({client, stack: plan.name, readOnly: false, detachOnReady, color, reloadPlan})
-    return end.reason === 'detached' ? 'detached' : 'stop'
+    // Why the stack stops now, as the line before "stopping all instances" says it; null: it goes on (detached).
+    if (end.reason === 'detached') return null
+    if (end.reason === 'signal') return end.signal === 'SIGINT' ? 'Ctrl-C' : end.signal
+    return end.reason === 'lost' ? `the screen lost the stack (${end.message})` : 'quit'
   } finally {
     client.close()
   }

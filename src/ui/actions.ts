@@ -46,8 +46,11 @@ export interface ActionContext {
   reloadPlan: (() => Promise<StackPlan>) | undefined
   state: UiState
   lines: Line[]
-  /** Index of the selected line. */
-  selected: number
+  /**
+   * Index of the selected line, read when an action fires (a getter in the app): keys that come faster
+   * than frames (`jr` in one read, a click then `r`) act on the line the ones before them selected.
+   */
+  readonly selected: number
   scaled: Map<string, Scaled>
   setScaled(update: (m: Map<string, Scaled>) => Map<string, Scaled>): void
   say(text: string, tone?: Tone): void
@@ -85,7 +88,7 @@ export interface Actions {
 
 export function makeActions(ctx: ActionContext): Actions {
   const {client, say} = ctx
-  const target = targetOf(ctx.lines[ctx.selected])
+  const selectedTarget = () => targetOf(ctx.lines[ctx.selected])
 
   const fire = (verb: string, doing: string, done: string, who: Target, call: () => Promise<TargetsReply>) => {
     const shown = who.kind === 'group' ? `group ${who.name}` : who.name
@@ -125,7 +128,7 @@ export function makeActions(ctx: ActionContext): Actions {
   }
 
   const planReload = () => {
-    const stack = target?.stack ?? ctx.stack ?? [...ctx.state.stacks.keys()][0]
+    const stack = selectedTarget()?.stack ?? ctx.stack ?? [...ctx.state.stacks.keys()][0]
     if (!ctx.reloadPlan || !stack) return say('reload: not available here (run mar ui in the stack’s directory, or mar reload)', 'yellow')
     say('reload: comparing the config with what runs…', 'yellow')
     const planOf = ctx.reloadPlan
@@ -180,6 +183,7 @@ export function makeActions(ctx: ActionContext): Actions {
   const act = (action: Action) => {
     if (MUTATING.has(action) && ctx.readOnly) return say(`read-only: ${action} is not available`, 'yellow')
     if (action === 'reload') return planReload()
+    const target = selectedTarget()
     if (!target) return say('nothing selected', 'yellow')
     switch (action) {
       case 'restart':

@@ -15,14 +15,16 @@ import type {DaemonClient} from '../api/client.js'
 import {isUp} from '../api/instance-state.js'
 import {makeActions, targetOf, type DetailsState, type PendingReload, type StackPlan, type Target, type Tone, type View} from './actions.js'
 import {handleKey, type KeyContext, type LogToggle} from './app-keys.js'
+import {handleMouse} from './app-mouse.js'
 import {Details} from './details.js'
 import {Graph} from './graph.js'
 import {Help} from './help.js'
 import {DEFAULT_KEYS, splitKeys, type KeyMap} from './keys.js'
-import {LogsPane, type LogsPaneProps} from './logs-pane.js'
+import {LogsPane, type LogsPaneHandle, type LogsPaneProps} from './logs-pane.js'
+import {parseMouse, type MouseEvent} from './mouse.js'
 import {headerLine, hints, ReloadConfirm, SignalPicker, SIGNALS} from './overlays.js'
 import {allReady, COLUMNS, keyOf, tableLines} from './state.js'
-import {Table, tableView, type Scaled} from './table.js'
+import {Table, tableView, windowStart, type Scaled} from './table.js'
 import {useWatchState} from './use-watch.js'
 
 export type {StackPlan} from './actions.js'
@@ -144,7 +146,9 @@ export function App(props: AppProps): React.ReactElement {
     reloadPlan: api.reloadPlan,
     state,
     lines,
-    selected: lastIndex.current,
+    get selected() {
+      return lastIndex.current
+    },
     scaled,
     setScaled,
     say,
@@ -189,7 +193,11 @@ export function App(props: AppProps): React.ReactElement {
   onKey.current = (input, key) => {
     if (!exited.current) handleKey({...keyContext, logsTyping: logsTyping.current}, input, key)
   }
+  const onMouse = useRef<(event: MouseEvent) => void>(() => {})
   useInput((input: string, key: Key) => {
+    // A mouse report is one input (see mouse.ts): the mouse's, never keys.
+    const mouse = parseMouse(input)
+    if (mouse) return onMouse.current(mouse)
     // Several characters in one read (keys faster than frames, a paste) are several keys.
     for (const [char, k] of splitKeys(input, key)) onKey.current(char, k)
   })
@@ -203,6 +211,13 @@ export function App(props: AppProps): React.ReactElement {
   )
   const table = tableView({lines, selected, height: tableHeight, width, compact, focused: focus === 'table', history: state.history, scaled})
   const logHeight = Math.max(0, bodyHeight - tableHeight - (tableHeight > 0 ? 1 : 0))
+  // The mouse (app-mouse.ts), against where this render puts the table's lines and the log pane.
+  const logsPane = useRef<LogsPaneHandle>(null)
+  onMouse.current = (event) => {
+    if (exited.current) return
+    const layout = {tableHeight, firstLine: windowStart(lines.length, selected, Math.max(1, tableHeight - 1)), lineCount: lines.length, logHeight}
+    handleMouse({view, layout, moveTo, moveBy: keyContext.moveBy, focus: setFocus, scrollLogs: (rows) => logsPane.current?.scroll(rows)}, event)
+  }
   const headerEl = useMemo(() => <Text wrap="truncate" bold>{header}</Text>, [header])
   const tableEl = useMemo(() => (tableHeight > 0 ? <Table view={table} color={color} /> : null), [table.signature, tableHeight, color]) // eslint-disable-line react-hooks/exhaustive-deps
   const logsTitle = `── logs: ${logSelection.targets.join(' ') || logSelection.stack || 'all stacks'} ${focus === 'logs' ? '(focused)' : '(tab)'} ${'─'.repeat(Math.max(0, width))}`
@@ -210,7 +225,7 @@ export function App(props: AppProps): React.ReactElement {
     () => (
       <>
         {tableHeight > 0 && <Text dimColor={color} wrap="truncate">{logsTitle}</Text>}
-        {logHeight > 0 && <LogsPane source={api.client} selection={logSelection} width={width} height={logHeight} focused={focus === 'logs'} keys={keys} color={color} toggles={toggles} onToggle={onToggle} onTyping={onTyping} />}
+        {logHeight > 0 && <LogsPane ref={logsPane} source={api.client} selection={logSelection} width={width} height={logHeight} focused={focus === 'logs'} keys={keys} color={color} toggles={toggles} onToggle={onToggle} onTyping={onTyping} />}
       </>
     ),
     [tableHeight, color, logsTitle, logHeight, api.client, logSelection, width, focus, keys, toggles, onToggle, onTyping],

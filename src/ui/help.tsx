@@ -8,10 +8,14 @@ import {ACTION_HELP, type Action, type KeyMap} from './keys.js'
 /** What a read-only screen does not offer. */
 export const MUTATING: ReadonlySet<Action> = new Set(['restart', 'stop', 'start', 'signal', 'reload', 'scaleUp', 'scaleDown'])
 
+/** The mouse (app-mouse.ts): not rebindable, so not in the key map, but listed with it. */
+const MOUSE_HELP = ['click          table: select the row; logs: focus them', 'wheel          move the selection / scroll the logs']
+
 export function helpLines(keys: KeyMap, readOnly: boolean): string[] {
   return (Object.keys(ACTION_HELP) as Action[])
     .filter((a) => !(readOnly && MUTATING.has(a)))
     .map((a) => `${(keys[a] ?? []).join(', ').padEnd(14)} ${ACTION_HELP[a]}`)
+    .concat(MOUSE_HELP)
 }
 
 export function Help(props: {keys: KeyMap; readOnly: boolean; width: number; height: number; color: boolean}): React.ReactElement {

@@ -7,6 +7,7 @@ import {homedir} from 'node:os'
 import {join} from 'node:path'
 import type {Key} from 'ink'
 import {parse} from 'yaml'
+import {isMouseReport} from './mouse.js'
 
 export type Action =
   | 'up'
@@ -281,8 +282,10 @@ export function applyOverrides(overrides: Record<string, unknown>): {keys: KeyMa
  * of plain characters as one input (keys typed faster than frames, a paste):
  * each character is its own press here, with Return, Tab and Backspace
  * recognised again, so `j\r` is a move then Return, not an unknown key.
+ * A mouse report is no key press at all (mouse.ts): nothing.
  */
 export function splitKeys(input: string, key: Key): Array<[string, Key]> {
+  if (isMouseReport(input)) return []
   if ([...input].length <= 1 || key.ctrl || key.meta) return [[input, key]]
   const plain: Key = {...key, return: false, tab: false, backspace: false, delete: false, escape: false, shift: false}
   return [...input].map((char): [string, Key] => {

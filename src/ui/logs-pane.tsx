@@ -10,7 +10,7 @@
 // reads an older page (see log-buffer.ts for how, since the protocol reads
 // forwards only).
 import {Box, Text, useInput, type Key} from 'ink'
-import React, {useEffect, useReducer, useRef, useState} from 'react'
+import React, {useEffect, useImperativeHandle, useReducer, useRef, useState} from 'react'
 import type {LogLine, LogsEnd, LogsParams, Notice} from '../api/protocol.js'
 import {shownName} from '../api/targets.js'
 import {createPaint} from '../util/colors.js'
@@ -43,6 +43,13 @@ export interface LogsPaneProps {
    * own keys (q quits…) stay quiet meanwhile. Optional: an addition to the design's props.
    */
   onTyping?(typing: boolean): void
+  /** What the app may do to the pane from outside its keys: the mouse wheel over it scrolls it, focused or not. */
+  ref?: React.Ref<LogsPaneHandle>
+}
+
+export interface LogsPaneHandle {
+  /** Scroll this many rows up, into history (negative: down), as the up/down keys do: leaving the bottom stops following. */
+  scroll(rows: number): void
 }
 
 /** What marks a line of stderr: the same as `mar logs` (src/cli/logs.ts STDERR_MARK; ui may not import cli). */
@@ -125,11 +132,26 @@ export function LogsPane(props: LogsPaneProps): React.ReactElement {
   const older = useRef<{cancel(): void} | null>(null)
   const selectionKey = `${selection.stack ?? '\u0000all'}\u0000${selection.targets.join('\u0000')}`
   const multiStack = selection.stack === null
+  // The render that first shows a new selection's title shows none of the old one's lines. Cleared only
+  // in the effect below (which runs after that render, and starts no render of its own when nothing else
+  // changed), they stayed on screen under the new title until the new stream sent a line — forever, for
+  // an instance that has written nothing.
+  const shownKey = useRef(selectionKey)
+  if (shownKey.current !== selectionKey) {
+    shownKey.current = selectionKey
+    buffer.clear()
+    nameWidth.current = 0
+  }
 
   // One live stream per selection; a new selection cancels the old one and starts clean.
   useEffect(() => {
     const gen = ++generation.current
-    buffer.clear()
+    // Lines still held here (an old stream's batch that landed after the render above, or a tail read
+    // again from scratch: epoch) go, and the pane is drawn without them.
+    if (buffer.size > 0) {
+      buffer.clear()
+      redraw()
+    }
     nameWidth.current = 0
     setPos(null)
     // Only what changes: a state set to what it was costs no render, a fresh object always would.
@@ -239,6 +261,8 @@ export function LogsPane(props: LogsPaneProps): React.ReactElement {
     if (next !== null && buffer.window(next, options).atTop) loadOlder()
   }
   const scrollBy = (rows: number) => moveTo(buffer.scroll(currentPos(), rows, options))
+  // Made again each render, so a scroll from outside uses this render's layout, as a key would.
+  useImperativeHandle(props.ref, () => ({scroll: scrollBy}))
 
   const jumpToMatch = (direction: 'older' | 'newer', query: string, from: number | null) => {
     const seq = buffer.find(query, from, direction, options)

@@ -2,10 +2,12 @@
 // other command pays for them. Whatever ends the screen — `q`, Ctrl-C,
 // SIGTERM, the daemon going away, every instance ready with
 // --detach-on-ready — the terminal is given back as it was (the alternate
-// screen left, the cursor shown, raw mode off) before anything is printed.
+// screen left, the cursor shown, mouse reporting and raw mode off) before
+// anything is printed.
 import {appendFileSync} from 'node:fs'
 import type {DaemonClient} from '../api/client.js'
 import type {StackPlan, UiApi} from './app.js'
+import {MOUSE_OFF, MOUSE_ON} from './mouse.js'
 
 export interface RunUiOptions {
   client: Pick<DaemonClient, 'call' | 'stream' | 'onClose'>
@@ -18,7 +20,7 @@ export interface RunUiOptions {
   stdin?: NodeJS.ReadStream
 }
 
-export type UiEnd = {reason: 'quit' | 'detached' | 'signal'} | {reason: 'lost'; message: string}
+export type UiEnd = {reason: 'quit' | 'detached'} | {reason: 'signal'; signal: NodeJS.Signals} | {reason: 'lost'; message: string}
 
 export async function runUi(options: RunUiOptions): Promise<UiEnd> {
   const [{render}, React, {App}, {loadKeyMap}] = await loadForLiveTerminal(() => Promise.all([import('ink'), import('react'), import('./app.js'), import('./keys.js'), import('./ink-caches.js').then((m) => m.shareInkCaches())]))
@@ -29,15 +31,17 @@ export async function runUi(options: RunUiOptions): Promise<UiEnd> {
   const tty = Boolean(stdout.isTTY)
   let settle: (end: UiEnd) => void = () => {}
   const ended = new Promise<UiEnd>((resolve) => (settle = resolve))
-  const onSignal = () => settle({reason: 'signal'})
+  const onSignal = (signal: NodeJS.Signals) => settle({reason: 'signal', signal})
   process.on('SIGTERM', onSignal)
   process.on('SIGINT', onSignal)
   process.on('SIGHUP', onSignal)
   const stopWatchingClose = options.client.onClose((error) => settle({reason: 'lost', message: error.message}))
-  // The alternate screen: what was on the terminal before comes back untouched on exit.
-  if (tty) stdout.write('\x1b[?1049h\x1b[H')
+  // The alternate screen: what was on the terminal before comes back untouched on exit. The
+  // mouse reports clicks and the wheel (mouse.ts) while the screen is up, and only then: left on,
+  // a shell would get escape sequences for every click and the terminal could not select text.
+  if (tty) stdout.write(`\x1b[?1049h\x1b[H${MOUSE_ON}`)
   const restore = () => {
-    if (tty) stdout.write('\x1b[?25h\x1b[?1049l')
+    if (tty) stdout.write(`${MOUSE_OFF}\x1b[?25h\x1b[?1049l`)
   }
   // Even an exit nobody planned for (an uncaught error) gives the terminal back.
   process.once('exit', restore)
@@ -46,6 +50,8 @@ export async function runUi(options: RunUiOptions): Promise<UiEnd> {
     {stdout, stdin, exitOnCtrlC: false, patchConsole: false, maxFps: 60, ...frameLog(process.env.MAR_UI_FRAME_LOG)},
   )
   const end = await ended
+  // Reports stop before the keys stop being read: one arriving after would be typed at the shell.
+  if (tty) stdout.write(MOUSE_OFF)
   process.off('SIGTERM', onSignal)
   process.off('SIGINT', onSignal)
   process.off('SIGHUP', onSignal)

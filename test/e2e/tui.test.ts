@@ -231,6 +231,27 @@ describe.skipIf(skip !== null)('mar ui in a real terminal against a real daemon'
     expect((await s.home.status()).stacks[0].instances[0].pid).toBe(pid)
   })
 
+  it('the mouse: reporting is on while the screen is up; a click selects a row, the wheel moves the selection; after q it is off again', async () => {
+    const s = await setup()
+    const tmux = await s.ui()
+    const screen = await tmux.waitForScreen((screen) => rowsOf(screen, 'alphasvc').length > 0 && rowsOf(screen, 'betasvc').length > 0, 15_000, 'both runners in the table')
+    expect((await tmux.state()).mouse).toBe(true)
+    const selected = (screen: string) => lines(screen).find((l) => l.includes('›')) ?? ''
+    expect(selected(screen)).not.toMatch(/betasvc/)
+    // What the terminal sends for a left click (press, release) on betasvc.1's row, in SGR encoding (1-based).
+    const row = lines(screen).findIndex((l) => rowsOf(l, 'betasvc').length > 0) + 1
+    await tmux.type(`\x1b[<0;6;${row}M\x1b[<0;6;${row}m`)
+    await tmux.waitForScreen((screen) => /betasvc\.1/.test(selected(screen)), 10_000, 'betasvc.1 selected by the click')
+    // The wheel up over the table: three rows up, to the top (the group's line).
+    await tmux.type(`\x1b[<64;6;${row}M`)
+    await tmux.waitForScreen((screen) => /›\s*\S+\s+\[/.test(selected(screen)), 10_000, 'the group line selected by the wheel')
+    await tmux.keys('q')
+    const state = await tmux.waitForExit()
+    expect(state.exitStatus).toBe(0)
+    expect(state.mouse).toBe(false)
+    expect(TmuxDriver.notRestored(state)).toBeNull()
+  })
+
   it('golden captures of the table, help, details and graph (UPDATE_GOLDEN=1 rewrites them)', async () => {
     const s = await setup()
     const tmux = await s.ui([], {color: true})

@@ -20,7 +20,8 @@ export class FakeApiClient {
   private readonly watchers = new Set<StreamHandlers<'watch'>>()
   private readonly handlers = new Map<string, Handler>()
   private readonly closeListeners = new Set<(error: MarError) => void>()
-  logLines: LogLine[] = []
+  /** What every `logs` stream sends; a function: what a stream with these params sends. */
+  logLines: LogLine[] | ((params: ParamsOf<'logs'>) => LogLine[]) = []
 
   constructor(private initial: StatusReply = {stacks: [], hosts: []}) {}
 
@@ -71,7 +72,7 @@ export class FakeApiClient {
       queueMicrotask(() => w.item({kind: 'snapshot', status: this.initial}))
     } else {
       const l = handlers as StreamHandlers<'logs'>
-      const lines = this.logLines
+      const lines = typeof this.logLines === 'function' ? this.logLines(params as ParamsOf<'logs'>) : this.logLines
       queueMicrotask(() => lines.forEach((line) => l.item(line)))
     }
     return {

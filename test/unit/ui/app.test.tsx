@@ -257,6 +257,14 @@ describe('mar ui, the screen', () => {
     expect(d.exits).toEqual(['detached'])
   })
 
+  it('keys faster than frames act on the selection the keys before them made (jr in one read restarts postgres.1, not db)', async () => {
+    const s = screen()
+    await s.shows('worker.1')
+    s.r.stdin.write('jr')
+    await s.shows('restarted postgres.1')
+    expect(s.client.callsOf('restart')).toEqual([{stack: {name: 'shop'}, targets: ['postgres.1']}])
+  })
+
   it('the log pane follows the selection', async () => {
     const s = screen()
     await s.shows('worker.1')

@@ -207,6 +207,18 @@ describe('LogsPane', () => {
     expect(source.streams[1]!.cancelled).toBe(false)
   })
 
+  it('a new selection with no lines shows an empty pane under its title at once, not the old selection’s lines', async () => {
+    const source = new FakeLogSource()
+    source.record([recordedLine(1, 'from web', {instance: 'web.1'})])
+    const element = (targets: string[]) => <Harness source={source} selection={{stack: 'app', targets}} />
+    const r = show(element(['web']))
+    await waitFor('web', () => plain(r.lastFrame()).includes('from web'))
+    r.rerender(element(['quiet']))
+    await waitFor('the new title', () => plain(r.lastFrame()).includes('logs app quiet'))
+    expect(source.streams[1]!.params.targets).toEqual(['quiet'])
+    expect(rowsOf(r.lastFrame())).toEqual(['logs app quiet [follow]'])
+  })
+
   it('5 000 lines at once render within the height, and a flood renders at most ~10 times a second', async () => {
     const source = new FakeLogSource()
     const r = show(<Harness source={source} height={10} width={40} />)
