@@ -9,6 +9,9 @@
 // changed and ink works as shipped, only slower; test/unit/ui/ink-caches
 // fails then, so an upgrade of ink says so instead of silently losing this.
 
+import {pathToFileURL} from 'node:url'
+import {loadHelpers, outputFileOf, patchGet, type OutputLike} from './ink-rows.js'
+
 /**
  * Entries kept before a cache is emptied. A line's styled characters are an
  * object per cell, so few of them (a 60-line screen, with room for a log
@@ -32,10 +35,13 @@ export function shareInkCaches(): Promise<boolean> {
 }
 
 async function patch(): Promise<boolean> {
-  const entry = import.meta.resolve('ink')
-  const {default: Output} = (await import(new URL('./output.js', entry).href)) as {default: new (options: {width: number; height: number}) => {caches?: CachesShape}}
+  const outputFile = outputFileOf(import.meta.resolve('ink'))
+  const {default: Output} = (await import(pathToFileURL(outputFile).href)) as {default: (new (options: {width: number; height: number}) => {caches?: CachesShape}) & {prototype: {get?: unknown}}}
   const probe = new Output({width: 1, height: 1}).caches
   if (!probe) return false
+  // Whole rows remembered too (ink-rows.ts), when what ink's get() uses is where ink loads it from.
+  const helpers = typeof Output.prototype.get === 'function' ? await loadHelpers(outputFile).catch(() => null) : null
+  if (helpers) patchGet(Output.prototype as {get: OutputLike['get']}, helpers)
   const proto = Object.getPrototypeOf(probe) as CachesShape
   const {getStyledChars, getStringWidth, getWidestLine} = proto
   if (typeof getStyledChars !== 'function' || typeof getStringWidth !== 'function' || typeof getWidestLine !== 'function') return false
