@@ -92,6 +92,7 @@ const percentile = (values, p) => {
  */
 export async function keyLatencies(driver, {presses, view, maskScreen}) {
   const control = driver.control()
+  await control.ready
   let outputs = 0
   let lastOutputAt = 0
   let wake = null
@@ -115,9 +116,9 @@ export async function keyLatencies(driver, {presses, view, maskScreen}) {
       let checked = seen
       for (;;) {
         if (outputs === checked) {
-          // tmux now and then sends a fresh control client no %output for a while (seen on a loaded
-          // machine, also by the driver's own test): after a second without one, look anyway, and
-          // count a frame found so as its capture's time — later than the frame, never earlier.
+          // A frame tmux did not notify (its first output to a fresh control client was lost so,
+          // before `control.ready`; see TmuxDriver.control) is still found: after a second without
+          // %output, look anyway, and count it as its capture's time — later than the frame, never earlier.
           const quiet = sleep(1000).then(() => 'quiet')
           if ((await Promise.race([new Promise((resolve) => (wake = resolve)), quiet])) === 'quiet') {
             if ((await capture()) !== before) {

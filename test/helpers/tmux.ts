@@ -264,7 +264,16 @@ export class TmuxDriver {
    */
   control(): ControlClient {
     const child = spawn('tmux', ['-L', this.socket, '-f', join(this.dir, 'tmux.conf'), '-C', 'attach-session', '-t', 'main'], {env: this.env, stdio: ['pipe', 'pipe', 'pipe']})
-    return new ControlClient(child)
+    const client = new ControlClient(child)
+    // tmux starts following a pane for a control client at the pane's first output after the
+    // attach, and counts that output as already sent: a frame that came right after attaching
+    // was never notified (the bench's first key, the driver's own test: 4 in 40 with three busy
+    // loops). Turning the pane on registers it first, so every output after `ready` is told.
+    client.ready = client.attached
+      .then(() => client.command(`display-message -p -t main '#{pane_id}'`))
+      .then(([pane]) => client.command(`refresh-client -A '${pane}:on'`))
+      .then(() => undefined)
+    return client
   }
 
   /** Kill the program (and what it started) by pid, the tmux server, and remove the socket directory. Safe twice. */
@@ -308,6 +317,11 @@ export async function killAllTmux(): Promise<void> {
  * by %begin/%end (or %error). Replies come in the order commands were sent.
  */
 export class ControlClient {
+  /** Resolves once %output of the main pane is sure to be told: await it before timing anything (see TmuxDriver.control). */
+  ready: Promise<void> = Promise.resolve()
+  /** Resolves when tmux says this client is attached (`%session-changed`): before it, a command about "this client" fails. */
+  readonly attached: Promise<void>
+  private onAttached: () => void = () => {}
   private buffer = ''
   private readonly pending: Array<{resolve(lines: string[]): void; reject(error: Error): void}> = []
   private reply: string[] | null = null
@@ -315,9 +329,11 @@ export class ControlClient {
   readonly exited: Promise<void>
 
   constructor(private readonly child: ChildProcessWithoutNullStreams) {
+    this.attached = new Promise((resolve) => (this.onAttached = resolve))
     child.stdout.setEncoding('utf8')
     child.stdout.on('data', (chunk: string) => this.feed(chunk))
     this.exited = new Promise((resolve) => child.once('close', () => {
+      this.onAttached() // never attached: what waits for it goes on, and its commands fail as the client exited
       for (const p of this.pending.splice(0)) p.reject(new Error('the tmux control client exited'))
       resolve()
     }))
@@ -370,6 +386,7 @@ export class ControlClient {
       } else this.reply.push(line)
       return
     }
+    if (line.startsWith('%session-changed ')) this.onAttached()
     if (line.startsWith('%begin ')) {
       this.reply = []
       this.ours = line.trim().split(' ')[3] === '1'

@@ -102,6 +102,8 @@ describe('tmux driver', () => {
     const tmux = await startTmux(['sh', '-c', 'while read x; do echo "key $x"; done'], {width: 90, height: 30})
     const control = tmux.control()
     try {
+      // Until ready, tmux may count the pane's first output as already told (see TmuxDriver.control).
+      await control.ready
       const outputs: string[] = []
       control.onOutput((data) => outputs.push(data))
       expect(await control.command('display-message -p "#{window_width}x#{window_height}"')).toEqual(['90x30'])
