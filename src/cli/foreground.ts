@@ -18,7 +18,7 @@ export interface ForegroundOptions {
   color: boolean
   quiet: boolean
   /** `mar up -f --ui`: the screen instead of printed lines (again printed once it detaches). */
-  ui?: {detachOnReady: boolean}
+  ui?: {detachOnReady: boolean; mouse?: boolean}
 }
 
 type NoteColor = 'dim' | 'red' | 'yellow' | 'green'
@@ -72,7 +72,7 @@ export async function runForeground(plan: StackPlan, options: ForegroundOptions)
   try {
     const running = stack.run()
     if (options.ui) {
-      const why = await showScreen(plan, options.ui.detachOnReady, options.color).catch((error: unknown) => `the screen failed: ${error instanceof Error ? error.message : String(error)}`)
+      const why = await showScreen(plan, options.ui.detachOnReady, options.color, options.ui.mouse ?? true).catch((error: unknown) => `the screen failed: ${error instanceof Error ? error.message : String(error)}`)
       printing = true
       for (const text of held.splice(0)) process.stderr.write(text)
       // q (or Ctrl-C, a key on the screen), a signal, or the screen failing stop the stack as Ctrl-C does in plain `up -f` —
@@ -130,12 +130,12 @@ export function describeChange(before: InstanceInfo | undefined, info: InstanceI
  * `up -f --ui`: the screen on this process's own stack, through its API socket like any other
  * client. `R` reloads from the same config file, as `mar reload` would from another terminal.
  */
-async function showScreen(plan: StackPlan, detachOnReady: boolean, color: boolean): Promise<string | null> {
+async function showScreen(plan: StackPlan, detachOnReady: boolean, color: boolean, mouse: boolean): Promise<string | null> {
   const [{clientForStack}, {runUi}, {loadPlanOrThrow}, {packPlan}] = await Promise.all([import('../api/connect.js'), import('../ui/run-ui.js'), import('./load-plan.js'), import('../config/plan-pack.js')])
   const client = await clientForStack({name: plan.name}, {start: false})
   try {
     const reloadPlan = async () => packPlan(await loadPlanOrThrow(plan.configPath, process.cwd(), {warn: () => {}}))
-    const end = await runUi({client, stack: plan.name, readOnly: false, detachOnReady, color, reloadPlan})
+    const end = await runUi({client, stack: plan.name, readOnly: false, detachOnReady, color, mouse, reloadPlan})
     // Why the stack stops now, as the line before "stopping all instances" says it; null: it goes on (detached).
     if (end.reason === 'detached') return null
     if (end.reason === 'signal') return end.signal === 'SIGINT' ? 'Ctrl-C' : end.signal

@@ -13,6 +13,8 @@ export interface OpenUiOptions {
   readOnly: boolean
   detachOnReady: boolean
   color: boolean
+  /** false: no mouse reporting (`--no-mouse`). */
+  mouse?: boolean
 }
 
 /** The TUI needs a terminal for its keys and its screen; a pipe gets a clear refusal, not a hang. */
@@ -51,6 +53,7 @@ export async function showOn(client: DaemonClient, ref: StackRef | null, options
     stack,
     readOnly: options.readOnly,
     detachOnReady: options.detachOnReady,
+    mouse: options.mouse ?? true,
     color: options.color,
     ...(config !== undefined && !options.readOnly ? {reloadPlan: async () => packPlan(await loadPlanOrThrow(config, process.cwd(), {warn: () => {}}))} : {}),
   })

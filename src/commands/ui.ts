@@ -10,6 +10,7 @@ Mouse: a click selects a row or focuses the logs; the wheel moves the selection 
   static override flags = {
     'read-only': Flags.boolean({description: 'Show only: every action is hidden.'}),
     'detach-on-ready': Flags.boolean({description: 'Close the screen once every instance is ready.'}),
+    mouse: Flags.boolean({description: 'Clicks and the wheel act on the screen (--no-mouse: the terminal selects text as usual).', allowNo: true, default: true}),
   }
   static override examples = ['<%= config.bin %> ui', '<%= config.bin %> ui shop --read-only']
 
@@ -18,7 +19,7 @@ Mouse: a click selects a row or focuses the logs; the wheel moves the selection 
     const {stackRefFor} = await import('../cli/stack-ref.js')
     const {openUi} = await import('../cli/open-ui.js')
     const ref = args.stack ? {name: args.stack} : await stackRefFor(flags.config)
-    const code = await openUi(ref, {readOnly: flags['read-only'], detachOnReady: flags['detach-on-ready'], color: this.useColor(flags)})
+    const code = await openUi(ref, {readOnly: flags['read-only'], detachOnReady: flags['detach-on-ready'], color: this.useColor(flags), mouse: flags.mouse})
     return this.exit(code)
   }
 }

@@ -15,6 +15,7 @@ With -f/--foreground no daemon is involved: output is printed foreman-style and 
     timeout: Flags.string({description: 'Give up waiting after this long (e.g. 60s).', default: UP_TIMEOUT_DEFAULT}),
     ui: Flags.boolean({description: 'Open the live TUI on the stack once started (with -f: q or Ctrl-C stops the stack).'}),
     'detach-on-ready': Flags.boolean({description: 'With --ui: close the screen once every instance is ready; the stack keeps running.', dependsOn: ['ui']}),
+    mouse: Flags.boolean({description: 'With --ui: clicks and the wheel act on the screen (--no-mouse: the terminal selects text as usual).', allowNo: true, default: true}),
   }
   static override examples = ['<%= config.bin %> up -f', '<%= config.bin %> up web worker', '<%= config.bin %> up --no-wait']
 
@@ -29,7 +30,7 @@ With -f/--foreground no daemon is involved: output is printed foreman-style and 
       const {runForeground} = await import('../cli/foreground.js')
       const {selectTargets} = await import('../api/targets.js')
       const selected = selectTargets(plan, targets)
-      const code = await runForeground(selected, {color: this.useColor(flags), quiet: flags.quiet, ...(flags.ui ? {ui: {detachOnReady: flags['detach-on-ready']}} : {})})
+      const code = await runForeground(selected, {color: this.useColor(flags), quiet: flags.quiet, ...(flags.ui ? {ui: {detachOnReady: flags['detach-on-ready'], mouse: flags.mouse}} : {})})
       return this.exit(code)
     }
     const {upInDaemon} = await import('../cli/up-daemon.js')
@@ -38,7 +39,7 @@ With -f/--foreground no daemon is involved: output is printed foreman-style and 
       const started = await upInDaemon(plan, targets, {wait: false, timeout: flags.timeout, json: false, color: false, quiet: true, ui: false})
       if (started !== 0) return this.exit(started)
       const {openUi} = await import('../cli/open-ui.js')
-      return this.exit(await openUi({name: plan.name}, {readOnly: false, detachOnReady: flags['detach-on-ready'], color: this.useColor(flags)}))
+      return this.exit(await openUi({name: plan.name}, {readOnly: false, detachOnReady: flags['detach-on-ready'], color: this.useColor(flags), mouse: flags.mouse}))
     }
     const code = await upInDaemon(plan, targets, {
       wait: flags.wait,

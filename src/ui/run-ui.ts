@@ -15,6 +15,8 @@ export interface RunUiOptions {
   reloadPlan?: () => Promise<StackPlan>
   readOnly: boolean
   detachOnReady: boolean
+  /** Mouse reporting while the screen is up (default on); off, the terminal selects text as usual. */
+  mouse?: boolean
   color: boolean
   stdout?: NodeJS.WriteStream
   stdin?: NodeJS.ReadStream
@@ -39,7 +41,8 @@ export async function runUi(options: RunUiOptions): Promise<UiEnd> {
   // The alternate screen: what was on the terminal before comes back untouched on exit. The
   // mouse reports clicks and the wheel (mouse.ts) while the screen is up, and only then: left on,
   // a shell would get escape sequences for every click and the terminal could not select text.
-  if (tty) stdout.write(`\x1b[?1049h\x1b[H${MOUSE_ON}`)
+  const mouse = options.mouse ?? true
+  if (tty) stdout.write(`\x1b[?1049h\x1b[H${mouse ? MOUSE_ON : ''}`)
   const restore = () => {
     if (tty) stdout.write(`${MOUSE_OFF}\x1b[?25h\x1b[?1049l`)
   }

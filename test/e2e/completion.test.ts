@@ -93,7 +93,7 @@ describe('mar completion', () => {
     expect(await bashComplete(['d'], p.dir, home.env)).toEqual(['daemon', 'describe', 'down'])
     expect(await bashComplete(['daemon', 'st'], p.dir, home.env)).toEqual(['start', 'status', 'stop'])
     expect(await bashComplete(['logs', '--f'], p.dir, home.env)).toEqual(['--follow'])
-    expect(await bashComplete(['-c', 'mar.yaml', 'up', '--no-'], p.dir, home.env)).toEqual(['--no-color', '--no-wait'])
+    expect(await bashComplete(['-c', 'mar.yaml', 'up', '--no-'], p.dir, home.env)).toEqual(['--no-color', '--no-wait', '--no-mouse'])
     expect(await bashComplete(['signal', 'HU'], p.dir, home.env)).toEqual(['HUP'])
     expect(await bashComplete(['up', '-c', 'ma'], p.dir, home.env)).toEqual(['mar.yaml'])
     // No daemon: no names, and no error on the terminal.

@@ -252,6 +252,15 @@ describe.skipIf(skip !== null)('mar ui in a real terminal against a real daemon'
     expect(TmuxDriver.notRestored(state)).toBeNull()
   })
 
+  it('--no-mouse: no mouse reporting while the screen is up, so the terminal selects text as usual', async () => {
+    const s = await setup()
+    const tmux = await s.ui(['--no-mouse'])
+    await tmux.waitForScreen((screen) => rowsOf(screen, 'alphasvc').length > 0, 15_000, 'the table')
+    expect((await tmux.state()).mouse).toBe(false)
+    await tmux.keys('q')
+    expect(TmuxDriver.notRestored(await tmux.waitForExit())).toBeNull()
+  })
+
   it('golden captures of the table, help, details and graph (UPDATE_GOLDEN=1 rewrites them)', async () => {
     const s = await setup()
     const tmux = await s.ui([], {color: true})
