@@ -31,7 +31,7 @@ describe('completeWords', () => {
   })
 
   it('the command\'s own flags, --no- forms, without those already given', async () => {
-    expect(await values('up', '--no-')).toEqual(['--no-color', '--no-wait'])
+    expect(await values('up', '--no-')).toEqual(['--no-color', '--no-wait', '--no-mouse'])
     expect(await values('logs', '--follow', '--f')).toEqual([])
     expect(await values('-q', '--q')).toEqual([])
     expect(await values('logs', '--since=1')).toEqual([])
