@@ -10,7 +10,7 @@
 import {constants, lstatSync, statSync} from 'node:fs'
 import {open, type FileHandle} from 'node:fs/promises'
 import {recordEnd, type IndexRecord} from './index-record.js'
-import {indexPath, logPath, mayBeOldLayout, type StreamName} from './layout.js'
+import {indexPath, logPath, mayBeOldLayout, nextIndexPath, type StreamName} from './layout.js'
 import {SegmentIndex} from './segment-index.js'
 
 interface Segment {
@@ -184,6 +184,7 @@ export class StoreSnapshot {
   }
 
   private async openSlot(slot: number): Promise<Slot> {
+    const giveUpAt = Date.now() + ROTATION_WAIT_MS
     for (;;) {
       const path = indexPath(this.dir, this.stream, slot)
       const file = await tryOpen(path)
@@ -206,12 +207,28 @@ export class StoreSnapshot {
         const raw = log && slot === 0 ? log : await this.rawLog(log)
         if (raw && (await raw.stat()).size >= last.rawStart + last.length) return {index, start, end, log: raw, at: first.rawStart}
       }
-      // An index without its log (left by a migration a crash interrupted): nothing to read there.
-      if (!log) return 'missing'
+      if (!log) {
+        // Mid-rotation each index moves one slot up just before its log does: for that moment
+        // this slot has the index and not yet the log. Taken for a gap, it ended the read early
+        // (the slot above holds an older segment, so "the one we need is gone"): look again.
+        if (lstatSync(nextIndexPath(this.dir, this.stream), {throwIfNoEntry: false}) && Date.now() < giveUpAt) {
+          await new Promise((resolve) => setTimeout(resolve, 1))
+          continue
+        }
+        // An index without its log (left by a migration a crash interrupted): nothing to read there.
+        return 'missing'
+      }
       return {index, start, end, log, at: 0}
     }
   }
 }
+
+/**
+ * How long a reader waits for a rotation's rename of a log to follow its index's. The renames are
+ * back to back in the writer; only a rotation a crash left half done (its `out.idx.new` stays until
+ * the next daemon finishes it) makes a reader wait this long, once per such slot.
+ */
+const ROTATION_WAIT_MS = 1000
 
 async function tryOpen(path: string): Promise<FileHandle | undefined> {
   try {

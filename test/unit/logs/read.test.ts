@@ -1,9 +1,11 @@
 // Reading the store: the last lines (limit, since, grep, partial, long
 // lines) and following from a cursor (batches, rotation, skipped data),
 // also while the store rotates under the reader.
+import {renameSync, writeFileSync} from 'node:fs'
 import {open} from 'node:fs/promises'
 import {afterEach, describe, expect, it, vi} from 'vitest'
 import {InstanceLogs, lineText, readLastLines, readLinesFrom, type StoredLine} from '../../../src/daemon/logs/index.js'
+import {indexPath, logPath, nextIndexPath} from '../../../src/daemon/logs/layout.js'
 import {makeTempDir, numberedLines, slotsOnDisk, writeRaw} from '../../fixtures/logs/store-files.js'
 
 const cleanups: Array<() => Promise<void> | void> = []
@@ -125,6 +127,28 @@ describe('readLastLines', () => {
 })
 
 describe('reading while the store rotates', () => {
+  it('at the moment a rotation has moved an index up and not yet its log, the read waits for the log instead of stopping short', async () => {
+    const {dir, add} = await store({maxSize: 1000, keep: 100})
+    for (let i = 0; i < 4; i++) await add(numberedLines('n', i * 100, 100))
+    const all = numbers(await readLastLines(dir, 'stdout', {limit: 5000}))
+    expect(all.length).toBe(400)
+    const top = Math.max(...slotsOnDisk(dir, 'stdout'))
+    // A rotation stopped where rotation.ts's renames can be seen from outside: its marker written,
+    // every slot above 1 moved up, and slot 1's index moved but not yet its log.
+    writeFileSync(nextIndexPath(dir, 'stdout'), '')
+    for (let slot = top; slot >= 2; slot--) {
+      renameSync(indexPath(dir, 'stdout', slot), indexPath(dir, 'stdout', slot + 1))
+      renameSync(logPath(dir, 'stdout', slot), logPath(dir, 'stdout', slot + 1))
+    }
+    renameSync(indexPath(dir, 'stdout', 1), indexPath(dir, 'stdout', 2))
+    // The log follows its index while the read runs (as the writer's next rename would), late
+    // enough that a reader that does not wait for it has long finished (and stopped short).
+    const reading = readLastLines(dir, 'stdout', {limit: 5000})
+    setTimeout(() => renameSync(logPath(dir, 'stdout', 1), logPath(dir, 'stdout', 2)), 100)
+    expect(numbers(await reading)).toEqual(all)
+  })
+
+
   it('always sees consecutive last lines', async () => {
     const {dir, logs} = await store({maxSize: 300, keep: 20})
     let written = 0
