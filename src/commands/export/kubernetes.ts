@@ -3,6 +3,7 @@
 // src/cli/export-output.ts.
 import {Args, Flags} from '@oclif/core'
 import {MarCommand} from '../../cli/base-command.js'
+import {orchestratorExportFlags} from '../../cli/export-flags.js'
 
 export default class ExportKubernetes extends MarCommand {
   static override description = `Write the stack as Kubernetes objects, one YAML file per runner, for kubectl apply -f DIR.
@@ -18,14 +19,11 @@ Apply with: kubectl apply -f DIR`
   }
 
   static override flags = {
-    output: Flags.string({char: 'o', description: 'Where to write: a directory (like DIR), or - for stdout.'}),
-    force: Flags.boolean({char: 'f', description: 'Overwrite existing files.'}),
-    strict: Flags.boolean({description: 'Exit 2, writing nothing, when a key of mar.yaml cannot be expressed in Kubernetes.'}),
+    ...orchestratorExportFlags('Kubernetes'),
     image: Flags.string({description: 'Image of every runner without an image: of its own (wins over the top-level image:).'}),
     namespace: Flags.string({description: 'An existing namespace to put the objects in (no Namespace object is written). Default: the stack name.'}),
     workdir: Flags.string({description: "Where the stack's directory is inside the image: a runner's cwd goes under it."}),
     'kubectl-image': Flags.string({description: 'Image of the init containers that wait for dependencies (it needs kubectl).', default: 'registry.k8s.io/kubectl:v1.33.0'}),
-    env: Flags.string({description: 'Also export this inherited environment variable (repeatable); by default only what the stack declares.', multiple: true, multipleNonGreedy: true}),
   }
 
   async run(): Promise<void> {

@@ -3,6 +3,7 @@
 // src/export/nomad, the output in src/cli/export-output.ts.
 import {Args, Flags} from '@oclif/core'
 import {MarCommand} from '../../cli/base-command.js'
+import {orchestratorExportFlags} from '../../cli/export-flags.js'
 
 export default class ExportNomad extends MarCommand {
   static override description = `Write the stack as a Nomad job in the JSON format of Nomad's API (<stack>.nomad.json), for nomad job run -json FILE.
@@ -18,13 +19,10 @@ Run with: nomad job run -json DIR/<stack>.nomad.json`
   }
 
   static override flags = {
-    output: Flags.string({char: 'o', description: 'Where to write: a directory (like DIR), or - for stdout.'}),
-    force: Flags.boolean({char: 'f', description: 'Overwrite existing files.'}),
-    strict: Flags.boolean({description: 'Exit 2, writing nothing, when a key of mar.yaml cannot be expressed in Nomad.'}),
+    ...orchestratorExportFlags('Nomad'),
     driver: Flags.string({description: 'The task driver.', options: ['raw_exec', 'exec'], default: 'raw_exec'}),
     'service-provider': Flags.string({description: 'Who registers services and runs their checks (script checks need consul).', options: ['nomad', 'consul'], default: 'nomad'}),
     workdir: Flags.string({description: "Where the stack's directory is on the Nomad clients: a runner's cwd goes under it. Default: where it is for mar."}),
-    env: Flags.string({description: 'Also export this inherited environment variable (repeatable); by default only what the stack declares.', multiple: true, multipleNonGreedy: true}),
   }
 
   async run(): Promise<void> {
