@@ -54,3 +54,61 @@ export function parseMouse(input: string): MouseEvent | null {
   if ((code & 64) !== 0) return button < 2 ? {kind: 'wheel', direction: button === 0 ? 'up' : 'down', column, row} : {kind: 'other', column, row}
   return button === 3 ? {kind: 'other', column, row} : {kind: 'press', button: (['left', 'middle', 'right'] as const)[button]!, column, row}
 }
+
+/**
+ * A terminal that does not know SGR encoding (1006) still honours 1000 and
+ * reports in the legacy X10 form: `ESC [ M` and three bytes — button, column
+ * and row, each plus 32. ink reads `ESC [ M` as one sequence and the three
+ * bytes as typed text, so a click at column 82 would be a press of `r`
+ * (restart). This rewrites each legacy report into its SGR form, carrying a
+ * report split across two reads, so everything after the stream sees SGR
+ * only. A byte past 127 (column or row over 95) is no UTF-8 on its own and
+ * arrives as U+FFFD: the report keeps its place with column 0, which
+ * parseMouse reads as a click nobody acts on.
+ */
+export function legacyMouseToSgr(): (chunk: string) => string {
+  let pending: string | null = null // the report's bytes seen so far, after ESC [ M
+  const sgr = (bytes: string) => {
+    const [button, column, row] = [...bytes].map((c) => {
+      const code = c.codePointAt(0)! - 32
+      return code >= 0 && code <= 223 ? code : -1
+    }) as [number, number, number]
+    const position = column < 1 || row < 1 ? '0;0' : `${column};${row}`
+    // X10 says "released" with button 3 and not which one: SGR's release (m) of button 0.
+    const release = button >= 0 && (button & 3) === 3 && (button & 64) === 0
+    return `\x1b[<${release ? button & ~3 : Math.max(button, 0)};${position}${release ? 'm' : 'M'}`
+  }
+  return (chunk) => {
+    let out = ''
+    let rest = chunk
+    for (;;) {
+      if (pending !== null) {
+        const chars = [...rest]
+        const need = 3 - [...pending].length
+        pending += chars.slice(0, need).join('')
+        rest = chars.slice(need).join('')
+        if ([...pending].length < 3) return out
+        out += sgr(pending)
+        pending = null
+      }
+      const at = rest.indexOf('\x1b[M')
+      if (at === -1) return out + rest
+      out += rest.slice(0, at)
+      rest = rest.slice(at + 3)
+      pending = ''
+    }
+  }
+}
+
+/** Put legacyMouseToSgr between a terminal's stdin and its reader (ink reads with read()); returns the undo. */
+export function translateLegacyMouse(stdin: NodeJS.ReadStream): () => void {
+  const read = stdin.read
+  const translate = legacyMouseToSgr()
+  stdin.read = function (this: NodeJS.ReadStream, size?: number) {
+    const chunk: unknown = read.call(this, size)
+    return typeof chunk === 'string' ? translate(chunk) : chunk
+  } as typeof stdin.read
+  return () => {
+    stdin.read = read
+  }
+}

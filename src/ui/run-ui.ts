@@ -7,7 +7,7 @@
 import {appendFileSync} from 'node:fs'
 import type {DaemonClient} from '../api/client.js'
 import type {StackPlan, UiApi} from './app.js'
-import {MOUSE_OFF, MOUSE_ON} from './mouse.js'
+import {MOUSE_OFF, MOUSE_ON, translateLegacyMouse} from './mouse.js'
 
 export interface RunUiOptions {
   client: Pick<DaemonClient, 'call' | 'stream' | 'onClose'>
@@ -43,6 +43,8 @@ export async function runUi(options: RunUiOptions): Promise<UiEnd> {
   // a shell would get escape sequences for every click and the terminal could not select text.
   const mouse = options.mouse ?? true
   if (tty) stdout.write(`\x1b[?1049h\x1b[H${mouse ? MOUSE_ON : ''}`)
+  // A terminal without SGR mouse encoding answers in the legacy form, whose bytes would read as keys.
+  const untranslate = mouse ? translateLegacyMouse(stdin) : () => {}
   const restore = () => {
     if (tty) stdout.write(`${MOUSE_OFF}\x1b[?25h\x1b[?1049l`)
   }
@@ -61,6 +63,7 @@ export async function runUi(options: RunUiOptions): Promise<UiEnd> {
   stopWatchingClose()
   instance.unmount()
   instance.cleanup()
+  untranslate()
   restore()
   process.off('exit', restore)
   // Said on the screen's status line while it ran, and once more where it stays readable.

@@ -237,7 +237,7 @@ describe.skipIf(skip !== null)('mar ui in a real terminal against a real daemon'
     expect((await s.home.status()).stacks[0].instances[0].pid).toBe(pid)
   })
 
-  it('the mouse: reporting is on while the screen is up; a click selects a row, the wheel moves the selection; after q it is off again', async () => {
+  it('the mouse: reporting is on while the screen is up; a click (SGR or legacy) selects a row, the wheel moves the selection; after q it is off again', async () => {
     const s = await setup()
     const tmux = await s.ui()
     const screen = await tmux.waitForScreen((screen) => rowsOf(screen, 'alphasvc').length > 0 && rowsOf(screen, 'betasvc').length > 0, 15_000, 'both runners in the table')
@@ -251,8 +251,15 @@ describe.skipIf(skip !== null)('mar ui in a real terminal against a real daemon'
     // The wheel up over the table: three rows up, to the top (the group's line).
     await tmux.type(`\x1b[<64;6;${row}M`)
     await tmux.waitForScreen((screen) => /›\s*\S+\s+\[/.test(selected(screen)), 10_000, 'the group line selected by the wheel')
+    // A terminal without SGR encoding clicks in the legacy form: ESC [ M, then button, column and row plus 32.
+    // At column 82 the column byte is "r": read as a key, it would restart what is selected.
+    const pids = (await s.home.status()).stacks[0].instances.map((i) => i.pid)
+    const legacy = (button: number) => `\x1b[M${String.fromCodePoint(button + 32, 82 + 32, row + 32)}`
+    await tmux.type(legacy(0) + legacy(3))
+    await tmux.waitForScreen((screen) => /betasvc\.1/.test(selected(screen)), 10_000, 'betasvc.1 selected by the legacy click')
     await tmux.keys('q')
     const state = await tmux.waitForExit()
+    expect((await s.home.status()).stacks[0].instances.map((i) => i.pid)).toEqual(pids)
     expect(state.exitStatus).toBe(0)
     expect(state.mouse).toBe(false)
     expect(TmuxDriver.notRestored(state)).toBeNull()

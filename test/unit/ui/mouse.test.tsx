@@ -7,7 +7,7 @@ import React from 'react'
 import {afterEach, describe, expect, it} from 'vitest'
 import {handleMouse, spotAt, WHEEL_ROWS, type MouseContext, type ScreenLayout} from '../../../src/ui/app-mouse.js'
 import {splitKeys} from '../../../src/ui/keys.js'
-import {isMouseReport, MOUSE_OFF, MOUSE_ON, parseMouse} from '../../../src/ui/mouse.js'
+import {isMouseReport, legacyMouseToSgr, MOUSE_OFF, MOUSE_ON, parseMouse} from '../../../src/ui/mouse.js'
 import {waitFor} from '../../helpers/wait.js'
 
 const noKey = {upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false, return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false, super: false, hyper: false, capsLock: false, numLock: false}
@@ -56,6 +56,43 @@ describe('parseMouse', () => {
   it('splitKeys makes no key of a report', () => {
     expect(splitKeys('[<0;12;5M', noKey)).toEqual([])
     expect(splitKeys('jk', noKey).map(([c]) => c)).toEqual(['j', 'k'])
+  })
+})
+
+describe('legacy (X10) reports, from a terminal without SGR encoding', () => {
+  // ESC [ M, then button, column and row, each plus 32 (column and row 1-based).
+  const x10 = (button: number, column: number, row: number) => `\x1b[M${String.fromCodePoint(button + 32, column + 32, row + 32)}`
+
+  it('become SGR reports: a click at column 82 is a click, not the key r', () => {
+    const translate = legacyMouseToSgr()
+    expect(x10(0, 82, 5)).toBe('\x1b[M r%')
+    expect(translate(x10(0, 82, 5))).toBe('\x1b[<0;82;5M')
+    expect(parseMouse(translate(x10(0, 82, 5)))).toEqual({kind: 'press', button: 'left', column: 81, row: 4})
+    expect(parseMouse(translate(x10(65, 3, 4)))).toEqual({kind: 'wheel', direction: 'down', column: 2, row: 3})
+    // X10's release (button 3, which one unsaid): a release, acted on by nobody.
+    expect(translate(x10(3, 82, 5))).toBe('\x1b[<0;82;5m')
+    expect(parseMouse(translate(x10(3, 82, 5)))?.kind).toBe('other')
+  })
+
+  it('keeps the keys around a report, and several reports in one read', () => {
+    const translate = legacyMouseToSgr()
+    expect(translate(`j${x10(0, 10, 3)}k${x10(64, 1, 1)}`)).toBe('j\x1b[<0;10;3Mk\x1b[<64;1;1M')
+    expect(translate('plain keys: r s q')).toBe('plain keys: r s q')
+  })
+
+  it('carries a report split across reads', () => {
+    const translate = legacyMouseToSgr()
+    const report = x10(0, 82, 5)
+    expect(translate(`x${report.slice(0, 4)}`)).toBe('x')
+    expect(translate(report.slice(4, 5))).toBe('')
+    expect(translate(`${report.slice(5)}q`)).toBe('\x1b[<0;82;5Mq')
+  })
+
+  it('a position past 95 (a byte no UTF-8 decoder keeps) is a report at 0;0 that nothing acts on', () => {
+    const translate = legacyMouseToSgr()
+    const out = translate('\x1b[M \uFFFD%r')
+    expect(out).toBe('\x1b[<0;0;0Mr')
+    expect(parseMouse(out.slice(0, -1))?.kind).toBe('other')
   })
 })
 
