@@ -1,10 +1,12 @@
 import {defineConfig} from 'vitest/config'
+import {deadline} from './test/helpers/deadline.js'
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Deadlines, scaled for a loaded machine (test/helpers/deadline.ts); a test's own timeout is not scaled.
+    testTimeout: deadline(30_000),
+    hookTimeout: deadline(30_000),
     pool: 'forks',
     // Integration tests start real processes and daemons; two cores here.
     maxWorkers: 2,

@@ -10,6 +10,7 @@ import {project, withHome, type Home} from '../helpers/daemon.js'
 import {spawnMar} from '../helpers/cli.js'
 import {escapes, startUnrelated, survivors, waitForEscapes, type Escapes} from '../helpers/escapes.js'
 import {isAlive, killQuietly, waitFor} from '../helpers/wait.js'
+import {deadline} from '../helpers/deadline.js'
 
 const env = {MAR_CGROUPS: '0'}
 const cleanups: Array<() => void | Promise<void>> = []
@@ -108,7 +109,7 @@ describe('after the daemon was replaced', () => {
       expect((await home.mar(['down'], {cwd: dir, env})).code).toBe(0)
       expect(survivors(e)).toEqual([])
       expect(isAlive(unrelated)).toBe(true)
-    }, 60_000)
+    }, deadline(60_000))
   }
 
   it('a stack that does not come back: the next daemon ends its runs and what they left', async () => {
@@ -118,7 +119,7 @@ describe('after the daemon was replaced', () => {
     expect((await home.mar(['daemon', 'start'], {env})).code).toBe(0)
     await waitFor('every escapee to be gone', () => survivors(e).length === 0, 10_000)
     expect(isAlive(unrelated)).toBe(true)
-  }, 60_000)
+  }, deadline(60_000))
 
   it('a main process that ended while no daemon ran: the next daemon ends what it left', async () => {
     const {home, e, unrelated} = await setup()
@@ -130,5 +131,5 @@ describe('after the daemon was replaced', () => {
     // The new daemon finds the run ended, ends its leftovers and (restart: always) starts it again.
     for (const arg of e.args.slice(0, 3)) await waitFor(`the old ${arg} to be gone`, () => !isAlive(before.get(arg)!), 10_000)
     expect(isAlive(unrelated)).toBe(true)
-  }, 60_000)
+  }, deadline(60_000))
 })

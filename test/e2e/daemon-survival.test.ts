@@ -8,6 +8,7 @@ import {instance, waitForState, type Home} from '../helpers/daemon.js'
 import {stackTests} from '../helpers/stack-tests.js'
 import {isAlive, waitFor} from '../helpers/wait.js'
 import type {LogLineJson} from '../../src/api/json.js'
+import {deadline} from '../helpers/deadline.js'
 
 const t = stackTests()
 const setup = (yaml: string) => t.setup(yaml)
@@ -33,7 +34,7 @@ describe('the daemon dies, services and output do not', () => {
       } catch {
         return false
       }
-    }, 30_000)
+    }, deadline(30_000))
     expect(isAlive(pid)).toBe(true)
     expect((await home.mar(['daemon', 'start'])).code).toBe(0)
     expect(instance(await home.status(), 'flood', 'w.1').pid).toBe(pid)
@@ -103,7 +104,7 @@ describe('the daemon dies, services and output do not', () => {
     } finally {
       process.kill(pid, 'SIGCONT')
     }
-  }, 60_000)
+  }, deadline(60_000))
 
   it('offline mar logs after a kill -9 mid-flood shows every line on disk, also those no daemon copied yet', async () => {
     const writer = `node -e "let i=0; function go(){ for (let k=0; k<2000 && i<200000; k++) process.stdout.write('line '+(i++)+'\\n'); if (i<200000) setImmediate(go); else require('fs').writeFileSync('done', ''), setInterval(()=>{}, 1e6) } go()"`
@@ -119,7 +120,7 @@ describe('the daemon dies, services and output do not', () => {
     expect(lines.length).toBe(200_000)
     expect(new Set(lines).size).toBe(200_000)
     expect(lines.at(-1)).toBe('w.1 | line 199999')
-  }, 120_000)
+  }, deadline(120_000))
 
   it('takes over every instance, also those of a group waiting on a dependency, without re-running probes', async () => {
     const yaml = `name: deps

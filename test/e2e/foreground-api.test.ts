@@ -10,6 +10,7 @@ import type {LogLineJson} from '../../src/api/json.js'
 import {spawnMar} from '../helpers/cli.js'
 import {instance, project, withHome, type Home} from '../helpers/daemon.js'
 import {isAlive, waitFor} from '../helpers/wait.js'
+import {deadline} from '../helpers/deadline.js'
 
 const homes: Home[] = []
 const children: ChildProcess[] = []
@@ -161,7 +162,7 @@ describe('the API of a foreground stack, from another terminal', () => {
     expect(follower.err()).toContain('the stack stopped')
     expect(JSON.parse((await home.mar(['status', '--json'])).stdout)).toEqual({stacks: []})
     // A dozen mar commands in a row: on a loaded 2-core machine this takes well over the default 30 s.
-  }, 90_000)
+  }, deadline(90_000))
 
   it('mar down from another terminal ends the foreground stack, and mar up -f exits 0', async () => {
     const {home, dir, socket} = setup('fgdown')

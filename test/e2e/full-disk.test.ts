@@ -8,6 +8,7 @@ import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {instance, project, withHomeAt, type Home} from '../helpers/daemon.js'
 import {waitFor} from '../helpers/wait.js'
+import {deadline} from '../helpers/deadline.js'
 
 const homes: Home[] = []
 const cleanups: Array<() => void> = []
@@ -67,5 +68,5 @@ describe('a full disk', () => {
 
     rmSync(filler)
     await waitFor('the records to be written again', async () => !(await home.mar(['status'])).stderr.includes('cannot write its records'), 20_000, 500)
-  }, 90_000)
+  }, deadline(90_000))
 })

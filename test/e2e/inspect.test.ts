@@ -11,6 +11,7 @@ import {spawnMar} from '../helpers/cli.js'
 import {instance, waitForState} from '../helpers/daemon.js'
 import {stackTests} from '../helpers/stack-tests.js'
 import {freePort, waitFor} from '../helpers/wait.js'
+import {deadline} from '../helpers/deadline.js'
 
 const t = stackTests()
 const children: ChildProcess[] = []
@@ -94,7 +95,7 @@ groups:
     expect(several.stderr).toMatch(/"worker" names 2 instances \(worker\.1, worker\.2\)/)
     expect((await home.mar(['describe', 'nope.1'], {cwd: dir})).code).toBe(2)
     expect((await home.mar(['describe'], {cwd: dir})).code).toBe(2)
-  }, 120_000)
+  }, deadline(120_000))
 })
 
 describe('logs: streams, the stderr mark, --clear, pruning', () => {
@@ -144,7 +145,7 @@ describe('logs: streams, the stderr mark, --clear, pruning', () => {
     expect(recorded.code).toBe(1)
     expect(recorded.stderr).toMatch(/comes back when the daemon starts/)
     expect((await home.mar(['logs', '--stream', 'stderr'], {cwd: dir})).stdout).toBe('talk.1 !| to-err\n')
-  }, 120_000)
+  }, deadline(120_000))
 
   it('a `mar up -f` stack answers describe and keeps its logs from --clear', async () => {
     const {home, dir} = setup(talker)
@@ -161,7 +162,7 @@ describe('logs: streams, the stderr mark, --clear, pruning', () => {
     fg.kill('SIGINT')
     await exited
     expect((await home.mar(['logs', '--clear', 'talk'])).stdout).toMatch(/^cleared the stored logs of talk \(/)
-  }, 60_000)
+  }, deadline(60_000))
 
   it('the daemon prunes, when it starts, the logs of stacks not up that were not written for 7 days', async () => {
     const home = t.home()

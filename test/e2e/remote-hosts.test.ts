@@ -11,6 +11,7 @@ import {withHomeAt, type Home} from '../helpers/daemon.js'
 import {childrenOf, cmdlineOf, sshdAvailable, startSshLab, type LabHost, type SshLab} from '../helpers/sshd.js'
 import {isAlive, killQuietly, waitFor} from '../helpers/wait.js'
 import {mkdirSync} from 'node:fs'
+import {deadline} from '../helpers/deadline.js'
 
 async function hostStatus(host: LabHost): Promise<StatusReply> {
   const client = await connectSocket(marPaths(host.marHome).socket, 5000)
@@ -28,13 +29,13 @@ describe.skipIf(!sshdAvailable())('a stack over two real ssh hosts', () => {
 
   beforeAll(async () => {
     lab = await startSshLab([{name: 'h1'}, {name: 'h2'}, {name: 'h3', node: 'none'}])
-  }, 60_000)
+  }, deadline(60_000))
   afterAll(async () => {
     if (process.env.MAR_DEBUG_REMOTE) console.log(require('node:fs').readFileSync(`${lab.hubHome}/daemon.log`, 'utf8'))
     await home?.cleanup()
     for (const cleanup of cleanups) cleanup()
     await lab?.cleanup()
-  }, 120_000)
+  }, deadline(120_000))
 
   const hub = (): Home => {
     if (!home) {
@@ -134,7 +135,7 @@ groups:
     await waitFor('both hosts empty', async () => (await hostStatus(lab.host('h1'))).stacks.length === 0 && (await hostStatus(lab.host('h2'))).stacks.length === 0, 20_000, 100)
     expect(isAlive(after.pid!)).toBe(false)
     expect(isAlive(web.pid!)).toBe(false)
-  }, 180_000)
+  }, deadline(180_000))
 
   it('the ssh link killed mid-flood: the service runs on, and after the reconnect every line is in the hub once, in order', async () => {
     const total = 30_000
@@ -175,7 +176,7 @@ groups:
     const flood = (await h.status()).stacks.find((s) => s.name === 'flood')!.instances[0]!
     expect(flood).toMatchObject({pid: before.pid, restarts: 0, reasonCode: null})
     expect((await h.mar(['down'], {cwd: dir, timeoutMs: 60_000})).code).toBe(0)
-  }, 180_000)
+  }, deadline(180_000))
 
   it('an unknown host key and a host without Node.js: up fails at once, naming each host and what to do, and runs nothing there', async () => {
     const dir = stack(`name: refused
@@ -205,5 +206,5 @@ groups:
     // Nothing reached h3's shell beyond the probe: no agent, no daemon there.
     expect(lab.host('h3').daemonPid()).toBeNull()
     expect((await h.mar(['down'], {cwd: dir, timeoutMs: 60_000})).code).toBe(0)
-  }, 120_000)
+  }, deadline(120_000))
 })

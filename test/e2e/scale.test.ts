@@ -6,6 +6,7 @@ import {connectSocket} from '../../src/api/transports.js'
 import {instance} from '../helpers/daemon.js'
 import {stackTests} from '../helpers/stack-tests.js'
 import {freePort, waitFor} from '../helpers/wait.js'
+import {deadline} from '../helpers/deadline.js'
 
 const t = stackTests()
 
@@ -29,5 +30,5 @@ describe('scale for this session', () => {
     } finally {
       client.close()
     }
-  }, 60_000)
+  }, deadline(60_000))
 })

@@ -20,6 +20,7 @@ import {marBin} from '../helpers/cli.js'
 import {project, withHome, type Home} from '../helpers/daemon.js'
 import {killAllTmux, startTmux, TmuxDriver, type TmuxStartOptions} from '../helpers/tmux.js'
 import {isAlive, waitFor} from '../helpers/wait.js'
+import {deadline} from '../helpers/deadline.js'
 
 function skipReason(): string | null {
   try {
@@ -128,11 +129,11 @@ describe.skipIf(skip !== null)('where the TUI runs: against a running daemon', (
     p = place('tuientry')
     const started = await p.home.mar(['daemon', 'start'], {cwd: p.dir})
     expect(started.code, started.stderr).toBe(0)
-  }, 60_000)
+  }, deadline(60_000))
   afterAll(async () => {
     await killAllTmux()
     await p?.cleanup()
-  }, 60_000)
+  }, deadline(60_000))
   /** The stack up (the first test may have left it so; `-t` may run any alone). */
   const stackUp = async () => {
     if ((await p.home.status()).stacks.some((s) => s.name === 'tuientry')) return

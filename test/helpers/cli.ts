@@ -3,6 +3,7 @@ import {spawn, type ChildProcess} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync, mkdirSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
+import {deadline} from './deadline.js'
 
 export const marBin = new URL('../../bin/run.js', import.meta.url).pathname
 export const fixtures = new URL('../fixtures/bin/', import.meta.url).pathname
@@ -18,6 +19,7 @@ export interface CliOptions {
   cwd?: string
   env?: Record<string, string | undefined>
   input?: string
+  /** An idle machine's deadline for the command (scaled: deadline.ts); default 20 s. */
   timeoutMs?: number
 }
 
@@ -29,10 +31,11 @@ export function mar(args: string[], options: CliOptions = {}): Promise<RunResult
     let stderr = ''
     child.stdout!.on('data', (chunk) => (stdout += chunk))
     child.stderr!.on('data', (chunk) => (stderr += chunk))
+    const timeoutMs = deadline(options.timeoutMs ?? 20_000)
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      reject(new Error(`mar ${args.join(' ')} did not finish in ${options.timeoutMs ?? 20_000}ms\n${stdout}\n${stderr}`))
-    }, options.timeoutMs ?? 20_000)
+      reject(new Error(`mar ${args.join(' ')} did not finish in ${timeoutMs}ms\n${stdout}\n${stderr}`))
+    }, timeoutMs)
     child.on('close', (code, signal) => {
       clearTimeout(timer)
       resolve({code, signal, stdout, stderr})

@@ -1,8 +1,11 @@
 // Waiting on conditions with a deadline — never a sleep as synchronisation —
 // and what tests look up about processes.
 import {readdirSync, readFileSync} from 'node:fs'
+import {deadline as scaled} from './deadline.js'
 
-export async function waitFor<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 10_000, everyMs = 10): Promise<NonNullable<T>> {
+/** Poll `probe` until it gives a truthy value; timeoutMs is an idle machine's deadline (scaled: deadline.ts). */
+export async function waitFor<T>(what: string, probe: () => T | Promise<T>, idleTimeoutMs = 10_000, everyMs = 10): Promise<NonNullable<T>> {
+  const timeoutMs = scaled(idleTimeoutMs)
   const deadline = Date.now() + timeoutMs
   let last: unknown
   for (;;) {

@@ -3,6 +3,7 @@
 // and prints the figures; MAR_LOG_BENCH=1 runs the full 10 × 200 000 lines.
 import {describe, expect, it} from 'vitest'
 import {captureBench} from '../../fixtures/logs/capture-bench.mjs'
+import {deadline} from '../../helpers/deadline.js'
 
 const full = process.env.MAR_LOG_BENCH === '1'
 
@@ -18,5 +19,5 @@ describe('log capture throughput', () => {
     // An absolute floor some 50 times below what a 2-core machine measures
     // (~500 000 lines/s) still catches capture that stalls or falls to a crawl.
     expect(result.marLinesPerSec).toBeGreaterThan(10_000)
-  }, 300_000)
+  }, deadline(300_000))
 })

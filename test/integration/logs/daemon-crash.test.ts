@@ -14,6 +14,7 @@ import {expectNumbered, rawPath, storedBytes} from '../../fixtures/logs/store-fi
 import {defaultSpoolDir} from '../../../src/daemon/logs/layout.js'
 import {indexedBytes} from '../../fixtures/logs/stored-stream.mjs'
 import {isAlive, killQuietly, waitFor} from '../../helpers/wait.js'
+import {deadline} from '../../helpers/deadline.js'
 
 const fixtures = join(import.meta.dirname, '../../fixtures')
 let root = ''
@@ -85,5 +86,5 @@ describe('daemon killed with -9 mid-flood', () => {
       .join('')
     expect(expectNumbered(plain, 'k9', lines)).toBeUndefined()
 
-  }, 120_000)
+  }, deadline(120_000))
 })

@@ -12,6 +12,7 @@ import {InstanceLogs, stopReclaimHelpers} from '../../../src/daemon/logs/index.j
 import {spoolPath} from '../../../src/daemon/logs/layout.js'
 import {expectNumbered, makeTempDir, numberedLines, writeRaw} from '../../fixtures/logs/store-files.js'
 import {isAlive, killQuietly, waitFor} from '../../helpers/wait.js'
+import {deadline} from '../../helpers/deadline.js'
 
 const fixtures = join(import.meta.dirname, '../../fixtures')
 const flood = join(fixtures, 'bin/flood.mjs')
@@ -82,7 +83,7 @@ describe('plain log files', () => {
     expectPlainText(dir)
     const stream = plainFiles(dir).map((file) => readFileSync(file, 'latin1')).join('')
     expect(expectNumbered(stream, 'gr', 60_000)).toBeUndefined()
-  }, 60_000)
+  }, deadline(60_000))
 
   it('keeps apparent sizes within max_size × (keep + 1) after writing far more; what is kept is the stream\'s tail', async () => {
     const maxSize = 64 * 1024
@@ -101,7 +102,7 @@ describe('plain log files', () => {
     expectPlainText(dir)
     // The spool holds less than a collapse's worth and a block; nothing in MAR_HOME grows for ever.
     await waitFor('the copied spool collapsed', () => statSync(spoolPath(logs.spoolDir, 'stdout')).size <= 1024 * 1024 + 4096)
-  }, 60_000)
+  }, deadline(60_000))
 
   it('real tail -F out.log across rotations prints every line exactly once, in order', async () => {
     const {dir, logs} = await store({maxSize: 8 * 1024, keep: 2, tail: false})
@@ -121,7 +122,7 @@ describe('plain log files', () => {
     }
     expect(rotations).toBeGreaterThanOrEqual(3)
     expect(expectNumbered(printed.text, 'tf', batches * 30)).toBeUndefined()
-  }, 60_000)
+  }, deadline(60_000))
 })
 
 /** Real `tail -F` from the first line of `path`, stopped after the test; what it printed so far. */
@@ -157,7 +158,7 @@ describe('tail -F racing the daemon', () => {
     expect(plainFiles(dir).length).toBe(4)
     expect(printed.text.startsWith('start\n')).toBe(true)
     expect(expectNumbered(printed.text.slice('start\n'.length), 'ra', 40_000)).toBeUndefined()
-  }, 60_000)
+  }, deadline(60_000))
 })
 
 describe('where the file system refuses collapse', () => {
@@ -179,7 +180,7 @@ describe('where the file system refuses collapse', () => {
     await logs.open()
     await logs.pump()
     expect(logs.ends().stdout).toBe(40_005 * 100)
-  }, 60_000)
+  }, deadline(60_000))
 
   it('a real tmpfs (/dev/shm) refuses collapse the same way', async (ctx) => {
     let shm = ''
@@ -196,5 +197,5 @@ describe('where the file system refuses collapse', () => {
     expect(statSync(spoolPath(shm, 'stdout')).size).toBe(3_000_000)
     const stream = plainFiles(dir).map((file) => readFileSync(file, 'latin1')).join('')
     expect(expectNumbered(stream, 'tm', 30_000)).toBeUndefined()
-  }, 60_000)
+  }, deadline(60_000))
 })

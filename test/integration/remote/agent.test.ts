@@ -10,6 +10,7 @@ import {controlPath} from '../../../src/remote/ssh.js'
 import {marVersion} from '../../../src/util/version.js'
 import {childrenOf, cmdlineOf, sshdAvailable, startSshLab, type SshLab} from '../../helpers/sshd.js'
 import {isAlive, waitFor} from '../../helpers/wait.js'
+import {deadline} from '../../helpers/deadline.js'
 
 describe.skipIf(!sshdAvailable())('the agent on a real sshd host', () => {
   let lab: SshLab
@@ -18,10 +19,10 @@ describe.skipIf(!sshdAvailable())('the agent on a real sshd host', () => {
 
   beforeAll(async () => {
     lab = await startSshLab([{name: 'h1'}])
-  }, 60_000)
+  }, deadline(60_000))
   afterAll(async () => {
     await lab?.cleanup()
-  }, 60_000)
+  }, deadline(60_000))
 
   it('is uploaded to a host that has none, and not again while its hash matches', async () => {
     const agent = localAgent()

@@ -8,6 +8,7 @@ import {connectHost} from '../../../src/remote/connect-host.js'
 import {sshCommand} from '../../../src/remote/ssh.js'
 import {MarError} from '../../../src/util/errors.js'
 import {sshdAvailable, startSshLab, type SshLab} from '../../helpers/sshd.js'
+import {deadline} from '../../helpers/deadline.js'
 
 async function failure(promise: Promise<unknown>): Promise<MarError> {
   const error = await promise.then(
@@ -24,10 +25,10 @@ describe.skipIf(!sshdAvailable())('ssh failures reaching a host', () => {
 
   beforeAll(async () => {
     lab = await startSshLab([{name: 'h1'}, {name: 'nonode', node: 'none'}, {name: 'old', node: 'fake-18'}])
-  }, 60_000)
+  }, deadline(60_000))
   afterAll(async () => {
     await lab?.cleanup()
-  }, 60_000)
+  }, deadline(60_000))
 
   it('refuses a host whose key is not in known_hosts, says how to trust it, and runs nothing there', async () => {
     const h1 = lab.host('h1')

@@ -14,6 +14,7 @@ import {formatIssue} from '../../../src/config/issues.js'
 import {loadStack, type LoadResult} from '../../../src/config/load.js'
 import {packPlan} from '../../../src/config/plan-pack.js'
 import {checkPlan} from '../../../src/daemon/check-plan.js'
+import {deadline} from '../../helpers/deadline.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'mar-fuzz-'))
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
@@ -191,7 +192,7 @@ describe('the config loader under generated input', () => {
       fc.asyncProperty(config, envFile, async (value, env) => assertContract(await loadText(stringify(value), env))),
       {numRuns: 500},
     )
-  }, 240_000)
+  }, deadline(240_000))
 
   it('documents near the limits: accepted ones pass the daemon\'s check of plans', async () => {
     await fc.assert(
@@ -199,12 +200,12 @@ describe('the config loader under generated input', () => {
       {numRuns: 500},
     )
     expect(accepted, 'some generated plans are accepted').toBeGreaterThan(40)
-  }, 240_000)
+  }, deadline(240_000))
 
   it('raw, deep, aliased and spliced text', async () => {
     await fc.assert(
       fc.asyncProperty(rawDocument, envFile, async (yaml, env) => assertContract(await loadText(yaml, env))),
       {numRuns: 300},
     )
-  }, 240_000)
+  }, deadline(240_000))
 })

@@ -10,6 +10,7 @@ import {formatIssue} from '../../../src/config/issues.js'
 import {checkPlan, PLAN_LIMITS} from '../../../src/daemon/check-plan.js'
 import {loadStack} from '../../../src/config/load.js'
 import {BASE_ENV, load, loadErrors, loadPlan, tempDir, where} from './helpers.js'
+import {deadline} from '../../helpers/deadline.js'
 
 const RAW_CONTROL = /[\x00-\x1f\x7f-\x9f]/
 const runners = 'runners:\n  web: echo hi\n'
@@ -49,13 +50,13 @@ describe('validate finishes on any file', () => {
     const lines = Array.from({length: 50_000}, (_, i) => `K${i}=v${i}`).join('\n')
     const issues = await loadErrors(`env_file: big.env\n${runners}`, {files: {'big.env': lines}})
     expect(issues.map((i) => i.message)).toEqual([`the environment of web.1 has ${50_000 + 2 + 4} variables; at most ${LIMITS.envKeys}`])
-  }, 20_000)
+  }, deadline(20_000))
 
   it('50 000 keys in the YAML: duplicate keys found without comparing each with all', async () => {
     const env = Array.from({length: 50_000}, (_, i) => `  K${i}: v`).join('\n')
     const issues = await loadErrors(`env:\n${env}\n  K7: again\n${runners}`)
     expect(where(issues)).toContain('duplicate-name@50002:3')
-  }, 20_000)
+  }, deadline(20_000))
 
   it('/etc/passwd as an env file: a few short excerpts, not every line', async () => {
     const passwd = Array.from({length: 40}, (_, i) => `user${i}:x:${i}:${i}:User ${i}:/home/user${i}:/bin/bash\x1b[31m`).join('\n')
@@ -108,14 +109,14 @@ describe('what validate accepts, up can run', () => {
     expect(where(issues)).toEqual(['invalid-value@1:7', 'invalid-value@3:3', 'invalid-value@7:7'])
     // A plan that bypassed validate (a 300-character stack name restart-looped on ENAMETOOLONG) is refused by the daemon.
     expect(() => checkPlan({...plan, name: 's'.repeat(300)})).toThrow(/plan.name must be a string of at most 100 characters/)
-  }, 20_000)
+  }, deadline(20_000))
 
   it('scale and the stack are bounded: 1 000 000 instances are refused at once', async () => {
     const issues = await loadErrors('runners:\n  web: {cmd: x, scale: 1000000}\n')
     expect(issues.map((i) => i.message)).toEqual(['"scale" must be at most 10000, got the number 1000000'])
     const many = await loadErrors('runners:\n  a: {cmd: x, scale: 6000}\n  b: {cmd: x, scale: 6000}\n')
     expect(many.map((i) => i.message)).toEqual(['the stack has more than 10000 instances'])
-  }, 20_000)
+  }, deadline(20_000))
 
   it('control bytes in what an error quotes back are escaped', async () => {
     const issues = await loadErrors('runners:\n  "we\\x1bb": {cmd: x, scale: "\\x1b[2J"}\n')

@@ -10,6 +10,7 @@ import {duplexPair} from '../../../src/api/transports.js'
 import {ApiServer} from '../../../src/daemon/api-server.js'
 import {fakeDaemon, fakePlan, type FakeDaemon} from '../../helpers/fake-daemon.js'
 import {waitFor} from '../../helpers/wait.js'
+import {deadline} from '../../helpers/deadline.js'
 
 let f: FakeDaemon | undefined
 afterEach(async () => {
@@ -83,5 +84,5 @@ describe('protocol fuzz', () => {
       }),
       {numRuns: 1000},
     )
-  }, 120_000)
+  }, deadline(120_000))
 })

@@ -6,6 +6,7 @@ import fc from 'fast-check'
 import {afterEach, describe, expect, it} from 'vitest'
 import {StackStore} from '../../../src/daemon/stack-store.js'
 import {fakeDaemon, fakePlan, type FakeDaemon} from '../../helpers/fake-daemon.js'
+import {deadline} from '../../helpers/deadline.js'
 
 let f: FakeDaemon | undefined
 afterEach(async () => {
@@ -46,5 +47,5 @@ describe('wanted, over random sequences', () => {
       }),
       {numRuns: 300},
     )
-  }, 120_000)
+  }, deadline(120_000))
 })

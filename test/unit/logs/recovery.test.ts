@@ -9,6 +9,7 @@ import {InstanceLogs, readLastLines, readLinesFrom} from '../../../src/daemon/lo
 import {encodeRecord, RECORD_SIZE} from '../../../src/daemon/logs/index-record.js'
 import {indexPath, logPath, nextIndexPath} from '../../../src/daemon/logs/layout.js'
 import {makeTempDir, rawPath, numberedLines, readIndex, slotsOnDisk, storedBytes, writeRaw} from '../../fixtures/logs/store-files.js'
+import {deadline} from '../../helpers/deadline.js'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {
@@ -302,6 +303,6 @@ describe('a collapse step cut short (its helper killed between the collapse and 
       expect(storedBytes(dir, 'stdout').toString()).toBe(numberedLines('h', 0, 310, 100))
       expect(readFileSync(`${spoolDir}/out.base`, 'utf8')).toBe(collapsed ? '8192\n' : '0\n')
       expect(existsSync(`${spoolDir}/out.base.tmp`)).toBe(false)
-    }, 15_000)
+    }, deadline(15_000))
   }
 })

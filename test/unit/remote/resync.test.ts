@@ -8,6 +8,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import type {LogLine} from '../../../src/api/protocol.js'
 import {fakeCluster, type FakeCluster} from '../../helpers/fake-cluster.js'
 import {fakePlan} from '../../helpers/fake-daemon.js'
+import {deadline} from '../../helpers/deadline.js'
 
 let cluster: FakeCluster | undefined
 afterEach(async () => {
@@ -62,5 +63,5 @@ describe('log catch-up across cuts', () => {
     expect(lines).toEqual(Array.from({length: written}, (_, i) => `line ${i + 1}`))
     // The program never noticed: one run, no restart.
     expect(c.hosts.h1!.fleet.runsOf('w.1')).toHaveLength(1)
-  }, 60_000)
+  }, deadline(60_000))
 })
