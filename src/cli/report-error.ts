@@ -26,7 +26,8 @@ function oneLine(message: string): string {
   return message
     .split('\n')
     .map((line) => line.trim())
-    .filter((line) => line && !/^See more help with/.test(line))
+    // oclif's note on a repeatable flag (--env) is about where to put arguments, not what is wrong: it only hides the missing one.
+    .filter((line) => line && !/^(See more help with|Note: --\S+ allows multiple values|Alternatively, you can use "--")/.test(line))
     .join(' ')
     .replace(/:\s+/, ': ')
     .replace(/\s{2,}/g, ' ')

@@ -101,7 +101,18 @@ export class GroupRun {
     const uptimeMs = this.now() - slot.startedAt
     slot.proc = null
     slot.runEnded()
-    if (slot.state === 'stopping' || this.stopping) return
+    if (slot.state === 'stopping' || this.stopping) {
+      // It could not start (missing, not executable, its port taken) and
+      // found so as its group was stopping it, a sibling having failed first.
+      // The stop has no process to report on, so without this it would stay
+      // `starting` for good; it failed, and its own reason says why.
+      const permanent = succeeded ? null : permanentFailure(error)
+      if (permanent) {
+        slot.couldNotStart = true
+        this.emit({kind: 'instance', name: slot.name, at: this.now(), state: 'failed', pid: null, why: permanent})
+      }
+      return
+    }
     const decision = decideRestart({
       restart: slot.spec.restart,
       oneshot: slot.spec.oneshot,
@@ -204,7 +215,7 @@ export class GroupRun {
     const stopOne = async (slot: Slot) => {
       const wasRunning = slot.proc !== null || slot.state === 'backoff'
       await slot.stop()
-      if (why && wasRunning) this.emit({kind: 'instance', name: slot.name, at: this.now(), why})
+      if (why && wasRunning && !slot.couldNotStart) this.emit({kind: 'instance', name: slot.name, at: this.now(), why})
     }
     if (this.options.start === 'ordered') for (const slot of order) await stopOne(slot)
     else await Promise.all(order.map(stopOne))

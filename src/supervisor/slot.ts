@@ -45,6 +45,8 @@ export class Slot {
   startedAt = 0
   spawned = false
   ready = false
+  /** This run failed to start while its group was stopping it (group-run.ts): its own reason stands. */
+  couldNotStart = false
   /** Aborts a pending backoff wait. */
   cancel = new AbortController()
   /** Whether the user wants it running: false after stopMember (or autostart: false) until startMember. */
@@ -69,6 +71,7 @@ export class Slot {
     this.state = 'up'
     this.ready = false
     this.spawned = false
+    this.couldNotStart = false
     this.startedAt = now
     this.cancel = new AbortController()
   }

@@ -2,6 +2,7 @@
 // temp MAR_HOME: `mar up` says why and exits 1 at once (not at --timeout),
 // `mar status --json` carries the reason, and `mar validate` warns first.
 import {chmodSync} from 'node:fs'
+import {createServer, type AddressInfo} from 'node:net'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {instance, project, withHome, type Home} from '../helpers/daemon.js'
@@ -49,5 +50,42 @@ describe('a script without the x bit', () => {
     expect(result.stdout).toMatch(/mar\.yaml:4: runner "gone": no-such-program-x not found on PATH \(/)
     const json = JSON.parse((await mar(['validate', '--json'], {cwd: p.dir})).stdout)
     expect(json.warnings).toContainEqual(expect.stringContaining(`runner "web": ${notExecutable}`))
+  })
+})
+
+describe('several members of a group that cannot start', () => {
+  it('each is failed with its own reason: none stays `starting` once a sibling failed the group first', async () => {
+    const home = withHome()
+    homes.push(home)
+    // Its port held (by this test) so the member fails its port check, which takes a moment: the group is stopping by then.
+    const holder = createServer()
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve))
+    cleanups.push(() => holder.close())
+    const port = (holder.address() as AddressInfo).port
+    const yaml = `name: app
+groups:
+  base:
+    runners:
+      missing: { cmd: [/no/such/program-x] }
+      noexec: ./run.sh
+      porty: { cmd: sleep 300, port: ${port} }
+  app:
+    depends_on: [base]
+    runners:
+      web: sleep 300
+`
+    const p = project({'mar.yaml': yaml, 'run.sh': '#!/bin/sh\nsleep 300\n'})
+    cleanups.push(p.cleanup)
+    chmodSync(join(p.dir, 'run.sh'), 0o644)
+    const up = await home.mar(['up', '--timeout', '60s'], {cwd: p.dir, timeoutMs: 30_000})
+    expect(up.code).toBe(1)
+    expect(up.stderr).toContain(notExecutable)
+    expect(up.stderr).toContain(`port ${port} is in use`)
+
+    const status = await home.status()
+    expect(instance(status, 'app', 'missing.1')).toMatchObject({state: 'failed', reasonCode: 'spawn-not-found', pid: null})
+    expect(instance(status, 'app', 'noexec.1')).toMatchObject({state: 'failed', reasonCode: 'spawn-not-executable', reason: notExecutable, pid: null})
+    expect(instance(status, 'app', 'porty.1')).toMatchObject({state: 'failed', reasonCode: 'port-in-use', pid: null})
+    expect(instance(status, 'app', 'web.1')).toMatchObject({state: 'stopped', reasonCode: 'dependency-failed'})
   })
 })
