@@ -173,7 +173,7 @@ function mustBeOwn(home: string, path: string, info: Stats, kind: 'directory' | 
   }
   if (kind === 'directory' && (info.mode & 0o022) !== 0) {
     if (fixMode) return attempt(home, path, 'change the mode of', () => chmodSync(path, 0o700))
-    throw homeError(home, `${name} can be written by others (mode ${(info.mode & 0o777).toString(8)})`, `chmod 700 ${path}`)
+    throw homeError(home, `${name} can be written by others (mode ${(info.mode & 0o7777).toString(8)})`, `chmod 700 ${path}`)
   }
 }
 

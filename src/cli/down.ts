@@ -30,10 +30,18 @@ export async function runDown(targets: string[], options: OpOptions & {keep?: bo
       client.close()
     }
     outcomes.push(result)
-    const n = result.results.length
-    if (result.removed && !options.json && !options.quiet) process.stdout.write(`stack ${result.stack} is down (${n} instance${n === 1 ? '' : 's'} stopped)\n`)
+    if (result.removed && !options.json && !options.quiet) process.stdout.write(`stack ${result.stack} is down (${downSummary(result.results)})\n`)
     // What became of instances on hosts that could not be reached is worth a line each.
-    if (result.removed && !options.json) result.results = result.results.filter((r) => r.message !== 'stopped')
+    if (result.removed && !options.json) result.results = result.results.filter((r) => r.message !== 'stopped' && r.message !== 'was not running')
   }
   return printOutcomes(outcomes, options)
+}
+
+/** `2 instances stopped`, or `1 instance stopped, 3 were not running`. */
+function downSummary(results: DownReply['results']): string {
+  const stopped = results.filter((r) => r.message === 'stopped').length
+  const idle = results.filter((r) => r.message === 'was not running').length
+  const parts = [`${stopped} instance${stopped === 1 ? '' : 's'} stopped`]
+  if (idle > 0) parts.push(`${idle} ${idle === 1 ? 'was' : 'were'} not running`)
+  return parts.join(', ')
 }

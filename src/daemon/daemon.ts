@@ -350,6 +350,8 @@ export class Daemon {
     this.stacks.delete(runtime.name)
     this.records.remove(runtime.name)
     this.broadcast({kind: 'stack-removed', stack: runtime.name})
+    // What had a process, so the reply says what was stopped rather than counting what never ran.
+    const hadProcess = new Set(names.filter((instance) => runtime.status(instance)?.pid != null))
     const stopped = runtime.down(keepUnreachable)
     // The caller hears back once it stopped; its last output is stored right after.
     const gone = stopped
@@ -364,7 +366,8 @@ export class Daemon {
     // An instance whose host could not be reached says what becomes of it there.
     const told = (instance: string) => {
       const status = runtime.status(instance)
-      return status?.reasonCode === 'host-unreachable' && status.reason ? status.reason : 'stopped'
+      if (status?.reasonCode === 'host-unreachable' && status.reason) return status.reason
+      return hadProcess.has(instance) ? 'stopped' : 'was not running'
     }
     return {stack: runtime.name, removed: true, results: names.map((instance) => ({instance, ok: true, message: told(instance)}))}
   }

@@ -212,6 +212,11 @@ groups:
     const signal = await home.mar(['signal', 'CONT'], {cwd: dir})
     expect(signal.code).toBe(0)
     expect(signal.stdout).toMatch(/job\.1\s+not running: skipped/)
+    // down counts what it stopped, not what never ran or had already stopped.
+    expect((await home.mar(['stop', 'db'], {cwd: dir})).code).toBe(0)
+    const down = await home.mar(['down'], {cwd: dir})
+    expect(down.code).toBe(0)
+    expect(down.stdout).toContain('stack mem is down (2 instances stopped, 2 were not running)')
   })
 
   it('up -f refuses a stack the daemon runs; down of a stack that is not up is a no-op; a bare word names a stack', async () => {
