@@ -6,6 +6,7 @@ import {join} from 'node:path'
 import {stackEnvKeys} from '../config/describe-plan.js'
 import {allInstances, type InstancePlan, type StackPlan} from '../config/types.js'
 import {ExitCode, MarError} from '../util/errors.js'
+import {writeFilesSafely} from '../util/write-files.js'
 import {buildInstanceUnit} from './instance-unit.js'
 import {UNIT_NAME_MAX, comment, escapeUnitNamePart, isValidEnvName, renderUnit} from './unit-syntax.js'
 
@@ -153,4 +154,7 @@ export function exportStack(plan: StackPlan, options: ExportOptions): ExportResu
   return {target, files, warnings}
 }
 
-export {writeExport} from './write-export.js'
+/** Write the files into dir; existing files are an error unless `force`, and then nothing is written. */
+export function writeExport(dir: string, files: readonly ExportedFile[], force: boolean): Promise<string[]> {
+  return writeFilesSafely(dir, files, {force, elsewhere: 'export into another directory'})
+}

@@ -7,7 +7,9 @@ import {execFileSync} from 'node:child_process'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
-import {writeExport} from '../../../src/systemd/write-export.js'
+import {writeFilesSafely} from '../../../src/util/write-files.js'
+
+const writeExport = (dir: string, list: typeof files, force: boolean) => writeFilesSafely(dir, list, {force, elsewhere: 'export into another directory'})
 
 const files = [
   {name: '00-namespace.yaml', content: 'kind: Namespace\n', mode: 0o644},
