@@ -3,11 +3,14 @@
 // lines a second cost one syscall each turn, not one per line, and a line
 // is always written whole, so two instances' lines never splice.
 import type {Paint} from '../util/colors.js'
+import {programLineForTerminal} from '../util/terminal-text.js'
 
 export class LinePrinter {
   private pending: string[] = []
   private scheduled = false
   private readonly width: number
+  /** On a terminal a program's escape sequences other than colors are shown, not obeyed (src/util/terminal-text.ts); a pipe gets them as they are. */
+  private readonly shown: (line: string) => string
 
   constructor(
     private readonly stream: NodeJS.WritableStream,
@@ -15,6 +18,7 @@ export class LinePrinter {
     names: readonly string[],
   ) {
     this.width = Math.max(3, ...names.map((n) => n.length))
+    this.shown = (stream as NodeJS.WriteStream).isTTY ? programLineForTerminal : (line) => line
     stream.on('error', () => {}) // a closed pipe (mar up -f | head) must not crash mar
   }
 
@@ -23,7 +27,7 @@ export class LinePrinter {
   }
 
   line(name: string, runner: string, text: string): void {
-    this.pending.push(`${this.prefix(name, runner)} ${text}\n`)
+    this.pending.push(`${this.prefix(name, runner)} ${this.shown(text)}\n`)
     this.schedule()
   }
 

@@ -5,6 +5,7 @@ import {clientForStack, connectDaemon} from '../api/connect.js'
 import {logLineJson, type LogLineJson} from '../api/json.js'
 import {parseDuration} from '../config/units.js'
 import {createPaint} from '../util/colors.js'
+import {programLineForTerminal} from '../util/terminal-text.js'
 import {MarError} from '../util/errors.js'
 import {splitByStack, stackRefFor} from './stack-ref.js'
 
@@ -38,6 +39,8 @@ export async function runLogs(targets: string[], options: LogsOptions): Promise<
   const paint = createPaint(options.color)
   const multiStack = groups.length > 1 || groups[0]!.ref === null
   let width = 0
+  // On a terminal a line's escape sequences other than colors are shown, not obeyed; into a pipe or a file it goes as stored.
+  const shownLine = process.stdout.isTTY ? programLineForTerminal : (line: string) => line
   const print = (line: LogLineJson) => {
     // A daemon from before `stream` sends both.
     if (options.stream && line.stream !== options.stream) return
@@ -47,7 +50,7 @@ export async function runLogs(targets: string[], options: LogsOptions): Promise<
     const runner = line.instance.replace(/\.\d+$/, '')
     const time = options.timestamps ? `${paint('gray', line.time)} ` : ''
     const prefix = line.stream === 'stderr' ? `${paint.runner(runner, name.padEnd(width))} ${paint('red', STDERR_MARK)}` : paint.runner(runner, `${name.padEnd(width)} |`)
-    return process.stdout.write(`${time}${prefix} ${line.line}\n`)
+    return process.stdout.write(`${time}${prefix} ${shownLine(line.line)}\n`)
   }
   // No daemon, or a stack that is down: what was stored is still on disk.
   const fromDisk = async (why: string) => {

@@ -2,9 +2,11 @@
 // line per config problem), a stack trace only with --verbose — and the
 // exit code. Used by every oclif command and by bin/run.js's fast paths.
 import {ExitCode, isMarError} from '../util/errors.js'
+import {escapeControl} from '../util/terminal-text.js'
 
 export function reportError(error: Error & {oclif?: {exit?: number}}, verbose: boolean, commandId = ''): number {
-  const write = (line: string) => process.stderr.write(line.endsWith('\n') ? line : `${line}\n`)
+  // A message may quote what the user typed or a file held (a target, a path, a pattern): its control characters are shown, not obeyed.
+  const write = (line: string) => process.stderr.write(`${escapeControl(line.replace(/\n$/, ''))}\n`)
   let exitCode: number = ExitCode.failed
   if (isMarError(error)) {
     const issues = (error.details?.issues as string[] | undefined) ?? []
@@ -17,7 +19,7 @@ export function reportError(error: Error & {oclif?: {exit?: number}}, verbose: b
   } else {
     write(`mar: internal error: ${error.message}${verbose ? '' : ' (run with --verbose for details)'}`)
   }
-  if (verbose && error.stack) write(error.stack)
+  if (verbose && error.stack) process.stderr.write(`${error.stack}\n`)
   return exitCode
 }
 

@@ -1,7 +1,7 @@
 // `mar init`: write a commented mar.yaml from templates/mar.yaml, or convert
 // ./Procfile or package.json scripts. Never overwrites without --force.
 import {existsSync} from 'node:fs'
-import {readFile, writeFile} from 'node:fs/promises'
+import {readFile} from 'node:fs/promises'
 import {basename, dirname, join, relative, resolve} from 'node:path'
 import {Flags} from '@oclif/core'
 import {MarCommand} from '../cli/base-command.js'
@@ -26,7 +26,10 @@ The file is ./mar.yaml, or the path given with -c. It starts with a yaml-languag
     const cwd = process.cwd()
     const target = resolve(cwd, flags.config ?? 'mar.yaml')
     const shown = relative(cwd, target) || target
-    if (existsSync(target) && !flags.force) {
+    const {writeFilesSafely} = await import('../util/write-files.js')
+    // Checked before converting anything; written (never through a link) at the end.
+    const write = (content: string) => writeFilesSafely(dirname(target), [{name: basename(target), content, mode: 0o644}], {force: flags.force, elsewhere: 'give another file with -c', forceHint: 'use --force to overwrite it'})
+    if (!flags.force && existsSync(target)) {
       throw new MarError('file-exists', `${shown} already exists`, {hint: 'use --force to overwrite it', exitCode: ExitCode.failed})
     }
     const scaffold = await import('../config/scaffold.js')
@@ -57,7 +60,7 @@ The file is ./mar.yaml, or the path given with -c. It starts with a yaml-languag
       const template = await readFile(join(this.config.root, 'templates', 'mar.yaml'), 'utf8')
       text = scaffold.withModeline(template, modeline)
     }
-    await writeFile(target, text)
+    await write(text)
     if (flags.json) {
       this.printJson({file: target, runners, notes})
       return

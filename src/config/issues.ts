@@ -3,6 +3,7 @@
 // those lines and exit code 2.
 import {isAbsolute, relative} from 'node:path'
 import {ExitCode, MarError} from '../util/errors.js'
+import {escapeControl} from '../util/terminal-text.js'
 import type {ConfigIssue} from './types.js'
 
 /** `FILE:LINE:COL: message — hint`; FILE is relative to cwd when it lies under it. */
@@ -39,21 +40,8 @@ export function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
   return issues.sort((a, b) => (a.file === b.file ? (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0) : a.file < b.file ? -1 : 1))
 }
 
-/**
- * Control characters as escapes (`\x00`, `\x1b`, `\n`): a config or env
- * file can hold any bytes, and an error that echoes them raw could move the
- * cursor, recolour the terminal or break one issue into several lines. Line
- * and paragraph separators and bidi overrides too, for the same reasons.
- */
-export function escapeControl(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (char) => {
-    const code = char.charCodeAt(0)
-    if (char === '\n') return '\\n'
-    if (char === '\t') return '\\t'
-    if (char === '\r') return '\\r'
-    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`
-  })
-}
+// Control characters in a message are shown as escapes (src/util/terminal-text.ts).
+export {escapeControl}
 
 /** A value quoted back in a message: escaped, and cut to `max` characters. */
 export function excerpt(text: string, max = 40): string {

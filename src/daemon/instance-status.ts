@@ -6,6 +6,7 @@ import type {ExitInfo} from '../supervisor/errors.js'
 import type {ReasonCode} from '../supervisor/reasons.js'
 import type {Health, InstanceEvent, InstanceState} from '../supervisor/runner.js'
 import type {ProbeCheck} from '../supervisor/spec.js'
+import {plainText} from '../util/terminal-text.js'
 
 export interface ProbeStatus {
   kind: ProbeCheck['kind']
@@ -106,20 +107,20 @@ export function applyEvent(status: InstanceStatus, event: InstanceEvent): Instan
   if (event.startedAt !== undefined) next.startedAt = event.startedAt
   if (event.exit !== undefined) {
     next.lastExit = event.exit
-    const past: PastExit = {at: event.at, code: event.exit.code, signal: event.exit.signal, state: event.state ?? null, reason: event.why?.reason ?? null, reasonCode: event.why?.reasonCode ?? null}
+    const past: PastExit = {at: event.at, code: event.exit.code, signal: event.exit.signal, state: event.state ?? null, reason: prose(event.why?.reason), reasonCode: event.why?.reasonCode ?? null}
     next.exits = [...status.exits.slice(-(EXITS_KEPT - 1)), past]
   }
   if (event.why) {
-    next.reason = event.why.reason
+    next.reason = prose(event.why.reason)
     next.reasonCode = event.why.reasonCode
   }
   if (event.nextRestartAt !== undefined) next.nextRestartAt = event.nextRestartAt
   if (event.health !== undefined) next.health = event.health
-  if (event.status !== undefined) next.notifyStatus = event.status
+  if (event.status !== undefined) next.notifyStatus = prose(event.status)
   if (event.probe) {
     const key = event.probe.which === 'ready' ? 'ready' : 'liveness'
     const probe = next[key]
-    if (probe) next[key] = {...probe, passed: event.probe.passed, at: event.at, message: event.probe.message ?? null}
+    if (probe) next[key] = {...probe, passed: event.probe.passed, at: event.at, message: prose(event.probe.message)}
   }
   if (event.restarted) next.restarts += 1
   if (event.state === 'running' || event.state === 'starting') {
@@ -127,6 +128,18 @@ export function applyEvent(status: InstanceStatus, event: InstanceEvent): Instan
   }
   if (event.pid === null) next.startedAt = null
   return next
+}
+
+/**
+ * Reasons, STATUS= and probe messages are prose every client shows to a
+ * person, and often hold a program's own words (an exec probe's last line,
+ * what it sent over NOTIFY_SOCKET, a remote agent's reason): escape sequences
+ * in them would reach the terminal of `mar status`, `mar up` and `mar ui`.
+ * Kept here, where every event of the daemon, of `up -f` and of remote hosts
+ * passes, as visible escapes; reasonCode is what programs switch on.
+ */
+function prose(text: string | null | undefined): string | null {
+  return text === undefined || text === null ? null : plainText(text)
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())

@@ -17,12 +17,13 @@ import {LogReader, type Source} from './log-reader.js'
 import {instanceLogDir} from './paths.js'
 import {lineText, mergeByTime, readLastLines, STREAMS, type StoredLine} from './logs/index.js'
 import {errorInfo, type Session} from './session.js'
-import {compileUserPattern, type LineMatcher} from '../util/user-pattern.js'
+import {MarError} from '../util/errors.js'
+import {compileDaemonGrep, type DaemonMatcher} from './grep-worker.js'
 
-/** A linear-time matcher (src/util/user-pattern.ts): no pattern can stall the daemon. */
-function compileGrep(pattern: string | undefined): LineMatcher | undefined {
-  if (pattern === undefined || pattern === '') return undefined
-  return compileUserPattern(pattern, '--grep')
+/** A linear-time matcher whose costly work runs off the event loop (src/daemon/grep-worker.ts): no pattern can stall the daemon. */
+function compileGrep(pattern: string | undefined): Promise<DaemonMatcher | undefined> {
+  if (pattern === undefined || pattern === '') return Promise.resolve(undefined)
+  return compileDaemonGrep(pattern)
 }
 
 /** Whether an instance of a stack is among those a request names (asked again when a new one appears). */
@@ -61,7 +62,9 @@ function toLogLine(source: Source, line: StoredLine): LogLine {
 export function streamLogs(session: Session, id: number, params: LogsParams, onDone: () => void): Stream {
   const daemon = session.daemon
   const stamps = daemon.deps.stamps
-  const grep = compileGrep(params.grep)
+  const compiling = compileGrep(params.grep)
+  // Failed here it is this request's error (bad-pattern), reported when the stream starts.
+  let grep: DaemonMatcher | undefined
   const start = params.after === undefined ? undefined : decodeCursor(params.after)
   const runtimes = params.stack ? [daemon.find(params.stack)] : daemon.runtimes()
   const wanted = params.stream ? [params.stream] : STREAMS
@@ -94,6 +97,7 @@ export function streamLogs(session: Session, id: number, params: LogsParams, onD
   const finish = () => {
     if (ended) return
     ended = true
+    grep?.cancel()
     stopStored()
     stopStamps()
     wake()
@@ -112,7 +116,7 @@ export function streamLogs(session: Session, id: number, params: LogsParams, onD
   const send = async (source: Source, line: StoredLine): Promise<void> => {
     resumeAt = {stamp: line.time, at: {stack: source.stack, instance: source.instance, stream: source.stream, end: line.end}}
     if (grep) {
-      if (!grep.test(lineText(line.bytes))) return
+      if (!(await grep.test(lineText(line.bytes)))) return
     }
     if (!session.send({id, type: 'item', item: toLogLine(source, line)})) await session.whenDrained()
   }
@@ -169,6 +173,8 @@ export function streamLogs(session: Session, id: number, params: LogsParams, onD
   }
 
   const done = (async () => {
+    grep = await compiling
+    if (ended) return grep?.cancel()
     if (start) return deliverFrom(start)
     // Everything written so far is stored first, then nothing up to the boundary is still on its way.
     await Promise.all(runtimes.flatMap((runtime) => runtime.instanceNames().map((name) => runtime.logs.get(name)?.pump().catch(() => {}))))
@@ -179,7 +185,11 @@ export function streamLogs(session: Session, id: number, params: LogsParams, onD
     if (limit > 0) {
       const lists = await Promise.all(
         sources.map(async (source) => {
-          const lines = await readLastLines(source.dir, source.stream, {limit, sinceMs: params.sinceMs, grep, maxStamp: boundary}).catch(() => [] as StoredLine[])
+          const lines = await readLastLines(source.dir, source.stream, {limit, sinceMs: params.sinceMs, grep, maxStamp: boundary}).catch((error) => {
+            // A pattern too slow for a line ends the request with that error; a stream that cannot be read has no lines.
+            if (error instanceof MarError && error.code === 'bad-pattern') throw error
+            return [] as StoredLine[]
+          })
           return lines.map((line) => ({time: line.time, source, line}))
         }),
       )

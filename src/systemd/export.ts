@@ -2,12 +2,11 @@
 // mar — one service per instance (`<stack>-<instance>.service`) and a
 // `<stack>.target` that wants them all. depends_on becomes Requires=/After=
 // between the instances of the groups, an ordered group an After= chain.
-import {existsSync} from 'node:fs'
-import {chmod, mkdir, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {stackEnvKeys} from '../config/describe-plan.js'
 import {allInstances, type InstancePlan, type StackPlan} from '../config/types.js'
 import {ExitCode, MarError} from '../util/errors.js'
+import {writeFilesSafely} from '../util/write-files.js'
 import {buildInstanceUnit} from './instance-unit.js'
 import {UNIT_NAME_MAX, comment, escapeUnitNamePart, isValidEnvName, renderUnit} from './unit-syntax.js'
 
@@ -156,18 +155,6 @@ export function exportStack(plan: StackPlan, options: ExportOptions): ExportResu
 }
 
 /** Write the files into dir; existing files are an error unless `force`, and then nothing is written. */
-export async function writeExport(dir: string, files: readonly ExportedFile[], force: boolean): Promise<string[]> {
-  const paths = files.map((f) => join(dir, f.name))
-  const existing = paths.filter((p) => existsSync(p))
-  if (existing.length > 0 && !force) {
-    const shown = existing.length > 3 ? `${existing.slice(0, 3).join(', ')} and ${existing.length - 3} more` : existing.join(', ')
-    throw new MarError('file-exists', `${shown} already exist${existing.length === 1 ? 's' : ''}`, {hint: 'use --force to overwrite, or export into another directory', exitCode: ExitCode.failed})
-  }
-  await mkdir(dir, {recursive: true})
-  for (const [i, file] of files.entries()) {
-    await writeFile(paths[i]!, file.content, {mode: file.mode})
-    // The mode given to writeFile applies only to a new file; an overwritten one keeps its old mode.
-    await chmod(paths[i]!, file.mode)
-  }
-  return paths
+export function writeExport(dir: string, files: readonly ExportedFile[], force: boolean): Promise<string[]> {
+  return writeFilesSafely(dir, files, {force, elsewhere: 'export into another directory'})
 }

@@ -82,6 +82,8 @@ export const errorCodes = {
   'stack-not-up': ExitCode.failed,
   'systemctl-failed': ExitCode.failed,
   'unexportable-path': ExitCode.failed,
+  /** An export's directory or file mar will not or cannot write: a symbolic link, a directory where a file goes, no permission. */
+  'bad-output': ExitCode.failed,
   'unit-name-too-long': ExitCode.failed,
   'unit-not-written': ExitCode.failed,
   'unknown-user': ExitCode.failed,

@@ -15,7 +15,8 @@ const re2 = (): typeof Engine => (engine ??= (createRequire(import.meta.url)('re
 
 /** Finds a pattern anywhere in a line. */
 export interface LineMatcher {
-  test(text: string): boolean
+  /** The daemon's matchers answer later (src/daemon/grep-worker.ts): their work leaves its event loop free. */
+  test(text: string): boolean | Promise<boolean>
 }
 
 /** Patterns longer than this are refused: a filter is a few words, and compiling costs with its length. */

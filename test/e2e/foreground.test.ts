@@ -1,6 +1,6 @@
 // `mar up -f` through the built binary: the example stack, prefixes and
 // whole lines under load, ordered start/stop, exit codes, bad input.
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
@@ -209,6 +209,19 @@ describe('bad input', () => {
     expect(template.code).toBe(0)
     expect(readFileSync(join(empty.dir, 'mar.yaml'), 'utf8')).toContain('#')
     expect((await mar(['validate', '-q'], {cwd: withProcfile.dir})).code).toBe(0)
+  })
+
+  it('mar init never writes through a mar.yaml that is a link (a dangling one included, --force too)', async () => {
+    const app = project({})
+    cleanups.push(app.cleanup)
+    const target = join(app.dir, 'made-through-the-link')
+    symlinkSync(target, join(app.dir, 'mar.yaml'))
+    for (const args of [['init'], ['init', '--force']]) {
+      const result = await mar(args, {cwd: app.dir})
+      expect(result.code).toBe(1)
+      expect(result.stderr).toMatch(/^mar: \S*mar\.yaml is a symbolic link — mar does not write through links: remove it, or give another file with -c\n$/)
+    }
+    expect(existsSync(target)).toBe(false)
   })
 
   it('global flags may come before the command', async () => {

@@ -89,3 +89,38 @@ groups:
     expect(instance(status, 'app', 'web.1')).toMatchObject({state: 'stopped', reasonCode: 'dependency-failed'})
   })
 })
+
+describe('escape sequences in what mar shows', () => {
+  it('a program path, a probe\'s output and a typed target reach the terminal as visible escapes, never obeyed', async () => {
+    const home = withHome()
+    homes.push(home)
+    // The program's name sets the title and clears the screen; the exec probe's output writes the clipboard (OSC 52).
+    const yaml = [
+      'name: esc',
+      'groups:',
+      '  a: { runners: { bad: { cmd: ["/nonexistent/\\e]0;PWNED\\a\\e[2J"], restart: never } } }',
+      '  b:',
+      '    runners:',
+      '      probe:',
+      '        cmd: sleep 300',
+      "        ready: { exec: \"printf '\\\\033[31mred\\\\033[0m \\\\033]52;c;aGk=\\\\007'; exit 1\", timeout: 1s, interval: 100ms }",
+    ].join('\n')
+    const p = project({'mar.yaml': `${yaml}\n`})
+    cleanups.push(p.cleanup)
+    const up = await home.mar(['up', '--timeout', '20s'], {cwd: p.dir, timeoutMs: 30_000})
+    expect(up.code).toBe(1)
+    const obeyed = /\x1b(?!\[[0-9;]*m)|[\x07\x9b]/
+    expect(up.stdout + up.stderr).toContain('/nonexistent/\\x1b]0;PWNED\\x07\\x1b[2J not found')
+    expect(up.stdout + up.stderr).not.toMatch(obeyed)
+    const status = await home.mar(['status'], {cwd: p.dir})
+    expect(status.stdout).toContain('\\x1b]0;PWNED')
+    expect(status.stdout).not.toMatch(obeyed)
+    const described = await home.mar(['describe', 'probe.1'], {cwd: p.dir})
+    expect(described.stdout).toMatch(/exit 1 \(red \\x1b\]52;c;aGk=\\x07\)/)
+    expect(described.stdout).not.toMatch(obeyed)
+    const typed = await home.mar(['status', 'x\x1b]0;T\x07'], {cwd: p.dir})
+    expect(typed.code).toBe(2)
+    expect(typed.stderr).toMatch(/^mar: unknown target "x\\x1b\]0;T\\x07" — known: [^\n]*\n$/)
+    await home.mar(['down'], {cwd: p.dir})
+  })
+})

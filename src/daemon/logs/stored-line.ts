@@ -20,7 +20,7 @@ export function lineText(bytes: Buffer): string {
 }
 
 /** Whether a line matches `grep` (a user's pattern: src/util/user-pattern.ts). */
-export function matches(grep: LineMatcher | undefined, bytes: Buffer): boolean {
+export async function matches(grep: LineMatcher | undefined, bytes: Buffer): Promise<boolean> {
   if (!grep) return true
-  return grep.test(lineText(bytes))
+  return await grep.test(lineText(bytes))
 }
