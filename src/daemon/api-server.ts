@@ -20,6 +20,8 @@ export interface ApiServerOptions {
   maxConnections?: number
   frameBudgetBytes?: number
   helloTimeoutMs?: number
+  /** How often a client whose input ended is asked (a blank line) whether it is still there; see session.ts. */
+  peerProbeMs?: number
   log(message: string): void
   /** A client asked to stop (keep: leave the services running). */
   onStopRequested(keep: boolean): void
@@ -35,6 +37,11 @@ export class ApiServer {
     private readonly options: ApiServerOptions,
   ) {
     this.frameBudget = new FrameBudget(options.frameBudgetBytes ?? FRAME_BUDGET_BYTES)
+  }
+
+  /** Connections open now. */
+  get connections(): number {
+    return this.sessions.size
   }
 
   /** Bytes of unfinished frames held now, across connections. */
@@ -57,8 +64,8 @@ export class ApiServer {
       setTimeout(() => channel.destroy(), 1000).unref()
       return null
     }
-    const {role, log, onStopRequested, helloTimeoutMs} = this.options
-    const session = new Session(channel, {daemon: this.daemon, role, log, onStopRequested, frameBudget: this.frameBudget, helloTimeoutMs})
+    const {role, log, onStopRequested, helloTimeoutMs, peerProbeMs} = this.options
+    const session = new Session(channel, {daemon: this.daemon, role, log, onStopRequested, frameBudget: this.frameBudget, helloTimeoutMs, peerProbeMs})
     this.sessions.add(session)
     session.onClose(() => this.sessions.delete(session))
     return session

@@ -17,6 +17,16 @@ import {checkRequest} from './check-request.js'
 const FLUSH_BYTES = 256 * 1024
 /** A connection that has not said hello by then is closed: it would hold a slot for nothing. */
 export const HELLO_TIMEOUT_MS = 10_000
+/**
+ * After the client's end of input, how often a blank line (a keepalive every
+ * reader skips) asks whether it is still there. End of input is all a socket
+ * tells of a client that was killed, and all it tells of one that only
+ * half-closed (`… | mar daemon dial-stdio`) and still wants its answers; the
+ * difference shows only when a write fails. A stream that sends nothing — a
+ * `--grep` nothing matches, a quiet `logs -f` — would otherwise work on for
+ * a client that is gone.
+ */
+export const PEER_PROBE_MS = 1_000
 
 export interface SessionHost {
   daemon: Daemon
@@ -27,6 +37,8 @@ export interface SessionHost {
   /** Shared by the server's connections: the bytes of unfinished frames they may hold together. */
   frameBudget?: FrameBudget
   helloTimeoutMs?: number
+  /** PEER_PROBE_MS unless a test says otherwise. */
+  peerProbeMs?: number
 }
 
 export class Session {
@@ -69,7 +81,19 @@ export class Session {
     channel.on('end', () => {
       this.peerEnded = true
       this.endIfDone()
+      this.probePeer(host.peerProbeMs ?? PEER_PROBE_MS)
     })
+  }
+
+  /** While streams run for a client whose input ended, find out (by a failed write) whether it is gone. */
+  private probePeer(everyMs: number): void {
+    const timer = setInterval(() => {
+      if (this.closed || this.streams.size === 0) return
+      // Not before what is queued: a blank line is skipped between frames, never inside one.
+      if (this.queued.length === 0 && !this.channel.writableNeedDrain) this.channel.write('\n')
+    }, everyMs)
+    timer.unref()
+    this.onClose(() => clearInterval(timer))
   }
 
   /** It said hello: a client, not (yet) a connection that only holds a slot. */

@@ -7,6 +7,8 @@ export interface RawConnection {
   socket: Socket
   /** Every frame received so far, parsed. */
   frames: unknown[]
+  /** Blank lines received (keepalives between frames, which a reader skips). */
+  blankLines(): number
   closed: Promise<void>
   send(text: string): void
   hello(): void
@@ -17,11 +19,14 @@ export function rawConnect(path: string): Promise<RawConnection> {
     const socket = connect(path)
     const frames: unknown[] = []
     let buffered = ''
+    let blank = 0
     socket.setEncoding('utf8')
     socket.on('data', (chunk: string) => {
       buffered += chunk
       for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
-        frames.push(JSON.parse(buffered.slice(0, nl)))
+        const line = buffered.slice(0, nl)
+        if (line === '') blank++
+        else frames.push(JSON.parse(line))
         buffered = buffered.slice(nl + 1)
       }
     })
@@ -31,6 +36,7 @@ export function rawConnect(path: string): Promise<RawConnection> {
       resolve({
         socket,
         frames,
+        blankLines: () => blank,
         closed,
         send: (text) => socket.write(text),
         hello: () => socket.write(`${JSON.stringify({type: 'hello', protocol: PROTOCOL_VERSION, version: 'test', pid: process.pid, role: 'client'})}\n`),

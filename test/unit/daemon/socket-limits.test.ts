@@ -24,7 +24,7 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) rmSync(dir, {recursive: true, force: true})
 })
 
-async function serving(options: {maxConnections?: number; frameBudgetBytes?: number; helloTimeoutMs?: number}) {
+async function serving(options: {maxConnections?: number; frameBudgetBytes?: number; helloTimeoutMs?: number; peerProbeMs?: number}) {
   f = fakeDaemon()
   const dir = mkdtempSync(join(tmpdir(), 'mar-limits-'))
   dirs.push(dir)
@@ -100,5 +100,23 @@ describe('socket limits', () => {
     c.send(`${JSON.stringify({id: 2, method: 'stop', params: {stack: {name: 'x'}, targets: Array.from({length: 20_000}, () => 'a')}})}\n`)
     await waitFor('both answers', () => c.frames.filter((frame) => (frame as {id?: number}).id).length === 2)
     expect(c.frames.filter((frame) => (frame as {id?: number}).id).map(errorCode)).toEqual(['bad-request', 'bad-request'])
+  })
+
+  it('a client whose input ended is still answered while it is there, and its streams end once it is gone', async () => {
+    // End of input is all the socket tells of a killed client, and all it tells of one that only half-closed
+    // (`… | mar daemon dial-stdio`). A quiet follow stream (a --grep nothing matches) sends nothing that could fail.
+    const connect = await serving({peerProbeMs: 50})
+    const c = await connect()
+    c.hello()
+    c.send(`${JSON.stringify({id: 1, method: 'logs', params: {stack: null, targets: [], lines: 0, follow: true}})}\n`)
+    await waitFor('the hello', () => c.frames.length > 0)
+    c.socket.end()
+    // Half-closed and alive: asked with blank lines, which it skips; the connection stays.
+    await waitFor('a few keepalives', () => c.blankLines() >= 3)
+    expect(server!.connections).toBe(1)
+    expect(c.frames.filter((frame) => (frame as {type?: string}).type === 'error')).toEqual([])
+    // Gone: the next keepalive fails to write, and the daemon closes the connection and its stream.
+    c.socket.destroy()
+    await waitFor('the connection to be closed', () => server!.connections === 0)
   })
 })
