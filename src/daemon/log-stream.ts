@@ -18,12 +18,12 @@ import {instanceLogDir} from './paths.js'
 import {lineText, mergeByTime, readLastLines, STREAMS, type StoredLine} from './logs/index.js'
 import {errorInfo, type Session} from './session.js'
 import {MarError} from '../util/errors.js'
-import {compileDaemonGrep, type DaemonMatcher} from './grep-worker.js'
+import {compileOffLoop, type OffLoopMatcher} from '../util/pattern-worker.js'
 
-/** A linear-time matcher whose costly work runs off the event loop (src/daemon/grep-worker.ts): no pattern can stall the daemon. */
-function compileGrep(pattern: string | undefined): Promise<DaemonMatcher | undefined> {
+/** A linear-time matcher whose costly work runs off the event loop (src/util/pattern-worker.ts): no pattern can stall the daemon. */
+function compileGrep(pattern: string | undefined): Promise<OffLoopMatcher | undefined> {
   if (pattern === undefined || pattern === '') return Promise.resolve(undefined)
-  return compileDaemonGrep(pattern)
+  return compileOffLoop(pattern, '--grep')
 }
 
 /** Whether an instance of a stack is among those a request names (asked again when a new one appears). */
@@ -64,7 +64,7 @@ export function streamLogs(session: Session, id: number, params: LogsParams, onD
   const stamps = daemon.deps.stamps
   const compiling = compileGrep(params.grep)
   // Failed here it is this request's error (bad-pattern), reported when the stream starts.
-  let grep: DaemonMatcher | undefined
+  let grep: OffLoopMatcher | undefined
   const start = params.after === undefined ? undefined : decodeCursor(params.after)
   const runtimes = params.stack ? [daemon.find(params.stack)] : daemon.runtimes()
   const wanted = params.stream ? [params.stream] : STREAMS

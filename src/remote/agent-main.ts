@@ -10,7 +10,10 @@
 //   daemon stop [--keep]     as `mar daemon stop`
 //   version                  mar's version
 // The CLI never loads this module: it is an entry of its own.
+import {isMainThread, parentPort, workerData} from 'node:worker_threads'
 import {setDaemonEntry} from '../api/daemon-process.js'
+import {servePatterns, usePatternWorkerScript} from '../util/pattern-worker.js'
+import {re2Engine} from '../util/user-pattern.js'
 import {ExitCode, MarError} from '../util/errors.js'
 import {marVersion} from '../util/version.js'
 
@@ -42,8 +45,12 @@ export async function agentMain(argv: string[], self: string): Promise<number> {
   return ExitCode.usage
 }
 
-// Run when this file is the program (the bundle), not when a test imports it.
-if (typeof require !== 'undefined' && typeof module !== 'undefined' && require.main === module) {
+// This file is also the worker thread that matches users' patterns off the event loop (src/util/pattern-worker.ts).
+if (!isMainThread && (workerData as {marPatternWorker?: boolean} | null)?.marPatternWorker) {
+  servePatterns(parentPort!, re2Engine())
+} else if (typeof require !== 'undefined' && typeof module !== 'undefined' && require.main === module) {
+  // Run when this file is the program (the bundle), not when a test imports it.
+  usePatternWorkerScript(__filename)
   // The hub went away (ssh killed): nobody is left to tell anything.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (error: NodeJS.ErrnoException) => {

@@ -12,10 +12,12 @@ import {MarError} from './errors.js'
 // its 260 KB cost nothing to a command or a daemon that never sees a pattern.
 let engine: typeof Engine | undefined
 const re2 = (): typeof Engine => (engine ??= (createRequire(import.meta.url)('re2js') as {RE2JS: typeof Engine}).RE2JS)
+/** The engine itself, for the pattern worker of the bundled agent (src/util/pattern-worker.ts). */
+export const re2Engine = re2
 
 /** Finds a pattern anywhere in a line. */
 export interface LineMatcher {
-  /** The daemon's matchers answer later (src/daemon/grep-worker.ts): their work leaves its event loop free. */
+  /** Matchers off the event loop answer later (src/util/pattern-worker.ts): their work leaves it free. */
   test(text: string): boolean | Promise<boolean>
 }
 

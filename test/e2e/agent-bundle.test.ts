@@ -5,6 +5,7 @@ import {createHash} from 'node:crypto'
 import {copyFileSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {Worker} from 'node:worker_threads'
 import {afterAll, describe, expect, it} from 'vitest'
 import {marVersion} from '../../src/util/version.js'
 
@@ -32,6 +33,25 @@ describe('the agent bundle', () => {
     const unknown = spawnSync(process.execPath, [join(alone, 'mar.cjs'), 'up'], {cwd: alone, encoding: 'utf8'})
     expect(unknown.status).toBe(2)
     expect(unknown.stderr).toContain('mar agent: unknown command: up')
+  })
+
+  it('is its own pattern worker: started as a worker thread, it compiles and matches with the re2js bundled in', async () => {
+    // A remote host has no node_modules: users' patterns (--grep, log probes) are matched off the agent's event loop by this file.
+    copyFileSync(join(dist, 'agent.cjs'), join(alone, 'worker.cjs'))
+    const worker = new Worker(join(alone, 'worker.cjs'), {workerData: {marPatternWorker: true}})
+    try {
+      const ask = (message: object) =>
+        new Promise<Record<string, unknown>>((resolve) => {
+          worker.once('message', resolve)
+          worker.postMessage(message)
+        })
+      expect(await ask({id: 1, pattern: 'listening on port \\d+'})).toMatchObject({id: 1, steps: expect.any(Number)})
+      expect(await ask({id: 2, pattern: 'listening on port \\d+', text: 'now listening on port 8080'})).toEqual({id: 2, matched: true})
+      expect(await ask({id: 3, pattern: 'listening on port \\d+', text: 'starting'})).toEqual({id: 3, matched: false})
+      expect(await ask({id: 4, pattern: '(?=a)'})).toMatchObject({id: 4, error: expect.stringContaining('invalid or unsupported Perl syntax')})
+    } finally {
+      await worker.terminate()
+    }
   })
 
   it("is reproducible: rebuilding the same code gives the same bytes (the host keeps what it has)", () => {
