@@ -17,7 +17,10 @@ const connections: RawConnection[] = []
 const dirs: string[] = []
 afterEach(async () => {
   for (const c of connections.splice(0)) c.socket.destroy()
-  await server?.stopListening()
+  // As the daemon stops: the server closes once every session has ended, so end them too (a failed test may leave one open).
+  const closed = server?.stopListening()
+  await server?.endSessions('the test ended', true)
+  await closed
   server = undefined
   await f?.cleanup()
   f = undefined
