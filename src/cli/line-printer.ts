@@ -3,7 +3,7 @@
 // lines a second cost one syscall each turn, not one per line, and a line
 // is always written whole, so two instances' lines never splice.
 import type {Paint} from '../util/colors.js'
-import {programLineForTerminal} from '../util/terminal-text.js'
+import {programLinesFor} from '../util/terminal-text.js'
 
 export class LinePrinter {
   private pending: string[] = []
@@ -18,7 +18,7 @@ export class LinePrinter {
     names: readonly string[],
   ) {
     this.width = Math.max(3, ...names.map((n) => n.length))
-    this.shown = (stream as NodeJS.WriteStream).isTTY ? programLineForTerminal : (line) => line
+    this.shown = programLinesFor(stream)
     stream.on('error', () => {}) // a closed pipe (mar up -f | head) must not crash mar
   }
 

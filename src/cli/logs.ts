@@ -5,7 +5,7 @@ import {clientForStack, connectDaemon} from '../api/connect.js'
 import {logLineJson, type LogLineJson} from '../api/json.js'
 import {parseDuration} from '../config/units.js'
 import {createPaint} from '../util/colors.js'
-import {programLineForTerminal} from '../util/terminal-text.js'
+import {programLinesFor} from '../util/terminal-text.js'
 import {MarError} from '../util/errors.js'
 import {splitByStack, stackRefFor} from './stack-ref.js'
 
@@ -40,7 +40,7 @@ export async function runLogs(targets: string[], options: LogsOptions): Promise<
   const multiStack = groups.length > 1 || groups[0]!.ref === null
   let width = 0
   // On a terminal a line's escape sequences other than colors are shown, not obeyed; into a pipe or a file it goes as stored.
-  const shownLine = process.stdout.isTTY ? programLineForTerminal : (line: string) => line
+  const shownLine = programLinesFor(process.stdout)
   const print = (line: LogLineJson) => {
     // A daemon from before `stream` sends both.
     if (options.stream && line.stream !== options.stream) return

@@ -14,7 +14,7 @@ import {parseDuration} from '../config/units.js'
 import {packPlan} from '../config/plan-pack.js'
 import {createPaint, type Paint} from '../util/colors.js'
 import {ExitCode, MarError} from '../util/errors.js'
-import {programLineForTerminal} from '../util/terminal-text.js'
+import {programLinesFor} from '../util/terminal-text.js'
 import {refuseIfInForeground} from './one-copy.js'
 import {UpProgress} from './up-progress.js'
 
@@ -186,6 +186,7 @@ async function upWith(client: DaemonClient, plan: StackPlan, targets: string[], 
 async function reportFailures(client: DaemonClient, plan: StackPlan, failures: Array<{name: string; why: string}>, logsFrom: string | undefined, paint: Paint): Promise<void> {
   const from = logsFrom === undefined ? undefined : decodeCursor(logsFrom)
   const thisRun = (line: LogLine) => !from || compareLogPositions(decodeCursor(line.cursor), from) > 0
+  const shownLine = programLinesFor(process.stderr)
   for (const {name, why} of failures) {
     process.stderr.write(`${paint('red', `✗ ${name}`)}: ${why}\n`)
     const lines: LogLine[] = []
@@ -193,8 +194,7 @@ async function reportFailures(client: DaemonClient, plan: StackPlan, failures: A
       .stream('logs', {stack: {name: plan.name}, targets: [name], lines: 10, follow: false}, {item: (line) => thisRun(line) && lines.push(line)})
       .done.catch(() => {})
     if (lines.length === 0) process.stderr.write(paint('gray', '    (no output)\n'))
-        const shown = process.stderr.isTTY ? programLineForTerminal : (text: string) => text
-    for (const line of lines) process.stderr.write(`    ${paint('gray', `${line.stream === 'stderr' ? '!' : '|'}`)} ${shown(line.line)}\n`)
+    for (const line of lines) process.stderr.write(`    ${paint('gray', `${line.stream === 'stderr' ? '!' : '|'}`)} ${shownLine(line.line)}\n`)
   }
   process.stderr.write(`mar: ${failures.length} instance${failures.length === 1 ? '' : 's'} of ${plan.name} failed to start — see \`mar logs\` and \`mar status\`\n`)
 }

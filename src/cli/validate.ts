@@ -1,7 +1,8 @@
 // `mar validate`: load the config and print the resolved plan (or every
 // problem, exit 2). Shared by the oclif command and bin/run.js's fast path;
 // it loads only the config code — no supervisor, ink or chokidar.
-import {configError, escapeControl} from '../config/issues.js'
+import {configError} from '../config/issues.js'
+import {escapeControl} from '../util/terminal-text.js'
 import {describePlan, planToJson} from '../config/describe-plan.js'
 import {describeContainment, probeContainment} from '../supervisor/cgroup.js'
 import {ExitCode} from '../util/errors.js'

@@ -40,9 +40,6 @@ export function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
   return issues.sort((a, b) => (a.file === b.file ? (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0) : a.file < b.file ? -1 : 1))
 }
 
-// Control characters in a message are shown as escapes (src/util/terminal-text.ts).
-export {escapeControl}
-
 /** A value quoted back in a message: escaped, and cut to `max` characters. */
 export function excerpt(text: string, max = 40): string {
   const escaped = escapeControl(text)

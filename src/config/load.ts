@@ -2,7 +2,8 @@
 // plan it. The one entry point the CLI, the daemon and tests use; it never
 // throws for bad input — problems come back as data (ConfigIssue[]).
 import {discoverConfig} from './discover.js'
-import {escapeControl, sanitizeIssues, sortIssues} from './issues.js'
+import {sanitizeIssues, sortIssues} from './issues.js'
+import {escapeControl} from '../util/terminal-text.js'
 import {LIMITS} from './limits.js'
 import {readLimited} from './read-limited.js'
 import {planStack, type PlanResult} from './plan.js'

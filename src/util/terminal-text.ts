@@ -52,6 +52,11 @@ export function programLineForTerminal(line: string): string {
   return `${out}${escapeProgramText(line.slice(at))}\x1b[0m`
 }
 
+/** How program lines go to `stream`: as programLineForTerminal on a terminal; into a pipe or a file as they were stored. */
+export function programLinesFor(stream: NodeJS.WritableStream): (line: string) => string {
+  return (stream as NodeJS.WriteStream).isTTY ? programLineForTerminal : (line) => line
+}
+
 function escapeProgramText(text: string): string {
   return text.includes('\t') ? text.split('\t').map(escapeControl).join('\t') : escapeControl(text)
 }

@@ -36,7 +36,7 @@ export async function readLastLines(dir: string, stream: StreamName, options: La
       if (tooOld(time)) return []
       if (time <= maxStamp) {
         const bytes = await scanner.bytes(newline + 1, end)
-        if (await matches(grep, bytes)) found.push({time, stream, bytes, end})
+        if (!grep || (await matches(grep, bytes))) found.push({time, stream, bytes, end})
       }
     }
     while (newline >= snapshot.start && found.length < limit) {
@@ -46,7 +46,7 @@ export async function readLastLines(dir: string, stream: StreamName, options: La
       const previous = await scanner.newlineBefore(newline)
       if (time <= maxStamp) {
         const bytes = await scanner.bytes(previous + 1, newline)
-        if (await matches(grep, bytes)) found.push({time, stream, bytes, end: newline + 1})
+        if (!grep || (await matches(grep, bytes))) found.push({time, stream, bytes, end: newline + 1})
       }
       newline = previous
     }

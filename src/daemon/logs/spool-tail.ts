@@ -62,7 +62,7 @@ export async function readSpoolTail(dir: string, spoolDir: string, stream: Strea
       for (let nl = chunk.indexOf(NEWLINE); nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
         const bytes = Buffer.from(chunk.subarray(start, nl))
         start = nl + 1
-        if (!(await matches(grep, bytes))) continue
+        if (grep && !(await matches(grep, bytes))) continue
         lines.push({time, stream, bytes, end: globalEnd + (chunkStart + start - from)})
         // Only the last `limit` are wanted: drop the oldest in batches.
         if (lines.length >= 2 * limit) lines.splice(0, lines.length - limit)

@@ -19,8 +19,12 @@ export function lineText(bytes: Buffer): string {
   return text.endsWith('\r') ? text.slice(0, -1) : text
 }
 
-/** Whether a line matches `grep` (a user's pattern: src/util/user-pattern.ts). */
-export async function matches(grep: LineMatcher | undefined, bytes: Buffer): Promise<boolean> {
-  if (!grep) return true
+/**
+ * Whether a line matches a user's pattern (src/util/user-pattern.ts; off
+ * the event loop when costly: src/util/pattern-worker.ts). Readers call it
+ * only when there is a pattern (`!grep || await matches(grep, …)`): awaiting
+ * for every line would cost a turn of the microtask queue a line for nothing.
+ */
+export async function matches(grep: LineMatcher, bytes: Buffer): Promise<boolean> {
   return await grep.test(lineText(bytes))
 }

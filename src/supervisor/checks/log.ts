@@ -21,12 +21,10 @@ export function logCheck(pattern: string, bus: LineBus, now: () => number): Chec
   return {
     describe: () => `log /${pattern}/`,
     async prepare() {
-      try {
-        matcher = await compileOffLoop(pattern, 'log probe')
-      } catch (error) {
-        throw new CheckFailed((error as Error).message)
-      }
-      const m = matcher
+      const m = await compileOffLoop(pattern, 'log probe').catch((error: Error) => {
+        throw new CheckFailed(error.message)
+      })
+      matcher = m
       unsubscribe = bus.subscribe(({line}) => {
         if (queuedBytes + line.length > MAX_QUEUED_BYTES) return
         queuedBytes += line.length
