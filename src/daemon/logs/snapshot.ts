@@ -186,49 +186,73 @@ export class StoreSnapshot {
   private async openSlot(slot: number): Promise<Slot> {
     const giveUpAt = Date.now() + ROTATION_WAIT_MS
     for (;;) {
+      // What this look opened: kept with the snapshot when it returns a slot, closed when it looks again.
+      const opened: FileHandle[] = []
+      const keep = <T>(result: T): T => {
+        this.files.push(...opened)
+        return result
+      }
+      const drop = () => Promise.all(opened.map((f) => f.close().catch(() => {})))
       const path = indexPath(this.dir, this.stream, slot)
       const file = await tryOpen(path)
       if (!file) return 'missing'
-      this.files.push(file)
+      opened.push(file)
       const index = await SegmentIndex.open(file)
       const first = index.count > 0 ? await index.get(0) : undefined
       const last = index.count > 0 ? await index.get(index.count - 1) : undefined
-      if (!first || !last || recordEnd(last) === first.globalStart) return 'empty'
+      if (!first || !last || recordEnd(last) === first.globalStart) return keep('empty')
       // Whatever the index describes was written to the log before the index was.
       const log = await tryOpen(logPath(this.dir, this.stream, slot))
-      if (log) this.files.push(log)
+      if (log) opened.push(log)
       // Still there after the log was opened: the log is the one it describes. Else a rotation moved it: look again.
-      if (lstatSync(path, {throwIfNoEntry: false})?.ino !== (await file.stat()).ino) continue
+      if (lstatSync(path, {throwIfNoEntry: false})?.ino !== (await file.stat()).ino) {
+        await drop()
+        continue
+      }
       const start = first.globalStart
       const end = recordEnd(last)
       // The layout before spools, not migrated yet (no daemon of this version opened it): the child's
       // out.log holds every kept segment at its raw offsets (rotated ones have no log of their own).
       if ((this.oldLayout ??= mayBeOldLayout(this.dir))) {
         const raw = log && slot === 0 ? log : await this.rawLog(log)
-        if (raw && (await raw.stat()).size >= last.rawStart + last.length) return {index, start, end, log: raw, at: first.rawStart}
+        if (raw && (await raw.stat()).size >= last.rawStart + last.length) return keep({index, start, end, log: raw, at: first.rawStart})
       }
       if (!log) {
         // Mid-rotation each index moves one slot up just before its log does: for that moment
         // this slot has the index and not yet the log. Taken for a gap, it ended the read early
-        // (the slot above holds an older segment, so "the one we need is gone"): look again.
-        if (lstatSync(nextIndexPath(this.dir, this.stream), {throwIfNoEntry: false}) && Date.now() < giveUpAt) {
-          await new Promise((resolve) => setTimeout(resolve, 1))
+        // (the slot above holds an older segment, so "the one we need is gone"): look again —
+        // while a rotation is under way, which takes milliseconds; a marker a crash left behind
+        // (the next daemon finishes that rotation) is old, and nothing is waited for.
+        await drop()
+        if (rotationUnderWay(nextIndexPath(this.dir, this.stream)) && Date.now() < giveUpAt) {
+          await new Promise((resolve) => setTimeout(resolve, ROTATION_POLL_MS))
           continue
         }
         // An index without its log (left by a migration a crash interrupted): nothing to read there.
         return 'missing'
       }
-      return {index, start, end, log, at: 0}
+      return keep({index, start, end, log, at: 0})
     }
   }
 }
 
 /**
  * How long a reader waits for a rotation's rename of a log to follow its index's. The renames are
- * back to back in the writer; only a rotation a crash left half done (its `out.idx.new` stays until
- * the next daemon finishes it) makes a reader wait this long, once per such slot.
+ * back to back in the writer, so this is a bound, not an expected wait.
  */
 const ROTATION_WAIT_MS = 1000
+/** How often it looks again meanwhile (each look opens the slot's index anew, closing the last). */
+const ROTATION_POLL_MS = 10
+/**
+ * A rotation's marker (`out.idx.new`) this much older than now was left by a crash, not written
+ * by a rotation under way: the next daemon finishes that rotation, and readers do not wait for it.
+ */
+const LIVE_ROTATION_MS = 10_000
+
+function rotationUnderWay(marker: string): boolean {
+  const info = lstatSync(marker, {throwIfNoEntry: false})
+  return info !== undefined && Date.now() - info.mtimeMs < LIVE_ROTATION_MS
+}
 
 async function tryOpen(path: string): Promise<FileHandle | undefined> {
   try {

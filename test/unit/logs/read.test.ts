@@ -1,7 +1,7 @@
 // Reading the store: the last lines (limit, since, grep, partial, long
 // lines) and following from a cursor (batches, rotation, skipped data),
 // also while the store rotates under the reader.
-import {renameSync, writeFileSync} from 'node:fs'
+import {readdirSync, renameSync, utimesSync, writeFileSync} from 'node:fs'
 import {open} from 'node:fs/promises'
 import {afterEach, describe, expect, it, vi} from 'vitest'
 import {InstanceLogs, lineText, readLastLines, readLinesFrom, type StoredLine} from '../../../src/daemon/logs/index.js'
@@ -146,6 +146,36 @@ describe('reading while the store rotates', () => {
     const reading = readLastLines(dir, 'stdout', {limit: 5000})
     setTimeout(() => renameSync(logPath(dir, 'stdout', 1), logPath(dir, 'stdout', 2)), 100)
     expect(numbers(await reading)).toEqual(all)
+  })
+
+  it('while it waits for a log that never follows, it holds no more files than one look needs; a marker a crash left is not waited for', async () => {
+    const {dir, add} = await store({maxSize: 1000, keep: 100})
+    for (let i = 0; i < 4; i++) await add(numberedLines('n', i * 100, 100))
+    const top = Math.max(...slotsOnDisk(dir, 'stdout'))
+    writeFileSync(nextIndexPath(dir, 'stdout'), '')
+    for (let slot = top; slot >= 2; slot--) {
+      renameSync(indexPath(dir, 'stdout', slot), indexPath(dir, 'stdout', slot + 1))
+      renameSync(logPath(dir, 'stdout', slot), logPath(dir, 'stdout', slot + 1))
+    }
+    renameSync(indexPath(dir, 'stdout', 1), indexPath(dir, 'stdout', 2))
+    const openFiles = () => readdirSync('/proc/self/fd').length
+    const before = openFiles()
+    let most = before
+    const sampler = setInterval(() => (most = Math.max(most, openFiles())), 5)
+    // Slot 2's log never comes: the read looks again until it gives up, each look closing the last one's files.
+    const waited = numbers(await readLastLines(dir, 'stdout', {limit: 5000}))
+    clearInterval(sampler)
+    expect(most - before).toBeLessThan(20)
+    // The same half-done rotation, its marker old: left by a crash, so nothing is waited for — and the same lines come back.
+    const old = new Date(Date.now() - 60_000)
+    utimesSync(nextIndexPath(dir, 'stdout'), old, old)
+    const timers = vi.spyOn(globalThis, 'setTimeout')
+    try {
+      expect(numbers(await readLastLines(dir, 'stdout', {limit: 5000}))).toEqual(waited)
+      expect(timers).not.toHaveBeenCalled()
+    } finally {
+      timers.mockRestore()
+    }
   })
 
 
