@@ -9,6 +9,7 @@
 // pods that wait run as the ServiceAccount `mar-wait`, allowed only to read
 // Deployments and Jobs of the namespace.
 import type {GroupPlan, RunnerPlan, StackPlan} from '../../config/types.js'
+import {dnsLabel} from '../names.js'
 import type {ExportReport} from '../unexpressed.js'
 import type {K8sObject} from './container.js'
 
@@ -59,17 +60,13 @@ function orderedWaits(group: GroupPlan, add: (runner: RunnerPlan, on: RunnerPlan
   if (group.runners.length > 1) report.lost(`group ${group.name}`, 'strategy', 'ordered: stop in reverse order', 'started in order (init containers); Kubernetes stops them all at once')
 }
 
-function safeName(text: string): string {
-  return text.length <= 63 ? text : text.slice(0, 63).replace(/-+$/, '')
-}
-
 export function waitContainers(waits: readonly Wait[], image: string): K8sObject[] {
   return waits.flatMap((wait) => {
     const ref = `${wait.kind}/${wait.name}`
     const until = wait.kind === 'job' ? ['kubectl', 'wait', '--for=condition=complete', ref, '--timeout=-1s'] : ['kubectl', 'rollout', 'status', ref, '--watch', '--timeout=0s']
     return [
-      {name: safeName(`created-${wait.kind}-${wait.name}`), image, command: ['kubectl', 'wait', '--for=create', ref, '--timeout=-1s']},
-      {name: safeName(`wait-${wait.kind}-${wait.name}`), image, command: until},
+      {name: dnsLabel(`created-${wait.kind}-${wait.name}`), image, command: ['kubectl', 'wait', '--for=create', ref, '--timeout=-1s']},
+      {name: dnsLabel(`wait-${wait.kind}-${wait.name}`), image, command: until},
     ]
   })
 }

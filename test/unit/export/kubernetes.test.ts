@@ -213,6 +213,25 @@ describe('exportKubernetes: what Kubernetes cannot express', () => {
   })
 })
 
+describe('exportKubernetes: long names', () => {
+  it('the init containers that wait for two long names sharing a start keep apart (a container name is at most 63 characters)', async () => {
+    const a = `${'a'.repeat(50)}x`
+    const b = `${'a'.repeat(50)}y`
+    const {plan: p, cleanup: done} = await planOf(`image: x\ngroups:\n  base:\n    runners:\n      ${a}: x\n      ${b}: x\n  app:\n    depends_on: [base]\n    runners:\n      web: x\n`)
+    try {
+      const r = exportKubernetes(p, {baseEnv: SHELL_ENV, extraEnv: []})
+      const web = objectsOf(r).find((o) => o.kind === 'Deployment' && o.metadata.name === 'web')!
+      const names: string[] = web.spec.template.spec.initContainers.map((c: Obj) => c.name)
+      expect(names).toHaveLength(4)
+      expect(new Set(names).size).toBe(4)
+      expect(Math.max(...names.map((n) => n.length))).toBeLessThanOrEqual(63)
+      expect(schemaErrors(objectsOf(r))).toEqual([])
+    } finally {
+      done()
+    }
+  })
+})
+
 describe('exportKubernetes: bad input', () => {
   it('a runner with no image: one line each, naming the runner and the key, exit 2', async () => {
     const {plan: p, cleanup: done} = await planOf('runners:\n  web: node s.js\n  db: {cmd: postgres, image: postgres:16}\n  worker: node w.js\n')
