@@ -46,7 +46,7 @@ export function nomadJobId(stack: string): string {
  * Convert each name of `names` with `convert`; say which changed (a note),
  * and refuse two that become the same name (exit 2), naming both.
  */
-export function convertNames(names: readonly string[], convert: (name: string) => string, what: string, report: ExportReport): Map<string, string> {
+export function convertNames(names: readonly string[], convert: (name: string) => string, what: string, report: ExportReport, options: {quiet?: boolean} = {}): Map<string, string> {
   const out = new Map<string, string>()
   const taken = new Map<string, string>()
   for (const name of names) {
@@ -58,7 +58,7 @@ export function convertNames(names: readonly string[], convert: (name: string) =
     }
     taken.set(converted, name)
     out.set(name, converted)
-    if (converted !== name) report.note(`${what} "${name}" is named "${converted}" in ${report.engine} (${what === 'stack' ? 'its' : 'their'} names allow fewer characters)`)
+    if (converted !== name && !options.quiet) report.note(`${what} "${name}" is named "${converted}" in ${report.engine} (${what === 'stack' ? 'its' : 'their'} names allow fewer characters)`)
   }
   return out
 }

@@ -8,7 +8,7 @@
 import type {StackPlan} from '../../config/types.js'
 import type {ExportedFile} from '../../systemd/export.js'
 import {ExitCode, MarError} from '../../util/errors.js'
-import {convertNames, nomadJobId} from '../names.js'
+import {convertNames, dnsLabel, nomadJobId, portLabel} from '../names.js'
 import type {EnvOptions} from '../stack-env.js'
 import {ExportReport, unexpressedComment} from '../unexpressed.js'
 import {unexportedKeys} from '../unexported-keys.js'
@@ -127,6 +127,10 @@ function annotate(plan: StackPlan, jobs: NomadObject[], report: ExportReport): v
 export function exportNomad(plan: StackPlan, options: NomadOptions): NomadExport {
   const report = new ExportReport('Nomad')
   const id = convertNames([plan.name], nomadJobId, 'stack', report).get(plan.name)!
+  // A runner's port label and its service's name are made from its name (checks.ts): two runners must not share one.
+  const runners = plan.groups.flatMap((g) => g.runners)
+  convertNames(runners.filter((r) => r.instances.some((i) => i.port !== undefined)).map((r) => r.name), portLabel, 'runner', report, {quiet: true})
+  convertNames(runners.map((r) => r.name), (name) => dnsLabel(`${plan.name}-${name}`), 'runner', report, {quiet: true})
   unexportedKeys(plan, report, 'Nomad')
   const layout = layoutJobs(plan, report)
   const jobs = [job(plan, id, layout.main, options, report)]

@@ -182,6 +182,13 @@ describe('exportNomad: layouts', () => {
     await expect(exported('groups:\n  app:\n    runners:\n      web: {cmd: y, scale: 2}\n      worker: z\n  app-web:\n    runners:\n      other: x\n')).rejects.toThrow('groups "app" and "app-web" would both have a task group named "app-web" in Nomad')
   })
 
+  it('two runners whose names give one port label or one service name are refused, naming both', async () => {
+    // api-v1 and api_v1: NOMAD_PORT_api_v1 both, and one of the ports would be dropped without a word.
+    await expect(exported('runners:\n  api-v1: {cmd: x, port: 3000}\n  api_v1: {cmd: y, port: 4000}\n')).rejects.toThrow('runners "api-v1" and "api_v1" both become "api_v1" in Nomad')
+    // Without ports they still share a service name (s-api-v1).
+    await expect(exported('runners:\n  api-v1: x\n  api_v1: y\n')).rejects.toThrow(/runners "api-v1" and "api_v1" both become "[a-z0-9-]*api-v1" in Nomad/)
+  })
+
   it('without --workdir: where the stack is for mar; a remote host’s home is not known', async () => {
     const r = await exported('hosts:\n  h1: {ssh: h1}\nrunners:\n  web: {cmd: x}\n  far: {cmd: y, hosts: [h1]}\n', {workdir: undefined})
     const [web, far] = (r.jobs[0]!.Job as Obj).TaskGroups[0].Tasks
