@@ -6,6 +6,7 @@ import {relative, resolve} from 'node:path'
 import type {ExportedFile} from '../systemd/export.js'
 import type {ExportReport} from '../export/unexpressed.js'
 import {ExitCode, MarError} from '../util/errors.js'
+import {shellWord} from '../util/format.js'
 
 export interface OutputFlags {
   output?: string
@@ -61,5 +62,5 @@ export async function finishExport(result: FinishedExport, target: string, flags
   for (const warning of warnings) io.err(`mar: warning: ${warning}`)
   if (flags.quiet) return
   for (const path of paths) io.out(`wrote ${relative(cwd, path) || path}`)
-  io.out(result.next(relative(cwd, dir) || '.'))
+  io.out(result.next(shellWord(relative(cwd, dir) || '.')))
 }

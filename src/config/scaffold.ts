@@ -6,6 +6,7 @@ import {stringify} from 'yaml'
 import {parseProcfile} from './procfile.js'
 import {didYouMean} from './suggest.js'
 import type {ConfigIssue} from './types.js'
+import {shellWord} from '../util/format.js'
 
 export const MODELINE = '# yaml-language-server: $schema='
 
@@ -85,7 +86,7 @@ export function convertPackageJson(file: string, text: string, options: {modelin
   const runners: Record<string, string> = {}
   for (const script of chosen) {
     const runner = script.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'script'
-    runners[runner] = /^[\w:.@/-]+$/.test(script) ? `npm run ${script}` : `npm run '${script.replace(/'/g, `'\\''`)}'`
+    runners[runner] = `npm run ${shellWord(script)}`
   }
   const rest = available.filter((name) => !chosen.includes(name))
   const head = [

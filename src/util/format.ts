@@ -37,3 +37,8 @@ export function formatDuration(ms: number): string {
 export function formatUptime(ms: number): string {
   return ms < 1000 ? formatDuration(ms) : formatDuration(Math.floor(ms / 1000) * 1000)
 }
+
+/** A word as a POSIX shell reads it back: as it is when plain, else in single quotes — for commands mar prints for the user to run. */
+export function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`
+}

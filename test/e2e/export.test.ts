@@ -105,6 +105,13 @@ describe('mar export kubernetes', () => {
 })
 
 describe('mar export nomad', () => {
+  it("the command it prints to run the job is one a shell reads back, whatever the directory's name", async () => {
+    const dir = stack(TINY)
+    const result = await mar(['export', 'nomad', "jobs of O'Brien", '--workdir', '/srv/tiny'], {cwd: dir})
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain(`run: nomad job run -json 'jobs of O'\\''Brien'/tiny.nomad.json\n`)
+  })
+
   it('writes ./nomad/<stack>.nomad.json; the job is what nomad job run -json takes', async () => {
     const dir = stack(TINY)
     const result = await mar(['export', 'nomad', '--workdir', '/srv/tiny'], {cwd: dir, env: {SHELL_ONLY_TOKEN: 'from-the-shell'}})

@@ -3,6 +3,7 @@
 import {relative, resolve} from 'node:path'
 import {Args, Flags} from '@oclif/core'
 import {MarCommand} from '../../cli/base-command.js'
+import {shellWord} from '../../util/format.js'
 
 export default class ExportSystemd extends MarCommand {
   static override description = `Write the stack as native systemd units: one service per instance (<stack>-<instance>.service, e.g. shop-web.1.service) and <stack>.target, which wants them all.
@@ -48,10 +49,6 @@ Install them with: cp DIR/* /etc/systemd/system/ && systemctl daemon-reload && s
     for (const path of paths) this.out(`wrote ${relative(cwd, path) || path}`)
     const ctl = scope === 'user' ? 'systemctl --user' : 'systemctl'
     const into = scope === 'user' ? '~/.config/systemd/user/' : '/etc/systemd/system/'
-    this.out(`install: cp ${shellQuote(dir)}/* ${into} && ${ctl} daemon-reload && ${ctl} enable --now ${result.target}`)
+    this.out(`install: cp ${shellWord(dir)}/* ${into} && ${ctl} daemon-reload && ${ctl} enable --now ${result.target}`)
   }
-}
-
-function shellQuote(text: string): string {
-  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`
 }
