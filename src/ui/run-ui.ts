@@ -4,7 +4,8 @@
 // --detach-on-ready — the terminal is given back as it was (the alternate
 // screen left, the cursor shown, mouse reporting and raw mode off) before
 // anything is printed.
-import {appendFileSync} from 'node:fs'
+import {closeSync, constants, openSync, writeSync} from 'node:fs'
+import {MarError} from '../util/errors.js'
 import type {DaemonClient} from '../api/client.js'
 import type {StackPlan, UiApi} from './app.js'
 import {MOUSE_OFF, MOUSE_ON, translateLegacyMouse} from './mouse.js'
@@ -29,6 +30,7 @@ export async function runUi(options: RunUiOptions): Promise<UiEnd> {
   const stdout = options.stdout ?? process.stdout
   const stdin = options.stdin ?? process.stdin
   const {keys, warning} = loadKeyMap()
+  const frames = frameLog(process.env.MAR_UI_FRAME_LOG)
   const api: UiApi = {client: options.client, stack: options.stack, readOnly: options.readOnly, detachOnReady: options.detachOnReady, ...(options.reloadPlan ? {reloadPlan: options.reloadPlan} : {})}
   const tty = Boolean(stdout.isTTY)
   let settle: (end: UiEnd) => void = () => {}
@@ -52,7 +54,7 @@ export async function runUi(options: RunUiOptions): Promise<UiEnd> {
   process.once('exit', restore)
   const instance = render(
     React.createElement(App, {api, keys, color: options.color, onExit: (reason) => settle({reason}), ...(warning ? {notice: warning} : {})}),
-    {stdout, stdin, exitOnCtrlC: false, patchConsole: false, maxFps: 60, ...frameLog(process.env.MAR_UI_FRAME_LOG)},
+    {stdout, stdin, exitOnCtrlC: false, patchConsole: false, maxFps: 60, ...frames.options},
   )
   const end = await ended
   // Reports stop before the keys stop being read: one arriving after would be typed at the shell.
@@ -64,6 +66,7 @@ export async function runUi(options: RunUiOptions): Promise<UiEnd> {
   instance.unmount()
   instance.cleanup()
   untranslate()
+  frames.close()
   restore()
   process.off('exit', restore)
   // Said on the screen's status line while it ran, and once more where it stays readable.
@@ -109,8 +112,31 @@ async function loadForLiveTerminal<T>(load: () => Promise<T>): Promise<T> {
  * MAR_UI_FRAME_LOG=FILE: a line per frame ink draws — the time (ms since the
  * epoch) and how long ink took to lay it out and render it (ms). For finding
  * what makes the screen slow; see "Terminal UI" under Benchmarks in the README.
+ * Opened once, before the screen starts: a path that cannot be written is one
+ * line then, not an error thrown from inside a frame. A write that fails later
+ * (a full disk) ends the log, not the screen.
  */
-function frameLog(file: string | undefined): {onRender?: (metrics: {renderTime: number}) => void} {
-  if (!file) return {}
-  return {onRender: ({renderTime}) => appendFileSync(file, `${Date.now()} ${renderTime.toFixed(2)}\n`)}
+function frameLog(file: string | undefined): {options: {onRender?: (metrics: {renderTime: number}) => void}; close(): void} {
+  if (!file) return {options: {}, close: () => {}}
+  let fd: number | null
+  try {
+    fd = openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    const why = code === 'ENOENT' ? 'its directory does not exist' : code === 'EACCES' ? 'permission denied' : code === 'ELOOP' ? 'it is a symbolic link' : (error as Error).message
+    throw new MarError('bad-output', `MAR_UI_FRAME_LOG: cannot write ${file}: ${why}`, {hint: 'name a file you can write, or unset MAR_UI_FRAME_LOG'})
+  }
+  const close = () => {
+    if (fd !== null) closeSync(fd)
+    fd = null
+  }
+  const onRender = ({renderTime}: {renderTime: number}) => {
+    if (fd === null) return
+    try {
+      writeSync(fd, `${Date.now()} ${renderTime.toFixed(2)}\n`)
+    } catch {
+      close()
+    }
+  }
+  return {options: {onRender}, close}
 }

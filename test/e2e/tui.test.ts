@@ -265,6 +265,15 @@ describe.skipIf(skip !== null)('mar ui in a real terminal against a real daemon'
     expect(TmuxDriver.notRestored(state)).toBeNull()
   })
 
+  it('MAR_UI_FRAME_LOG naming a file that cannot be written is one line and exit 1, before the screen starts', async () => {
+    const s = await setup({MAR_UI_FRAME_LOG: '/nonexistent-mar-dir/frames.log'})
+    const tmux = await s.ui()
+    const state = await tmux.waitForExit(15_000)
+    expect(state.exitStatus).toBe(1)
+    expect(TmuxDriver.notRestored(state)).toBeNull()
+    expect(await tmux.capture({joinWrapped: true})).toContain('mar: MAR_UI_FRAME_LOG: cannot write /nonexistent-mar-dir/frames.log: its directory does not exist — name a file you can write, or unset MAR_UI_FRAME_LOG')
+  })
+
   it('--no-mouse: no mouse reporting while the screen is up, so the terminal selects text as usual', async () => {
     const s = await setup()
     const tmux = await s.ui(['--no-mouse'])
