@@ -131,11 +131,10 @@ export function describeChange(before: InstanceInfo | undefined, info: InstanceI
  * client. `R` reloads from the same config file, as `mar reload` would from another terminal.
  */
 async function showScreen(plan: StackPlan, detachOnReady: boolean, color: boolean, mouse: boolean): Promise<string | null> {
-  const [{clientForStack}, {runUi}, {loadPlanOrThrow}, {packPlan}] = await Promise.all([import('../api/connect.js'), import('../ui/run-ui.js'), import('./load-plan.js'), import('../config/plan-pack.js')])
+  const [{clientForStack}, {runUi}, {reloadFrom}] = await Promise.all([import('../api/connect.js'), import('../ui/run-ui.js'), import('./open-ui.js')])
   const client = await clientForStack({name: plan.name}, {start: false})
   try {
-    const reloadPlan = async () => packPlan(await loadPlanOrThrow(plan.configPath, process.cwd(), {warn: () => {}}))
-    const end = await runUi({client, stack: plan.name, readOnly: false, detachOnReady, color, mouse, reloadPlan})
+    const end = await runUi({client, stack: plan.name, readOnly: false, detachOnReady, color, mouse, reloadPlan: reloadFrom(plan.configPath)})
     // Why the stack stops now, as the line before "stopping all instances" says it; null: it goes on (detached).
     if (end.reason === 'detached') return null
     if (end.reason === 'signal') return end.signal === 'SIGINT' ? 'Ctrl-C' : end.signal

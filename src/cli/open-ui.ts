@@ -5,7 +5,7 @@
 import type {DaemonClient} from '../api/client.js'
 import {clientForStack} from '../api/connect.js'
 import type {StackRef} from '../api/protocol.js'
-import {packPlan} from '../config/plan-pack.js'
+import {packPlan, type PackedPlan} from '../config/plan-pack.js'
 import {ExitCode, MarError} from '../util/errors.js'
 import {loadPlanOrThrow} from './load-plan.js'
 
@@ -35,7 +35,12 @@ export async function openUi(ref: StackRef | null, options: OpenUiOptions): Prom
   }
 }
 
-/** The screen on a connected client (also `mar up -f --ui`'s, on its own stack). */
+/** The screen's `R`: the stack's config loaded again as `mar reload` loads it. */
+export function reloadFrom(config: string): () => Promise<PackedPlan> {
+  return async () => packPlan(await loadPlanOrThrow(config, process.cwd(), {warn: () => {}}))
+}
+
+/** The screen on a connected client. */
 export async function showOn(client: DaemonClient, ref: StackRef | null, options: OpenUiOptions): Promise<number> {
   let stack: string | null = ref?.name ?? null
   let config: string | undefined
@@ -55,7 +60,7 @@ export async function showOn(client: DaemonClient, ref: StackRef | null, options
     detachOnReady: options.detachOnReady,
     mouse: options.mouse ?? true,
     color: options.color,
-    ...(config !== undefined && !options.readOnly ? {reloadPlan: async () => packPlan(await loadPlanOrThrow(config, process.cwd(), {warn: () => {}}))} : {}),
+    ...(config !== undefined && !options.readOnly ? {reloadPlan: reloadFrom(config)} : {}),
   })
   if (end.reason === 'lost') {
     process.stderr.write(`mar: the daemon went away: ${end.message}\n`)
