@@ -6,6 +6,7 @@
 import {describeReason} from '../api/describe.js'
 import type {GroupInfo, GroupPhase, HostInfo, InstanceInfo, InstanceState, StackInfo, StatusReply, WatchEvent} from '../api/protocol.js'
 import {shownName} from '../api/targets.js'
+import {formatAge} from '../util/format.js'
 
 /** Samples kept per instance for the sparklines: enough for a 30-cell line, bounded whatever the uptime. */
 export const HISTORY_SAMPLES = 30
@@ -356,16 +357,15 @@ export function tableLines(state: UiState, options: TableOptions): Line[] {
 
 /**
  * Whether moving the clock from `from` to `to` changes what the table shows:
- * an uptime in its first minute (seconds) or crossing a minute, or a restart
- * countdown. When nothing does, the screen need not even be looked at.
+ * an uptime as the table writes it (formatAge), or a restart countdown. When
+ * nothing does, the screen need not even be looked at.
  */
 export function clockChangesTable(state: UiState, from: number, to: number): boolean {
   for (const info of state.instances.values()) {
     if (info.reasonCode === 'backoff' && info.nextRestartAt) return true
     if (!info.startedAt || info.pid === null) continue
     const started = Date.parse(info.startedAt)
-    if (to - started < 61_000) return true
-    if (Math.floor((from - started) / 60_000) !== Math.floor((to - started) / 60_000)) return true
+    if (formatAge(from - started) !== formatAge(to - started)) return true
   }
   return false
 }

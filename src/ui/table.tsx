@@ -10,7 +10,7 @@
 import {Box, Text} from 'ink'
 import React, {memo} from 'react'
 import type {ProbeInfo} from '../api/protocol.js'
-import {formatBytes} from '../util/format.js'
+import {formatAge, formatBytes} from '../util/format.js'
 import {PHASE_TONE, sparkline, STATE_SYMBOL, STATE_TONE, type History, type Line, type Tone} from './state.js'
 
 export interface Scaled {
@@ -75,22 +75,6 @@ export function windowStart(count: number, selected: number, rows: number): numb
   return Math.max(0, Math.min(count - rows, selected - Math.floor(rows / 2)))
 }
 
-/**
- * Uptime as the table shows it: seconds in the first minute, then minutes,
- * hours and days (as pm2 and kubectl do), so an idle screen changes once a
- * minute, not once a second. `mar describe` and the details view keep the
- * exact figure.
- */
-export function formatAge(ms: number): string {
-  const s = Math.floor(ms / 1000)
-  if (s < 60) return `${s}s`
-  const m = Math.floor(s / 60)
-  if (m < 60) return `${m}m`
-  const h = Math.floor(m / 60)
-  if (h < 24) return m % 60 === 0 ? `${h}h` : `${h}h${m % 60}m`
-  const d = Math.floor(h / 24)
-  return h % 24 === 0 ? `${d}d` : `${d}d${h % 24}h`
-}
 
 function signatureOf(segments: Segment[], inverse: boolean, bold: boolean): string {
   let sig = `${inverse ? 'i' : ''}${bold ? 'b' : ''}`

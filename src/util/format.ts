@@ -38,6 +38,23 @@ export function formatUptime(ms: number): string {
   return ms < 1000 ? formatDuration(ms) : formatDuration(Math.floor(ms / 1000) * 1000)
 }
 
+/**
+ * Uptime as the table shows it: seconds in the first minute, then minutes,
+ * hours and days (as pm2 and kubectl do), so an idle screen changes once a
+ * minute, not once a second. `mar describe` and the details view keep the
+ * exact figure.
+ */
+export function formatAge(ms: number): string {
+  const s = Math.floor(ms / 1000)
+  if (s < 60) return `${s}s`
+  const m = Math.floor(s / 60)
+  if (m < 60) return `${m}m`
+  const h = Math.floor(m / 60)
+  if (h < 24) return m % 60 === 0 ? `${h}h` : `${h}h${m % 60}m`
+  const d = Math.floor(h / 24)
+  return h % 24 === 0 ? `${d}d` : `${d}d${h % 24}h`
+}
+
 /** A word as a POSIX shell reads it back: as it is when plain, else in single quotes — for commands mar prints for the user to run. */
 export function shellWord(text: string): string {
   return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`

@@ -89,5 +89,7 @@ describe('the clock and the table', () => {
   })
   it('otherwise it changes nothing shown: an idle screen of long-running instances is left alone', () => {
     expect(clockChangesTable(stateWith(['a.1', {startedAt: new Date(at - 90_000).toISOString()}], ['b.1', {state: 'stopped', pid: null, startedAt: null}]), at, at + 1000)).toBe(false)
+    // Up for days the table shows days and hours: a minute going by changes nothing there.
+    expect(clockChangesTable(stateWith(['a.1', {startedAt: new Date(at - 2 * 86_400_000 - 119_500).toISOString()}]), at, at + 1000)).toBe(false)
   })
 })
