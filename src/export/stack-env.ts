@@ -15,7 +15,7 @@ export function isSecretName(key: string): boolean {
 }
 
 /** PORT and MAR_* describe the instance; each engine sets them its own way. */
-export function isInstanceVariable(key: string): boolean {
+function isInstanceVariable(key: string): boolean {
   return key === 'PORT' || key.startsWith('MAR_')
 }
 

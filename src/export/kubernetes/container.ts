@@ -32,13 +32,13 @@ export interface ContainerResult {
 }
 
 /** A CPU count as a Kubernetes quantity: `500m`, `2`. */
-export function cpuQuantity(cpus: number): string {
+function cpuQuantity(cpus: number): string {
   const milli = Math.max(1, Math.round(cpus * 1000))
   return milli % 1000 === 0 ? String(milli / 1000) : `${milli}m`
 }
 
 /** Bytes as a Kubernetes quantity: `256Mi`, `1Gi`, or plain bytes. */
-export function memoryQuantity(bytes: number): string {
+function memoryQuantity(bytes: number): string {
   for (const [unit, size] of [['Ti', 1024 ** 4], ['Gi', 1024 ** 3], ['Mi', 1024 ** 2], ['Ki', 1024]] as const) {
     if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`
   }
