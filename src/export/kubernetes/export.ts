@@ -5,13 +5,13 @@
 // comment at the top of the runner's file.
 import {basename} from 'node:path'
 import {formatCommand} from '../../config/describe-plan.js'
-import type {GroupPlan, RunnerPlan, StackPlan} from '../../config/types.js'
+import type {RunnerPlan, StackPlan} from '../../config/types.js'
 import {ExitCode, MarError} from '../../util/errors.js'
 import type {ExportedFile} from '../../systemd/export.js'
 import {convertNames, dnsLabel} from '../names.js'
 import {runnerEnv, type EnvOptions} from '../stack-env.js'
 import {ExportReport, unexpressedComment, type Unexpressed} from '../unexpressed.js'
-import {unexportedKeys} from '../unexported-keys.js'
+import {groupRestartItems, onlyLocal, unexportedKeys} from '../unexported-keys.js'
 import {buildContainer, instanceVariables, type K8sObject} from './container.js'
 import {renderYaml, type YamlDoc} from './render.js'
 import {DEFAULT_KUBECTL_IMAGE, WAIT_ACCOUNT, runnerWaits, waitAccount, waitContainers} from './waits.js'
@@ -56,16 +56,10 @@ function images(plan: StackPlan, runners: RunnerPlan[], option: string | undefin
 
 function nodeAffinity(runner: RunnerPlan, subject: string, report: ExportReport): K8sObject | undefined {
   const hosts = runner.hosts
-  if (!hosts || (hosts.length === 1 && hosts[0] === 'local')) return undefined
+  if (!hosts || onlyLocal(hosts)) return undefined
   const keys = hosts.map((h) => `mar/${h.length <= 63 ? h : dnsLabel(h)}`)
   report.note(`${subject}: placed only on nodes labelled ${keys.join(' or ')} (kubectl label node NODE ${keys[0]}=)`)
   return {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: keys.map((key) => ({matchExpressions: [{key, operator: 'Exists'}]}))}}}
-}
-
-function groupItems(group: GroupPlan, report: ExportReport): void {
-  const subject = `group ${group.name}`
-  if (group.restart.strategy !== 'one-for-one') report.lost(subject, 'restart', `${group.restart.strategy} (restart the group's runners together)`, 'each pod restarts on its own')
-  if (group.restart.limit) report.lost(subject, 'restart.limit', `${group.restart.limit.count} restarts of the group`, 'no group-wide limit')
 }
 
 function header(plan: StackPlan, runner: RunnerPlan, items: Unexpressed[]): string[] {
@@ -91,7 +85,7 @@ export function exportKubernetes(plan: StackPlan, options: KubernetesOptions): K
   )
   const image = images(plan, runners, options.image)
   const waits = runnerWaits(plan, names, report)
-  for (const group of plan.groups) groupItems(group, report)
+  for (const group of plan.groups) groupRestartItems(group, 'each pod', report)
   unexportedKeys(plan, report, 'Kubernetes')
 
   const partOf = dnsLabel(plan.name)

@@ -3,7 +3,7 @@
 // Deployment (replicas = scale) or, for a oneshot, a Job, and a Service when
 // it has a port. mar's restart policy becomes what each allows: a
 // Deployment's pods always restart; a Job's retry on failure or never.
-import {DEFAULTS} from '../../config/defaults.js'
+import {isDefaultBackoff} from '../unexported-keys.js'
 import {formatDuration} from '../../util/format.js'
 import type {InstancePlan, RunnerPlan} from '../../config/types.js'
 import type {ExportReport} from '../unexpressed.js'
@@ -32,18 +32,13 @@ export function service(meta: Meta, selector: Record<string, string>, port: numb
   return {apiVersion: 'v1', kind: 'Service', metadata: metadata(meta), spec: {selector, ports: [{name: 'port', port, targetPort: port, protocol: 'TCP'}]}}
 }
 
-function backoffChanged(instance: InstancePlan): boolean {
-  const b = instance.restart.backoff
-  const d = DEFAULTS.backoff
-  return b.initialMs !== d.initialMs || b.maxMs !== d.maxMs || b.factor !== d.factor
-}
 
 /** A Deployment's restart behaviour: always; what mar's policy asks beyond that is listed. */
 export function deploymentRestart(instance: InstancePlan, subject: string, report: ExportReport): void {
   const {policy, limit, backoff} = instance.restart
   if (policy !== 'always') report.lost(subject, 'restart', `policy ${policy}`, "a Deployment's pods always restart (restartPolicy: Always), after a clean exit too")
   if (limit) report.lost(subject, 'restart.limit', `${limit.count}/${formatDuration(limit.windowMs)}`, 'the kubelet restarts without limit (CrashLoopBackOff)')
-  if (backoffChanged(instance)) report.lost(subject, 'restart.backoff', `${formatDuration(backoff.initialMs)}…${formatDuration(backoff.maxMs)} ×${backoff.factor}`, "the kubelet's own backoff: 10s doubling up to 5m")
+  if (!isDefaultBackoff(instance.restart.backoff)) report.lost(subject, 'restart.backoff', `${formatDuration(backoff.initialMs)}…${formatDuration(backoff.maxMs)} ×${backoff.factor}`, "the kubelet's own backoff: 10s doubling up to 5m")
 }
 
 /** A Job's restartPolicy and backoffLimit for mar's policy. */
@@ -51,7 +46,7 @@ export function jobRestart(instance: InstancePlan, subject: string, report: Expo
   const {policy, limit} = instance.restart
   if (policy === 'never') return {restartPolicy: 'Never', backoffLimit: 0}
   if (policy === 'always') report.lost(subject, 'restart', 'policy always on a oneshot (run again after each success)', 'a Job runs to one success; it retries only failures (restartPolicy: OnFailure)')
-  if (backoffChanged(instance)) report.lost(subject, 'restart.backoff', `${formatDuration(instance.restart.backoff.initialMs)}…${formatDuration(instance.restart.backoff.maxMs)}`, "the Job controller's own backoff: 10s doubling up to 6m")
+  if (!isDefaultBackoff(instance.restart.backoff)) report.lost(subject, 'restart.backoff', `${formatDuration(instance.restart.backoff.initialMs)}…${formatDuration(instance.restart.backoff.maxMs)}`, "the Job controller's own backoff: 10s doubling up to 6m")
   if (!limit) {
     report.lost(subject, 'restart', `policy ${policy} without a limit (retry forever)`, 'a Job gives up after backoffLimit retries: set to 6, the Kubernetes default')
     return {restartPolicy: 'OnFailure', backoffLimit: 6}

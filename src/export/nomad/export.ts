@@ -11,7 +11,7 @@ import {ExitCode, MarError} from '../../util/errors.js'
 import {convertNames, dnsLabel, nomadJobId, portLabel} from '../names.js'
 import type {EnvOptions} from '../stack-env.js'
 import {ExportReport, unexpressedComment} from '../unexpressed.js'
-import {unexportedKeys} from '../unexported-keys.js'
+import {groupRestartItems, unexportedKeys} from '../unexported-keys.js'
 import {taskService, type Port, type ServiceProvider} from './checks.js'
 import {layoutJobs, taskGroupsOf, type JobLayout, type Layout, type TaskGroupLayout} from './layout.js'
 import {buildTask, type Driver} from './task.js'
@@ -83,8 +83,7 @@ function orderItems(plan: StackPlan, layout: Layout, report: ExportReport): void
       const inOrder = firstService === -1 ? present.length <= 1 : present.slice(firstService).length === 1
       if (!inOrder) report.lost(subject, 'strategy', 'ordered (each after the previous is ready; stop in reverse)', 'oneshots before the first service run as prestart tasks; the main tasks start and stop together')
     }
-    if (group.restart.strategy !== 'one-for-one') report.lost(subject, 'restart', `${group.restart.strategy} (restart the group's runners together)`, 'each task restarts on its own')
-    if (group.restart.limit) report.lost(subject, 'restart.limit', `${group.restart.limit.count} restarts of the group`, 'no group-wide limit')
+    groupRestartItems(group, 'each task', report)
   }
 }
 

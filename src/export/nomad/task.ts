@@ -8,7 +8,7 @@ import {formatCommand} from '../../config/describe-plan.js'
 import {formatSize} from '../../config/units.js'
 import {formatDuration} from '../../util/format.js'
 import {toArgv} from '../../supervisor/command.js'
-import {DEFAULTS} from '../../config/defaults.js'
+import {isDefaultBackoff, onlyLocal} from '../unexported-keys.js'
 import type {InstancePlan, RunnerPlan, StackPlan} from '../../config/types.js'
 import {runnerEnv, type EnvOptions} from '../stack-env.js'
 import type {ExportReport} from '../unexpressed.js'
@@ -81,11 +81,10 @@ function restartPolicy(input: TaskInput, report: ExportReport): NomadObject {
   const {policy, backoff, limit} = instance.restart
   const subject = runner.name
   const lifecycle = input.hook !== undefined
-  const defaultBackoff = backoff.initialMs === DEFAULTS.backoff.initialMs && backoff.maxMs === DEFAULTS.backoff.maxMs && backoff.factor === DEFAULTS.backoff.factor
   if (policy === 'never') return {Attempts: 0, Interval: nanoseconds(Math.max(MIN_INTERVAL_MS, backoff.maxMs)), Delay: nanoseconds(backoff.initialMs), Mode: 'fail'}
   if (policy === 'on-failure' && !runner.oneshot) report.lost(subject, 'restart', 'policy on-failure', "Nomad restarts a service job's task after a clean exit too")
   if (policy === 'always' && runner.oneshot) report.lost(subject, 'restart', 'policy always on a oneshot (run again after each success)', `a ${lifecycle ? 'lifecycle' : 'batch'} task that exits 0 is done; failures are retried`)
-  if (!defaultBackoff) report.lost(subject, 'restart.backoff', `${formatDuration(backoff.initialMs)}…${formatDuration(backoff.maxMs)} ×${backoff.factor}`, `a fixed delay of ${formatDuration(backoff.initialMs)} (±25% jitter)`)
+  if (!isDefaultBackoff(backoff)) report.lost(subject, 'restart.backoff', `${formatDuration(backoff.initialMs)}…${formatDuration(backoff.maxMs)} ×${backoff.factor}`, `a fixed delay of ${formatDuration(backoff.initialMs)} (±25% jitter)`)
   if (limit) {
     const interval = Math.max(MIN_INTERVAL_MS, limit.windowMs)
     // Nomad refuses more delay than the interval holds.
@@ -116,7 +115,7 @@ function resources(instance: InstancePlan, subject: string, report: ExportReport
 
 function constraints(runner: RunnerPlan): NomadObject[] | undefined {
   const hosts = runner.hosts
-  if (!hosts || (hosts.length === 1 && hosts[0] === 'local')) return undefined
+  if (!hosts || onlyLocal(hosts)) return undefined
   // A client declares the mar hosts and labels it stands for: meta { mar_hosts = "web1,web" }.
   return [{LTarget: '${meta.mar_hosts}', Operand: 'set_contains_any', RTarget: hosts.join(',')}]
 }
