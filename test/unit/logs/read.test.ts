@@ -126,21 +126,27 @@ describe('readLastLines', () => {
   })
 })
 
+/**
+ * A rotation stopped where rotation.ts's renames can be seen from outside: its marker written,
+ * every slot above 1 moved up, and slot 1's index moved but not yet its log.
+ */
+function stopRotationHalfway(dir: string): void {
+  const top = Math.max(...slotsOnDisk(dir, 'stdout'))
+  writeFileSync(nextIndexPath(dir, 'stdout'), '')
+  for (let slot = top; slot >= 2; slot--) {
+    renameSync(indexPath(dir, 'stdout', slot), indexPath(dir, 'stdout', slot + 1))
+    renameSync(logPath(dir, 'stdout', slot), logPath(dir, 'stdout', slot + 1))
+  }
+  renameSync(indexPath(dir, 'stdout', 1), indexPath(dir, 'stdout', 2))
+}
+
 describe('reading while the store rotates', () => {
   it('at the moment a rotation has moved an index up and not yet its log, the read waits for the log instead of stopping short', async () => {
     const {dir, add} = await store({maxSize: 1000, keep: 100})
     for (let i = 0; i < 4; i++) await add(numberedLines('n', i * 100, 100))
     const all = numbers(await readLastLines(dir, 'stdout', {limit: 5000}))
     expect(all.length).toBe(400)
-    const top = Math.max(...slotsOnDisk(dir, 'stdout'))
-    // A rotation stopped where rotation.ts's renames can be seen from outside: its marker written,
-    // every slot above 1 moved up, and slot 1's index moved but not yet its log.
-    writeFileSync(nextIndexPath(dir, 'stdout'), '')
-    for (let slot = top; slot >= 2; slot--) {
-      renameSync(indexPath(dir, 'stdout', slot), indexPath(dir, 'stdout', slot + 1))
-      renameSync(logPath(dir, 'stdout', slot), logPath(dir, 'stdout', slot + 1))
-    }
-    renameSync(indexPath(dir, 'stdout', 1), indexPath(dir, 'stdout', 2))
+    stopRotationHalfway(dir)
     // The log follows its index while the read runs (as the writer's next rename would), late
     // enough that a reader that does not wait for it has long finished (and stopped short).
     const reading = readLastLines(dir, 'stdout', {limit: 5000})
@@ -151,13 +157,7 @@ describe('reading while the store rotates', () => {
   it('while it waits for a log that never follows, it holds no more files than one look needs; a marker a crash left is not waited for', async () => {
     const {dir, add} = await store({maxSize: 1000, keep: 100})
     for (let i = 0; i < 4; i++) await add(numberedLines('n', i * 100, 100))
-    const top = Math.max(...slotsOnDisk(dir, 'stdout'))
-    writeFileSync(nextIndexPath(dir, 'stdout'), '')
-    for (let slot = top; slot >= 2; slot--) {
-      renameSync(indexPath(dir, 'stdout', slot), indexPath(dir, 'stdout', slot + 1))
-      renameSync(logPath(dir, 'stdout', slot), logPath(dir, 'stdout', slot + 1))
-    }
-    renameSync(indexPath(dir, 'stdout', 1), indexPath(dir, 'stdout', 2))
+    stopRotationHalfway(dir)
     const openFiles = () => readdirSync('/proc/self/fd').length
     const before = openFiles()
     let most = before
