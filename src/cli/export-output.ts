@@ -4,9 +4,10 @@
 // src/export; this is only the command line around them.
 import {relative, resolve} from 'node:path'
 import type {ExportedFile} from '../systemd/export.js'
-import type {ExportReport} from '../export/unexpressed.js'
+import {strictError, type ExportReport} from '../export/unexpressed.js'
 import {ExitCode, MarError} from '../util/errors.js'
 import {shellWord} from '../util/format.js'
+import {writeFilesSafely} from '../util/write-files.js'
 
 export interface OutputFlags {
   output?: string
@@ -44,7 +45,6 @@ interface Io {
 }
 
 export async function finishExport(result: FinishedExport, target: string, flags: OutputFlags, io: Io, cwd: string): Promise<void> {
-  const {strictError} = await import('../export/unexpressed.js')
   if (flags.strict && result.report.unexpressed.length > 0) throw strictError(result.report)
   const warnings = result.report.warnings()
   if (target === '-') {
@@ -52,9 +52,8 @@ export async function finishExport(result: FinishedExport, target: string, flags
     io.out(result.stdout)
     return
   }
-  const {writeExport} = await import('../systemd/export.js')
   const dir = resolve(cwd, target)
-  const paths = await writeExport(dir, result.files, flags.force)
+  const paths = await writeFilesSafely(dir, result.files, {force: flags.force, elsewhere: 'export into another directory'})
   if (flags.json) {
     io.json({stack: result.stack, engine: result.engine, dir, files: paths, unexpressed: result.report.unexpressed, warnings})
     return
